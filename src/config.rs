@@ -1,0 +1,416 @@
+//! Settings: their documented defaults, and tolerant parsing that reports every problem.
+//!
+//! Settings arrive as JSON (LSP `initializationOptions`, `workspace/didChangeConfiguration`,
+//! `workspace/configuration`) and as a repository's `.commit-nudge.toml`. A value of the wrong
+//! type or range is reported in a sentence and replaced by its default; parsing never fails.
+
+use std::path::Path;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde_json::{Map, Value};
+
+use crate::nudge::{Limits, Severity};
+
+/// The file at a worktree root that lets a team set thresholds and excludes for everyone.
+pub const REPO_FILE: &str = ".commit-nudge.toml";
+
+/// Every setting, with the defaults documented in the README.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Nudge when added + removed lines reach this (default 200; 0 turns it off).
+    pub lines: u64,
+    /// Nudge when changed files reach this (default 15; 0 turns it off).
+    pub files: u64,
+    /// Nudge when uncommitted work is older than this many minutes (default 60; 0 turns it off).
+    pub minutes: u64,
+    /// Count untracked files (default true).
+    pub count_untracked: bool,
+    /// Count the unsaved text of open documents instead of the disk (default true).
+    pub count_unsaved: bool,
+    /// Glob patterns of paths to leave out of every count.
+    pub exclude: Vec<String>,
+    /// The severity of a nudge at its limit (default information).
+    pub severity: Severity,
+    /// Show code lenses (default true).
+    pub code_lens: bool,
+    /// How long a snooze lasts, in minutes (default 30).
+    pub snooze_minutes: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let limits = Limits::default();
+        Settings {
+            lines: limits.lines,
+            files: limits.files,
+            minutes: limits.minutes,
+            count_untracked: true,
+            count_unsaved: true,
+            exclude: vec!["**/*.lock".to_string(), "**/package-lock.json".to_string()],
+            severity: limits.severity,
+            code_lens: true,
+            snooze_minutes: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// The limits the nudge policy applies.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            lines: self.lines,
+            files: self.files,
+            minutes: self.minutes,
+            severity: self.severity,
+        }
+    }
+
+    /// The exclude patterns as one matcher. Patterns were checked when parsed.
+    pub fn exclude_set(&self) -> GlobSet {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &self.exclude {
+            if let Ok(glob) = compile_glob(pattern) {
+                builder.add(glob);
+            }
+        }
+        builder.build().unwrap_or_else(|_| GlobSet::empty())
+    }
+}
+
+/// Settings as parsed, with a sentence for every value that was not taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub settings: Settings,
+    pub problems: Vec<String>,
+}
+
+/// Parses the editor's settings: the `commitNudge` object, or an object holding it under that key.
+/// `null` or a missing value gives the defaults.
+pub fn parse_editor_settings(value: &Value) -> Parsed {
+    let mut parsed = Parsed::default();
+    let value = match value {
+        Value::Object(map) if map.contains_key("commitNudge") => &map["commitNudge"],
+        other => other,
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => apply(map, &mut parsed, Source::Editor),
+        other => parsed.problems.push(format!(
+            "commitNudge settings should be an object, not {}; using the defaults",
+            kind(other)
+        )),
+    }
+    parsed
+}
+
+/// Applies a repository's `.commit-nudge.toml` text on top of `base`.
+pub fn apply_repo_file(base: &Settings, toml_text: &str) -> Parsed {
+    let mut parsed = Parsed {
+        settings: base.clone(),
+        problems: Vec::new(),
+    };
+    let value: Value = match toml::from_str::<toml::Table>(toml_text) {
+        Ok(table) => serde_json::to_value(table).unwrap_or(Value::Null),
+        Err(error) => {
+            let message = error.message().to_string();
+            parsed.problems.push(format!(
+                "{REPO_FILE} is not valid TOML ({message}); it is ignored"
+            ));
+            return parsed;
+        }
+    };
+    if let Value::Object(map) = value {
+        apply(&map, &mut parsed, Source::RepoFile);
+    }
+    parsed
+}
+
+/// Reads `<root>/.commit-nudge.toml` if there is one and applies it on top of `base`.
+pub fn with_repo_file(base: &Settings, root: &Path) -> Parsed {
+    match std::fs::read_to_string(root.join(REPO_FILE)) {
+        Ok(text) => apply_repo_file(base, &text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Parsed {
+            settings: base.clone(),
+            problems: Vec::new(),
+        },
+        Err(error) => Parsed {
+            settings: base.clone(),
+            problems: vec![format!(
+                "could not read {REPO_FILE}: {error}; it is ignored"
+            )],
+        },
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Editor,
+    RepoFile,
+}
+
+impl Source {
+    fn prefix(self) -> &'static str {
+        match self {
+            Source::Editor => "commitNudge.",
+            Source::RepoFile => ".commit-nudge.toml: ",
+        }
+    }
+}
+
+fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
+    let prefix = source.prefix();
+    let defaults = Settings::default();
+    for (key, value) in map {
+        let settings = &mut parsed.settings;
+        let problems = &mut parsed.problems;
+        match (key.as_str(), source) {
+            ("thresholds", _) => match value {
+                Value::Object(thresholds) => {
+                    for (name, value) in thresholds {
+                        let (slot, default) = match name.as_str() {
+                            "lines" => (&mut settings.lines, defaults.lines),
+                            "files" => (&mut settings.files, defaults.files),
+                            "minutes" => (&mut settings.minutes, defaults.minutes),
+                            other => {
+                                problems.push(format!(
+                                    "{prefix}thresholds.{other} is not a setting (known: lines, files, minutes)"
+                                ));
+                                continue;
+                            }
+                        };
+                        match value.as_u64() {
+                            Some(n) => *slot = n,
+                            None => {
+                                *slot = default;
+                                problems.push(format!(
+                                    "{prefix}thresholds.{name} should be a whole number ≥ 0, not {}; using {default}",
+                                    shown(value)
+                                ));
+                            }
+                        }
+                    }
+                }
+                Value::Null => {}
+                other => problems.push(format!(
+                    "{prefix}thresholds should be an object like {{\"lines\": 200}}, not {}; using the defaults",
+                    kind(other)
+                )),
+            },
+            ("exclude", _) => match value {
+                Value::Array(items) => {
+                    let mut patterns = Vec::new();
+                    for item in items {
+                        match item.as_str() {
+                            Some(pattern) => match compile_glob(pattern) {
+                                Ok(_) => patterns.push(pattern.to_string()),
+                                Err(error) => problems.push(format!(
+                                    "{prefix}exclude pattern {pattern:?} is not a valid glob ({error}); it is skipped"
+                                )),
+                            },
+                            None => problems.push(format!(
+                                "{prefix}exclude should hold strings, not {}; it is skipped",
+                                shown(item)
+                            )),
+                        }
+                    }
+                    if source == Source::RepoFile {
+                        // A team's excludes add to the user's own.
+                        for pattern in patterns {
+                            if !settings.exclude.contains(&pattern) {
+                                settings.exclude.push(pattern);
+                            }
+                        }
+                    } else {
+                        settings.exclude = patterns;
+                    }
+                }
+                Value::Null => {}
+                other => problems.push(format!(
+                    "{prefix}exclude should be a list of glob patterns, not {}; using the defaults",
+                    kind(other)
+                )),
+            },
+            ("countUntracked", Source::Editor) => bool_setting(value, &mut settings.count_untracked, defaults.count_untracked, "countUntracked", problems),
+            ("countUnsaved", Source::Editor) => bool_setting(value, &mut settings.count_unsaved, defaults.count_unsaved, "countUnsaved", problems),
+            ("codeLens", Source::Editor) => bool_setting(value, &mut settings.code_lens, defaults.code_lens, "codeLens", problems),
+            ("severity", Source::Editor) => match value.as_str().and_then(Severity::parse) {
+                Some(severity) => settings.severity = severity,
+                None => {
+                    settings.severity = defaults.severity;
+                    problems.push(format!(
+                        "commitNudge.severity should be one of \"hint\", \"information\", \"warning\", \"error\", not {}; using \"information\"",
+                        shown(value)
+                    ));
+                }
+            },
+            ("snoozeMinutes", Source::Editor) => match value.as_u64() {
+                Some(n) if n > 0 => settings.snooze_minutes = n,
+                _ => {
+                    settings.snooze_minutes = defaults.snooze_minutes;
+                    problems.push(format!(
+                        "commitNudge.snoozeMinutes should be a whole number > 0, not {}; using {}",
+                        shown(value),
+                        defaults.snooze_minutes
+                    ));
+                }
+            },
+            (other, Source::Editor) => problems.push(format!(
+                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, snoozeMinutes)"
+            )),
+            (other, Source::RepoFile) => problems.push(format!(
+                "{REPO_FILE}: {other} cannot be set per repository (only thresholds and exclude); it is ignored"
+            )),
+        }
+    }
+}
+
+fn bool_setting(
+    value: &Value,
+    slot: &mut bool,
+    default: bool,
+    name: &str,
+    problems: &mut Vec<String>,
+) {
+    match value.as_bool() {
+        Some(b) => *slot = b,
+        None => {
+            *slot = default;
+            problems.push(format!(
+                "commitNudge.{name} should be true or false, not {}; using {default}",
+                shown(value)
+            ));
+        }
+    }
+}
+
+/// Compiles a pattern with gitignore-like meaning: `*` stays within a directory, and a pattern
+/// without a `/` matches the name in any directory.
+fn compile_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    let anchored = if pattern.contains('/') {
+        pattern.trim_start_matches('/').to_string()
+    } else {
+        format!("**/{pattern}")
+    };
+    GlobBuilder::new(&anchored).literal_separator(true).build()
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A value as the user wrote it, shortened.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_settings_give_the_documented_defaults() {
+        let parsed = parse_editor_settings(&Value::Null);
+        assert_eq!(parsed.settings, Settings::default());
+        assert!(parsed.problems.is_empty());
+        assert_eq!(parsed.settings.lines, 200);
+        assert_eq!(parsed.settings.files, 15);
+        assert_eq!(parsed.settings.minutes, 60);
+    }
+
+    #[test]
+    fn the_full_shape_is_read_with_or_without_the_section_key() {
+        let inner = json!({"thresholds": {"lines": 50, "files": 3, "minutes": 10},
+            "countUntracked": false, "countUnsaved": false, "exclude": ["*.md"],
+            "severity": "warning", "codeLens": false, "snoozeMinutes": 5});
+        for value in [inner.clone(), json!({"commitNudge": inner})] {
+            let parsed = parse_editor_settings(&value);
+            assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+            let s = parsed.settings;
+            assert_eq!((s.lines, s.files, s.minutes), (50, 3, 10));
+            assert!(!s.count_untracked && !s.count_unsaved && !s.code_lens);
+            assert_eq!(s.severity, Severity::Warning);
+            assert_eq!(s.exclude, vec!["*.md"]);
+            assert_eq!(s.snooze_minutes, 5);
+        }
+    }
+
+    #[test]
+    fn wrong_types_give_a_sentence_and_the_default() {
+        let parsed = parse_editor_settings(&json!({"thresholds": {"lines": "lots", "files": -1},
+            "countUntracked": "yes", "severity": "loud", "exclude": "*.lock", "bogus": 1}));
+        assert_eq!(parsed.settings, Settings::default());
+        assert_eq!(parsed.problems.len(), 6, "{:?}", parsed.problems);
+        assert!(parsed.problems[0].contains("commitNudge.") || !parsed.problems[0].is_empty());
+        assert!(parsed
+            .problems
+            .iter()
+            .any(|p| p.contains("thresholds.lines should be a whole number")
+                && p.contains("\"lots\"")));
+        assert!(parsed
+            .problems
+            .iter()
+            .any(|p| p.contains("severity should be one of")));
+        assert!(parsed
+            .problems
+            .iter()
+            .any(|p| p.contains("bogus is not a setting")));
+        let not_object = parse_editor_settings(&json!([1, 2]));
+        assert_eq!(not_object.settings, Settings::default());
+        assert_eq!(not_object.problems.len(), 1);
+    }
+
+    #[test]
+    fn exclude_patterns_match_like_gitignore() {
+        let settings = parse_editor_settings(&json!({"exclude": ["*.lock", "docs/**", "[bad"]}));
+        assert_eq!(settings.problems.len(), 1, "{:?}", settings.problems);
+        let set = settings.settings.exclude_set();
+        assert!(set.is_match("Cargo.lock"));
+        assert!(set.is_match("web/yarn.lock"));
+        assert!(set.is_match("docs/a/b.md"));
+        assert!(!set.is_match("src/docs/a.md"));
+        assert!(!set.is_match("src/main.rs"));
+        let defaults = Settings::default().exclude_set();
+        assert!(defaults.is_match("Cargo.lock") && defaults.is_match("web/package-lock.json"));
+    }
+
+    #[test]
+    fn the_repository_file_overrides_thresholds_and_adds_excludes() {
+        let base = Settings {
+            severity: Severity::Warning,
+            ..Settings::default()
+        };
+        let parsed = apply_repo_file(
+            &base,
+            "exclude = [\"vendor/**\"]\n[thresholds]\nlines = 80\n",
+        );
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert_eq!(parsed.settings.lines, 80);
+        assert_eq!(parsed.settings.files, 15);
+        assert_eq!(parsed.settings.severity, Severity::Warning);
+        assert!(parsed.settings.exclude.contains(&"vendor/**".to_string()));
+        assert!(parsed.settings.exclude.contains(&"**/*.lock".to_string()));
+
+        let broken = apply_repo_file(&base, "thresholds = [");
+        assert_eq!(broken.settings, base);
+        assert!(broken.problems[0].contains("not valid TOML"));
+        let wrong = apply_repo_file(
+            &base,
+            "severity = \"error\"\n[thresholds]\nlines = \"many\"\n",
+        );
+        assert_eq!(wrong.settings.lines, 200);
+        assert_eq!(wrong.problems.len(), 2, "{:?}", wrong.problems);
+    }
+}

@@ -1,0 +1,133 @@
+//! Committing the index with the user's own `git commit`, hooks and signing included.
+//!
+//! libgit2 runs no hooks and signs nothing, so a commit made with it would skip the user's
+//! pre-commit checks and signatures. This runs `git commit -F -` in the worktree: the message on
+//! stdin, no terminal, a time limit. When git refuses, its own words come back as the error.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::error::{GitError, Result};
+
+/// How to run the commit.
+#[derive(Debug, Clone)]
+pub struct CommitOptions {
+    /// Stop git (and its hooks) after this long.
+    pub timeout: Duration,
+    /// Strip `#` comment lines from the message (for messages written in a commit-message file).
+    pub strip_comments: bool,
+    /// The `git` program to run.
+    pub git: String,
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        CommitOptions {
+            timeout: Duration::from_secs(120),
+            strip_comments: false,
+            git: "git".to_string(),
+        }
+    }
+}
+
+/// What a successful commit made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitOutcome {
+    /// The new commit's id.
+    pub commit: String,
+    /// git's first line of output, such as `[main 1a2b3c4] Fix the parser`.
+    pub summary: String,
+}
+
+/// Whether a message says anything once comments (if stripped) and blank space are gone.
+pub fn message_is_empty(message: &str, strip_comments: bool) -> bool {
+    message
+        .lines()
+        .filter(|line| !(strip_comments && line.starts_with('#')))
+        .all(|line| line.trim().is_empty())
+}
+
+/// Commits what is staged in the worktree at `root` with `message`.
+pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Result<CommitOutcome> {
+    if message_is_empty(message, options.strip_comments) {
+        return Err(GitError::Refused(
+            "the commit message is empty; nothing was committed".to_string(),
+        ));
+    }
+    let cleanup = if options.strip_comments {
+        "--cleanup=strip"
+    } else {
+        "--cleanup=default"
+    };
+    let mut child = Command::new(&options.git)
+        .args(["commit", cleanup, "-F", "-"])
+        .current_dir(root)
+        // The worktree decides the repository; variables inherited from elsewhere must not.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| GitError::io(format!("could not run {}", options.git), e))?;
+
+    if let Some(mut stdin) = child.stdin.take() {
+        // A hook that exits early closes the pipe: its output, not this error, is the story.
+        let _ = stdin.write_all(message.as_bytes());
+    }
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+
+    let deadline = Instant::now() + options.timeout;
+    let status = loop {
+        match child
+            .try_wait()
+            .map_err(|e| GitError::io("could not wait for git commit", e))?
+        {
+            Some(status) => break status,
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(GitError::CommitFailed(format!(
+                    "git commit did not finish within {} s (a hook or signing may be waiting for input); it was stopped",
+                    options.timeout.as_secs()
+                )));
+            }
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let words = [stderr.trim(), stdout.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(GitError::CommitFailed(if words.is_empty() {
+            format!("git commit exited with {status}")
+        } else {
+            words
+        }));
+    }
+    let repo = git2::Repository::open(root)?;
+    let commit = repo.head()?.peel_to_commit()?.id().to_string();
+    let summary = stdout.lines().next().unwrap_or_default().trim().to_string();
+    Ok(CommitOutcome { commit, summary })
+}
+
+fn read_in_background<R: Read + Send + 'static>(
+    pipe: Option<R>,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    })
+}

@@ -1,0 +1,431 @@
+//! Counting what a commit would hold, with git's own numbers.
+//!
+//! Three diffs give everything: HEAD→index (staged), index→working tree (unstaged, plus the
+//! untracked files with their content), and HEAD→working tree limited to the paths the first two
+//! named (total). Each is counted per file with the same line statistics `git diff --numstat`
+//! prints: binary files are files with 0 lines, renames are found as git finds them.
+
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use git2::{Delta, Diff, DiffOptions, Repository};
+use globset::GlobSet;
+use serde::Serialize;
+
+use super::error::Result;
+use super::repo::{open_containing, RepoInfo};
+
+/// Files, added lines and removed lines: one row of `git diff --numstat`, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LineStat {
+    pub files: u64,
+    pub added: u64,
+    pub removed: u64,
+}
+
+impl LineStat {
+    /// Sums the rows of a per-file list.
+    pub fn of<'a>(files: impl IntoIterator<Item = &'a FileDelta>) -> LineStat {
+        files
+            .into_iter()
+            .fold(LineStat::default(), |sum, file| LineStat {
+                files: sum.files + 1,
+                added: sum.added + file.added,
+                removed: sum.removed + file.removed,
+            })
+    }
+
+    /// Added plus removed lines: the size of the change.
+    pub fn lines(&self) -> u64 {
+        self.added + self.removed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files == 0
+    }
+}
+
+/// One file's row of a diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDelta {
+    /// The path relative to the worktree root, `/`-separated (the new path of a rename).
+    pub path: String,
+    /// The old path when git sees a rename.
+    pub old_path: Option<String>,
+    pub added: u64,
+    pub removed: u64,
+    pub binary: bool,
+    /// The 0-based line, in the new version, where the first hunk starts.
+    pub first_line: Option<u32>,
+}
+
+/// Everything counted for one repository at one moment.
+#[derive(Debug, Clone)]
+pub struct RepoCounts {
+    pub info: RepoInfo,
+    /// The branch HEAD points at (also when unborn); `None` when detached.
+    pub branch: Option<String>,
+    /// The commit HEAD points at; `None` when the branch is unborn.
+    pub head: Option<String>,
+    /// When the HEAD commit was made (committer time), in Unix seconds.
+    pub head_time_unix: Option<i64>,
+    /// HEAD→index, as `git diff --cached --numstat`.
+    pub staged: Vec<FileDelta>,
+    /// Index→working tree, as `git diff --numstat`.
+    pub unstaged: Vec<FileDelta>,
+    /// Files git neither tracks nor ignores, each counted as all added.
+    pub untracked: Vec<FileDelta>,
+    /// HEAD→working tree, as `git diff --numstat HEAD` (untracked files not included).
+    pub tracked_total: Vec<FileDelta>,
+    /// The oldest modification time among changed files in the working tree, in Unix seconds.
+    pub oldest_change_unix: Option<i64>,
+}
+
+/// What to count.
+#[derive(Debug, Clone, Default)]
+pub struct CountOptions {
+    /// Count untracked files (reading their content); when false they are left out entirely.
+    pub count_untracked: bool,
+    /// Paths (relative, `/`-separated) matching this set are left out of every list.
+    pub exclude: GlobSet,
+}
+
+/// Counts the repository containing `path`.
+pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
+    let repo = open_containing(path)?;
+    count_repo(&repo, options)
+}
+
+/// Counts an open repository.
+pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let info = RepoInfo {
+        root: root.components().collect(),
+        git_dir: repo.path().components().collect(),
+        common_dir: repo.commondir().components().collect(),
+    };
+    let head = head_state(repo)?;
+    let head_tree = match &head.commit {
+        Some(commit) => Some(commit.tree()?),
+        None => None,
+    };
+    let keep = |path: &str| !options.exclude.is_match(path);
+
+    // HEAD→index: `git diff --cached`.
+    let renames = renames_enabled(repo);
+    let staged_diff =
+        repo.diff_tree_to_index(head_tree.as_ref(), None, Some(&mut base_options()))?;
+    let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
+
+    // Index→working tree: `git diff`, and the untracked files with their content.
+    let mut workdir_options = base_options();
+    workdir_options
+        .include_untracked(options.count_untracked)
+        .recurse_untracked_dirs(options.count_untracked)
+        .show_untracked_content(options.count_untracked);
+    let workdir_diff = repo.diff_index_to_workdir(None, Some(&mut workdir_options))?;
+    let unstaged = rows(
+        repo,
+        &workdir_diff,
+        |status| status != Delta::Untracked,
+        &keep,
+        NewSide::Workdir,
+        false,
+    )?;
+    let untracked = rows(
+        repo,
+        &workdir_diff,
+        |status| status == Delta::Untracked,
+        &keep,
+        NewSide::Workdir,
+        false,
+    )?;
+
+    // HEAD→working tree (`git diff HEAD`), only for paths that differ somewhere: any other path is
+    // the same in HEAD, the index and the working tree.
+    let mut changed_paths: Vec<&str> = Vec::new();
+    for file in staged.iter().chain(unstaged.iter()) {
+        changed_paths.push(&file.path);
+        if let Some(old) = &file.old_path {
+            changed_paths.push(old);
+        }
+    }
+    changed_paths.sort_unstable();
+    changed_paths.dedup();
+    let tracked_total = if changed_paths.is_empty() {
+        Vec::new()
+    } else {
+        let mut total_options = base_options();
+        total_options.disable_pathspec_match(true);
+        for path in &changed_paths {
+            total_options.pathspec(*path);
+        }
+        let total_diff =
+            repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut total_options))?;
+        rows(
+            repo,
+            &total_diff,
+            |_| true,
+            &keep,
+            NewSide::Workdir,
+            renames,
+        )?
+    };
+
+    let oldest_change_unix = tracked_total
+        .iter()
+        .chain(untracked.iter())
+        .filter_map(|file| modified_unix(&root.join(&file.path)))
+        .min();
+
+    Ok(RepoCounts {
+        info,
+        branch: head.branch,
+        head: head.commit.as_ref().map(|c| c.id().to_string()),
+        head_time_unix: head.commit.as_ref().map(|c| c.time().seconds()),
+        staged,
+        unstaged,
+        untracked,
+        tracked_total,
+        oldest_change_unix,
+    })
+}
+
+/// Diff options shared by every count: git's defaults, and nothing that runs a program.
+pub(crate) fn base_options() -> DiffOptions {
+    let mut options = DiffOptions::new();
+    // Submodules are counted as git counts them by default (a changed commit is one line each way).
+    options.include_typechange(true).context_lines(3);
+    options
+}
+
+/// Whether `git diff` would look for renames here (`diff.renames`, default on).
+fn renames_enabled(repo: &Repository) -> bool {
+    match repo.config().and_then(|c| c.get_string("diff.renames")) {
+        Ok(value) => !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0"
+        ),
+        Err(_) => true,
+    }
+}
+
+/// Where the new side of a diff lives: in the object database (the index), or on disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NewSide {
+    Odb,
+    Workdir,
+}
+
+/// Counts the lines of each delta whose status passes `which` and whose path passes `keep`;
+/// with `renames`, pairs deleted and added files as git does (see `renames`).
+fn rows(
+    repo: &Repository,
+    diff: &Diff<'_>,
+    which: impl Fn(Delta) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+    new_side: NewSide,
+    renames: bool,
+) -> Result<Vec<FileDelta>> {
+    let mut files = Vec::new();
+    let mut deleted = Vec::new();
+    let mut added = Vec::new();
+    for (index, delta) in diff.deltas().enumerate() {
+        if !which(delta.status()) {
+            continue;
+        }
+        let Some(path) = delta.new_file().path().or_else(|| delta.old_file().path()) else {
+            continue;
+        };
+        let path = path_string(path);
+        if !keep(&path) {
+            continue;
+        }
+        let mut row = FileDelta {
+            path,
+            old_path: None,
+            added: 0,
+            removed: 0,
+            binary: false,
+            first_line: None,
+        };
+        let mut hunks = 0;
+        if let Some(patch) = git2::Patch::from_diff(diff, index)? {
+            let (_, n_added, n_removed) = patch.line_stats()?;
+            row.added = n_added as u64;
+            row.removed = n_removed as u64;
+            row.binary = patch.delta().flags().is_binary();
+            hunks = patch.num_hunks();
+            if hunks > 0 {
+                let (hunk, _) = patch.hunk(0)?;
+                row.first_line = Some(first_line_of(hunk.new_start(), hunk.new_lines()));
+            }
+        } else {
+            row.binary = true;
+        }
+        // A merged HEAD→index→working tree diff can name a file whose two changes cancel out
+        // (a mode staged and reverted on disk): git lists nothing for it.
+        let (old, new) = (delta.old_file(), delta.new_file());
+        if delta.status() == Delta::Modified
+            && hunks == 0
+            && old.mode() == new.mode()
+            && !(row.binary && old.id() != new.id())
+        {
+            continue;
+        }
+        if renames {
+            match delta.status() {
+                Delta::Deleted => deleted.push(rename_side(
+                    repo,
+                    files.len(),
+                    old.id(),
+                    old.mode(),
+                    None,
+                    row.binary,
+                )),
+                Delta::Added => {
+                    let on_disk = (new_side == NewSide::Workdir).then(|| row.path.clone());
+                    added.push(rename_side(
+                        repo,
+                        files.len(),
+                        new.id(),
+                        new.mode(),
+                        on_disk,
+                        row.binary,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        files.push(row);
+    }
+    if renames && !deleted.is_empty() && !added.is_empty() {
+        let pairs = super::renames::pair(&deleted, &added);
+        let contents = |sides: &[super::renames::Side], row: usize| {
+            sides
+                .iter()
+                .find(|s| s.row == row)
+                .map(|s| s.content.clone())
+                .unwrap_or_default()
+        };
+        let mut drop = vec![false; files.len()];
+        for (old_row, new_row) in pairs {
+            let (old_content, new_content) =
+                (contents(&deleted, old_row), contents(&added, new_row));
+            let old_path = files[old_row].path.clone();
+            let new_path = files[new_row].path.clone();
+            let mut options = base_options();
+            let patch = git2::Patch::from_buffers(
+                &old_content,
+                Some(Path::new(&old_path)),
+                &new_content,
+                Some(Path::new(&new_path)),
+                Some(&mut options),
+            )?;
+            let (_, n_added, n_removed) = patch.line_stats()?;
+            let first_line = if patch.num_hunks() > 0 {
+                let (hunk, _) = patch.hunk(0)?;
+                Some(first_line_of(hunk.new_start(), hunk.new_lines()))
+            } else {
+                None
+            };
+            files[new_row] = FileDelta {
+                path: new_path,
+                old_path: Some(old_path),
+                added: n_added as u64,
+                removed: n_removed as u64,
+                binary: patch.delta().flags().is_binary(),
+                first_line,
+            };
+            drop[old_row] = true;
+        }
+        let mut index = 0;
+        files.retain(|_| {
+            let keep = !drop[index];
+            index += 1;
+            keep
+        });
+    }
+    Ok(files)
+}
+
+/// One side of a possible rename, with its content read from the object database or the disk.
+fn rename_side(
+    repo: &Repository,
+    row: usize,
+    id: git2::Oid,
+    mode: git2::FileMode,
+    on_disk: Option<String>,
+    binary: bool,
+) -> super::renames::Side {
+    let content = match on_disk {
+        Some(path) => {
+            let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+            std::fs::read(root.join(path)).unwrap_or_default()
+        }
+        None => repo
+            .find_blob(id)
+            .map(|b| b.content().to_vec())
+            .unwrap_or_default(),
+    };
+    super::renames::Side {
+        row,
+        content,
+        regular: matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable),
+        binary,
+    }
+}
+
+/// The 0-based line a hunk starting at `new_start` (1-based, as in `@@ -a,b +c,d @@`) points at.
+pub(crate) fn first_line_of(new_start: u32, new_lines: u32) -> u32 {
+    if new_lines == 0 {
+        // A pure deletion: `new_start` is the line before the removed ones.
+        new_start
+    } else {
+        new_start.saturating_sub(1)
+    }
+}
+
+/// A git path as a `/`-separated string (lossy for names that are not UTF-8).
+pub(crate) fn path_string(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn modified_unix(path: &Path) -> Option<i64> {
+    let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    let seconds = modified.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(seconds).ok()
+}
+
+/// HEAD as a branch name and a commit, either of which may be missing.
+pub(crate) struct HeadState<'r> {
+    pub branch: Option<String>,
+    pub commit: Option<git2::Commit<'r>>,
+}
+
+/// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit.
+pub(crate) fn head_state(repo: &Repository) -> Result<HeadState<'_>> {
+    let head_ref = repo.find_reference("HEAD")?;
+    let branch = head_ref
+        .symbolic_target_bytes()
+        .map(|target| String::from_utf8_lossy(target).into_owned())
+        .map(|target| {
+            target
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&target)
+                .to_string()
+        });
+    let commit = match repo.head() {
+        Ok(head) => Some(head.peel_to_commit()?),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(HeadState { branch, commit })
+}

@@ -1,0 +1,402 @@
+//! Diffs of one file: an open buffer's text against HEAD and the index, and (for the hunk
+//! actions) the hunks themselves.
+
+use std::path::Path;
+
+use git2::{Blob, Patch, Repository};
+
+use super::count::{base_options, first_line_of};
+use super::error::Result;
+use super::FileDelta;
+
+/// An open buffer's text compared with HEAD, the index and the disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferDiff {
+    /// Whether the path is in the index.
+    pub tracked: bool,
+    /// Whether git ignores the path.
+    pub ignored: bool,
+    /// The buffer against HEAD (`None` when they are equal).
+    pub vs_head: Option<FileDelta>,
+    /// The buffer against the index (`None` when they are equal).
+    pub vs_index: Option<FileDelta>,
+    /// Whether the buffer's bytes differ from the file on disk.
+    pub differs_from_disk: bool,
+}
+
+/// Compares `text`, the unsaved content of `rel_path`, with HEAD, the index and the disk.
+pub fn buffer_diff(repo: &Repository, rel_path: &str, text: &[u8]) -> Result<BufferDiff> {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let differs_from_disk = match std::fs::read(root.join(rel_path)) {
+        Ok(disk) => disk != text,
+        Err(_) => true,
+    };
+    let index = repo.index()?;
+    let index_blob = match index.get_path(Path::new(rel_path), 0) {
+        Some(entry) => repo.find_blob(entry.id).ok(),
+        None => None,
+    };
+    let head_blob = head_blob(repo, rel_path)?;
+    let ignored = index_blob.is_none()
+        && repo
+            .status_should_ignore(Path::new(rel_path))
+            .unwrap_or(false);
+    Ok(BufferDiff {
+        tracked: index.get_path(Path::new(rel_path), 0).is_some(),
+        ignored,
+        vs_head: delta_of(head_blob.as_ref(), rel_path, text)?,
+        vs_index: delta_of(index_blob.as_ref(), rel_path, text)?,
+        differs_from_disk,
+    })
+}
+
+/// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
+pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
+    let head = match repo.head() {
+        Ok(head) => head,
+        Err(_) => return Ok(None),
+    };
+    let tree = head.peel_to_tree()?;
+    let entry = match tree.get_path(Path::new(rel_path)) {
+        Ok(entry) => entry,
+        Err(_) => return Ok(None),
+    };
+    Ok(repo.find_blob(entry.id()).ok())
+}
+
+/// One row of `--numstat` for `old` (or nothing) against `text`; `None` when they are equal.
+fn delta_of(old: Option<&Blob<'_>>, rel_path: &str, text: &[u8]) -> Result<Option<FileDelta>> {
+    if old.map(|blob| blob.content()) == Some(text) {
+        return Ok(None);
+    }
+    let path = Path::new(rel_path);
+    let mut options = base_options();
+    let patch = match old {
+        Some(blob) => {
+            Patch::from_blob_and_buffer(blob, Some(path), text, Some(path), Some(&mut options))?
+        }
+        None => Patch::from_buffers(&[], None, text, Some(path), Some(&mut options))?,
+    };
+    let (_, added, removed) = patch.line_stats()?;
+    let first_line = if patch.num_hunks() > 0 {
+        let (hunk, _) = patch.hunk(0)?;
+        Some(first_line_of(hunk.new_start(), hunk.new_lines()))
+    } else {
+        None
+    };
+    Ok(Some(FileDelta {
+        path: rel_path.to_string(),
+        old_path: None,
+        added: added as u64,
+        removed: removed as u64,
+        binary: patch.delta().flags().is_binary(),
+        first_line,
+    }))
+}
+
+/// Which side of the index a hunk lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HunkKind {
+    /// Index→buffer: a change not staged yet.
+    Unstaged,
+    /// HEAD→index: a staged change.
+    Staged,
+}
+
+/// The `@@ -old_start,old_lines +new_start,new_lines @@` of a hunk (1-based, as git prints it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HunkHeader {
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+}
+
+/// One hunk, with no context lines: a contiguous block of removed and added lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hunk {
+    pub kind: HunkKind,
+    pub header: HunkHeader,
+    /// The removed lines, each with its line ending.
+    pub removed: Vec<Vec<u8>>,
+    /// The added lines, each with its line ending.
+    pub added: Vec<Vec<u8>>,
+}
+
+impl Hunk {
+    /// A hash of the header and every line, to tell whether a hunk is still the one offered.
+    pub fn hash(&self) -> String {
+        // FNV-1a, 64 bits: stable across runs and builds, which `DefaultHasher` does not promise.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for byte in bytes {
+                hash ^= u64::from(*byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        let h = self.header;
+        feed(
+            format!(
+                "{} {} {} {}",
+                h.old_start, h.old_lines, h.new_start, h.new_lines
+            )
+            .as_bytes(),
+        );
+        for line in &self.removed {
+            feed(b"-");
+            feed(line);
+        }
+        for line in &self.added {
+            feed(b"+");
+            feed(line);
+        }
+        format!("{hash:016x}")
+    }
+
+    /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).
+    pub fn new_line_span(&self) -> (u32, u32) {
+        let start = super::count::first_line_of(self.header.new_start, self.header.new_lines);
+        let end = start + self.header.new_lines.max(1) - 1;
+        (start, end)
+    }
+}
+
+/// The hunks of a file, unstaged (index→`text`) and staged (HEAD→index). Binary files have none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileHunks {
+    pub unstaged: Vec<Hunk>,
+    pub staged: Vec<Hunk>,
+    pub binary: bool,
+    /// Whether the path is in the index.
+    pub tracked: bool,
+}
+
+/// Computes the hunks of `rel_path` given its current text (the buffer, or the disk when `None`).
+pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
+    let disk;
+    let text = match text {
+        Some(text) => text,
+        None => {
+            let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+            disk = std::fs::read(root.join(rel_path)).unwrap_or_default();
+            &disk
+        }
+    };
+    let index = repo.index()?;
+    let index_content = index_content(repo, &index, rel_path)?;
+    let head = head_blob(repo, rel_path)?;
+    let head_content = head.as_ref().map(|b| b.content().to_vec());
+    let (unstaged, unstaged_binary) =
+        hunks_between(index_content.as_deref(), text, HunkKind::Unstaged)?;
+    let (staged, staged_binary) = match &index_content {
+        Some(index_content) => {
+            hunks_between(head_content.as_deref(), index_content, HunkKind::Staged)?
+        }
+        None => (Vec::new(), false),
+    };
+    Ok(FileHunks {
+        binary: unstaged_binary || staged_binary,
+        unstaged: if unstaged_binary {
+            Vec::new()
+        } else {
+            unstaged
+        },
+        staged: if staged_binary { Vec::new() } else { staged },
+        tracked: index_content.is_some(),
+    })
+}
+
+fn index_content(
+    repo: &Repository,
+    index: &git2::Index,
+    rel_path: &str,
+) -> Result<Option<Vec<u8>>> {
+    match index.get_path(Path::new(rel_path), 0) {
+        Some(entry) => Ok(Some(repo.find_blob(entry.id)?.content().to_vec())),
+        None => Ok(None),
+    }
+}
+
+/// The zero-context hunks from `old` (nothing when `None`) to `new`, and whether git sees binary.
+fn hunks_between(old: Option<&[u8]>, new: &[u8], kind: HunkKind) -> Result<(Vec<Hunk>, bool)> {
+    let mut options = base_options();
+    options.context_lines(0).interhunk_lines(0);
+    let old = old.unwrap_or(&[]);
+    let patch = Patch::from_buffers(old, None, new, None, Some(&mut options))?;
+    if patch.delta().flags().is_binary() {
+        return Ok((Vec::new(), true));
+    }
+    let mut hunks = Vec::new();
+    for index in 0..patch.num_hunks() {
+        let (header, _) = patch.hunk(index)?;
+        let mut hunk = Hunk {
+            kind,
+            header: HunkHeader {
+                old_start: header.old_start(),
+                old_lines: header.old_lines(),
+                new_start: header.new_start(),
+                new_lines: header.new_lines(),
+            },
+            removed: Vec::new(),
+            added: Vec::new(),
+        };
+        for line_index in 0..patch.num_lines_in_hunk(index)? {
+            let line = patch.line_in_hunk(index, line_index)?;
+            match line.origin() {
+                '-' => hunk.removed.push(line.content().to_vec()),
+                '+' => hunk.added.push(line.content().to_vec()),
+                _ => {}
+            }
+        }
+        hunks.push(hunk);
+    }
+    Ok((hunks, false))
+}
+
+/// Splits text into lines, each keeping its `\n`.
+fn split_lines(text: &[u8]) -> Vec<&[u8]> {
+    text.split_inclusive(|b| *b == b'\n').collect()
+}
+
+/// The text `base` becomes when `removed` lines starting at 1-based `start` (count `count`) are
+/// replaced by `added`. With `count == 0` the lines go after line `start`.
+fn splice(base: &[u8], start: u32, count: u32, added: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let lines = split_lines(base);
+    let at = insertion_point(start, count) as usize;
+    let end = at + count as usize;
+    if end > lines.len() {
+        return Err(GitError::Stale(
+            "the hunk no longer fits the file".to_string(),
+        ));
+    }
+    let mut out = Vec::with_capacity(base.len());
+    for line in &lines[..at] {
+        out.extend_from_slice(line);
+    }
+    // A line before the insertion point that lacked its newline gains one, as git's apply does.
+    if at > 0 && at == lines.len() && !out.ends_with(b"\n") && !added.is_empty() {
+        out.push(b'\n');
+    }
+    for line in added {
+        out.extend_from_slice(line);
+    }
+    for line in &lines[end..] {
+        out.extend_from_slice(line);
+    }
+    Ok(out)
+}
+
+use super::error::GitError;
+
+/// Which lines of a hunk to act on: all of them, or those in a 0-based buffer line range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineSelection {
+    All,
+    Lines { first: u32, last: u32 },
+}
+
+/// Narrows an unstaged hunk to the buffer lines `first..=last`, as gitsigns does: the added lines
+/// in the range, and the removed lines at the same offsets (all removed lines past the last added
+/// one when the range reaches the hunk's end).
+pub fn select_lines(hunk: &Hunk, selection: LineSelection) -> Hunk {
+    let LineSelection::Lines { first, last } = selection else {
+        return hunk.clone();
+    };
+    let (span_start, _) = hunk.new_line_span();
+    let n_added = hunk.added.len();
+    let n_removed = hunk.removed.len();
+    let from = first.saturating_sub(span_start) as usize;
+    let to = (last.saturating_sub(span_start) as usize)
+        .saturating_add(1)
+        .max(from);
+    let added: Vec<Vec<u8>> = hunk.added.iter().take(to).skip(from).cloned().collect();
+    let removed_to = if to >= n_added {
+        n_removed
+    } else {
+        to.min(n_removed)
+    };
+    let removed: Vec<Vec<u8>> = hunk
+        .removed
+        .iter()
+        .take(removed_to)
+        .skip(from)
+        .cloned()
+        .collect();
+    // The 0-based position in the old text where the narrowed change applies.
+    let hunk_at = insertion_point(hunk.header.old_start, hunk.header.old_lines);
+    let at = hunk_at + from.min(n_removed) as u32;
+    let old_lines = removed.len() as u32;
+    Hunk {
+        kind: hunk.kind,
+        header: HunkHeader {
+            old_start: if old_lines == 0 { at } else { at + 1 },
+            old_lines,
+            new_start: hunk.header.new_start + from.min(n_added) as u32,
+            new_lines: added.len() as u32,
+        },
+        removed,
+        added,
+    }
+}
+
+/// The 0-based position of a hunk side: its first line, or the line it is inserted after.
+fn insertion_point(start: u32, count: u32) -> u32 {
+    if count == 0 {
+        start
+    } else {
+        start.saturating_sub(1)
+    }
+}
+
+/// The index content of a file after staging `hunk` (computed from the index's current content).
+pub fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
+    check_old_side(
+        index_content,
+        hunk.header.old_start,
+        hunk.header.old_lines,
+        &hunk.removed,
+    )?;
+    splice(
+        index_content,
+        hunk.header.old_start,
+        hunk.header.old_lines,
+        &hunk.added,
+    )
+}
+
+/// The index content of a file after unstaging a staged `hunk`: its HEAD lines put back.
+pub fn unstaged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
+    check_old_side(
+        index_content,
+        hunk.header.new_start,
+        hunk.header.new_lines,
+        &hunk.added,
+    )?;
+    splice(
+        index_content,
+        hunk.header.new_start,
+        hunk.header.new_lines,
+        &hunk.removed,
+    )
+}
+
+/// Refuses when the lines a hunk replaces are not where it says (the index moved meanwhile).
+fn check_old_side(content: &[u8], start: u32, count: u32, expected: &[Vec<u8>]) -> Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    let lines = split_lines(content);
+    let at = (start as usize).saturating_sub(1);
+    let actual = lines.get(at..at + count as usize);
+    let matches = actual.is_some_and(|actual| {
+        actual.len() == expected.len()
+            && actual.iter().zip(expected).all(|(a, e)| a == &e.as_slice())
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(GitError::Stale(
+            "the index changed since the hunk was computed".to_string(),
+        ))
+    }
+}

@@ -1,0 +1,124 @@
+//! Finding and opening the repository that holds a path, linked worktrees included.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, RepositoryOpenFlags};
+
+use super::error::{GitError, Result};
+
+/// What we know of a repository's location once it is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoInfo {
+    /// The working tree's root, without a trailing slash.
+    pub root: PathBuf,
+    /// The repository's git directory (for a linked worktree, its private one).
+    pub git_dir: PathBuf,
+    /// The directory holding objects, refs and the shared config (same as `git_dir` unless linked).
+    pub common_dir: PathBuf,
+}
+
+/// Finds the repository containing `path`, searching upward as `git` does.
+pub fn discover(path: &Path) -> Result<RepoInfo> {
+    let repo = open_containing(path)?;
+    info_of(&repo, path)
+}
+
+/// Opens the repository whose working tree is `root` (as returned by `discover`).
+pub fn open_worktree(root: &Path) -> Result<Repository> {
+    let repo = Repository::open_ext(
+        root,
+        RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&str>(),
+    )
+    .map_err(|e| not_a_repo_or(e, root))?;
+    if repo.is_bare() {
+        return Err(GitError::Bare(root.to_path_buf()));
+    }
+    Ok(repo)
+}
+
+/// Opens the repository containing `path`, searching upward.
+pub fn open_containing(path: &Path) -> Result<Repository> {
+    // A path that does not exist yet (a new buffer) is looked up from its nearest existing parent.
+    let mut start = path.to_path_buf();
+    while !start.exists() {
+        match start.parent() {
+            Some(parent) => start = parent.to_path_buf(),
+            None => return Err(GitError::NotARepository(path.to_path_buf())),
+        }
+    }
+    let repo = Repository::open_ext(
+        &start,
+        RepositoryOpenFlags::empty(),
+        std::iter::empty::<&str>(),
+    )
+    .map_err(|e| not_a_repo_or(e, path))?;
+    if repo.is_bare() || repo.workdir().is_none() {
+        return Err(GitError::Bare(repo.path().to_path_buf()));
+    }
+    Ok(repo)
+}
+
+fn info_of(repo: &Repository, asked: &Path) -> Result<RepoInfo> {
+    let root = repo
+        .workdir()
+        .ok_or_else(|| GitError::Bare(asked.to_path_buf()))?;
+    Ok(RepoInfo {
+        root: strip_trailing_slash(root),
+        git_dir: strip_trailing_slash(repo.path()),
+        common_dir: strip_trailing_slash(repo.commondir()),
+    })
+}
+
+fn strip_trailing_slash(path: &Path) -> PathBuf {
+    path.components().collect()
+}
+
+fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
+    if error.code() == git2::ErrorCode::NotFound {
+        GitError::NotARepository(path.to_path_buf())
+    } else {
+        GitError::Git(error)
+    }
+}
+
+/// The path of `path` relative to the worktree `root`, `/`-separated as git writes it.
+///
+/// Returns `None` when the path is outside the worktree or inside its `.git` directory.
+pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    let relative = match path.strip_prefix(root) {
+        Ok(relative) => relative.to_path_buf(),
+        // The editor may name the file through a symlinked directory: compare canonical forms.
+        Err(_) => {
+            let canonical_root = root.canonicalize().ok()?;
+            let canonical_path = canonicalize_existing_prefix(path)?;
+            canonical_path
+                .strip_prefix(&canonical_root)
+                .ok()?
+                .to_path_buf()
+        }
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() || parts[0] == ".git" {
+        return None;
+    }
+    Some(parts.join("/"))
+}
+
+/// Canonicalizes the longest existing prefix of `path` and appends the rest.
+fn canonicalize_existing_prefix(path: &Path) -> Option<PathBuf> {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?.to_path_buf();
+    }
+    let mut result = existing.canonicalize().ok()?;
+    for part in rest.into_iter().rev() {
+        result.push(part);
+    }
+    Some(result)
+}

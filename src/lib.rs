@@ -1,0 +1,20 @@
+//! commit-nudge: keep the uncommitted git diff in view and nudge toward small, frequent commits.
+//!
+//! The rooms, with one-way doors (see DESIGN.md): `git` counts and acts on repositories, `nudge`
+//! decides, `config` reads settings, `report` assembles the status object, `workspace` owns the
+//! live state of each repository, and `lsp` is the only room that speaks the protocol.
+
+pub mod config;
+pub mod git;
+pub mod lsp;
+pub mod nudge;
+pub mod report;
+pub mod workspace;
+
+/// The current time in Unix seconds: the one place the wall clock is read.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

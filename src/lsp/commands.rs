@@ -1,0 +1,133 @@
+//! The server's command ids and their typed arguments (the contract in DESIGN.md).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tower_lsp_server::jsonrpc;
+
+use crate::git::hunks::{HunkHeader, LineSelection};
+use crate::git::stage::HunkTarget;
+
+pub const STAGE_HUNK: &str = "commit-nudge.stageHunk";
+pub const UNSTAGE_HUNK: &str = "commit-nudge.unstageHunk";
+pub const STAGE_FILE: &str = "commit-nudge.stageFile";
+pub const UNSTAGE_FILE: &str = "commit-nudge.unstageFile";
+pub const COMMIT_STAGED: &str = "commit-nudge.commitStaged";
+pub const SNOOZE: &str = "commit-nudge.snooze";
+pub const REFRESH: &str = "commit-nudge.refresh";
+
+/// Every command the server executes, advertised in `executeCommandProvider`.
+pub const COMMANDS: &[&str] = &[
+    STAGE_HUNK,
+    UNSTAGE_HUNK,
+    STAGE_FILE,
+    UNSTAGE_FILE,
+    COMMIT_STAGED,
+    SNOOZE,
+    REFRESH,
+];
+
+/// A hunk header as it travels in command arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HunkArg {
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+}
+
+impl From<HunkHeader> for HunkArg {
+    fn from(h: HunkHeader) -> Self {
+        HunkArg {
+            old_start: h.old_start,
+            old_lines: h.old_lines,
+            new_start: h.new_start,
+            new_lines: h.new_lines,
+        }
+    }
+}
+
+/// Arguments of `stageHunk` and `unstageHunk`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HunkArgs {
+    /// The worktree root as a file URI.
+    pub root: String,
+    /// The path relative to the root, `/`-separated.
+    pub path: String,
+    pub hunk: HunkArg,
+    pub hash: String,
+    /// The 0-based first and last buffer lines of a selection, to stage only those.
+    #[serde(default)]
+    pub lines: Option<[u32; 2]>,
+}
+
+impl HunkArgs {
+    pub fn target(&self) -> HunkTarget {
+        HunkTarget {
+            header: HunkHeader {
+                old_start: self.hunk.old_start,
+                old_lines: self.hunk.old_lines,
+                new_start: self.hunk.new_start,
+                new_lines: self.hunk.new_lines,
+            },
+            hash: self.hash.clone(),
+            selection: match self.lines {
+                Some([first, last]) => LineSelection::Lines {
+                    first: first.min(last),
+                    last: first.max(last),
+                },
+                None => LineSelection::All,
+            },
+        }
+    }
+}
+
+/// Arguments of `stageFile` and `unstageFile`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileArgs {
+    pub root: String,
+    pub path: String,
+}
+
+/// Arguments of `commitStaged`; without a message the server opens a commit-message document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitArgs {
+    pub root: String,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// Arguments of `snooze`; without a root, every repository is snoozed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SnoozeArgs {
+    #[serde(default)]
+    pub root: Option<String>,
+    #[serde(default)]
+    pub minutes: Option<u64>,
+}
+
+/// Reads a command's single argument object, or says clearly what was expected.
+pub fn one_argument<T: DeserializeOwned>(
+    command: &str,
+    arguments: &[Value],
+    example: &str,
+) -> jsonrpc::Result<T> {
+    let [argument] = arguments else {
+        return Err(jsonrpc::Error::invalid_params(format!(
+            "{command} takes one argument object like {example}, got {} arguments",
+            arguments.len()
+        )));
+    };
+    serde_json::from_value(argument.clone()).map_err(|error| {
+        jsonrpc::Error::invalid_params(format!(
+            "{command}: {error}; expected an object like {example}"
+        ))
+    })
+}
+
+pub const HUNK_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs", "hunk": {"oldStart": 3, "oldLines": 1, "newStart": 3, "newLines": 2}, "hash": "…"}"#;
+pub const FILE_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs"}"#;
+pub const COMMIT_EXAMPLE: &str = r#"{"root": "file:///repo", "message": "Fix the parser"}"#;
+pub const SNOOZE_EXAMPLE: &str = r#"{"root": "file:///repo", "minutes": 30}"#;

@@ -1,0 +1,138 @@
+//! The `commit-nudge` command line: the language server, the status, the prompt and the stats.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use commit_nudge::config::Settings;
+use commit_nudge::git::GitError;
+use commit_nudge::report;
+
+#[derive(Parser)]
+#[command(
+    name = "commit-nudge",
+    version,
+    about = "Keeps your uncommitted git diff in view and nudges you to commit small and often"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Language Server Protocol over stdio.
+    Lsp,
+    /// Print the uncommitted numbers and nudges for the repository containing PATH.
+    Status {
+        /// A path inside the repository (default: the current directory).
+        path: Option<PathBuf>,
+        /// Print one JSON object (the `commitNudge/status` shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one short line for a shell prompt; nothing when the tree is clean.
+    Prompt {
+        /// A path inside the repository (default: the current directory).
+        path: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Lsp => run_lsp(),
+        Command::Status { path, json } => status(path, json),
+        Command::Prompt { path } => prompt(path),
+    }
+}
+
+/// Logs go to stderr (stdout carries the protocol); `RUST_LOG` sets the level.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("commit_nudge=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+fn run_lsp() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("commit-nudge: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(commit_nudge::lsp::serve_stdio());
+    ExitCode::SUCCESS
+}
+
+fn target(path: Option<PathBuf>) -> PathBuf {
+    path.unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Counts the repository at `path`, or prints why not and gives the exit code.
+fn status_or_exit(path: Option<PathBuf>) -> Result<report::StatusReport, ExitCode> {
+    let path = target(path);
+    let path = std::path::absolute(&path).unwrap_or(path);
+    match report::status_of(&path, &Settings::default(), commit_nudge::unix_now()) {
+        Ok((report, problems)) => {
+            for problem in problems {
+                eprintln!("commit-nudge: {problem}");
+            }
+            Ok(report)
+        }
+        Err(GitError::NotARepository(path)) => {
+            eprintln!(
+                "commit-nudge: not inside a git repository: {}",
+                path.display()
+            );
+            Err(ExitCode::from(2))
+        }
+        Err(error) => {
+            eprintln!("commit-nudge: {error}");
+            Err(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn status(path: Option<PathBuf>, json: bool) -> ExitCode {
+    let report = match status_or_exit(path) {
+        Ok(report) => report,
+        Err(code) => return code,
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("commit-nudge: could not write JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", report::human(&report, colour));
+    }
+    ExitCode::SUCCESS
+}
+
+fn prompt(path: Option<PathBuf>) -> ExitCode {
+    match status_or_exit(path) {
+        Ok(report) => {
+            let line = report::prompt_line(&report);
+            if !line.is_empty() {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}

@@ -1,0 +1,310 @@
+//! The status object: counted numbers, unsaved buffers and the nudge policy, in one value.
+//!
+//! `commit-nudge status --json`, the `commitNudge/status` notification and the prompt are all this
+//! value, so the shell and the editor always agree.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::git::{FileDelta, LineStat, RepoCounts};
+use crate::nudge::{evaluate, Nudge, Snapshot};
+
+/// An open document whose unsaved text is counted instead of the file on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferCounts {
+    /// The path relative to the worktree root.
+    pub path: String,
+    /// Whether the path is in the index (else it is a new, untracked file).
+    pub tracked: bool,
+    /// Whether git ignores the path (then it is never counted).
+    pub ignored: bool,
+    /// The buffer against HEAD (`None` when equal): its row in `total`.
+    pub vs_head: Option<FileDelta>,
+    /// The buffer against the index (`None` when equal): its row in `unstaged`.
+    pub vs_index: Option<FileDelta>,
+    /// Whether the buffer differs from the file on disk.
+    pub differs_from_disk: bool,
+    /// When the server first saw this buffer differ from the disk, in Unix seconds.
+    pub since_unix: i64,
+}
+
+/// The per-file view after unsaved buffers replace the disk.
+#[derive(Debug, Clone, Default)]
+pub struct Effective {
+    pub staged: Vec<FileDelta>,
+    pub unstaged: BTreeMap<String, FileDelta>,
+    pub untracked: BTreeMap<String, FileDelta>,
+    /// HEAD→working tree for tracked paths.
+    pub tracked_total: BTreeMap<String, FileDelta>,
+    pub unsaved_files: u64,
+    pub oldest_unsaved_unix: Option<i64>,
+}
+
+impl Effective {
+    /// Merges counts with the buffers that replace the disk (only those differing from it).
+    pub fn new(counts: &RepoCounts, buffers: &[BufferCounts], settings: &Settings) -> Effective {
+        let exclude = settings.exclude_set();
+        let by_path = |rows: &[FileDelta]| {
+            rows.iter()
+                .map(|r| (r.path.clone(), r.clone()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let mut effective = Effective {
+            staged: counts.staged.clone(),
+            unstaged: by_path(&counts.unstaged),
+            untracked: by_path(&counts.untracked),
+            tracked_total: by_path(&counts.tracked_total),
+            unsaved_files: 0,
+            oldest_unsaved_unix: None,
+        };
+        if !settings.count_unsaved {
+            return effective;
+        }
+        for buffer in buffers {
+            if !buffer.differs_from_disk || buffer.ignored || exclude.is_match(&buffer.path) {
+                continue;
+            }
+            effective.unsaved_files += 1;
+            effective.oldest_unsaved_unix = Some(
+                effective
+                    .oldest_unsaved_unix
+                    .map_or(buffer.since_unix, |t| t.min(buffer.since_unix)),
+            );
+            if buffer.tracked {
+                set_row(
+                    &mut effective.unstaged,
+                    &buffer.path,
+                    buffer.vs_index.clone(),
+                );
+                set_row(
+                    &mut effective.tracked_total,
+                    &buffer.path,
+                    buffer.vs_head.clone(),
+                );
+            } else if settings.count_untracked {
+                set_row(
+                    &mut effective.untracked,
+                    &buffer.path,
+                    buffer.vs_head.clone(),
+                );
+            }
+        }
+        effective
+    }
+
+    /// What a commit of everything would hold.
+    pub fn total(&self) -> LineStat {
+        LineStat::of(self.tracked_total.values().chain(self.untracked.values()))
+    }
+
+    /// The 0-based line of the first uncommitted change in `path`, if it has one.
+    pub fn first_change_line(&self, path: &str) -> Option<u32> {
+        self.tracked_total
+            .get(path)
+            .or_else(|| self.untracked.get(path))
+            .map(|row| row.first_line.unwrap_or(0))
+    }
+
+    /// Whether `path` holds uncommitted changes.
+    pub fn has_changes(&self, path: &str) -> bool {
+        self.tracked_total.contains_key(path) || self.untracked.contains_key(path)
+    }
+}
+
+fn set_row(rows: &mut BTreeMap<String, FileDelta>, path: &str, row: Option<FileDelta>) {
+    match row {
+        Some(row) => {
+            rows.insert(path.to_string(), row);
+        }
+        None => {
+            rows.remove(path);
+        }
+    }
+}
+
+/// The public status object (`status --json`, `commitNudge/status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusReport {
+    pub root: String,
+    pub branch: Option<String>,
+    pub head: Option<String>,
+    pub staged: LineStat,
+    pub unstaged: LineStat,
+    pub untracked: LineStat,
+    pub total: LineStat,
+    pub last_commit_unix: Option<i64>,
+    pub minutes_since_commit: Option<u64>,
+    pub nudges: Vec<Nudge>,
+    pub unsaved_files: u64,
+    pub snoozed_until_unix: Option<i64>,
+}
+
+/// Builds the status object. While snoozed (`snoozed_until_unix` later than `now_unix`), the
+/// numbers stay current and `nudges` is empty.
+pub fn build(
+    counts: &RepoCounts,
+    effective: &Effective,
+    settings: &Settings,
+    snoozed_until_unix: Option<i64>,
+    now_unix: i64,
+) -> StatusReport {
+    let total = effective.total();
+    let oldest_change = [counts.oldest_change_unix, effective.oldest_unsaved_unix]
+        .into_iter()
+        .flatten()
+        .min();
+    // The work began at the later of the last commit and the oldest change still uncommitted.
+    let work_started_unix = match (counts.head_time_unix, oldest_change) {
+        (Some(head), Some(change)) => Some(head.max(change)),
+        (head, change) => head.or(change),
+    };
+    let snapshot = Snapshot {
+        lines: total.lines(),
+        files: total.files,
+        work_started_unix,
+    };
+    let snoozed_until_unix = snoozed_until_unix.filter(|until| *until > now_unix);
+    let nudges = if snoozed_until_unix.is_some() {
+        Vec::new()
+    } else {
+        evaluate(&snapshot, &settings.limits(), now_unix)
+    };
+    StatusReport {
+        root: counts.info.root.to_string_lossy().into_owned(),
+        branch: counts.branch.clone(),
+        head: counts.head.clone(),
+        staged: LineStat::of(&effective.staged),
+        unstaged: LineStat::of(effective.unstaged.values()),
+        untracked: LineStat::of(effective.untracked.values()),
+        total,
+        last_commit_unix: counts.head_time_unix,
+        minutes_since_commit: counts
+            .head_time_unix
+            .map(|t| u64::try_from((now_unix - t).max(0) / 60).unwrap_or(0)),
+        nudges,
+        unsaved_files: effective.unsaved_files,
+        snoozed_until_unix,
+    }
+}
+
+/// One short line for a shell prompt, such as `✎ +312 −40 · 7 files · 75m`; empty when clean.
+pub fn prompt_line(report: &StatusReport) -> String {
+    if report.total.files == 0 {
+        return String::new();
+    }
+    let mut line = format!("✎ +{} −{}", report.total.added, report.total.removed);
+    line.push_str(&format!(
+        " · {} {}",
+        report.total.files,
+        if report.total.files == 1 {
+            "file"
+        } else {
+            "files"
+        }
+    ));
+    if let Some(minutes) = report.minutes_since_commit {
+        line.push_str(&format!(" · {}", short_age(minutes)));
+    }
+    if !report.nudges.is_empty() {
+        line.push_str(" · commit?");
+    }
+    line
+}
+
+/// "75m", "26h", "3d".
+pub fn short_age(minutes: u64) -> String {
+    match minutes {
+        m if m < 60 * 48 => {
+            if m < 100 {
+                format!("{m}m")
+            } else {
+                format!("{}h", m / 60)
+            }
+        }
+        m => format!("{}d", m / (60 * 24)),
+    }
+}
+
+/// The human summary `commit-nudge status` prints; `colour` adds ANSI colours.
+pub fn human(report: &StatusReport, colour: bool) -> String {
+    let paint = |code: &str, text: String| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text
+        }
+    };
+    let mut out = String::new();
+    let branch = report
+        .branch
+        .clone()
+        .unwrap_or_else(|| "(detached HEAD)".to_string());
+    let head = match &report.head {
+        Some(sha) => sha.chars().take(7).collect::<String>(),
+        None => "no commits yet".to_string(),
+    };
+    out.push_str(&format!("{} @ {}", paint("1", branch), head));
+    if let Some(minutes) = report.minutes_since_commit {
+        out.push_str(&format!(
+            " · last commit {} ago",
+            crate::nudge::duration_phrase(minutes)
+        ));
+    }
+    out.push('\n');
+    let row = |name: &str, stat: &LineStat| {
+        format!(
+            "  {name:<10} {:>5} {:<5} {} {}\n",
+            stat.files,
+            if stat.files == 1 { "file" } else { "files" },
+            paint("32", format!("+{}", stat.added)),
+            paint("31", format!("−{}", stat.removed)),
+        )
+    };
+    out.push_str(&row("staged", &report.staged));
+    out.push_str(&row("unstaged", &report.unstaged));
+    out.push_str(&row("untracked", &report.untracked));
+    out.push_str(&row("total", &report.total));
+    if report.total.files == 0 {
+        out.push_str("  nothing to commit\n");
+    }
+    for nudge in &report.nudges {
+        let code = match nudge.severity {
+            crate::nudge::Severity::Hint | crate::nudge::Severity::Information => "36",
+            crate::nudge::Severity::Warning => "33",
+            crate::nudge::Severity::Error => "31",
+        };
+        out.push_str(&format!(
+            "  {} {}\n",
+            paint(code, "●".to_string()),
+            nudge.message
+        ));
+    }
+    out
+}
+
+/// The counting options that `settings` ask for.
+pub fn count_options(settings: &Settings) -> crate::git::CountOptions {
+    crate::git::CountOptions {
+        count_untracked: settings.count_untracked,
+        exclude: settings.exclude_set(),
+    }
+}
+
+/// Counts the repository containing `path` with `editor_settings` (plus its `.commit-nudge.toml`)
+/// and builds its status: what `commit-nudge status` prints. Also returns settings problems.
+pub fn status_of(
+    path: &std::path::Path,
+    editor_settings: &Settings,
+    now_unix: i64,
+) -> Result<(StatusReport, Vec<String>), crate::git::GitError> {
+    let info = crate::git::discover(path)?;
+    let parsed = crate::config::with_repo_file(editor_settings, &info.root);
+    let counts = crate::git::count::count(&info.root, &count_options(&parsed.settings))?;
+    let effective = Effective::new(&counts, &[], &parsed.settings);
+    Ok((
+        build(&counts, &effective, &parsed.settings, None, now_unix),
+        parsed.problems,
+    ))
+}

@@ -1,0 +1,222 @@
+//! Every count `commit-nudge status` prints equals git's own numbers for the same repository.
+
+mod support;
+
+use support::{run_cli, section, status_json, Repo};
+
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// Asserts staged, unstaged, untracked and total against `git diff --numstat` and friends.
+fn assert_matches_git(repo: &Repo, from: &std::path::Path) {
+    let status = status_json(from);
+    let unborn = repo
+        .git_output(&["rev-parse", "--verify", "-q", "HEAD"])
+        .stdout
+        .is_empty();
+    let base = if unborn { EMPTY_TREE } else { "HEAD" };
+    let staged = repo.numstat(&["--cached", base]);
+    let unstaged = repo.numstat(&[]);
+    let untracked = repo.untracked_numstat();
+    let tracked_total = repo.numstat(&[base]);
+    let total = (
+        tracked_total.0 + untracked.0,
+        tracked_total.1 + untracked.1,
+        tracked_total.2 + untracked.2,
+    );
+    assert_eq!(
+        section(&status, "staged"),
+        staged,
+        "staged vs git diff --cached --numstat\n{status:#}"
+    );
+    assert_eq!(
+        section(&status, "unstaged"),
+        unstaged,
+        "unstaged vs git diff --numstat\n{status:#}"
+    );
+    assert_eq!(
+        section(&status, "untracked"),
+        untracked,
+        "untracked vs git's count of untracked files\n{status:#}"
+    );
+    assert_eq!(
+        section(&status, "total"),
+        total,
+        "total vs git diff --numstat HEAD + untracked\n{status:#}"
+    );
+}
+
+fn seeded() -> Repo {
+    let repo = Repo::new();
+    repo.write("README.md", "# demo\n\nsome text\n");
+    repo.write(
+        "src/lib.rs",
+        (1..=40).map(|i| format!("line {i}\n")).collect::<String>(),
+    );
+    repo.write("src/deep/mod.rs", "pub fn a() {}\npub fn b() {}\n");
+    repo.write("data.bin", [0u8, 1, 2, 3, 0, 255]);
+    repo.write("gone.txt", "bye\nbye\n");
+    repo.write("script.sh", "echo hi\n");
+    repo.write(".gitignore", "*.log\nbuild/\n");
+    repo.commit_all("seed");
+    repo
+}
+
+#[test]
+fn every_kind_of_change_counts_as_git_counts_it() {
+    let repo = seeded();
+    // Edited, then partly staged and edited again.
+    repo.write(
+        "src/lib.rs",
+        (1..=40)
+            .map(|i| {
+                if i % 7 == 0 {
+                    format!("changed {i}\n")
+                } else {
+                    format!("line {i}\n")
+                }
+            })
+            .collect::<String>(),
+    );
+    repo.git(&["add", "src/lib.rs"]);
+    repo.write(
+        "src/lib.rs",
+        (1..=45)
+            .map(|i| {
+                if i % 7 == 0 {
+                    format!("changed {i}\n")
+                } else {
+                    format!("line {i}\n")
+                }
+            })
+            .collect::<String>(),
+    );
+    // Deleted, binary changed, mode changed, a line without its newline.
+    std::fs::remove_file(repo.path("gone.txt")).unwrap();
+    repo.write("data.bin", [0u8, 9, 9, 9]);
+    repo.git(&["update-index", "--chmod=+x", "script.sh"]);
+    repo.write("README.md", "# demo\n\nsome text\nno newline at end");
+    // Untracked: a text file in a new directory, a binary, and ignored files that must not count.
+    repo.write("notes/todo.txt", "a\nb\nc\n");
+    repo.write("notes/blob.bin", [0u8, 0, 1]);
+    repo.write("debug.log", "ignored\n");
+    repo.write("build/out.txt", "ignored\n");
+    // A staged new file, and an exact rename.
+    repo.write("src/new.rs", "fn new() {}\n");
+    repo.git(&["add", "src/new.rs"]);
+    repo.git(&["mv", "src/deep/mod.rs", "src/deep/renamed.rs"]);
+    assert_matches_git(&repo, &repo.root());
+}
+
+#[test]
+fn counts_are_the_same_from_a_subdirectory() {
+    let repo = seeded();
+    repo.write("src/deep/mod.rs", "pub fn a() {}\n");
+    repo.write("src/extra.rs", "x\ny\n");
+    assert_matches_git(&repo, &repo.path("src/deep"));
+}
+
+#[test]
+fn unborn_head_counts_against_the_empty_tree() {
+    let repo = Repo::new();
+    repo.write("a.txt", "1\n2\n3\n");
+    repo.git(&["add", "a.txt"]);
+    repo.write("a.txt", "1\n2\n3\n4\n");
+    repo.write("b.txt", "untracked\n");
+    assert_matches_git(&repo, &repo.root());
+    let status = status_json(&repo.root());
+    assert_eq!(status["head"], serde_json::Value::Null);
+    assert_eq!(status["branch"], "main");
+}
+
+#[test]
+fn detached_head_works() {
+    let repo = seeded();
+    repo.write("README.md", "changed\n");
+    repo.commit_all("second");
+    repo.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    repo.write("src/lib.rs", "short now\n");
+    assert_matches_git(&repo, &repo.root());
+    let status = status_json(&repo.root());
+    assert_eq!(status["branch"], serde_json::Value::Null);
+    assert_eq!(status["head"].as_str().map(str::len), Some(40));
+}
+
+#[test]
+fn renames_with_edits_follow_gits_similarity_rule() {
+    let repo = Repo::new();
+    repo.write(
+        "half.txt",
+        (1..=100).map(|i| format!("{i}\n")).collect::<String>(),
+    );
+    repo.write(
+        "most.txt",
+        (1..=100)
+            .map(|i| format!("row number {i}\n"))
+            .collect::<String>(),
+    );
+    repo.commit_all("seed");
+    // Half the lines kept: git sees a delete and an add. Most kept: git sees a rename.
+    repo.git(&["mv", "half.txt", "half2.txt"]);
+    repo.write(
+        "half2.txt",
+        (1..=50).map(|i| format!("{i}\n")).collect::<String>(),
+    );
+    repo.git(&["mv", "most.txt", "most2.txt"]);
+    repo.write(
+        "most2.txt",
+        (1..=95)
+            .map(|i| format!("row number {i}\n"))
+            .collect::<String>(),
+    );
+    repo.git(&["add", "-A"]);
+    assert_matches_git(&repo, &repo.root());
+}
+
+#[test]
+fn the_repository_file_excludes_paths_from_every_count() {
+    let repo = seeded();
+    repo.write(".commit-nudge.toml", "exclude = [\"generated/**\"]\n");
+    repo.commit_all("config");
+    repo.write("generated/big.txt", "x\n".repeat(500));
+    repo.write("src/lib.rs", "one line\n");
+    let status = status_json(&repo.root());
+    assert_eq!(section(&status, "untracked"), (0, 0, 0));
+    assert_eq!(section(&status, "total"), repo.numstat(&["HEAD"]));
+}
+
+#[test]
+fn outside_a_repository_status_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_cli(dir.path(), &["status"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("not inside a git repository"), "{stderr}");
+    assert_eq!(run_cli(dir.path(), &["prompt"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_prompt_is_empty_on_a_clean_tree_and_short_otherwise() {
+    let repo = seeded();
+    let clean = run_cli(&repo.root(), &["prompt"]);
+    assert!(clean.status.success());
+    assert_eq!(String::from_utf8_lossy(&clean.stdout), "");
+    repo.write("README.md", "new\ntext\n");
+    let dirty = run_cli(&repo.root(), &["prompt"]);
+    let line = String::from_utf8_lossy(&dirty.stdout)
+        .trim_end()
+        .to_string();
+    assert!(line.starts_with("✎ +2 −3 · 1 file · "), "{line}");
+    let human = run_cli(&repo.root(), &["status"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("unstaged") && text.contains("+2") && !text.contains('\x1b'),
+        "{text}"
+    );
+}
+
+#[test]
+fn version_is_printed() {
+    let output = run_cli(std::path::Path::new("."), &["--version"]);
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("commit-nudge "));
+}

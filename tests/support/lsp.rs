@@ -1,0 +1,242 @@
+//! A small LSP client for tests: it starts the real `commit-nudge lsp` and speaks JSON-RPC.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// How long a test waits for something the server should do promptly.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+    /// Notifications and server requests seen so far, oldest first.
+    pub seen: Vec<Value>,
+    /// What `workspace/configuration` answers.
+    pub configuration: Value,
+}
+
+impl Client {
+    pub fn start() -> Client {
+        let mut child = Command::new(super::binary())
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .env("RUST_LOG", "commit_nudge=debug")
+            .spawn()
+            .expect("server starts");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, incoming) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 1,
+            seen: Vec::new(),
+            configuration: Value::Null,
+        }
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    pub fn send(&mut self, message: &Value) {
+        let body = serde_json::to_vec(message).expect("json");
+        let mut framed = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        framed.extend(body);
+        self.send_raw(&framed);
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its response (the whole response object).
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let message = self
+                .next(deadline)
+                .unwrap_or_else(|| panic!("no response to {method} within {WAIT:?}"));
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    /// The next message, answering server requests and remembering notifications.
+    fn next(&mut self, deadline: Instant) -> Option<Value> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = match self.incoming.recv_timeout(left) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return None,
+        };
+        if let (Some(id), Some(method)) = (
+            message.get("id"),
+            message.get("method").and_then(Value::as_str),
+        ) {
+            let result = match method {
+                "workspace/configuration" => json!([self.configuration.clone()]),
+                "window/showDocument" => json!({"success": true}),
+                _ => Value::Null,
+            };
+            let reply = json!({"jsonrpc": "2.0", "id": id.clone(), "result": result});
+            self.send(&reply);
+        }
+        if message.get("method").is_some() {
+            self.seen.push(message.clone());
+        }
+        Some(message)
+    }
+
+    /// Waits until a notification (or server request) satisfying `matches` arrives; returns it.
+    /// Messages seen earlier are searched first, then forgotten up to the match.
+    pub fn wait_for(&mut self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+        if let Some(index) = self.seen.iter().rposition(&matches) {
+            let found = self.seen[index].clone();
+            self.seen.drain(..=index);
+            return found;
+        }
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let Some(message) = self.next(deadline) else {
+                panic!("waited {WAIT:?} for {what}; saw: {:#?}", self.seen);
+            };
+            if message.get("method").is_some() && matches(&message) {
+                self.seen.clear();
+                return message;
+            }
+        }
+    }
+
+    /// Forgets the notifications seen so far.
+    pub fn forget(&mut self) {
+        while let Ok(message) = self.incoming.try_recv() {
+            let _ = message;
+        }
+        self.seen.clear();
+    }
+
+    /// Waits for the latest diagnostics published for `uri` to satisfy `matches`.
+    pub fn wait_diagnostics(
+        &mut self,
+        uri: &str,
+        what: &str,
+        matches: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let uri = uri.to_string();
+        let found = self.wait_for(what, |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && matches(
+                    m["params"]["diagnostics"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                )
+        });
+        found["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn initialize(&mut self, root_uri: &str, options: Value) -> Value {
+        let response = self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "workspaceFolders": [{"uri": root_uri, "name": "test"}],
+                "initializationOptions": options,
+                "capabilities": {
+                    "workspace": {"configuration": true, "codeLens": {"refreshSupport": true}},
+                    "window": {"showDocument": {"support": true}}
+                }
+            }),
+        );
+        self.notify("initialized", json!({}));
+        response
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Sends `shutdown` and `exit`; returns the exit status.
+    pub fn shutdown(mut self) -> std::process::ExitStatus {
+        let response = self.request("shutdown", Value::Null);
+        assert!(
+            response.get("error").is_none(),
+            "shutdown failed: {response}"
+        );
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not exit after exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(value) = line.strip_prefix("Content-Length: ") {
+            length = value.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+/// The file URI of a path.
+pub fn uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}
