@@ -72,6 +72,8 @@ fn run_lsp() -> ExitCode {
         }
     };
     runtime.block_on(commit_nudge::lsp::serve_stdio());
+    // A read of stdin may still be pending on the blocking pool: do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     ExitCode::SUCCESS
 }
 

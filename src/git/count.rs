@@ -256,10 +256,7 @@ fn rows(
             row.removed = n_removed as u64;
             row.binary = patch.delta().flags().is_binary();
             hunks = patch.num_hunks();
-            if hunks > 0 {
-                let (hunk, _) = patch.hunk(0)?;
-                row.first_line = Some(first_line_of(hunk.new_start(), hunk.new_lines()));
-            }
+            row.first_line = first_change_line(&patch)?;
         } else {
             row.binary = true;
         }
@@ -323,12 +320,7 @@ fn rows(
                 Some(&mut options),
             )?;
             let (_, n_added, n_removed) = patch.line_stats()?;
-            let first_line = if patch.num_hunks() > 0 {
-                let (hunk, _) = patch.hunk(0)?;
-                Some(first_line_of(hunk.new_start(), hunk.new_lines()))
-            } else {
-                None
-            };
+            let first_line = first_change_line(&patch)?;
             files[new_row] = FileDelta {
                 path: new_path,
                 old_path: Some(old_path),
@@ -374,6 +366,31 @@ fn rename_side(
         regular: matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable),
         binary,
     }
+}
+
+/// The 0-based line, in the new version, of a patch's first added or removed line (a removal
+/// sits on the line that follows it).
+pub(crate) fn first_change_line(patch: &git2::Patch<'_>) -> Result<Option<u32>> {
+    if patch.num_hunks() == 0 {
+        return Ok(None);
+    }
+    let (hunk, n_lines) = patch.hunk(0)?;
+    // The 1-based number of the next line on the new side.
+    let mut next_new = hunk.new_start();
+    for index in 0..n_lines {
+        let line = patch.line_in_hunk(0, index)?;
+        match line.origin() {
+            ' ' => next_new = line.new_lineno().unwrap_or(next_new) + 1,
+            '+' => {
+                return Ok(Some(
+                    line.new_lineno().unwrap_or(next_new).saturating_sub(1),
+                ))
+            }
+            '-' => return Ok(Some(next_new.saturating_sub(1))),
+            _ => {}
+        }
+    }
+    Ok(Some(first_line_of(hunk.new_start(), hunk.new_lines())))
 }
 
 /// The 0-based line a hunk starting at `new_start` (1-based, as in `@@ -a,b +c,d @@`) points at.

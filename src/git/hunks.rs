@@ -5,7 +5,7 @@ use std::path::Path;
 
 use git2::{Blob, Patch, Repository};
 
-use super::count::{base_options, first_line_of};
+use super::count::{base_options, first_change_line};
 use super::error::Result;
 use super::FileDelta;
 
@@ -78,12 +78,7 @@ fn delta_of(old: Option<&Blob<'_>>, rel_path: &str, text: &[u8]) -> Result<Optio
         None => Patch::from_buffers(&[], None, text, Some(path), Some(&mut options))?,
     };
     let (_, added, removed) = patch.line_stats()?;
-    let first_line = if patch.num_hunks() > 0 {
-        let (hunk, _) = patch.hunk(0)?;
-        Some(first_line_of(hunk.new_start(), hunk.new_lines()))
-    } else {
-        None
-    };
+    let first_line = first_change_line(&patch)?;
     Ok(Some(FileDelta {
         path: rel_path.to_string(),
         old_path: None,

@@ -9,6 +9,7 @@ mod commands;
 mod from_proto;
 mod server;
 mod to_proto;
+pub mod transport;
 
 use tower_lsp_server::{LspService, Server};
 
@@ -17,10 +18,36 @@ pub use server::Backend;
 
 /// Serves LSP on stdin/stdout until the client sends `exit`.
 pub async fn serve_stdio() {
-    let (service, socket) =
-        LspService::build(|client| Backend::new(client, crate::workspace::Options::default()))
-            .finish();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+    serve(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        crate::workspace::Options::default(),
+    )
+    .await;
+}
+
+/// Serves LSP on any byte streams, through the hardened framing of `transport`.
+pub async fn serve(
+    input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    output: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
+    options: crate::workspace::Options,
+) {
+    let (service, socket) = LspService::build(|client| Backend::new(client, options)).finish();
+    let (server_input, filtered) = tokio::io::duplex(1 << 20);
+    let (server_output, produced) = tokio::io::duplex(1 << 20);
+    let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(transport::filter_input(
+        input,
+        server_input,
+        frames_tx.clone(),
+    ));
+    let collector = tokio::spawn(transport::collect_output(produced, frames_tx.clone()));
+    let writer = tokio::spawn(transport::write_output(output, frames_rx));
+    Server::new(filtered, server_output, socket)
         .serve(service)
         .await;
+    // Everything the server wrote before it stopped reaches the client, then the writer ends.
+    let _ = collector.await;
+    let _ = frames_tx.send(Vec::new());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
 }

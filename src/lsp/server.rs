@@ -150,6 +150,7 @@ impl Backend {
             // A client without such a section answers null: keep what we have.
             Ok(Ok(values)) => match values.into_iter().next() {
                 Some(Value::Null) | None => {}
+                Some(Value::Object(map)) if map.is_empty() => {}
                 Some(value) => self.apply_settings(&value).await,
             },
             Ok(Err(error)) => tracing::warn!("workspace/configuration failed: {error}"),
@@ -265,6 +266,10 @@ impl Backend {
                     Some(message) => self.commit(root, message, false).await,
                     None => self.open_commit_document(root).await,
                 }
+            }
+            // A deliberate bug, reachable only in tests, proves the panic boundary holds.
+            "commit-nudge.test.panic" if std::env::var_os("COMMIT_NUDGE_TEST_HOOKS").is_some() => {
+                panic!("deliberate panic for the test of the panic boundary")
             }
             other => Err(jsonrpc::Error::invalid_params(format!(
                 "unknown command {other:?}; commit-nudge runs {}",

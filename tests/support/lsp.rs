@@ -19,6 +19,8 @@ pub struct Client {
     pub seen: Vec<Value>,
     /// What `workspace/configuration` answers.
     pub configuration: Value,
+    /// Responses that answered no request of ours (such as parse errors, with id null).
+    pub stray: Vec<Value>,
 }
 
 impl Client {
@@ -29,6 +31,7 @@ impl Client {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .env("RUST_LOG", "commit_nudge=debug")
+            .env("COMMIT_NUDGE_TEST_HOOKS", "1")
             .spawn()
             .expect("server starts");
         let stdin = child.stdin.take().expect("stdin");
@@ -49,6 +52,7 @@ impl Client {
             next_id: 1,
             seen: Vec::new(),
             configuration: Value::Null,
+            stray: Vec::new(),
         }
     }
 
@@ -78,8 +82,11 @@ impl Client {
             let message = self
                 .next(deadline)
                 .unwrap_or_else(|| panic!("no response to {method} within {WAIT:?}"));
-            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
-                return message;
+            if message.get("method").is_none() {
+                if message.get("id") == Some(&json!(id)) {
+                    return message;
+                }
+                self.stray.push(message);
             }
         }
     }
@@ -111,11 +118,10 @@ impl Client {
 
     /// Waits until a notification (or server request) satisfying `matches` arrives; returns it.
     /// Messages seen earlier are searched first, then forgotten up to the match.
+    /// Each message matches at most one wait: the match is forgotten, the rest kept.
     pub fn wait_for(&mut self, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
-        if let Some(index) = self.seen.iter().rposition(&matches) {
-            let found = self.seen[index].clone();
-            self.seen.drain(..=index);
-            return found;
+        if let Some(index) = self.seen.iter().position(&matches) {
+            return self.seen.remove(index);
         }
         let deadline = Instant::now() + WAIT;
         loop {
@@ -123,7 +129,7 @@ impl Client {
                 panic!("waited {WAIT:?} for {what}; saw: {:#?}", self.seen);
             };
             if message.get("method").is_some() && matches(&message) {
-                self.seen.clear();
+                self.seen.pop();
                 return message;
             }
         }

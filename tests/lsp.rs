@@ -1,0 +1,385 @@
+//! The language server, spoken to over stdio like an editor would: nudges appear, follow the
+//! numbers and the settings, and the server survives bad input.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::lsp::{uri, Client};
+use support::Repo;
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A repository with one committed file and `extra` lines added to it from line 11 on.
+fn repo_with_added_lines(extra: usize) -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "main.txt",
+        (1..=20).map(|i| format!("line {i}\n")).collect::<String>(),
+    );
+    repo.write("other.txt", "unchanged\n");
+    repo.commit_all("seed");
+    let mut text: String = (1..=10).map(|i| format!("line {i}\n")).collect();
+    text.extend((0..extra).map(|i| format!("new {i}\n")));
+    text.extend((11..=20).map(|i| format!("line {i}\n")));
+    repo.write("main.txt", text);
+    repo
+}
+
+fn started(repo: &Repo, options: Value) -> Client {
+    let mut client = Client::start();
+    let response = client.initialize(&uri(&repo.root()), options);
+    assert!(response.get("error").is_none(), "{response}");
+    client
+}
+
+#[test]
+fn initialize_advertises_the_commands_and_capabilities() {
+    let repo = repo_with_added_lines(1);
+    let mut client = Client::start();
+    let response = client.initialize(&uri(&repo.root()), Value::Null);
+    let caps = &response["result"]["capabilities"];
+    let commands: Vec<&str> = caps["executeCommandProvider"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for command in [
+        "commit-nudge.stageHunk",
+        "commit-nudge.unstageHunk",
+        "commit-nudge.stageFile",
+        "commit-nudge.commitStaged",
+        "commit-nudge.snooze",
+        "commit-nudge.refresh",
+    ] {
+        assert!(
+            commands.contains(&command),
+            "{command} missing from {commands:?}"
+        );
+    }
+    assert!(caps["codeActionProvider"].is_object());
+    assert!(caps["codeLensProvider"].is_object());
+    assert_eq!(response["result"]["serverInfo"]["name"], "commit-nudge");
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn opening_a_file_over_the_limit_shows_the_nudge_at_its_first_hunk() {
+    let repo = repo_with_added_lines(30);
+    let mut client = started(&repo, json!({"thresholds": {"lines": 25}}));
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    let diagnostics = client.wait_diagnostics(&main, "the lines nudge", |d| !d.is_empty());
+    assert_eq!(codes(&diagnostics), vec!["uncommitted-lines"]);
+    let nudge = &diagnostics[0];
+    assert_eq!(nudge["source"], "commit-nudge");
+    assert_eq!(
+        nudge["range"]["start"]["line"], 10,
+        "placed at the first hunk"
+    );
+    assert_eq!(nudge["severity"], 3, "information at the limit");
+    assert_eq!(
+        nudge["message"],
+        "30 lines uncommitted in 1 file (nudge at 25): commit what is ready"
+    );
+
+    // The status notification carries git's numbers.
+    let status = client.wait_for("a status", |m| m["method"] == "commitNudge/status");
+    assert_eq!(
+        status["params"]["total"],
+        json!({"files": 1, "added": 30, "removed": 0})
+    );
+    assert_eq!(
+        status["params"]["root"],
+        repo.root().to_string_lossy().as_ref()
+    );
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn a_clean_file_gets_the_nudge_on_its_first_line_only_when_no_open_file_has_changes() {
+    let repo = repo_with_added_lines(30);
+    let mut client = started(&repo, json!({"thresholds": {"lines": 25}}));
+    let other = uri(&repo.path("other.txt"));
+    client.open(&other, "unchanged\n");
+    let diagnostics =
+        client.wait_diagnostics(&other, "the nudge on the clean file", |d| !d.is_empty());
+    assert_eq!(diagnostics[0]["range"]["start"]["line"], 0);
+    // Once a changed file is open, the nudge moves there and leaves the clean file.
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    client.wait_diagnostics(&other, "the clean file cleared", |d| d.is_empty());
+    client.wait_diagnostics(&main, "the nudge on the changed file", |d| !d.is_empty());
+}
+
+#[test]
+fn raising_the_limit_clears_the_nudge_and_bad_settings_get_a_message() {
+    let repo = repo_with_added_lines(30);
+    let mut client = started(&repo, json!({"thresholds": {"lines": 25}}));
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    client.wait_diagnostics(&main, "the nudge", |d| !d.is_empty());
+
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"commitNudge": {"thresholds": {"lines": 1000}}}}),
+    );
+    client.wait_diagnostics(&main, "the nudge cleared", |d| d.is_empty());
+
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"commitNudge": {"thresholds": {"lines": "ten"}, "severity": 3}}}),
+    );
+    let message = client.wait_for("a settings message", |m| {
+        m["method"] == "window/showMessage"
+    });
+    let text = message["params"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("thresholds.lines should be a whole number"),
+        "{text}"
+    );
+    assert!(text.contains("severity should be one of"), "{text}");
+    // The wrong value fell back to the default (200): 30 lines do not nudge, and the server lives.
+    let response = client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    assert!(response.get("error").is_none());
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn settings_are_pulled_with_workspace_configuration() {
+    let repo = repo_with_added_lines(30);
+    let mut client = Client::start();
+    client.configuration = json!({"thresholds": {"lines": 20}, "severity": "warning"});
+    client.initialize(&uri(&repo.root()), Value::Null);
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    let diagnostics =
+        client.wait_diagnostics(&main, "the nudge at the pulled limit", |d| !d.is_empty());
+    assert_eq!(diagnostics[0]["severity"], 2, "warning, as configured");
+}
+
+#[test]
+fn old_uncommitted_work_gets_the_age_nudge() {
+    let repo = Repo::new();
+    repo.write("a.txt", "one\n");
+    let three_hours_ago = support_time_ago(3 * 3600);
+    let output = std::process::Command::new("git")
+        .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", "old"])
+        .current_dir(repo.root())
+        .env("GIT_AUTHOR_DATE", &three_hours_ago)
+        .env("GIT_COMMITTER_DATE", &three_hours_ago)
+        .output()
+        .unwrap();
+    let _ = output;
+    repo.git(&["add", "a.txt"]);
+    let output = std::process::Command::new("git")
+        .args(["commit", "-q", "-m", "old"])
+        .current_dir(repo.root())
+        .env("GIT_AUTHOR_DATE", &three_hours_ago)
+        .env("GIT_COMMITTER_DATE", &three_hours_ago)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    repo.write("a.txt", "one\ntwo\n");
+    // The change itself is two hours old.
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(repo.path("a.txt"))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+
+    let mut client = started(&repo, json!({"thresholds": {"minutes": 60}}));
+    let a = uri(&repo.path("a.txt"));
+    client.open(&a, "one\ntwo\n");
+    let diagnostics = client.wait_diagnostics(&a, "the age nudge", |d| !d.is_empty());
+    assert_eq!(codes(&diagnostics), vec!["uncommitted-age"]);
+    assert_eq!(
+        diagnostics[0]["severity"], 2,
+        "two hours is twice the limit: one level up"
+    );
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("uncommitted work is 2 h"),
+        "{}",
+        diagnostics[0]["message"]
+    );
+}
+
+fn support_time_ago(seconds: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("@{} +0000", now - seconds)
+}
+
+#[test]
+fn unsaved_edits_are_counted_and_dropped_on_close() {
+    let repo = repo_with_added_lines(0);
+    let mut client = started(&repo, json!({}));
+    let main = uri(&repo.path("main.txt"));
+    let text = String::from_utf8(repo.read("main.txt")).unwrap();
+    client.open(&main, &text);
+    client.wait_for("the clean status", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["total"]["files"] == 0
+    });
+    let edited = format!("{text}one more\nand another\n");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let status = client.wait_for("the unsaved lines", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["total"]["added"] == 2
+    });
+    assert_eq!(status["params"]["unsaved_files"], 1);
+    assert_eq!(
+        status["params"]["unstaged"],
+        json!({"files": 1, "added": 2, "removed": 0})
+    );
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": main}}),
+    );
+    client.wait_for("the disk's numbers again", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["total"]["files"] == 0
+    });
+}
+
+#[test]
+fn a_commit_in_a_terminal_clears_the_nudge_without_an_editor_event() {
+    let repo = repo_with_added_lines(30);
+    let mut client = started(&repo, json!({"thresholds": {"lines": 25}}));
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    client.wait_diagnostics(&main, "the nudge", |d| !d.is_empty());
+    repo.commit_all("done");
+    client.wait_diagnostics(&main, "the nudge cleared by the commit", |d| d.is_empty());
+}
+
+#[test]
+fn malformed_input_gets_an_error_and_the_server_keeps_serving() {
+    let repo = repo_with_added_lines(1);
+    let mut client = started(&repo, Value::Null);
+    client.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    client.send(&json!({"jsonrpc": "2.0", "id": 900, "method": "workspace/executeCommand", "params": {"command": "commit-nudge.stageHunk", "arguments": [42]}}));
+    client.send(&json!({"jsonrpc": "2.0", "id": 901, "method": "workspace/executeCommand", "params": {"command": "commit-nudge.commitStaged", "arguments": [{"root": "https://example.com", "message": "x"}]}}));
+    // Documents that are not files are ignored.
+    client.open("untitled:Untitled-1", "scratch\n");
+    client.send_raw(b"Content-Type: text/plain\r\n\r\n");
+    client.send(&json!({"hello": "not json-rpc", "id": 77}));
+    let response = client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.nope"}),
+    );
+    assert!(
+        response["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command"),
+        "{response}"
+    );
+    let code_of = |id: Value| {
+        client
+            .stray
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["error"]["code"].clone())
+    };
+    assert_eq!(
+        code_of(Value::Null),
+        Some(json!(-32700)),
+        "a parse error reply: {:?}",
+        client.stray
+    );
+    assert_eq!(
+        code_of(json!(900)),
+        Some(json!(-32602)),
+        "invalid params: {:?}",
+        client.stray
+    );
+    assert_eq!(
+        code_of(json!(77)),
+        Some(json!(-32600)),
+        "invalid request: {:?}",
+        client.stray
+    );
+    assert!(client.is_running());
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn wrong_argument_shapes_get_clear_errors() {
+    let repo = repo_with_added_lines(1);
+    let mut client = started(&repo, Value::Null);
+    for (command, arguments) in [
+        ("commit-nudge.stageHunk", json!([42])),
+        ("commit-nudge.stageHunk", json!([])),
+        (
+            "commit-nudge.stageFile",
+            json!([{"root": uri(&repo.root())}]),
+        ),
+        (
+            "commit-nudge.commitStaged",
+            json!([{"root": "https://example.com", "message": "x"}]),
+        ),
+        ("commit-nudge.snooze", json!(["soon"])),
+    ] {
+        let response = client.request(
+            "workspace/executeCommand",
+            json!({"command": command, "arguments": arguments}),
+        );
+        let message = response["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{command} {arguments} should fail: {response}"));
+        assert!(!message.is_empty());
+    }
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn a_panic_in_a_handler_is_reported_once_and_the_server_keeps_serving() {
+    let repo = repo_with_added_lines(30);
+    let mut client = started(&repo, json!({"thresholds": {"lines": 25}}));
+    for _ in 0..2 {
+        let response = client.request(
+            "workspace/executeCommand",
+            json!({"command": "commit-nudge.test.panic"}),
+        );
+        assert!(
+            response["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("internal error"),
+            "{response}"
+        );
+    }
+    let message = client.wait_for("the bug report", |m| m["method"] == "window/showMessage");
+    assert!(message["params"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("keeps running"));
+    assert!(
+        !client
+            .seen
+            .iter()
+            .any(|m| m["method"] == "window/showMessage"),
+        "reported once"
+    );
+    // Still serving: a document gets its nudge.
+    let main = uri(&repo.path("main.txt"));
+    client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
+    client.wait_diagnostics(&main, "the nudge after the panic", |d| !d.is_empty());
+    assert!(client.shutdown().success());
+}
