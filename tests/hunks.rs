@@ -1,0 +1,435 @@
+//! Staging and unstaging hunks, checked against git itself: staging hunk k gives exactly the
+//! index that `git apply --cached` of git's own hunk k gives, and the working tree never changes.
+
+mod support;
+
+use commit_nudge::git::hunks::{file_hunks, HunkHeader, LineSelection};
+use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
+use commit_nudge::git::{open_worktree, GitError};
+use support::Repo;
+
+/// A small deterministic random generator (xorshift), so failures can be replayed by seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// A random edit of `lines`: inserts, deletions and replacements of short blocks.
+fn random_edit(rng: &mut Rng, lines: &[String]) -> Vec<String> {
+    let mut out = lines.to_vec();
+    for _ in 0..1 + rng.below(5) {
+        let at = rng.below(out.len() as u64 + 1) as usize;
+        let span = (1 + rng.below(3) as usize).min(out.len().saturating_sub(at));
+        match rng.below(3) {
+            0 => {
+                for i in 0..1 + rng.below(3) {
+                    out.insert(at, format!("inserted {} {i}", rng.next() % 1000));
+                }
+            }
+            1 if span > 0 => {
+                out.drain(at..at + span);
+            }
+            _ => {
+                for line in out.iter_mut().skip(at).take(span) {
+                    *line = format!("replaced {}", rng.next() % 1000);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn join(lines: &[String], trailing_newline: bool) -> String {
+    let mut text = lines.join("\n");
+    if trailing_newline && !lines.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
+/// git's own zero-context hunks of the unstaged diff of `file`, each as a patch of one hunk.
+fn git_hunk_patches(repo: &Repo, file: &str) -> Vec<(String, String)> {
+    let diff = repo.git(&["diff", "-U0", "--no-color", "--", file]);
+    let header_end = diff.find("\n@@").map(|i| i + 1).unwrap_or(diff.len());
+    let header = &diff[..header_end];
+    let mut hunks = Vec::new();
+    for chunk in
+        diff[header_end..]
+            .split_inclusive('\n')
+            .fold(Vec::<String>::new(), |mut acc, line| {
+                if line.starts_with("@@") {
+                    acc.push(String::new());
+                }
+                if let Some(last) = acc.last_mut() {
+                    last.push_str(line);
+                }
+                acc
+            })
+    {
+        let first = chunk.lines().next().unwrap_or_default().to_string();
+        hunks.push((first.clone(), format!("{header}{}", alone(&first, &chunk))));
+    }
+    hunks
+}
+
+/// Rewrites a zero-context hunk's new start as if the hunks before it were not applied.
+///
+/// `git apply --unidiff-zero` places a hunk without context at its *new* start (which counts the
+/// lines earlier hunks add or remove), so one hunk applied alone lands in the wrong place. This is
+/// the header git would print for a diff holding only this hunk (gitsigns rewrites it the same way).
+fn alone(first: &str, chunk: &str) -> String {
+    let parse = |side: &str| -> (u32, u32) {
+        let mut parts = side[1..].split(',');
+        let start = parts.next().unwrap_or("0").parse().unwrap_or(0);
+        let lines = parts.next().map_or(1, |n| n.parse().unwrap_or(1));
+        (start, lines)
+    };
+    let mut fields = first.split(' ');
+    let (_, old, new) = (
+        fields.next(),
+        fields.next().unwrap_or("-0"),
+        fields.next().unwrap_or("+0"),
+    );
+    let ((old_start, old_lines), (_, new_lines)) = (parse(old), parse(new));
+    let new_start = if old_lines == 0 {
+        old_start + 1
+    } else {
+        old_start
+    };
+    let new_start = if new_lines == 0 {
+        new_start.saturating_sub(1)
+    } else {
+        new_start
+    };
+    let rest = chunk.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("@@ {old} +{new_start},{new_lines} @@\n{rest}")
+}
+
+fn header_line(h: &HunkHeader) -> String {
+    let side = |start: u32, lines: u32| {
+        if lines == 1 {
+            format!("{start}")
+        } else {
+            format!("{start},{lines}")
+        }
+    };
+    format!(
+        "@@ -{} +{} @@",
+        side(h.old_start, h.old_lines),
+        side(h.new_start, h.new_lines)
+    )
+}
+
+#[test]
+fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() {
+    let mut checked = 0;
+    for seed in 1..=60u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let repo = Repo::new();
+        let base: Vec<String> = (0..10 + rng.below(40))
+            .map(|i| format!("line {i}"))
+            .collect();
+        let base_newline = rng.below(4) != 0;
+        repo.write("f.txt", join(&base, base_newline));
+        repo.commit_all("base");
+        let edited = random_edit(&mut rng, &base);
+        let edited_newline = if rng.below(4) == 0 {
+            !base_newline
+        } else {
+            base_newline
+        };
+        let worktree = join(&edited, edited_newline);
+        repo.write("f.txt", &worktree);
+
+        let git_hunks = git_hunk_patches(&repo, "f.txt");
+        let ours = file_hunks(&open_worktree(&repo.root()).unwrap(), "f.txt", None).unwrap();
+        let our_headers: Vec<String> = ours
+            .unstaged
+            .iter()
+            .map(|h| header_line(&h.header))
+            .collect();
+        let git_headers: Vec<String> = git_hunks
+            .iter()
+            .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
+            .collect();
+        assert_eq!(
+            our_headers, git_headers,
+            "seed {seed}: the same hunks as git diff -U0"
+        );
+
+        let pristine = repo.git(&["ls-files", "--stage"]);
+        for (k, (_, patch)) in git_hunks.iter().enumerate() {
+            // git's answer.
+            std::fs::write(repo.path("hunk.patch"), patch).unwrap();
+            repo.git(&["apply", "--cached", "--unidiff-zero", "hunk.patch"]);
+            std::fs::remove_file(repo.path("hunk.patch")).unwrap();
+            let expected = repo.index_blob("f.txt");
+            repo.git(&["reset", "-q"]);
+            assert_eq!(repo.git(&["ls-files", "--stage"]), pristine);
+
+            // Ours.
+            let hunk = &ours.unstaged[k];
+            let target = HunkTarget {
+                header: hunk.header,
+                hash: hunk.hash(),
+                selection: LineSelection::All,
+            };
+            stage_hunk(
+                &open_worktree(&repo.root()).unwrap(),
+                "f.txt",
+                None,
+                &target,
+            )
+            .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&repo.index_blob("f.txt")),
+                String::from_utf8_lossy(&expected),
+                "seed {seed}, hunk {k}: index after staging"
+            );
+            assert_eq!(
+                repo.read("f.txt"),
+                worktree.as_bytes(),
+                "the working tree is never written"
+            );
+
+            // Unstaging the staged hunk puts the index back.
+            let repo2 = open_worktree(&repo.root()).unwrap();
+            let staged = file_hunks(&repo2, "f.txt", None).unwrap().staged;
+            assert_eq!(staged.len(), 1, "seed {seed}, hunk {k}: one staged hunk");
+            let target = HunkTarget {
+                header: staged[0].header,
+                hash: staged[0].hash(),
+                selection: LineSelection::All,
+            };
+            unstage_hunk(&repo2, "f.txt", &target).unwrap();
+            assert_eq!(
+                repo.git(&["ls-files", "--stage"]),
+                pristine,
+                "seed {seed}, hunk {k}: unstage restores the index"
+            );
+            assert_eq!(repo.git(&["diff", "--cached", "--stat"]), "");
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "only {checked} hunks were checked");
+}
+
+/// A file with three separated changes, committed before them.
+fn three_hunks() -> (Repo, String) {
+    let repo = Repo::new();
+    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    repo.write("f.txt", &base);
+    repo.commit_all("base");
+    let edited = base
+        .replace("line 3\n", "line 3 changed\n")
+        .replace("line 15\n", "line 15\nline 15b\n")
+        .replace("line 27\n", "");
+    repo.write("f.txt", &edited);
+    (repo, edited)
+}
+
+fn target_of(hunk: &commit_nudge::git::hunks::Hunk, selection: LineSelection) -> HunkTarget {
+    HunkTarget {
+        header: hunk.header,
+        hash: hunk.hash(),
+        selection,
+    }
+}
+
+#[test]
+fn staging_the_middle_of_three_hunks_stages_only_it() {
+    let (repo, edited) = three_hunks();
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    assert_eq!(hunks.unstaged.len(), 3);
+    stage_hunk(
+        &git,
+        "f.txt",
+        None,
+        &target_of(&hunks.unstaged[1], LineSelection::All),
+    )
+    .unwrap();
+    let cached = repo.git(&["diff", "--cached", "-U0"]);
+    assert!(cached.contains("+line 15b"), "{cached}");
+    assert!(
+        !cached.contains("line 3 changed") && !cached.contains("-line 27"),
+        "{cached}"
+    );
+    assert_eq!(repo.numstat(&["--cached"]), (1, 1, 0));
+    assert_eq!(repo.numstat(&[]), (1, 1, 2));
+    assert_eq!(repo.read("f.txt"), edited.as_bytes());
+}
+
+#[test]
+fn a_selection_stages_only_the_selected_lines() {
+    let repo = Repo::new();
+    repo.write("f.txt", "a\nb\nc\n");
+    repo.commit_all("base");
+    repo.write("f.txt", "a\nnew 1\nnew 2\nnew 3\nb\nc\n");
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    // Buffer lines 2..=2 (0-based) hold "new 2".
+    stage_hunk(
+        &git,
+        "f.txt",
+        None,
+        &target_of(
+            &hunks.unstaged[0],
+            LineSelection::Lines { first: 2, last: 2 },
+        ),
+    )
+    .unwrap();
+    assert_eq!(repo.index_blob("f.txt"), b"a\nnew 2\nb\nc\n");
+
+    // A replacement: selecting the first new line replaces only the first old line.
+    let repo = Repo::new();
+    repo.write("g.txt", "keep\nold 1\nold 2\nend\n");
+    repo.commit_all("base");
+    repo.write("g.txt", "keep\nnew 1\nnew 2\nend\n");
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "g.txt", None).unwrap();
+    stage_hunk(
+        &git,
+        "g.txt",
+        None,
+        &target_of(
+            &hunks.unstaged[0],
+            LineSelection::Lines { first: 1, last: 1 },
+        ),
+    )
+    .unwrap();
+    assert_eq!(repo.index_blob("g.txt"), b"keep\nnew 1\nold 2\nend\n");
+}
+
+#[test]
+fn an_unsaved_buffer_stages_the_text_the_user_sees_and_leaves_the_disk_alone() {
+    let (repo, edited) = three_hunks();
+    let buffer = edited.replace("line 20\n", "line 20 typed but not saved\n");
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "f.txt", Some(buffer.as_bytes())).unwrap();
+    assert_eq!(hunks.unstaged.len(), 4);
+    let unsaved = hunks
+        .unstaged
+        .iter()
+        .find(|h| h.added.iter().any(|l| l.starts_with(b"line 20 typed")))
+        .unwrap();
+    stage_hunk(
+        &git,
+        "f.txt",
+        Some(buffer.as_bytes()),
+        &target_of(unsaved, LineSelection::All),
+    )
+    .unwrap();
+    let cached = repo.git(&["diff", "--cached", "-U0"]);
+    assert!(cached.contains("+line 20 typed but not saved"), "{cached}");
+    assert_eq!(
+        repo.read("f.txt"),
+        edited.as_bytes(),
+        "the file on disk is untouched"
+    );
+}
+
+#[test]
+fn a_changed_hunk_is_refused_and_nothing_is_staged() {
+    let (repo, edited) = three_hunks();
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let offered = target_of(&hunks.unstaged[1], LineSelection::All);
+    // The file changes after the action was offered.
+    repo.write("f.txt", edited.replace("line 15b", "line 15 B"));
+    let before = repo.git(&["ls-files", "--stage"]);
+    let error = stage_hunk(&git, "f.txt", None, &offered).unwrap_err();
+    assert!(matches!(error, GitError::Stale(_)), "{error}");
+    assert!(error.to_string().contains("nothing was changed"), "{error}");
+    assert_eq!(repo.git(&["ls-files", "--stage"]), before);
+}
+
+#[test]
+fn a_held_index_lock_is_named_and_left_alone() {
+    let (repo, _) = three_hunks();
+    let git = open_worktree(&repo.root()).unwrap();
+    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let lock = repo.path(".git/index.lock");
+    std::fs::write(&lock, b"held by another git").unwrap();
+    let before = repo.index_bytes();
+    let error = stage_hunk(
+        &git,
+        "f.txt",
+        None,
+        &target_of(&hunks.unstaged[0], LineSelection::All),
+    )
+    .unwrap_err();
+    assert!(matches!(error, GitError::IndexLocked(_)), "{error}");
+    assert!(error.to_string().contains("index.lock"), "{error}");
+    assert_eq!(
+        std::fs::read(&lock).unwrap(),
+        b"held by another git",
+        "the lock is not touched"
+    );
+    assert_eq!(repo.index_bytes(), before);
+    assert!(stage_file(&git, "f.txt", None).is_err());
+    std::fs::remove_file(lock).unwrap();
+}
+
+#[test]
+fn file_actions_cover_new_deleted_binary_and_unstaging() {
+    let repo = Repo::new();
+    repo.write("keep.txt", "k\n");
+    repo.write("gone.txt", "g\n");
+    repo.write("img.bin", [0u8, 1, 2]);
+    repo.commit_all("base");
+    repo.write("new.txt", "n\n");
+    std::fs::remove_file(repo.path("gone.txt")).unwrap();
+    repo.write("img.bin", [0u8, 3, 4]);
+    let git = open_worktree(&repo.root()).unwrap();
+    assert!(file_hunks(&git, "img.bin", None).unwrap().binary);
+    assert!(
+        file_hunks(&git, "img.bin", None)
+            .unwrap()
+            .unstaged
+            .is_empty(),
+        "no hunk actions on binaries"
+    );
+    for file in ["new.txt", "gone.txt", "img.bin"] {
+        stage_file(&git, file, None).unwrap();
+    }
+    let staged = repo.git(&["diff", "--cached", "--name-status"]);
+    assert!(
+        staged.contains("A\tnew.txt")
+            && staged.contains("D\tgone.txt")
+            && staged.contains("M\timg.bin"),
+        "{staged}"
+    );
+    assert_eq!(
+        repo.git(&[
+            "status",
+            "--porcelain",
+            "--",
+            "new.txt",
+            "gone.txt",
+            "img.bin"
+        ])
+        .lines()
+        .count(),
+        3
+    );
+    assert_eq!(
+        repo.numstat(&[]),
+        (0, 0, 0),
+        "the worktree matches what was staged"
+    );
+    for file in ["new.txt", "gone.txt", "img.bin"] {
+        unstage_file(&git, file).unwrap();
+    }
+    assert_eq!(repo.git(&["diff", "--cached", "--name-status"]), "");
+    assert!(repo.path("new.txt").exists() && !repo.path("gone.txt").exists());
+}
