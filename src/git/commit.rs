@@ -61,8 +61,12 @@ pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Res
     } else {
         "--cleanup=default"
     };
-    let mut child = Command::new(&options.git)
-        .args(["commit", cleanup, "-F", "-"])
+    let mut command = Command::new(&options.git);
+    command.args(["commit", cleanup, "-F", "-"]);
+    // Its own process group, so that a hook that hangs can be stopped with git.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .current_dir(root)
         // The worktree decides the repository; variables inherited from elsewhere must not.
         .env_remove("GIT_DIR")
@@ -90,8 +94,7 @@ pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Res
         {
             Some(status) => break status,
             None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop(&mut child);
                 return Err(GitError::CommitFailed(format!(
                     "git commit did not finish within {} s (a hook or signing may be waiting for input); it was stopped",
                     options.timeout.as_secs()
@@ -130,4 +133,34 @@ fn read_in_background<R: Read + Send + 'static>(
         }
         String::from_utf8_lossy(&text).into_owned()
     })
+}
+
+/// Stops git and its hooks: SIGTERM first, so git removes its `index.lock` as it exits, then
+/// SIGKILL if it is still there after two seconds.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        let group = i32::try_from(child.id()).unwrap_or(0);
+        if group > 0 {
+            // SAFETY: kill(2) with a negative pid signals the process group we created above.
+            unsafe {
+                libc::kill(-group, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    unsafe {
+                        libc::kill(-group, libc::SIGKILL);
+                    }
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
