@@ -186,7 +186,8 @@ impl Backend {
         jsonrpc::Error {
             code: jsonrpc::ErrorCode::ServerError(1),
             message: message.into(),
-            data: None,
+            // Clients need not show it again.
+            data: Some(json!({ "shown": true })),
         }
     }
 
@@ -407,7 +408,12 @@ impl Backend {
                 .await;
             return;
         }
-        let _ = self.commit(root, text, true).await;
+        if let Ok(Some(result)) = self.commit(root, text, true).await {
+            let summary = result["summary"].as_str().unwrap_or_default().to_string();
+            self.client
+                .show_message(MessageType::INFO, format!("commit-nudge: committed {summary}"))
+                .await;
+        }
     }
 }
 

@@ -1,0 +1,18 @@
+--- The default `commitNudge` settings, as documented in DESIGN.md.
+local M = {}
+
+--- Returns a fresh copy of the default settings table.
+---@return table
+function M.settings()
+  return {
+    thresholds = { lines = 200, files = 15, minutes = 60 },
+    countUntracked = true,
+    countUnsaved = true,
+    exclude = { '**/*.lock', '**/package-lock.json' },
+    severity = 'information',
+    codeLens = true,
+    snoozeMinutes = 30,
+  }
+end
+
+return M
