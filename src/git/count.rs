@@ -200,7 +200,7 @@ pub(crate) fn base_options() -> DiffOptions {
 }
 
 /// Whether `git diff` would look for renames here (`diff.renames`, default on).
-fn renames_enabled(repo: &Repository) -> bool {
+pub(crate) fn renames_enabled(repo: &Repository) -> bool {
     match repo.config().and_then(|c| c.get_string("diff.renames")) {
         Ok(value) => !matches!(
             value.to_ascii_lowercase().as_str(),
@@ -212,14 +212,14 @@ fn renames_enabled(repo: &Repository) -> bool {
 
 /// Where the new side of a diff lives: in the object database (the index), or on disk.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum NewSide {
+pub(crate) enum NewSide {
     Odb,
     Workdir,
 }
 
 /// Counts the lines of each delta whose status passes `which` and whose path passes `keep`;
 /// with `renames`, pairs deleted and added files as git does (see `renames`).
-fn rows(
+pub(crate) fn rows(
     repo: &Repository,
     diff: &Diff<'_>,
     which: impl Fn(Delta) -> bool,
