@@ -4,10 +4,12 @@
 //! hold (`count`), computes and applies hunks (`hunks`), and commits the index by running the
 //! user's own `git commit` (`commit`), which is the only place a git subprocess is started.
 
+pub mod buffer;
 pub mod commit;
 pub mod count;
 pub mod error;
 pub mod hunks;
+pub mod partial;
 pub mod renames;
 pub mod repo;
 pub mod stage;

@@ -41,6 +41,7 @@ struct ClientCaps {
     watched_files_registration: bool,
     code_lens_refresh: bool,
     show_document: bool,
+    work_done_progress: bool,
 }
 
 /// State the handlers share; the workspace state itself lives in the workspace task.
@@ -411,7 +412,10 @@ impl Backend {
         if let Ok(Some(result)) = self.commit(root, text, true).await {
             let summary = result["summary"].as_str().unwrap_or_default().to_string();
             self.client
-                .show_message(MessageType::INFO, format!("commit-nudge: committed {summary}"))
+                .show_message(
+                    MessageType::INFO,
+                    format!("commit-nudge: committed {summary}"),
+                )
                 .await;
         }
     }
@@ -454,13 +458,22 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
+/// A first scan's progress report in the editor.
+type ScanProgress = tower_lsp_server::OngoingProgress<
+    tower_lsp_server::Unbounded,
+    tower_lsp_server::NotCancellable,
+>;
+
 /// Sends the workspace's outputs to the client, in order.
 async fn pump_outputs(
     client: Client,
     shared: Arc<Shared>,
     mut outputs: mpsc::UnboundedReceiver<Output>,
 ) {
+    let mut scans: std::collections::HashMap<PathBuf, ScanProgress> =
+        std::collections::HashMap::new();
     while let Some(output) = outputs.recv().await {
+        let caps = shared.caps.lock().map(|c| *c).unwrap_or_default();
         match output {
             Output::Diagnostics { doc, items } => {
                 let Ok(uri) = doc.parse::<Uri>() else {
@@ -475,18 +488,40 @@ async fn pump_outputs(
             },
             Output::Warning(message) => client.show_message(MessageType::WARNING, message).await,
             Output::CodeLensRefresh => {
-                let refresh = shared
-                    .caps
-                    .lock()
-                    .map(|c| c.code_lens_refresh)
-                    .unwrap_or(false);
-                if refresh {
+                if caps.code_lens_refresh {
                     let client = client.clone();
                     // The answer does not matter and must not hold up the next output.
                     tokio::spawn(async move {
                         let _ =
                             tokio::time::timeout(CLIENT_TIMEOUT, client.code_lens_refresh()).await;
                     });
+                }
+            }
+            Output::ScanStarted(root) => {
+                if caps.work_done_progress {
+                    let token =
+                        NumberOrString::String(format!("commit-nudge/scan/{}", root.display()));
+                    let created = tokio::time::timeout(
+                        CLIENT_TIMEOUT,
+                        client.create_work_done_progress(token.clone()),
+                    )
+                    .await;
+                    if matches!(created, Ok(Ok(()))) {
+                        let progress = client
+                            .progress(token, "commit-nudge")
+                            .with_message(format!(
+                                "counting uncommitted changes in {}",
+                                root.display()
+                            ))
+                            .begin()
+                            .await;
+                        scans.insert(root, progress);
+                    }
+                }
+            }
+            Output::ScanFinished(root) => {
+                if let Some(progress) = scans.remove(&root) {
+                    progress.finish().await;
                 }
             }
         }
@@ -515,6 +550,11 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|w| w.show_document.as_ref())
                     .is_some_and(|s| s.support),
+                work_done_progress: caps
+                    .window
+                    .as_ref()
+                    .and_then(|w| w.work_done_progress)
+                    .unwrap_or(false),
             };
         }
         let parsed = config::parse_editor_settings(

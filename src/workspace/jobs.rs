@@ -1,5 +1,6 @@
 //! Git work for the workspace, run on the blocking pool; results come back as events.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -7,24 +8,51 @@ use tokio::sync::mpsc;
 
 use super::{DocId, Event};
 use crate::config::{self, Parsed, Settings};
+use crate::git::buffer::BufferBase;
+use crate::git::hunks::BufferDiff;
 use crate::git::{self, RepoCounts};
 use crate::report;
 
 /// The outcome of a count: the numbers and the settings in effect (with the repository file).
 pub type CountResult = Result<(RepoCounts, Parsed), String>;
 
-/// Counts a repository on the blocking pool and sends `Event::Counted`.
+/// The outcome of a buffer diff: the base it was compared with (to keep) and the diff.
+pub type BufferResult = Result<(Arc<BufferBase>, BufferDiff), String>;
+
+/// What a count must cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: the index, HEAD or settings may have changed.
+    Full,
+    /// Only these working-tree paths changed (relative to the root).
+    Paths(BTreeSet<String>),
+}
+
+/// Counts a repository on the blocking pool and sends `Event::Counted`. With `Scope::Paths` and
+/// a previous count, only those paths are re-counted, unless that could be inexact.
 pub fn spawn_count(
     root: PathBuf,
     generation: u64,
     editor_settings: Settings,
+    scope: Scope,
+    previous: Option<Arc<RepoCounts>>,
     tx: mpsc::UnboundedSender<Event>,
 ) {
     tokio::task::spawn_blocking(move || {
         let result = catch(|| {
             let parsed = config::with_repo_file(&editor_settings, &root);
-            let counts = git::count::count(&root, &report::count_options(&parsed.settings))
-                .map_err(|e| e.to_string())?;
+            let options = report::count_options(&parsed.settings);
+            let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
+            if let (Scope::Paths(paths), Some(previous)) = (&scope, &previous) {
+                match git::partial::recount_paths(&repo, previous, paths, &options) {
+                    Ok(Some(counts)) => return Ok((counts, parsed)),
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::debug!("partial count failed ({error}); counting everything")
+                    }
+                }
+            }
+            let counts = git::count::count_repo(&repo, &options).map_err(|e| e.to_string())?;
             Ok((counts, parsed))
         });
         let _ = tx.send(Event::Counted {
@@ -36,18 +64,28 @@ pub fn spawn_count(
 }
 
 /// Diffs an open buffer against HEAD, the index and the disk, and sends `Event::BufferCounted`.
+/// With a `base` (the file's HEAD and index versions) the repository is not opened at all.
 pub fn spawn_buffer_diff(
     root: PathBuf,
     rel_path: String,
     doc: DocId,
     version: i32,
     text: Arc<String>,
+    base: Option<Arc<BufferBase>>,
     tx: mpsc::UnboundedSender<Event>,
 ) {
     tokio::task::spawn_blocking(move || {
         let result = catch(|| {
-            let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
-            git::hunks::buffer_diff(&repo, &rel_path, text.as_bytes()).map_err(|e| e.to_string())
+            let base = match base {
+                Some(base) => base,
+                None => {
+                    let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
+                    Arc::new(git::buffer::buffer_base(&repo, &rel_path).map_err(|e| e.to_string())?)
+                }
+            };
+            let diff = git::buffer::diff_from_base(&base, &root, &rel_path, text.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok((base, diff))
         });
         let _ = tx.send(Event::BufferCounted {
             doc,

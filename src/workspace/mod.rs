@@ -8,7 +8,7 @@
 mod jobs;
 mod watch;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,10 @@ use crate::git::{RepoCounts, RepoInfo};
 use crate::nudge::Nudge;
 use crate::report::{self, BufferCounts, Effective, StatusReport};
 
-pub use jobs::CountResult;
+pub use jobs::{BufferResult, CountResult, Scope};
+
+/// Above this many changed paths in one burst, a full count replaces the per-path one.
+const MAX_PARTIAL_PATHS: usize = 256;
 
 /// The client's name for an open document (its URI), opaque to this room.
 pub type DocId = String;
@@ -94,7 +97,7 @@ pub enum Event {
     BufferCounted {
         doc: DocId,
         version: i32,
-        result: Result<crate::git::hunks::BufferDiff, String>,
+        result: BufferResult,
     },
     /// Internal: the debounce of a repository ran out.
     Flush(PathBuf),
@@ -165,6 +168,10 @@ pub enum Output {
     Warning(String),
     /// Code lenses may have changed.
     CodeLensRefresh,
+    /// The first count of a repository began (for `$/progress`).
+    ScanStarted(PathBuf),
+    /// The first count of a repository ended.
+    ScanFinished(PathBuf),
 }
 
 /// Starts the task that owns the workspace state; returns the channel that feeds it.
@@ -201,10 +208,13 @@ pub fn spawn(options: Options, out: mpsc::UnboundedSender<Output>) -> mpsc::Unbo
 struct Repo {
     info: RepoInfo,
     settings: Settings,
-    counts: Option<RepoCounts>,
+    counts: Option<Arc<RepoCounts>>,
     generation: u64,
     in_flight: bool,
+    /// A full count is due.
     dirty: bool,
+    /// Working-tree paths to re-count (when no full count is due).
+    dirty_paths: BTreeSet<String>,
     flush_scheduled: bool,
     last_report: Option<StatusReport>,
     snoozed_until: Option<i64>,
@@ -219,6 +229,8 @@ struct Doc {
     version: i32,
     text: Arc<String>,
     buffer: Option<BufferCounts>,
+    /// The file's HEAD and index versions, kept until the index or HEAD changes.
+    base: Option<Arc<crate::git::buffer::BufferBase>>,
     dirty_since: Option<i64>,
     touched: u64,
     published: Vec<PlacedNudge>,
@@ -300,6 +312,7 @@ impl State {
                         version,
                         text,
                         buffer: None,
+                        base: None,
                         dirty_since: None,
                         touched: self.touch_clock,
                         published: Vec::new(),
@@ -324,8 +337,10 @@ impl State {
                 if let Some(entry) = self.docs.get_mut(&doc) {
                     entry.buffer = None;
                     entry.dirty_since = None;
-                    if let Some(root) = entry.root.clone() {
-                        self.request_count(&root);
+                    if let (Some(root), Some(rel_path)) =
+                        (entry.root.clone(), entry.rel_path.clone())
+                    {
+                        self.request_paths(&root, [rel_path].into());
                     }
                 }
             }
@@ -452,6 +467,7 @@ impl State {
                     generation: 0,
                     in_flight: false,
                     dirty: false,
+                    dirty_paths: BTreeSet::new(),
                     flush_scheduled: false,
                     last_report: None,
                     snoozed_until: None,
@@ -478,30 +494,57 @@ impl State {
         }
     }
 
+    /// Sorts changed paths by repository: a change inside the git directory (index, HEAD, refs)
+    /// re-reads everything; a working-tree change re-counts only its paths.
     fn files_changed(&mut self, paths: Vec<PathBuf>) {
-        let mut roots: Vec<PathBuf> = Vec::new();
+        let mut full: Vec<PathBuf> = Vec::new();
+        let mut partial: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
         for path in &paths {
             for (root, repo) in &self.repos {
-                let touches = path.starts_with(root)
-                    || path.starts_with(&repo.info.git_dir)
-                    || path.starts_with(&repo.info.common_dir);
-                if touches && !roots.contains(root) {
-                    roots.push(root.clone());
+                let in_git_dir =
+                    path.starts_with(&repo.info.git_dir) || path.starts_with(&repo.info.common_dir);
+                if in_git_dir || path == root {
+                    if !full.contains(root) {
+                        full.push(root.clone());
+                    }
+                } else if path.starts_with(root) {
+                    match crate::git::repo::relative_path(root, path) {
+                        // What is ignored, or what settings say, may have changed: count everything.
+                        Some(rel) if changes_rules(&rel) => {
+                            if !full.contains(root) {
+                                full.push(root.clone());
+                            }
+                        }
+                        Some(rel) => {
+                            partial.entry(root.clone()).or_default().insert(rel);
+                        }
+                        None if !full.contains(root) => full.push(root.clone()),
+                        None => {}
+                    }
                 }
             }
         }
-        for root in roots {
-            self.request_count(&root);
-            // HEAD or the index may have moved under open buffers: re-diff them too.
+        for root in &full {
+            partial.remove(root);
+            self.request_count(root);
+            // HEAD or the index may have moved under open buffers: re-read their bases.
             let docs: Vec<DocId> = self
                 .docs
-                .iter()
-                .filter(|(_, d)| d.root.as_ref() == Some(&root) && d.buffer.is_some())
-                .map(|(id, _)| id.clone())
+                .iter_mut()
+                .filter(|(_, d)| d.root.as_ref() == Some(root))
+                .map(|(id, d)| {
+                    d.base = None;
+                    id.clone()
+                })
                 .collect();
             for doc in docs {
-                self.count_buffer(&doc);
+                if self.docs.get(&doc).is_some_and(|d| d.buffer.is_some()) {
+                    self.count_buffer(&doc);
+                }
             }
+        }
+        for (root, rels) in partial {
+            self.request_paths(&root, rels);
         }
     }
 
@@ -512,12 +555,37 @@ impl State {
         }
     }
 
-    /// Marks a repository for re-counting after the debounce; bursts gather into one count.
+    /// Marks a repository for a full count after the debounce; bursts gather into one count.
     fn request_count(&mut self, root: &Path) {
         let Some(repo) = self.repos.get_mut(root) else {
             return;
         };
         repo.dirty = true;
+        repo.dirty_paths.clear();
+        self.schedule_flush(root);
+    }
+
+    /// Marks working-tree paths for re-counting after the debounce.
+    fn request_paths(&mut self, root: &Path, paths: BTreeSet<String>) {
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        if !repo.dirty {
+            repo.dirty_paths.extend(paths);
+            // Many paths at once (a checkout, a build): one full count is cheaper and exact.
+            if repo.dirty_paths.len() > MAX_PARTIAL_PATHS {
+                repo.dirty = true;
+                repo.dirty_paths.clear();
+            }
+        }
+        self.schedule_flush(root);
+    }
+
+    /// Starts the debounce timer, unless one is running: the first event bounds the delay.
+    fn schedule_flush(&mut self, root: &Path) {
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
         if !repo.flush_scheduled {
             repo.flush_scheduled = true;
             let tx = self.tx.clone();
@@ -536,13 +604,30 @@ impl State {
             return;
         };
         repo.flush_scheduled = false;
-        if repo.in_flight || !repo.dirty {
+        if repo.in_flight || (!repo.dirty && repo.dirty_paths.is_empty()) {
             return;
         }
+        let scope = if repo.dirty || repo.counts.is_none() {
+            Scope::Full
+        } else {
+            Scope::Paths(std::mem::take(&mut repo.dirty_paths))
+        };
         repo.dirty = false;
+        repo.dirty_paths.clear();
         repo.in_flight = true;
         repo.generation += 1;
-        jobs::spawn_count(root.to_path_buf(), repo.generation, base, self.tx.clone());
+        let first = repo.counts.is_none();
+        jobs::spawn_count(
+            root.to_path_buf(),
+            repo.generation,
+            base,
+            scope,
+            repo.counts.clone(),
+            self.tx.clone(),
+        );
+        if first {
+            self.emit(Output::ScanStarted(root.to_path_buf()));
+        }
     }
 
     fn counted(&mut self, root: PathBuf, generation: u64, result: CountResult) {
@@ -567,7 +652,7 @@ impl State {
                     warnings.extend(parsed.problems.iter().cloned());
                     repo.reported_problems = parsed.problems;
                 }
-                repo.counts = Some(counts);
+                repo.counts = Some(Arc::new(counts));
             }
             Err(message) => {
                 warnings.push(format!(
@@ -576,14 +661,18 @@ impl State {
                 ));
             }
         }
-        let again = repo.dirty;
+        let again = repo.dirty || !repo.dirty_paths.is_empty();
+        let first = repo.last_report.is_none();
         for warning in warnings {
             self.emit(Output::Warning(warning));
         }
         if again {
-            self.request_count(&root);
+            self.schedule_flush(&root);
         }
         self.publish(&root);
+        if first {
+            self.emit(Output::ScanFinished(root));
+        }
     }
 
     fn count_buffer(&mut self, doc: &DocId) {
@@ -607,16 +696,12 @@ impl State {
             doc.clone(),
             entry.version,
             entry.text.clone(),
+            entry.base.clone(),
             self.tx.clone(),
         );
     }
 
-    fn buffer_counted(
-        &mut self,
-        doc: DocId,
-        version: i32,
-        result: Result<crate::git::hunks::BufferDiff, String>,
-    ) {
+    fn buffer_counted(&mut self, doc: DocId, version: i32, result: BufferResult) {
         let now = (self.options.now)();
         let Some(entry) = self.docs.get_mut(&doc) else {
             return;
@@ -625,7 +710,8 @@ impl State {
             return;
         }
         match result {
-            Ok(diff) => {
+            Ok((base, diff)) => {
+                entry.base = Some(base);
                 if diff.differs_from_disk {
                     let since = *entry.dirty_since.get_or_insert(now);
                     entry.buffer = Some(BufferCounts {
@@ -800,6 +886,13 @@ impl State {
             }
         }
     }
+}
+
+/// Whether a working-tree file decides what is counted (ignore rules, attributes, settings).
+fn changes_rules(rel_path: &str) -> bool {
+    let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
+    matches!(name, ".gitignore" | ".gitattributes" | ".gitmodules")
+        || rel_path == crate::config::REPO_FILE
 }
 
 /// The 0-based index of the last line of `text`.

@@ -1,10 +1,13 @@
 //! The server's own file watcher, for editors that register none (Neovim on Linux).
 //!
 //! Directories are watched (git replaces `index`, `HEAD` and refs by rename), symlinks are not
-//! followed, and events under `.git/objects` or heavy ignored trees are dropped here. Every
-//! remaining event asks the workspace to re-count; the workspace debounces.
+//! followed, and events that cannot change a count are dropped here: `.git/objects`, `.git/logs`,
+//! lock files, and paths git ignores (a build writing thousands of files into `target/` costs no
+//! count). An overflow or a watcher error falls back to one full re-count. The workspace debounces
+//! what remains.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
@@ -20,17 +23,16 @@ pub struct RepoWatcher {
 impl RepoWatcher {
     pub fn start(info: &RepoInfo, tx: mpsc::UnboundedSender<Event>) -> notify::Result<RepoWatcher> {
         let root = info.root.clone();
+        // The watcher thread asks git whether a path is ignored; it owns its own repository.
+        let repo = crate::git::open_worktree(&root).ok().map(Mutex::new);
         let handler = move |result: notify::Result<notify::Event>| {
-            let paths: Vec<PathBuf> = match result {
-                Ok(event) if event.need_rescan() => vec![root.clone()],
-                Ok(event) => event
-                    .paths
-                    .into_iter()
-                    .filter(|p| worth_a_count(&root, p))
-                    .collect(),
-                // An error (such as an overflow) falls back to one full re-count.
-                Err(_) => vec![root.clone()],
+            let is_ignored = |rel: &Path| {
+                repo.as_ref()
+                    .and_then(|r| r.lock().ok())
+                    .and_then(|r| r.status_should_ignore(rel).ok())
+                    .unwrap_or(false)
             };
+            let paths = paths_to_recount(&root, result, &is_ignored);
             if !paths.is_empty() {
                 let _ = tx.send(Event::FilesChanged(paths));
             }
@@ -50,9 +52,34 @@ impl RepoWatcher {
     }
 }
 
+/// The paths of one watcher event that can change a count; the root itself (a full re-count)
+/// when the watcher overflowed or failed.
+pub fn paths_to_recount(
+    root: &Path,
+    result: notify::Result<notify::Event>,
+    is_ignored: &dyn Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
+    match result {
+        Ok(event) if event.need_rescan() => vec![root.to_path_buf()],
+        Ok(event) if event.kind.is_access() => Vec::new(),
+        Ok(event) => event
+            .paths
+            .into_iter()
+            .filter(|p| worth_a_count(root, p, is_ignored))
+            .collect(),
+        Err(error) => {
+            tracing::warn!("file watcher error ({error}); counting everything again");
+            vec![root.to_path_buf()]
+        }
+    }
+}
+
 /// Whether a changed path can change the counts.
-fn worth_a_count(root: &Path, path: &Path) -> bool {
-    let relative = path.strip_prefix(root).unwrap_or(path);
+fn worth_a_count(root: &Path, path: &Path, is_ignored: &dyn Fn(&Path) -> bool) -> bool {
+    let Ok(relative) = path.strip_prefix(root) else {
+        // Outside the worktree: the private git directory of a linked worktree, or its refs.
+        return !path.to_string_lossy().ends_with(".lock");
+    };
     let parts: Vec<&std::ffi::OsStr> = relative
         .components()
         .filter_map(|c| match c {
@@ -71,5 +98,62 @@ fn worth_a_count(root: &Path, path: &Path) -> bool {
             _ => !name.ends_with(".lock"),
         };
     }
-    !parts.iter().any(|p| *p == "node_modules" || *p == "target")
+    !relative.as_os_str().is_empty() && !is_ignored(relative)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{EventKind, Flag, ModifyKind};
+
+    fn event(paths: &[&str]) -> notify::Event {
+        let mut event = notify::Event::new(EventKind::Modify(ModifyKind::Any));
+        for path in paths {
+            event = event.add_path(PathBuf::from(path));
+        }
+        event
+    }
+
+    #[test]
+    fn an_overflow_or_an_error_falls_back_to_a_full_count() {
+        let root = Path::new("/repo");
+        let overflow = event(&["/repo/a.txt"]).set_flag(Flag::Rescan);
+        assert_eq!(
+            paths_to_recount(root, Ok(overflow), &|_| false),
+            vec![root.to_path_buf()]
+        );
+        let error = notify::Error::generic("inotify queue overflow");
+        assert_eq!(
+            paths_to_recount(root, Err(error), &|_| false),
+            vec![root.to_path_buf()]
+        );
+    }
+
+    #[test]
+    fn only_paths_that_can_change_a_count_pass() {
+        let root = Path::new("/repo");
+        let ignored = |p: &Path| p.starts_with("target");
+        let paths = paths_to_recount(
+            root,
+            Ok(event(&[
+                "/repo/src/a.rs",
+                "/repo/target/debug/x",
+                "/repo/.git/objects/ab/cd",
+                "/repo/.git/index.lock",
+                "/repo/.git/index",
+                "/repo/.git/refs/heads/main",
+                "/repo/.git/logs/HEAD",
+            ])),
+            &ignored,
+        );
+        let expected: Vec<PathBuf> = [
+            "/repo/src/a.rs",
+            "/repo/.git/index",
+            "/repo/.git/refs/heads/main",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(paths, expected);
+    }
 }

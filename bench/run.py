@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""The commit-nudge benchmark: synthetic repositories, every figure beside git's.
+
+    python3 bench/run.py                       # 10k and 100k files, writes bench/RESULTS.md
+    python3 bench/run.py --sizes 10000 --runs 3
+
+Builds (once, cached under ~/.cache/commit-nudge-bench) repositories of N files in directories of
+100, commits them, then for each run modifies 1% of the files, stages a few and adds 100 untracked
+files. Measures, with the release binary (built if missing):
+  - cold `commit-nudge status --json` against `git status --porcelain` + `git diff --numstat HEAD`
+  - `commit-nudge prompt` against `git status --porcelain`
+  - with `commit-nudge lsp` running: time from a write on disk to the updated `commitNudge/status`,
+    time from a `didChange` of a 2,000-line file to the updated status, peak RSS (VmHWM), CPU while
+    idle for 10 s.
+Targets (issue 4) are printed next to each figure. This is a benchmark, not a test: it asserts
+nothing and the machine's noise shows in the spread.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path.home() / ".cache" / "commit-nudge-bench"
+
+
+def git(repo, *args, **kw):
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, **kw).stdout
+
+
+def build_repo(n):
+    repo = CACHE / f"repo-{n}"
+    if (repo / ".git").exists():
+        return repo
+    repo.mkdir(parents=True, exist_ok=True)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "bench@example.com")
+    git(repo, "config", "user.name", "Bench")
+    for i in range(n):
+        d = repo / f"dir{i // 100:04d}"
+        d.mkdir(exist_ok=True)
+        (d / f"file{i:06d}.txt").write_text("".join(f"file {i} line {j}\n" for j in range(20)))
+    big = repo / "big.txt"
+    big.write_text("".join(f"big line {j}\n" for j in range(2000)))
+    print(f"  committing {n} files...", file=sys.stderr)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "seed")
+    return repo
+
+
+def dirty(repo, n):
+    """Resets to HEAD, then modifies 1% of files, stages a tenth of those, adds 100 untracked."""
+    git(repo, "reset", "-q", "--hard")
+    git(repo, "clean", "-fdq")
+    step = 100
+    modified = 0
+    for i in range(0, n, step):
+        f = repo / f"dir{i // 100:04d}" / f"file{i:06d}.txt"
+        with f.open("a") as out:
+            out.write(f"appended to {i}\n")
+        modified += 1
+        if modified % 10 == 0:
+            git(repo, "add", str(f.relative_to(repo)))
+    untracked = repo / "untracked"
+    untracked.mkdir(exist_ok=True)
+    for i in range(100):
+        (untracked / f"new{i}.txt").write_text("new\n" * 5)
+
+
+def timed(cmd, cwd, runs):
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, check=False, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def timed_pair(cmds, cwd, runs):
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for cmd in cmds:
+            subprocess.run(cmd, cwd=cwd, check=False, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+class Lsp:
+    """A minimal LSP client for the benchmark."""
+
+    def __init__(self, binary, root):
+        self.proc = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.next_id = 1
+        self.cond = threading.Condition()
+        self.statuses = []  # (time, params)
+        self.responses = {}
+        threading.Thread(target=self._read, daemon=True).start()
+        uri = root.as_uri()
+        self.request("initialize", {"processId": None, "rootUri": uri, "workspaceFolders": [{"uri": uri, "name": "bench"}],
+                                    "capabilities": {}, "initializationOptions": {}})
+        self.notify("initialized", {})
+
+    def _read(self):
+        out = self.proc.stdout
+        while True:
+            length = None
+            while True:
+                line = out.readline()
+                if not line:
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = json.loads(out.read(length))
+            now = time.perf_counter()
+            with self.cond:
+                if body.get("method") == "commitNudge/status":
+                    self.statuses.append((now, body["params"]))
+                elif "id" in body and "method" not in body:
+                    self.responses[body["id"]] = body
+                elif "id" in body:
+                    self._send({"jsonrpc": "2.0", "id": body["id"], "result": None})
+                self.cond.notify_all()
+
+    def _send(self, msg):
+        data = json.dumps(msg).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
+        self.proc.stdin.flush()
+
+    def notify(self, method, params):
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method, params):
+        rid = self.next_id
+        self.next_id += 1
+        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        with self.cond:
+            self.cond.wait_for(lambda: rid in self.responses, timeout=120)
+            return self.responses.get(rid)
+
+    def wait_status(self, after, pred, timeout=60):
+        """The time of the first status after `after` (perf_counter) whose params satisfy pred."""
+        with self.cond:
+            def found():
+                return next((t for t, p in self.statuses if t >= after and pred(p)), None)
+            self.cond.wait_for(lambda: found() is not None, timeout=timeout)
+            return found()
+
+    def close(self):
+        try:
+            self.request("shutdown", None)
+            self.notify("exit", None)
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+
+
+def cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def peak_rss_mb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_size(binary, n, runs):
+    print(f"== {n} files", file=sys.stderr)
+    repo = build_repo(n)
+    dirty(repo, n)
+    # Warm the page cache and git's index stat data equally for both sides.
+    subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
+    subprocess.run([binary, "status"], cwd=repo, capture_output=True)
+    r = {}
+    r["status"] = timed([binary, "status", "--json"], repo, runs)
+    r["git_status_numstat"] = timed_pair([["git", "status", "--porcelain"], ["git", "diff", "--numstat", "HEAD"]], repo, runs)
+    r["prompt"] = timed([binary, "prompt"], repo, runs)
+    r["git_status"] = timed(["git", "status", "--porcelain"], repo, runs)
+
+    lsp = Lsp(binary, repo)
+    start = time.perf_counter()
+    first = lsp.wait_status(0, lambda p: p["total"]["files"] > 0, timeout=300)
+    r["first_scan"] = (first - start) if first else float("nan")
+
+    # Write on disk → updated status.
+    target = repo / "dir0000" / "file000001.txt"
+    samples = []
+    for i in range(max(runs * 2, 10)):
+        time.sleep(0.3)
+        before = lsp.statuses[-1][1]["total"]["added"] if lsp.statuses else 0
+        t0 = time.perf_counter()
+        with target.open("a") as out:
+            out.write(f"write {i}\n")
+        t1 = lsp.wait_status(t0, lambda p, b=before: p["total"]["added"] != b)
+        if t1:
+            samples.append(t1 - t0)
+    r["write_to_status"] = statistics.median(samples) if samples else float("nan")
+
+    # didChange of a 2,000-line file → updated status.
+    big = repo / "big.txt"
+    text = big.read_text()
+    uri = big.as_uri()
+    lsp.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": text}})
+    time.sleep(1.0)
+    samples = []
+    for i in range(max(runs * 3, 20)):
+        time.sleep(0.15)
+        t0 = time.perf_counter()
+        edited = text + "".join(f"typed {k}\n" for k in range(i + 1))
+        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": i + 2}, "contentChanges": [{"text": edited}]})
+        t1 = lsp.wait_status(t0, lambda p: p["unsaved_files"] == 1 and True)
+        # Wait for the status that reflects exactly this edit.
+        t1 = lsp.wait_status(t0, lambda p, want=i + 1: p["unstaged"]["added"] >= want and p["unsaved_files"] == 1)
+        if t1:
+            samples.append(t1 - t0)
+    r["keystroke_to_status"] = statistics.median(samples) if samples else float("nan")
+
+    time.sleep(2.0)
+    c0 = cpu_seconds(lsp.proc.pid)
+    time.sleep(10.0)
+    c1 = cpu_seconds(lsp.proc.pid)
+    r["idle_cpu_percent"] = (c1 - c0) / 10.0 * 100
+    r["peak_rss_mb"] = peak_rss_mb(lsp.proc.pid)
+    lsp.close()
+    git(repo, "reset", "-q", "--hard")
+    git(repo, "clean", "-fdq")
+    return r
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--bin", default=str(ROOT / "target" / "release" / "commit-nudge"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    if not Path(args.bin).exists():
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {n: bench_size(args.bin, n, args.runs) for n in sizes}
+
+    ms = lambda s: f"{s * 1000:.0f} ms"
+    lines = []
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    lines.append(f"## {time.strftime('%Y-%m-%d')} · `python3 bench/run.py --sizes {args.sizes} --runs {args.runs}`")
+    lines.append("")
+    lines.append(f"Machine: {os.cpu_count()} cores ({cpu}), Linux {platform.release()}, git {git(ROOT, '--version').decode().split()[-1]}; medians.")
+    lines.append("")
+    lines.append("| figure | " + " | ".join(f"{n:,} files" for n in sizes) + " | target |")
+    lines.append("| --- | " + " | ".join("---" for _ in sizes) + " | --- |")
+    def row(name, key, fmt, target):
+        lines.append(f"| {name} | " + " | ".join(fmt(results[n][key]) for n in sizes) + f" | {target} |")
+    row("cold `commit-nudge status --json`", "status", ms, "≤ 1.0× git")
+    row("`git status --porcelain` + `git diff --numstat HEAD`", "git_status_numstat", ms, "")
+    lines.append("| ratio | " + " | ".join(f"{results[n]['status'] / results[n]['git_status_numstat']:.2f}×" for n in sizes) + " | ≤ 1.0 |")
+    row("`commit-nudge prompt`", "prompt", ms, "≤ 1.0× git")
+    row("`git status --porcelain`", "git_status", ms, "")
+    lines.append("| ratio | " + " | ".join(f"{results[n]['prompt'] / results[n]['git_status']:.2f}×" for n in sizes) + " | ≤ 1.0 |")
+    row("server: first scan to first status", "first_scan", ms, "")
+    row("server: write on disk → status", "write_to_status", ms, "≤ 150 ms, ≤ 1.5× the 10k figure")
+    row("server: `didChange` (2,000-line file) → status", "keystroke_to_status", ms, "≤ 30 ms")
+    row("server: peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "≤ 80 MB")
+    row("server: CPU while idle (10 s)", "idle_cpu_percent", lambda v: f"{v:.2f} %", "≈ 0")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = Path(args.out)
+    header = "# Benchmark results\n\nEach section is one run of `bench/run.py` (newest first).\n\n"
+    old = out.read_text() if out.exists() else header
+    body = old[len(header):] if old.startswith(header) else old
+    out.write_text(header + text + "\n" + body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+//! An open buffer against HEAD and the index, computed on every keystroke without opening the
+//! repository: the HEAD and index versions of the file are read once (`BufferBase`) and kept
+//! until the index or HEAD changes.
+
+use std::path::Path;
+
+use git2::{Patch, Repository};
+
+use super::count::{base_options, first_change_line};
+use super::error::Result;
+use super::hunks::{head_blob, BufferDiff};
+use super::FileDelta;
+
+/// What a buffer is compared with: the file's HEAD and index versions, and its standing in git.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferBase {
+    pub head: Option<Vec<u8>>,
+    pub index: Option<Vec<u8>>,
+    pub tracked: bool,
+    pub ignored: bool,
+}
+
+/// Reads the HEAD and index versions of `rel_path`.
+pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
+    let index = repo.index()?;
+    let index_content = match index.get_path(Path::new(rel_path), 0) {
+        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
+        None => None,
+    };
+    let head = head_blob(repo, rel_path)?.map(|b| b.content().to_vec());
+    let tracked = index_content.is_some();
+    let ignored = !tracked
+        && repo
+            .status_should_ignore(Path::new(rel_path))
+            .unwrap_or(false);
+    Ok(BufferBase {
+        head,
+        index: index_content,
+        tracked,
+        ignored,
+    })
+}
+
+/// Compares `text`, the unsaved content of `rel_path`, with its base and with the disk.
+pub fn diff_from_base(
+    base: &BufferBase,
+    root: &Path,
+    rel_path: &str,
+    text: &[u8],
+) -> Result<BufferDiff> {
+    let differs_from_disk = match std::fs::read(root.join(rel_path)) {
+        Ok(disk) => disk != text,
+        Err(_) => true,
+    };
+    Ok(BufferDiff {
+        tracked: base.tracked,
+        ignored: base.ignored,
+        vs_head: delta_of(base.head.as_deref(), rel_path, text)?,
+        vs_index: delta_of(base.index.as_deref(), rel_path, text)?,
+        differs_from_disk,
+    })
+}
+
+/// One `--numstat` row for `old` (or nothing) against `text`; `None` when they are equal.
+fn delta_of(old: Option<&[u8]>, rel_path: &str, text: &[u8]) -> Result<Option<FileDelta>> {
+    if old == Some(text) {
+        return Ok(None);
+    }
+    let path = Path::new(rel_path);
+    let mut options = base_options();
+    let patch = Patch::from_buffers(
+        old.unwrap_or(&[]),
+        Some(path),
+        text,
+        Some(path),
+        Some(&mut options),
+    )?;
+    let (_, added, removed) = patch.line_stats()?;
+    Ok(Some(FileDelta {
+        path: rel_path.to_string(),
+        old_path: None,
+        added: added as u64,
+        removed: removed as u64,
+        binary: patch.delta().flags().is_binary(),
+        first_line: first_change_line(&patch)?,
+    }))
+}

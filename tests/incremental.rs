@@ -1,0 +1,201 @@
+//! Live and incremental counting: re-counting only the changed paths gives exactly what a full
+//! count gives, and the server follows changes on disk, in the index and in HEAD by itself.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use commit_nudge::git::count::{count_repo, CountOptions};
+use commit_nudge::git::partial::recount_paths;
+use commit_nudge::git::{open_worktree, FileDelta, RepoCounts};
+use serde_json::json;
+use support::lsp::{uri, Client};
+use support::Repo;
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+fn sorted(rows: &[FileDelta]) -> Vec<FileDelta> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
+    rows
+}
+
+fn assert_same(partial: &RepoCounts, full: &RepoCounts, context: &str) {
+    assert_eq!(
+        sorted(&partial.staged),
+        sorted(&full.staged),
+        "{context}: staged"
+    );
+    assert_eq!(
+        sorted(&partial.unstaged),
+        sorted(&full.unstaged),
+        "{context}: unstaged"
+    );
+    assert_eq!(
+        sorted(&partial.untracked),
+        sorted(&full.untracked),
+        "{context}: untracked"
+    );
+    assert_eq!(
+        sorted(&partial.tracked_total),
+        sorted(&full.tracked_total),
+        "{context}: total"
+    );
+}
+
+#[test]
+fn recounting_changed_paths_equals_a_full_count_over_random_edits() {
+    let options = CountOptions {
+        count_untracked: true,
+        ..CountOptions::default()
+    };
+    let mut shortcuts = 0;
+    for seed in 1..=25u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let repo = Repo::new();
+        for i in 0..12 {
+            repo.write(
+                &format!("d{}/f{i}.txt", i % 3),
+                (0..20).map(|j| format!("{i} {j}\n")).collect::<String>(),
+            );
+        }
+        repo.write(".gitignore", "*.log\n");
+        repo.commit_all("seed");
+        // Some staged state to keep the shortcut honest.
+        repo.write("d0/f0.txt", "staged\n");
+        repo.git(&["add", "d0/f0.txt"]);
+        let git = open_worktree(&repo.root()).unwrap();
+        let mut previous = count_repo(&git, &options).unwrap();
+        for round in 0..6 {
+            let mut touched = BTreeSet::new();
+            for _ in 0..1 + rng.below(3) {
+                let i = rng.below(14);
+                let path = match i {
+                    12 => format!("new{}.txt", rng.below(3)),
+                    13 => "noise.log".to_string(),
+                    _ => format!("d{}/f{i}.txt", i % 3),
+                };
+                let content: String = (0..rng.below(25))
+                    .map(|j| format!("r{round} {j} {}\n", rng.below(4)))
+                    .collect();
+                repo.write(&path, content);
+                touched.insert(path);
+            }
+            let context = format!("seed {seed} round {round} paths {touched:?}");
+            let full = count_repo(&git, &options).unwrap();
+            if let Some(partial) = recount_paths(&git, &previous, &touched, &options).unwrap() {
+                assert_same(&partial, &full, &context);
+                shortcuts += 1;
+            }
+            previous = full;
+        }
+    }
+    assert!(
+        shortcuts > 100,
+        "the shortcut was taken only {shortcuts} times"
+    );
+}
+
+#[test]
+fn the_shortcut_declines_when_exactness_needs_a_full_count() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.write(
+        "b.txt",
+        (0..50).map(|i| format!("{i}\n")).collect::<String>(),
+    );
+    repo.commit_all("seed");
+    let git = open_worktree(&repo.root()).unwrap();
+    let options = CountOptions::default();
+    let previous = count_repo(&git, &options).unwrap();
+    // A deleted file may pair with an added one into a rename.
+    std::fs::remove_file(repo.path("b.txt")).unwrap();
+    assert!(
+        recount_paths(&git, &previous, &["b.txt".to_string()].into(), &options)
+            .unwrap()
+            .is_none()
+    );
+    // HEAD moved.
+    repo.write(
+        "b.txt",
+        (0..50).map(|i| format!("{i}\n")).collect::<String>(),
+    );
+    repo.write("c.txt", "c\n");
+    repo.commit_all("second");
+    assert!(
+        recount_paths(&git, &previous, &["a.txt".to_string()].into(), &options)
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn started(repo: &Repo) -> Client {
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({}));
+    client
+}
+
+fn wait_total(client: &mut Client, what: &str, files: u64, added: u64) -> serde_json::Value {
+    client.wait_for(what, |m| {
+        m["method"] == "commitNudge/status"
+            && m["params"]["total"]["files"] == files
+            && m["params"]["total"]["added"] == added
+    })
+}
+
+#[test]
+fn the_server_follows_writes_checkouts_and_new_untracked_files_by_itself() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.write(".gitignore", "build/\n");
+    repo.commit_all("seed");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.txt", "1\n2\n3\n");
+    repo.commit_all("feature");
+    repo.git(&["checkout", "-q", "main"]);
+    let mut client = started(&repo);
+    wait_total(&mut client, "the clean status", 0, 0);
+
+    // A write by another program (no editor event).
+    repo.write("a.txt", "a\nb\n");
+    wait_total(&mut client, "the written line", 1, 1);
+    // A new untracked file counts, and so does an edit in it.
+    repo.write("notes.txt", "x\n");
+    wait_total(&mut client, "the new file", 2, 2);
+    repo.write("notes.txt", "x\ny\nz\n");
+    wait_total(&mut client, "the edited new file", 2, 4);
+    // Writes inside an ignored directory change nothing.
+    client.forget();
+    repo.write("build/out.o", "ignored\n");
+    repo.write("build/more/deep.o", "ignored\n");
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let changed: Vec<_> = client
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "commitNudge/status")
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "ignored writes sent a status: {changed:?}"
+    );
+    // A checkout of another branch (with the edits carried over) changes the numbers.
+    repo.git(&["stash", "-q", "-u"]);
+    wait_total(&mut client, "clean after the stash", 0, 0);
+    repo.git(&["checkout", "-q", "feature"]);
+    let status = client.wait_for("the branch in the status", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["branch"] == "feature"
+    });
+    assert_eq!(status["params"]["total"]["files"], 0);
+    repo.git(&["stash", "pop", "-q"]);
+    wait_total(&mut client, "the stash popped on the feature branch", 2, 4);
+    assert!(client.shutdown().success());
+}
