@@ -503,24 +503,21 @@ impl State {
             for (root, repo) in &self.repos {
                 let in_git_dir =
                     path.starts_with(&repo.info.git_dir) || path.starts_with(&repo.info.common_dir);
-                if in_git_dir || path == root {
-                    if !full.contains(root) {
-                        full.push(root.clone());
+                if !in_git_dir && path != root && !path.starts_with(root) {
+                    continue;
+                }
+                let rel = if in_git_dir {
+                    None
+                } else {
+                    crate::git::repo::relative_path(root, path)
+                };
+                match rel {
+                    // What is ignored, or what settings say, may have changed: count everything.
+                    Some(rel) if !changes_rules(&rel) => {
+                        partial.entry(root.clone()).or_default().insert(rel);
                     }
-                } else if path.starts_with(root) {
-                    match crate::git::repo::relative_path(root, path) {
-                        // What is ignored, or what settings say, may have changed: count everything.
-                        Some(rel) if changes_rules(&rel) => {
-                            if !full.contains(root) {
-                                full.push(root.clone());
-                            }
-                        }
-                        Some(rel) => {
-                            partial.entry(root.clone()).or_default().insert(rel);
-                        }
-                        None if !full.contains(root) => full.push(root.clone()),
-                        None => {}
-                    }
+                    _ if !full.contains(root) => full.push(root.clone()),
+                    _ => {}
                 }
             }
         }

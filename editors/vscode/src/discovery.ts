@@ -1,0 +1,77 @@
+//! Finds the `commit-nudge` binary: the `commitNudge.serverPath` setting, then `PATH`, then
+//! the copy bundled in the extension's `server/` folder.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const BINARY_NAME = process.platform === 'win32' ? 'commit-nudge.exe' : 'commit-nudge';
+
+/** Everything discovery looks at, passed in so that tests need no real file system. */
+export interface DiscoveryInput {
+  /** The `commitNudge.serverPath` setting, if set. */
+  configuredPath?: string | null;
+  /** The `PATH` environment variable. */
+  pathEnv?: string;
+  /** The extension's install folder. */
+  extensionPath: string;
+  /** Whether a file exists and is executable. */
+  isExecutable?: (file: string) => boolean;
+  /** The home folder, for expanding a leading `~` in the setting. */
+  homeDir?: string;
+}
+
+export type Discovered =
+  | { kind: 'found'; path: string; source: 'setting' | 'path' | 'bundled' }
+  | { kind: 'missing'; message: string };
+
+export function isExecutableFile(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) return false;
+    if (process.platform === 'win32') return true;
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves the server binary in the documented order. */
+export function discoverServer(input: DiscoveryInput): Discovered {
+  const isExecutable = input.isExecutable ?? isExecutableFile;
+  const configured = input.configuredPath?.trim();
+  if (configured) {
+    const home = input.homeDir ?? os.homedir();
+    const expanded = configured === '~' || configured.startsWith('~/')
+      ? path.join(home, configured.slice(1))
+      : configured;
+    if (isExecutable(expanded)) return { kind: 'found', path: expanded, source: 'setting' };
+    // A setting that names a missing file is an error, not a reason to quietly use another binary.
+    return {
+      kind: 'missing',
+      message: `commitNudge.serverPath is set to "${configured}", which is not an executable file.`,
+    };
+  }
+  for (const dir of (input.pathEnv ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, BINARY_NAME);
+    if (isExecutable(candidate)) return { kind: 'found', path: candidate, source: 'path' };
+  }
+  const bundled = path.join(input.extensionPath, 'server', BINARY_NAME);
+  if (isExecutable(bundled)) return { kind: 'found', path: bundled, source: 'bundled' };
+  return {
+    kind: 'missing',
+    message:
+      'Could not find the commit-nudge binary: set commitNudge.serverPath, or put commit-nudge on PATH ' +
+      '(cargo install --path . in the commit-nudge repository).',
+  };
+}
+
+/**
+ * How to start the server: `commit-nudge lsp`, speaking LSP on stdin/stdout. No `transport` is
+ * set on purpose: with `TransportKind.stdio` vscode-languageclient appends `--stdio`, which the
+ * server's command line rejects.
+ */
+export function serverExecutable(binary: string): { command: string; args: string[]; options: { env: NodeJS.ProcessEnv } } {
+  return { command: binary, args: ['lsp'], options: { env: { ...process.env } } };
+}

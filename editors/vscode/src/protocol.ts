@@ -1,0 +1,58 @@
+//! The wire types of the commit-nudge contract (see DESIGN.md) that this extension relies on.
+
+/** Line counts of one part of the diff, as `git diff --numstat` counts them. */
+export interface DiffCounts {
+  files: number;
+  added: number;
+  removed: number;
+}
+
+/** One nudge, as carried in the status object. */
+export interface NudgeInfo {
+  code: string;
+  severity: 'hint' | 'information' | 'warning' | 'error' | string;
+  message: string;
+}
+
+/** The params of `commitNudge/status` and the output of `commit-nudge status --json`. */
+export interface RepoStatus {
+  root: string;
+  branch?: string | null;
+  head?: string | null;
+  staged: DiffCounts;
+  unstaged: DiffCounts;
+  untracked: DiffCounts;
+  total: DiffCounts;
+  last_commit_unix?: number | null;
+  minutes_since_commit?: number | null;
+  nudges: NudgeInfo[];
+  unsaved_files?: number;
+  snoozed_until_unix?: number | null;
+}
+
+/** The settings object the server takes as `initializationOptions` and under `commitNudge`. */
+export interface ServerSettings {
+  thresholds: { lines: number; files: number; minutes: number };
+  countUntracked: boolean;
+  countUnsaved: boolean;
+  exclude: string[];
+  severity: 'hint' | 'information' | 'warning' | 'error';
+  codeLens: boolean;
+  snoozeMinutes: number;
+}
+
+/** The argument object of `commit-nudge.commitStaged`. */
+export interface CommitStagedArgs {
+  root: string;
+  message: string;
+}
+
+/** The result of `commit-nudge.commitStaged`. */
+export interface CommitStagedResult {
+  commit: string;
+  summary: string;
+}
+
+export const STATUS_NOTIFICATION = 'commitNudge/status';
+export const SERVER_COMMAND_COMMIT_STAGED = 'commit-nudge.commitStaged';
+export const CONFIG_SECTION = 'commitNudge';
