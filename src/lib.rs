@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod git;
+pub mod habit;
 pub mod lsp;
 pub mod nudge;
 pub mod report;

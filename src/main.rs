@@ -37,6 +37,14 @@ enum Command {
         /// A path inside the repository (default: the current directory).
         path: Option<PathBuf>,
     },
+    /// Show your commit sizes and frequency in the repository containing PATH.
+    Stats {
+        /// A path inside the repository (default: the current directory).
+        path: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +54,7 @@ fn main() -> ExitCode {
         Command::Lsp => run_lsp(),
         Command::Status { path, json } => status(path, json),
         Command::Prompt { path } => prompt(path),
+        Command::Stats { path, json } => stats(path, json),
     }
 }
 
@@ -137,4 +146,50 @@ fn prompt(path: Option<PathBuf>) -> ExitCode {
         }
         Err(code) => code,
     }
+}
+
+fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
+    let path = target(path);
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let summary = commit_nudge::git::repo::open_containing(&path).and_then(|repo| {
+        let (author, commits) =
+            commit_nudge::git::history::author_commits(&repo, &Default::default())?;
+        let root = repo
+            .workdir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        Ok((
+            root,
+            commit_nudge::habit::summarise(author, &commits, Settings::default().lines),
+        ))
+    });
+    let (root, habit) = match summary {
+        Ok(summary) => summary,
+        Err(GitError::NotARepository(path)) => {
+            eprintln!(
+                "commit-nudge: not inside a git repository: {}",
+                path.display()
+            );
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            eprintln!("commit-nudge: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&habit) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("commit-nudge: could not write JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!(
+            "{}",
+            commit_nudge::habit::render(&habit, root.trim_end_matches('/'))
+        );
+    }
+    ExitCode::SUCCESS
 }

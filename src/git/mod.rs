@@ -8,6 +8,7 @@ pub mod buffer;
 pub mod commit;
 pub mod count;
 pub mod error;
+pub mod history;
 pub mod hunks;
 pub mod partial;
 pub mod renames;
