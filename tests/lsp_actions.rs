@@ -283,3 +283,72 @@ fn the_nudge_offers_quick_fixes_and_snooze_quiets_it() {
     repo.git(&["commit", "-q", "-m", "commit ends the snooze"]);
     client.wait_diagnostics(&file, "the nudge back after a commit", |d| !d.is_empty());
 }
+
+#[test]
+fn crossing_into_warning_asks_once_and_snooze_answers_it() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit_all("base");
+    repo.write("a.txt", "a\n".repeat(30));
+    let mut client = Client::start();
+    client.message_action = Some("Snooze".to_string());
+    client.initialize_with(
+        &uri(&repo.root()),
+        json!({"thresholds": {"lines": 10}}),
+        json!({"showMessage": {"messageActionItem": {"additionalPropertiesSupport": false}}}),
+    );
+    let file = uri(&repo.path("a.txt"));
+    client.open(&file, &"a\n".repeat(30));
+    let ask = client.wait_for("the offer", |m| m["method"] == "window/showMessageRequest");
+    let titles: Vec<&str> = ask["params"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert_eq!(titles, vec!["Commit staged hunks…", "Snooze", "Settings"]);
+    // The answer snoozes the nudge.
+    client.wait_for("the snooze", |m| {
+        m["method"] == "commitNudge/status" && !m["params"]["snoozed_until_unix"].is_null()
+    });
+    client.wait_diagnostics(&file, "the nudge hidden", |d| d.is_empty());
+    // More work while warning: no second offer.
+    repo.write("a.txt", "a\n".repeat(40));
+    client.wait_for("the new numbers", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["total"]["added"] == 39
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    assert!(
+        !client
+            .seen
+            .iter()
+            .any(|m| m["method"] == "window/showMessageRequest"),
+        "asked twice"
+    );
+}
+
+#[test]
+fn clients_without_message_actions_are_never_asked() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit_all("base");
+    repo.write("a.txt", "a\n".repeat(30));
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({"thresholds": {"lines": 10}}));
+    let file = uri(&repo.path("a.txt"));
+    client.open(&file, &"a\n".repeat(30));
+    let diagnostics = client.wait_diagnostics(&file, "the warning", |d| !d.is_empty());
+    assert_eq!(diagnostics[0]["severity"], 2);
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    assert!(!client
+        .seen
+        .iter()
+        .any(|m| m["method"] == "window/showMessageRequest"));
+}

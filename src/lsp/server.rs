@@ -42,6 +42,41 @@ struct ClientCaps {
     code_lens_refresh: bool,
     show_document: bool,
     work_done_progress: bool,
+    /// `window/showMessageRequest` with actions.
+    message_actions: bool,
+}
+
+/// How long after offering the next step the server stays quiet about it, per repository.
+const ASK_COOL_DOWN_SECONDS: i64 = 60 * 60;
+
+/// When to offer "Commit staged hunks… / Snooze / Settings": the first time a repository's nudge
+/// turns into a warning, never again within the cool-down.
+#[derive(Default)]
+struct Cadence {
+    /// Per root: whether it was warning at the last status, and when we last asked.
+    roots: std::collections::HashMap<String, (bool, Option<i64>)>,
+}
+
+impl Cadence {
+    fn should_ask(&mut self, report: &crate::report::StatusReport, now_unix: i64) -> bool {
+        let warning = report
+            .nudges
+            .iter()
+            .any(|n| n.severity >= crate::nudge::Severity::Warning);
+        let (was_warning, last_asked) = self
+            .roots
+            .entry(report.root.clone())
+            .or_insert((false, None));
+        let crossed = warning && !*was_warning;
+        *was_warning = warning;
+        let cooled = last_asked.is_none_or(|t| now_unix - t >= ASK_COOL_DOWN_SECONDS);
+        if crossed && cooled {
+            *last_asked = Some(now_unix);
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// State the handlers share; the workspace state itself lives in the workspace task.
@@ -69,12 +104,13 @@ impl Backend {
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let events = workspace::spawn(options, out_tx);
         let shared = Arc::new(Shared::default());
-        tokio::spawn(pump_outputs(client.clone(), shared.clone(), out_rx));
-        Backend {
+        let backend = Backend {
             client,
             events,
             shared,
-        }
+        };
+        tokio::spawn(pump_outputs(backend.clone(), out_rx));
+        backend
     }
 
     fn send(&self, event: Event) {
@@ -421,6 +457,93 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Asks once, without blocking anything, what to do about a nudge that just became a warning.
+    async fn offer_next_step(self, report: crate::report::StatusReport) {
+        const COMMIT: &str = "Commit staged hunks…";
+        const SNOOZE: &str = "Snooze";
+        const SETTINGS: &str = "Settings";
+        let message = report
+            .nudges
+            .first()
+            .map(|n| n.message.clone())
+            .unwrap_or_default();
+        let actions = [COMMIT, SNOOZE, SETTINGS].map(|title| MessageActionItem {
+            title: title.to_string(),
+            properties: Default::default(),
+        });
+        let answer = self
+            .client
+            .show_message_request(
+                MessageType::WARNING,
+                format!("commit-nudge: {message}"),
+                Some(actions.to_vec()),
+            )
+            .await;
+        let root = PathBuf::from(&report.root);
+        match answer.ok().flatten().map(|a| a.title) {
+            Some(title) if title == COMMIT => {
+                if report.staged.files == 0 {
+                    self.client
+                        .show_message(MessageType::INFO, "commit-nudge: nothing is staged yet: stage hunks with the \"Stage hunk\" code action, then commit")
+                        .await;
+                } else if let Err(error) = self.open_commit_document(root).await {
+                    tracing::warn!(
+                        "could not open the commit message document: {}",
+                        error.message
+                    );
+                }
+            }
+            Some(title) if title == SNOOZE => {
+                let minutes = self
+                    .query(|reply| Query::Repository {
+                        path: Some(root.clone()),
+                        reply,
+                    })
+                    .await
+                    .flatten()
+                    .map_or(30, |r| r.settings.snooze_minutes);
+                let until = crate::unix_now() + i64::try_from(minutes * 60).unwrap_or(0);
+                self.send(Event::Snooze {
+                    root,
+                    until_unix: until,
+                });
+            }
+            Some(title) if title == SETTINGS => {
+                let file = root.join(config::REPO_FILE);
+                let opened = match to_proto::file_uri(&file).filter(|_| file.exists()) {
+                    Some(uri) if self.caps().show_document => {
+                        let params = ShowDocumentParams {
+                            uri,
+                            external: Some(false),
+                            take_focus: Some(true),
+                            selection: None,
+                        };
+                        matches!(
+                            tokio::time::timeout(CLIENT_TIMEOUT, self.client.show_document(params))
+                                .await,
+                            Ok(Ok(true))
+                        )
+                    }
+                    _ => false,
+                };
+                if !opened {
+                    self.client
+                        .show_message(
+                            MessageType::INFO,
+                            format!(
+                                "commit-nudge: set thresholds.lines, thresholds.files, thresholds.minutes and severity in your editor's commitNudge settings, or for everyone in {}",
+                                file.display()
+                            ),
+                        )
+                        .await;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Writes `<git dir>/COMMIT_EDITMSG` with the staged summary as comments; returns its path.
 fn prepare_commit_document(root: &Path) -> std::result::Result<PathBuf, GitError> {
     let repo = git::open_worktree(root)?;
@@ -465,13 +588,12 @@ type ScanProgress = tower_lsp_server::OngoingProgress<
 >;
 
 /// Sends the workspace's outputs to the client, in order.
-async fn pump_outputs(
-    client: Client,
-    shared: Arc<Shared>,
-    mut outputs: mpsc::UnboundedReceiver<Output>,
-) {
+async fn pump_outputs(backend: Backend, mut outputs: mpsc::UnboundedReceiver<Output>) {
+    let client = backend.client.clone();
+    let shared = backend.shared.clone();
     let mut scans: std::collections::HashMap<PathBuf, ScanProgress> =
         std::collections::HashMap::new();
+    let mut cadence = Cadence::default();
     while let Some(output) = outputs.recv().await {
         let caps = shared.caps.lock().map(|c| *c).unwrap_or_default();
         match output {
@@ -482,10 +604,15 @@ async fn pump_outputs(
                 let diagnostics = items.iter().map(to_proto::diagnostic).collect();
                 client.publish_diagnostics(uri, diagnostics, None).await;
             }
-            Output::Status(report) => match serde_json::to_value(&report) {
-                Ok(params) => client.send_notification::<StatusNotification>(params).await,
-                Err(error) => tracing::error!("could not encode the status: {error}"),
-            },
+            Output::Status(report) => {
+                if caps.message_actions && cadence.should_ask(&report, crate::unix_now()) {
+                    tokio::spawn(backend.clone().offer_next_step(report.clone()));
+                }
+                match serde_json::to_value(&report) {
+                    Ok(params) => client.send_notification::<StatusNotification>(params).await,
+                    Err(error) => tracing::error!("could not encode the status: {error}"),
+                }
+            }
             Output::Warning(message) => client.show_message(MessageType::WARNING, message).await,
             Output::CodeLensRefresh => {
                 if caps.code_lens_refresh {
@@ -555,6 +682,10 @@ impl LanguageServer for Backend {
                     .as_ref()
                     .and_then(|w| w.work_done_progress)
                     .unwrap_or(false),
+                message_actions: caps
+                    .window
+                    .as_ref()
+                    .is_some_and(|w| w.show_message.is_some()),
             };
         }
         let parsed = config::parse_editor_settings(
@@ -776,5 +907,57 @@ impl LanguageServer for Backend {
         let this = self.clone();
         self.guarded("executeCommand", async move { this.execute(params).await })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nudge::{Nudge, NudgeCode, Severity};
+
+    fn report(severity: Option<Severity>) -> crate::report::StatusReport {
+        crate::report::StatusReport {
+            root: "/r".to_string(),
+            branch: None,
+            head: None,
+            staged: Default::default(),
+            unstaged: Default::default(),
+            untracked: Default::default(),
+            total: Default::default(),
+            last_commit_unix: None,
+            minutes_since_commit: None,
+            nudges: severity
+                .map(|severity| Nudge {
+                    code: NudgeCode::Lines,
+                    severity,
+                    message: String::new(),
+                })
+                .into_iter()
+                .collect(),
+            unsaved_files: 0,
+            snoozed_until_unix: None,
+        }
+    }
+
+    #[test]
+    fn the_offer_comes_on_crossing_into_warning_and_not_again_within_the_cool_down() {
+        let mut cadence = Cadence::default();
+        let t = 1_000_000;
+        assert!(!cadence.should_ask(&report(Some(Severity::Information)), t));
+        assert!(cadence.should_ask(&report(Some(Severity::Warning)), t));
+        assert!(
+            !cadence.should_ask(&report(Some(Severity::Warning)), t + 10),
+            "still warning: no new crossing"
+        );
+        assert!(!cadence.should_ask(&report(None), t + 20));
+        assert!(
+            !cadence.should_ask(&report(Some(Severity::Error)), t + 30),
+            "crossed again within the cool-down"
+        );
+        assert!(!cadence.should_ask(&report(None), t + ASK_COOL_DOWN_SECONDS));
+        assert!(cadence.should_ask(
+            &report(Some(Severity::Warning)),
+            t + ASK_COOL_DOWN_SECONDS + 1
+        ));
     }
 }

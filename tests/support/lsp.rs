@@ -19,6 +19,8 @@ pub struct Client {
     pub seen: Vec<Value>,
     /// What `workspace/configuration` answers.
     pub configuration: Value,
+    /// The action title `window/showMessageRequest` answers with (`None` dismisses it).
+    pub message_action: Option<String>,
     /// Responses that answered no request of ours (such as parse errors, with id null).
     pub stray: Vec<Value>,
 }
@@ -53,6 +55,7 @@ impl Client {
             seen: Vec::new(),
             configuration: Value::Null,
             stray: Vec::new(),
+            message_action: None,
         }
     }
 
@@ -105,6 +108,10 @@ impl Client {
             let result = match method {
                 "workspace/configuration" => json!([self.configuration.clone()]),
                 "window/showDocument" => json!({"success": true}),
+                "window/showMessageRequest" => match &self.message_action {
+                    Some(title) => json!({"title": title}),
+                    None => Value::Null,
+                },
                 _ => Value::Null,
             };
             let reply = json!({"jsonrpc": "2.0", "id": id.clone(), "result": result});
@@ -168,6 +175,15 @@ impl Client {
     }
 
     pub fn initialize(&mut self, root_uri: &str, options: Value) -> Value {
+        self.initialize_with(root_uri, options, json!({}))
+    }
+
+    /// Initializes with extra `window` capabilities merged in.
+    pub fn initialize_with(&mut self, root_uri: &str, options: Value, window: Value) -> Value {
+        let mut window_caps = json!({"showDocument": {"support": true}});
+        if let (Some(into), Some(extra)) = (window_caps.as_object_mut(), window.as_object()) {
+            into.extend(extra.clone());
+        }
         let response = self.request(
             "initialize",
             json!({
@@ -177,7 +193,7 @@ impl Client {
                 "initializationOptions": options,
                 "capabilities": {
                     "workspace": {"configuration": true, "codeLens": {"refreshSupport": true}},
-                    "window": {"showDocument": {"support": true}}
+                    "window": window_caps
                 }
             }),
         );
