@@ -383,3 +383,55 @@ fn a_panic_in_a_handler_is_reported_once_and_the_server_keeps_serving() {
     client.wait_diagnostics(&main, "the nudge after the panic", |d| !d.is_empty());
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn several_workspace_folders_and_repositories_are_served_at_once() {
+    let first = repo_with_added_lines(30);
+    let second = repo_with_added_lines(3);
+    let mut client = started(&first, json!({"thresholds": {"lines": 25}}));
+    let root_of = |repo: &Repo| repo.root().to_string_lossy().into_owned();
+    client.wait_for("the first repository", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["root"] == root_of(&first)
+    });
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri(&second.root()), "name": "second"}], "removed": []}}),
+    );
+    let status = client.wait_for("the second repository", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["root"] == root_of(&second)
+    });
+    assert_eq!(status["params"]["total"]["added"], 3);
+    assert_eq!(
+        status["params"]["nudges"],
+        json!([]),
+        "3 lines do not nudge"
+    );
+    // Each document gets its own repository's nudges.
+    let in_first = uri(&first.path("main.txt"));
+    let in_second = uri(&second.path("main.txt"));
+    client.open(
+        &in_second,
+        &String::from_utf8(second.read("main.txt")).unwrap(),
+    );
+    client.open(
+        &in_first,
+        &String::from_utf8(first.read("main.txt")).unwrap(),
+    );
+    client.wait_diagnostics(&in_first, "the first repository's nudge", |d| !d.is_empty());
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    let nudged_second = client.seen.iter().any(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == in_second
+            && m["params"]["diagnostics"] != json!([])
+    });
+    assert!(!nudged_second, "the second repository is under its limit");
+    assert!(client.shutdown().success());
+}
