@@ -62,6 +62,7 @@ impl Settings {
             files: self.files,
             minutes: self.minutes,
             severity: self.severity,
+            lines_usual: None,
         }
     }
 

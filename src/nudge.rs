@@ -84,6 +84,8 @@ pub struct Limits {
     pub minutes: u64,
     /// The severity of a nudge at its limit; one level louder at twice the limit.
     pub severity: Severity,
+    /// When the line limit was learned from history: the author's usual commit size here.
+    pub lines_usual: Option<u64>,
 }
 
 impl Default for Limits {
@@ -93,6 +95,7 @@ impl Default for Limits {
             files: 15,
             minutes: 60,
             severity: Severity::Information,
+            lines_usual: None,
         }
     }
 }
@@ -120,12 +123,21 @@ pub fn evaluate(snapshot: &Snapshot, limits: &Limits, now_unix: i64) -> Vec<Nudg
         nudges.push(Nudge {
             code: NudgeCode::Lines,
             severity: loudness(snapshot.lines, limits.lines, limits.severity),
-            message: format!(
-                "{} uncommitted in {} (nudge at {}): commit what is ready",
-                plural(snapshot.lines, "line", "lines"),
-                files_phrase,
-                limits.lines
-            ),
+            message: match limits.lines_usual {
+                Some(usual) => format!(
+                    "this work is {} in {}; your commits here are usually under {} (nudge at {}): commit what is ready",
+                    plural(snapshot.lines, "line", "lines"),
+                    files_phrase,
+                    plural(usual, "line", "lines"),
+                    limits.lines
+                ),
+                None => format!(
+                    "{} uncommitted in {} (nudge at {}): commit what is ready",
+                    plural(snapshot.lines, "line", "lines"),
+                    files_phrase,
+                    limits.lines
+                ),
+            },
         });
     }
     if limits.files > 0 && snapshot.files >= limits.files {
@@ -282,6 +294,15 @@ mod tests {
         assert_eq!(
             nudges[1].message,
             "uncommitted work is 1 h 15 min old (nudge at 1 h): commit what works so far"
+        );
+        let learned = Limits {
+            lines: 80,
+            lines_usual: Some(80),
+            ..Limits::default()
+        };
+        assert_eq!(
+            evaluate(&snapshot(312, 7, None), &learned, NOW)[0].message,
+            "this work is 312 lines in 7 files; your commits here are usually under 80 lines (nudge at 80): commit what is ready"
         );
         let one = evaluate(&snapshot(1, 15, None), &Limits::default(), NOW);
         assert_eq!(
