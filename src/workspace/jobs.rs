@@ -28,6 +28,10 @@ pub enum Scope {
     Paths(BTreeSet<String>),
 }
 
+/// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
+/// time holds it).
+pub type SharedRepo = Arc<std::sync::Mutex<Option<git2::Repository>>>;
+
 /// Counts a repository on the blocking pool and sends `Event::Counted`. With `Scope::Paths` and
 /// a previous count, only those paths are re-counted, unless that could be inexact.
 pub fn spawn_count(
@@ -36,15 +40,26 @@ pub fn spawn_count(
     editor_settings: Settings,
     scope: Scope,
     previous: Option<Arc<RepoCounts>>,
+    shared: SharedRepo,
     tx: mpsc::UnboundedSender<Event>,
 ) {
     tokio::task::spawn_blocking(move || {
         let result = catch(|| {
             let parsed = config::with_repo_file(&editor_settings, &root);
             let options = report::count_options(&parsed.settings);
-            let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
+            // A poisoned lock only means an earlier job panicked: the repository is still usable.
+            let mut guard = shared
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if guard.is_none() {
+                *guard = Some(git::open_worktree(&root).map_err(|e| e.to_string())?);
+            }
+            let Some(repo) = guard.as_ref() else {
+                return Err("the repository could not be opened".to_string());
+            };
+            let repo = &*repo;
             if let (Scope::Paths(paths), Some(previous)) = (&scope, &previous) {
-                match git::partial::recount_paths(&repo, previous, paths, &options) {
+                match git::partial::recount_paths(repo, previous, paths, &options) {
                     Ok(Some(counts)) => return Ok((counts, parsed)),
                     Ok(None) => {}
                     Err(error) => {
@@ -52,8 +67,12 @@ pub fn spawn_count(
                     }
                 }
             }
-            let counts = git::count::count_repo(&repo, &options).map_err(|e| e.to_string())?;
-            Ok((counts, parsed))
+            let counts = git::count::count_repo(repo, &options);
+            if counts.is_err() {
+                // Open afresh next time, in case the repository itself changed under us.
+                *guard = None;
+            }
+            Ok((counts.map_err(|e| e.to_string())?, parsed))
         });
         let _ = tx.send(Event::Counted {
             root,

@@ -220,6 +220,9 @@ struct Repo {
     snoozed_until: Option<i64>,
     reported_problems: Vec<String>,
     _watcher: Option<watch::RepoWatcher>,
+    /// The repository kept open between counts, so that its index is parsed again only when it
+    /// changes on disk (libgit2 reloads it then).
+    git: jobs::SharedRepo,
 }
 
 struct Doc {
@@ -473,6 +476,7 @@ impl State {
                     snoozed_until: None,
                     reported_problems: Vec::new(),
                     _watcher: watcher,
+                    git: jobs::SharedRepo::default(),
                 },
             );
             self.request_count(&root);
@@ -620,6 +624,7 @@ impl State {
             base,
             scope,
             repo.counts.clone(),
+            repo.git.clone(),
             self.tx.clone(),
         );
         if first {
