@@ -57,7 +57,6 @@ pub fn spawn_count(
             let Some(repo) = guard.as_ref() else {
                 return Err("the repository could not be opened".to_string());
             };
-            let repo = &*repo;
             if let (Scope::Paths(paths), Some(previous)) = (&scope, &previous) {
                 match git::partial::recount_paths(repo, previous, paths, &options) {
                     Ok(Some(counts)) => return Ok((counts, parsed)),
