@@ -220,3 +220,93 @@ fn version_is_printed() {
     let output = run_cli(std::path::Path::new("."), &["--version"]);
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("commit-nudge "));
 }
+
+/// A small deterministic random generator (xorshift), so a failing seed can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+#[test]
+fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
+    for seed in 1..=40u64 {
+        let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let repo = Repo::new();
+        for i in 0..10 {
+            repo.write(
+                &format!("d{}/f{i}.txt", i % 3),
+                (0..30)
+                    .map(|j| format!("file {i} line {j}\n"))
+                    .collect::<String>(),
+            );
+        }
+        repo.commit_all("seed");
+        for step in 0..1 + rng.below(8) {
+            let i = rng.below(10);
+            let file = format!("d{}/f{i}.txt", i % 3);
+            let exists = repo.path(&file).exists();
+            match rng.below(8) {
+                0 | 1 if exists => {
+                    let text = String::from_utf8(repo.read(&file)).unwrap();
+                    let mut lines: Vec<&str> = text.lines().collect();
+                    let at = rng.below(lines.len() as u64) as usize;
+                    let added = format!("edit {seed} {step}");
+                    lines.insert(at, &added);
+                    if rng.below(2) == 0 && lines.len() > 3 {
+                        lines.remove((at + 2) % lines.len());
+                    }
+                    repo.write(&file, lines.join("\n") + "\n");
+                }
+                2 if exists => {
+                    repo.git(&["add", &file]);
+                }
+                3 if exists => {
+                    std::fs::remove_file(repo.path(&file)).unwrap();
+                }
+                4 if exists
+                    && repo
+                        .git_output(&["ls-files", "--error-unmatch", &file])
+                        .status
+                        .success() =>
+                {
+                    let to = format!("moved/f{i}-{step}.txt");
+                    std::fs::create_dir_all(repo.path("moved")).unwrap();
+                    repo.git(&["mv", &file, &to]);
+                }
+                5 => repo.write(
+                    &format!("new/n{step}.txt"),
+                    "fresh\n".repeat(1 + rng.below(5) as usize),
+                ),
+                6 => {
+                    repo.write(&format!("staged-new{step}.txt"), "x\ny\n");
+                    repo.git(&["add", &format!("staged-new{step}.txt")]);
+                }
+                _ if exists => {
+                    repo.git(&["rm", "-q", "--cached", &file]);
+                }
+                _ => {}
+            }
+        }
+        let status = status_json(&repo.root());
+        let staged = repo.numstat(&["--cached"]);
+        let unstaged = repo.numstat(&[]);
+        let untracked = repo.untracked_numstat();
+        let tracked_total = repo.numstat(&["HEAD"]);
+        let total = (
+            tracked_total.0 + untracked.0,
+            tracked_total.1 + untracked.1,
+            tracked_total.2 + untracked.2,
+        );
+        let context = format!("seed {seed}: {}", repo.git(&["status", "--short"]));
+        assert_eq!(section(&status, "staged"), staged, "{context}");
+        assert_eq!(section(&status, "unstaged"), unstaged, "{context}");
+        assert_eq!(section(&status, "untracked"), untracked, "{context}");
+        assert_eq!(section(&status, "total"), total, "{context}");
+    }
+}

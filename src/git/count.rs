@@ -5,6 +5,7 @@
 //! named (total). Each is counted per file with the same line statistics `git diff --numstat`
 //! prints: binary files are files with 0 lines, renames are found as git finds them.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -21,6 +22,14 @@ pub struct LineStat {
     pub files: u64,
     pub added: u64,
     pub removed: u64,
+    /// How many of `files` are larger than the size limit and counted by size alone (0 lines);
+    /// left out of the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub over_size_limit: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl LineStat {
@@ -32,7 +41,22 @@ impl LineStat {
                 files: sum.files + 1,
                 added: sum.added + file.added,
                 removed: sum.removed + file.removed,
+                over_size_limit: sum.over_size_limit,
             })
+    }
+
+    /// Sums the rows of a per-file list, noting those whose path is in `large_files`.
+    pub fn of_with_limit<'a>(
+        files: impl IntoIterator<Item = &'a FileDelta>,
+        large_files: &[String],
+    ) -> LineStat {
+        let files: Vec<&FileDelta> = files.into_iter().collect();
+        let mut stat = LineStat::of(files.iter().copied());
+        stat.over_size_limit = files
+            .iter()
+            .filter(|file| large_files.iter().any(|large| *large == file.path))
+            .count() as u64;
+        stat
     }
 
     /// Added plus removed lines: the size of the change.
@@ -79,6 +103,9 @@ pub struct RepoCounts {
     pub tracked_total: Vec<FileDelta>,
     /// The oldest modification time among changed files in the working tree, in Unix seconds.
     pub oldest_change_unix: Option<i64>,
+    /// Changed or untracked paths larger than `CountOptions::max_file_bytes` on either side: each
+    /// is counted as one file with 0 lines, its content never read.
+    pub large_files: Vec<String>,
 }
 
 /// What to count.
@@ -88,6 +115,10 @@ pub struct CountOptions {
     pub count_untracked: bool,
     /// Paths (relative, `/`-separated) matching this set are left out of every list.
     pub exclude: GlobSet,
+    /// Files larger than this many bytes count as changed by size alone (1 file, 0 lines) and
+    /// their content is not read; 0 means no limit of ours (libgit2's own, 512 MiB as git's
+    /// `core.bigFileThreshold`, still applies).
+    pub max_file_bytes: u64,
 }
 
 /// Counts the repository containing `path`.
@@ -113,12 +144,18 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
 
     // HEAD→index: `git diff --cached`.
     let renames = renames_enabled(repo);
+    let sized = |mut diff_options: DiffOptions| {
+        if options.max_file_bytes > 0 {
+            diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
+        }
+        diff_options
+    };
     let staged_diff =
-        repo.diff_tree_to_index(head_tree.as_ref(), None, Some(&mut base_options()))?;
+        repo.diff_tree_to_index(head_tree.as_ref(), None, Some(&mut sized(base_options())))?;
     let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
 
     // Index→working tree: `git diff`, and the untracked files with their content.
-    let mut workdir_options = base_options();
+    let mut workdir_options = sized(base_options());
     workdir_options
         .include_untracked(options.count_untracked)
         .recurse_untracked_dirs(options.count_untracked)
@@ -141,36 +178,55 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         false,
     )?;
 
-    // HEAD→working tree (`git diff HEAD`), only for paths that differ somewhere: any other path is
-    // the same in HEAD, the index and the working tree.
-    let mut changed_paths: Vec<&str> = Vec::new();
-    for file in staged.iter().chain(unstaged.iter()) {
-        changed_paths.push(&file.path);
-        if let Some(old) = &file.old_path {
-            changed_paths.push(old);
+    // HEAD→working tree (`git diff HEAD`). A path changed on one side only (in the index or in
+    // the working tree) has the same row as that side. Only paths changed on both sides, or
+    // added, deleted, renamed or with a new mode (which may pair into renames, or cancel out),
+    // need a diff of their own: usually none, which saves a third walk of the whole tree.
+    let plain_staged = plain_modifications(&staged_diff);
+    let plain_unstaged = plain_modifications(&workdir_diff);
+    let staged_paths: HashSet<&str> = staged.iter().map(|r| r.path.as_str()).collect();
+    let unstaged_paths: HashSet<&str> = unstaged.iter().map(|r| r.path.as_str()).collect();
+    let mut tracked_total: Vec<FileDelta> = Vec::new();
+    let mut needs_diff: Vec<&str> = Vec::new();
+    let sides = [
+        (&staged, &plain_staged, &unstaged_paths),
+        (&unstaged, &plain_unstaged, &staged_paths),
+    ];
+    for (rows_here, plain_here, other_side) in sides {
+        for row in rows_here.iter() {
+            if row.old_path.is_none()
+                && plain_here.contains(row.path.as_str())
+                && !other_side.contains(row.path.as_str())
+            {
+                tracked_total.push(row.clone());
+            } else {
+                needs_diff.push(&row.path);
+                needs_diff.extend(row.old_path.as_deref());
+            }
         }
     }
-    changed_paths.sort_unstable();
-    changed_paths.dedup();
-    let tracked_total = if changed_paths.is_empty() {
-        Vec::new()
-    } else {
-        let mut total_options = base_options();
+    needs_diff.sort_unstable();
+    needs_diff.dedup();
+    if !needs_diff.is_empty() {
+        let mut total_options = sized(base_options());
         total_options.disable_pathspec_match(true);
-        for path in &changed_paths {
+        for path in &needs_diff {
             total_options.pathspec(*path);
         }
         let total_diff =
             repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut total_options))?;
-        rows(
+        tracked_total.extend(rows(
             repo,
             &total_diff,
             |_| true,
             &keep,
             NewSide::Workdir,
             renames,
-        )?
-    };
+        )?);
+    }
+    tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let large_files = large_files(&[&staged_diff, &workdir_diff], options.max_file_bytes);
 
     let oldest_change_unix = tracked_total
         .iter()
@@ -188,7 +244,30 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         untracked,
         tracked_total,
         oldest_change_unix,
+        large_files,
     })
+}
+
+/// The paths whose old or new side in these diffs is larger than `limit` bytes (none when 0).
+fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut paths: Vec<String> = diffs
+        .iter()
+        .flat_map(|diff| diff.deltas())
+        .filter(|delta| delta.old_file().size() > limit || delta.new_file().size() > limit)
+        .filter_map(|delta| {
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())?;
+            Some(path_string(path))
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
 }
 
 /// Diff options shared by every count: git's defaults, and nothing that runs a program.
@@ -197,6 +276,14 @@ pub(crate) fn base_options() -> DiffOptions {
     // Submodules are counted as git counts them by default (a changed commit is one line each way).
     options.include_typechange(true).context_lines(3);
     options
+}
+
+/// The paths a diff shows as plainly modified: same mode, not added, deleted or renamed.
+fn plain_modifications(diff: &Diff<'_>) -> HashSet<String> {
+    diff.deltas()
+        .filter(|d| d.status() == Delta::Modified && d.old_file().mode() == d.new_file().mode())
+        .filter_map(|d| d.new_file().path().map(path_string))
+        .collect()
 }
 
 /// Whether `git diff` would look for renames here (`diff.renames`, default on).
@@ -272,24 +359,12 @@ pub(crate) fn rows(
         }
         if renames {
             match delta.status() {
-                Delta::Deleted => deleted.push(rename_side(
-                    repo,
-                    files.len(),
-                    old.id(),
-                    old.mode(),
-                    None,
-                    row.binary,
-                )),
+                Delta::Deleted => {
+                    deleted.push(rename_side(repo, files.len(), &old, None, row.binary))
+                }
                 Delta::Added => {
                     let on_disk = (new_side == NewSide::Workdir).then(|| row.path.clone());
-                    added.push(rename_side(
-                        repo,
-                        files.len(),
-                        new.id(),
-                        new.mode(),
-                        on_disk,
-                        row.binary,
-                    ));
+                    added.push(rename_side(repo, files.len(), &new, on_disk, row.binary));
                 }
                 _ => {}
             }
@@ -341,15 +416,35 @@ pub(crate) fn rows(
     Ok(files)
 }
 
+/// Binary files larger than this are not read to look for renames.
+const RENAME_READ_LIMIT: u64 = 1024 * 1024;
+
 /// One side of a possible rename, with its content read from the object database or the disk.
+///
+/// A large binary file (libgit2 flags files over the size limit as binary without reading them)
+/// is not read either: it can pair only with an identical file, compared by object id.
 fn rename_side(
     repo: &Repository,
     row: usize,
-    id: git2::Oid,
-    mode: git2::FileMode,
+    file: &git2::DiffFile<'_>,
     on_disk: Option<String>,
     binary: bool,
 ) -> super::renames::Side {
+    let (id, mode) = (file.id(), file.mode());
+    if binary && file.size() > RENAME_READ_LIMIT {
+        let mut content = b"\0too large to read: ".to_vec();
+        if id.is_zero() {
+            content.extend_from_slice(format!("row {row}").as_bytes());
+        } else {
+            content.extend_from_slice(id.as_bytes());
+        }
+        return super::renames::Side {
+            row,
+            content,
+            regular: false,
+            binary,
+        };
+    }
     let content = match on_disk {
         Some(path) => {
             let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
