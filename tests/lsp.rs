@@ -435,3 +435,26 @@ fn several_workspace_folders_and_repositories_are_served_at_once() {
     assert!(!nudged_second, "the second repository is under its limit");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn the_first_scan_reports_progress_when_the_client_supports_it() {
+    let repo = repo_with_added_lines(3);
+    let mut client = Client::start();
+    client.initialize_with(
+        &uri(&repo.root()),
+        json!({}),
+        json!({"workDoneProgress": true}),
+    );
+    let create = client.wait_for("the progress token", |m| {
+        m["method"] == "window/workDoneProgress/create"
+    });
+    let token = create["params"]["token"].clone();
+    let begin = client.wait_for("the progress begins", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+    });
+    assert_eq!(begin["params"]["token"], token);
+    client.wait_for("the progress ends", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    assert!(client.shutdown().success());
+}
