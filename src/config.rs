@@ -35,7 +35,13 @@ pub struct Settings {
     pub code_lens: bool,
     /// How long a snooze lasts, in minutes (default 30).
     pub snooze_minutes: u64,
+    /// Files larger than this count as changed by size alone: 1 file, 0 lines, content not read
+    /// (default 50 MiB; 0 turns our limit off).
+    pub max_file_bytes: u64,
 }
+
+/// The default of `maxFileBytes`: 50 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -50,6 +56,7 @@ impl Default for Settings {
             severity: limits.severity,
             code_lens: true,
             snooze_minutes: 30,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
     }
 }
@@ -255,8 +262,19 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
                     ));
                 }
             },
+            ("maxFileBytes", Source::Editor) => match value.as_u64() {
+                Some(n) => settings.max_file_bytes = n,
+                None => {
+                    settings.max_file_bytes = defaults.max_file_bytes;
+                    problems.push(format!(
+                        "commitNudge.maxFileBytes should be a whole number of bytes ≥ 0, not {}; using {}",
+                        shown(value),
+                        defaults.max_file_bytes
+                    ));
+                }
+            },
             (other, Source::Editor) => problems.push(format!(
-                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, snoozeMinutes)"
+                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, snoozeMinutes, maxFileBytes)"
             )),
             (other, Source::RepoFile) => problems.push(format!(
                 "{REPO_FILE}: {other} cannot be set per repository (only thresholds and exclude); it is ignored"
@@ -335,7 +353,7 @@ mod tests {
     fn the_full_shape_is_read_with_or_without_the_section_key() {
         let inner = json!({"thresholds": {"lines": 50, "files": 3, "minutes": 10},
             "countUntracked": false, "countUnsaved": false, "exclude": ["*.md"],
-            "severity": "warning", "codeLens": false, "snoozeMinutes": 5});
+            "severity": "warning", "codeLens": false, "snoozeMinutes": 5, "maxFileBytes": 1000});
         for value in [inner.clone(), json!({"commitNudge": inner})] {
             let parsed = parse_editor_settings(&value);
             assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
@@ -345,6 +363,7 @@ mod tests {
             assert_eq!(s.severity, Severity::Warning);
             assert_eq!(s.exclude, vec!["*.md"]);
             assert_eq!(s.snooze_minutes, 5);
+            assert_eq!(s.max_file_bytes, 1000);
         }
     }
 
@@ -368,6 +387,9 @@ mod tests {
             .problems
             .iter()
             .any(|p| p.contains("bogus is not a setting")));
+        let size = parse_editor_settings(&json!({"maxFileBytes": "50MB"}));
+        assert_eq!(size.settings.max_file_bytes, DEFAULT_MAX_FILE_BYTES);
+        assert!(size.problems[0].contains("maxFileBytes should be a whole number"));
         let not_object = parse_editor_settings(&json!([1, 2]));
         assert_eq!(not_object.settings, Settings::default());
         assert_eq!(not_object.problems.len(), 1);

@@ -150,7 +150,14 @@ pub fn build(
     snoozed_until_unix: Option<i64>,
     now_unix: i64,
 ) -> StatusReport {
-    let total = effective.total();
+    let large = &counts.large_files;
+    let total = LineStat::of_with_limit(
+        effective
+            .tracked_total
+            .values()
+            .chain(effective.untracked.values()),
+        large,
+    );
     let oldest_change = [counts.oldest_change_unix, effective.oldest_unsaved_unix]
         .into_iter()
         .flatten()
@@ -175,9 +182,9 @@ pub fn build(
         root: counts.info.root.to_string_lossy().into_owned(),
         branch: counts.branch.clone(),
         head: counts.head.clone(),
-        staged: LineStat::of(&effective.staged),
-        unstaged: LineStat::of(effective.unstaged.values()),
-        untracked: LineStat::of(effective.untracked.values()),
+        staged: LineStat::of_with_limit(&effective.staged, large),
+        unstaged: LineStat::of_with_limit(effective.unstaged.values(), large),
+        untracked: LineStat::of_with_limit(effective.untracked.values(), large),
         total,
         last_commit_unix: counts.head_time_unix,
         minutes_since_commit: counts
@@ -269,6 +276,15 @@ pub fn human(report: &StatusReport, colour: bool) -> String {
     if report.total.files == 0 {
         out.push_str("  nothing to commit\n");
     }
+    if report.total.over_size_limit > 0 {
+        out.push_str(&format!(
+            "  {} counted by size alone (over the maxFileBytes limit: 1 file, 0 lines each)\n",
+            match report.total.over_size_limit {
+                1 => "1 file is".to_string(),
+                n => format!("{n} files are"),
+            }
+        ));
+    }
     for nudge in &report.nudges {
         let code = match nudge.severity {
             crate::nudge::Severity::Hint | crate::nudge::Severity::Information => "36",
@@ -289,6 +305,7 @@ pub fn count_options(settings: &Settings) -> crate::git::CountOptions {
     crate::git::CountOptions {
         count_untracked: settings.count_untracked,
         exclude: settings.exclude_set(),
+        max_file_bytes: settings.max_file_bytes,
     }
 }
 

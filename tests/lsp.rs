@@ -290,6 +290,21 @@ fn malformed_input_gets_an_error_and_the_server_keeps_serving() {
             .contains("unknown command"),
         "{response}"
     );
+    // Requests run concurrently: earlier replies may come after this one; ask again until they
+    // have all arrived.
+    for _ in 0..50 {
+        let all_in = [json!(900), json!(901), json!(77)]
+            .iter()
+            .all(|id| client.stray.iter().any(|r| &r["id"] == id));
+        if all_in {
+            break;
+        }
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "commit-nudge.refresh"}),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let code_of = |id: Value| {
         client
             .stray

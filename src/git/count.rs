@@ -54,7 +54,7 @@ impl LineStat {
         let mut stat = LineStat::of(files.iter().copied());
         stat.over_size_limit = files
             .iter()
-            .filter(|file| large_files.iter().any(|large| *large == file.path))
+            .filter(|file| large_files.contains(&file.path))
             .count() as u64;
         stat
     }
@@ -224,6 +224,10 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
             renames,
         )?);
     }
+    let mut unstaged = unstaged;
+    let index = repo.index()?;
+    conflicted_rows(repo, &index, head_tree.as_ref(), &keep, &mut tracked_total)?;
+    skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
     tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
 
     let large_files = large_files(&[&staged_diff, &workdir_diff], options.max_file_bytes);
@@ -248,8 +252,94 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     })
 }
 
+/// Replaces the rows of paths with conflicts in the index (a merge, rebase or cherry-pick that
+/// stopped) by what `git diff HEAD` counts: HEAD's version against the file on disk, conflict
+/// markers and all. libgit2 gives no patch for a conflicted path.
+fn conflicted_rows(
+    repo: &Repository,
+    index: &git2::Index,
+    head_tree: Option<&git2::Tree<'_>>,
+    keep: &dyn Fn(&str) -> bool,
+    tracked_total: &mut Vec<FileDelta>,
+) -> Result<()> {
+    if !index.has_conflicts() {
+        return Ok(());
+    }
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    for conflict in index.conflicts()? {
+        let conflict = conflict?;
+        let Some(entry) = conflict.our.or(conflict.their).or(conflict.ancestor) else {
+            continue;
+        };
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if !keep(&path) {
+            continue;
+        }
+        tracked_total.retain(|row| row.path != path);
+        let head_blob = head_tree
+            .and_then(|tree| tree.get_path(Path::new(&path)).ok())
+            .and_then(|entry| repo.find_blob(entry.id()).ok());
+        let old = head_blob.as_ref().map_or(&[][..], |blob| blob.content());
+        let on_disk = std::fs::read(root.join(&path));
+        if head_blob.is_none() && on_disk.is_err() {
+            continue;
+        }
+        let new = on_disk.unwrap_or_default();
+        let mut options = base_options();
+        let patch = git2::Patch::from_buffers(
+            old,
+            Some(Path::new(&path)),
+            &new,
+            Some(Path::new(&path)),
+            Some(&mut options),
+        )?;
+        if head_blob.is_some() && old == new.as_slice() {
+            continue;
+        }
+        let (_, n_added, n_removed) = patch.line_stats()?;
+        tracked_total.push(FileDelta {
+            path,
+            old_path: None,
+            added: n_added as u64,
+            removed: n_removed as u64,
+            binary: patch.delta().flags().is_binary(),
+            first_line: first_change_line(&patch)?,
+        });
+    }
+    Ok(())
+}
+
+/// Leaves out of the working-tree rows the paths a sparse checkout keeps out of the working tree
+/// (`skip-worktree` in the index): git treats them as equal to the index, libgit2 as deleted.
+fn skip_worktree_rows(
+    index: &git2::Index,
+    staged: &[FileDelta],
+    unstaged: &mut Vec<FileDelta>,
+    tracked_total: &mut Vec<FileDelta>,
+) {
+    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in the extended flags.
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    let skipped: HashSet<String> = index
+        .iter()
+        .filter(|entry| entry.flags_extended & SKIP_WORKTREE != 0)
+        .map(|entry| String::from_utf8_lossy(&entry.path).into_owned())
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    unstaged.retain(|row| !skipped.contains(&row.path));
+    tracked_total.retain(|row| !skipped.contains(&row.path));
+    // For a skipped path, HEAD→working tree is HEAD→index.
+    tracked_total.extend(
+        staged
+            .iter()
+            .filter(|row| skipped.contains(&row.path))
+            .cloned(),
+    );
+}
+
 /// The paths whose old or new side in these diffs is larger than `limit` bytes (none when 0).
-fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
+pub(crate) fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
     if limit == 0 {
         return Vec::new();
     }

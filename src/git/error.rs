@@ -9,6 +9,8 @@ pub enum GitError {
     NotARepository(PathBuf),
     #[error("{} is a bare repository: it has no working tree to count", .0.display())]
     Bare(PathBuf),
+    #[error("{} is owned by another user, and git refuses such repositories until you trust them: git config --global --add safe.directory {}", .0.display(), .0.display())]
+    NotOwned(PathBuf),
     #[error("the index is locked by another git process ({}); nothing was changed, try again when it is done", .0.display())]
     IndexLocked(PathBuf),
     #[error("{0}; nothing was changed, look again at the file and retry")]

@@ -7,6 +7,7 @@ use git2::{Blob, Patch, Repository};
 
 use super::count::{base_options, first_change_line};
 use super::error::Result;
+use super::repo::checked_rel_path;
 use super::FileDelta;
 
 /// An open buffer's text compared with HEAD, the index and the disk.
@@ -26,6 +27,7 @@ pub struct BufferDiff {
 
 /// Compares `text`, the unsaved content of `rel_path`, with HEAD, the index and the disk.
 pub fn buffer_diff(repo: &Repository, rel_path: &str, text: &[u8]) -> Result<BufferDiff> {
+    checked_rel_path(rel_path)?;
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let differs_from_disk = match std::fs::read(root.join(rel_path)) {
         Ok(disk) => disk != text,
@@ -168,6 +170,7 @@ pub struct FileHunks {
 
 /// Computes the hunks of `rel_path` given its current text (the buffer, or the disk when `None`).
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
+    checked_rel_path(rel_path)?;
     let disk;
     let text = match text {
         Some(text) => text,

@@ -12,7 +12,9 @@ use std::time::UNIX_EPOCH;
 
 use git2::{Delta, Repository};
 
-use super::count::{base_options, head_state, rows, CountOptions, NewSide, RepoCounts};
+use super::count::{
+    base_options, head_state, large_files, rows, CountOptions, NewSide, RepoCounts,
+};
 use super::error::Result;
 
 /// Re-counts `paths` (relative to the worktree root) on top of `previous`; `Ok(None)` when only a
@@ -52,9 +54,27 @@ pub fn recount_paths(
             return Ok(None);
         }
     }
+    // Conflicts and sparse checkouts need the full count's special handling.
+    let index = repo.index()?;
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    if index.has_conflicts()
+        || paths.iter().any(|p| {
+            index
+                .get_path(Path::new(p), 0)
+                .is_some_and(|e| e.flags_extended & SKIP_WORKTREE != 0)
+        })
+    {
+        return Ok(None);
+    }
     let keep = |path: &str| !options.exclude.is_match(path);
+    let sized = |mut diff_options: git2::DiffOptions| {
+        if options.max_file_bytes > 0 {
+            diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
+        }
+        diff_options
+    };
 
-    let mut workdir_options = base_options();
+    let mut workdir_options = sized(base_options());
     workdir_options
         .include_untracked(options.count_untracked)
         .recurse_untracked_dirs(options.count_untracked)
@@ -85,7 +105,7 @@ pub fn recount_paths(
         Some(commit) => Some(commit.tree()?),
         None => None,
     };
-    let mut total_options = base_options();
+    let mut total_options = sized(base_options());
     total_options.disable_pathspec_match(true);
     for path in paths {
         total_options.pathspec(path);
@@ -101,6 +121,11 @@ pub fn recount_paths(
     }
     let tracked_total = rows(repo, &total_diff, |_| true, &keep, NewSide::Workdir, false)?;
 
+    // A file over the size limit, before or now, is rare: leave it to a full count.
+    let large = large_files(&[&workdir_diff, &total_diff], options.max_file_bytes);
+    if !large.is_empty() || previous.large_files.iter().any(|p| paths.contains(p)) {
+        return Ok(None);
+    }
     let mut counts = previous.clone();
     let replace = |old: &mut Vec<super::FileDelta>, new: Vec<super::FileDelta>| {
         old.retain(|r| !paths.contains(&r.path));

@@ -1,6 +1,6 @@
 //! Finding and opening the repository that holds a path, linked worktrees included.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use git2::{Repository, RepositoryOpenFlags};
 
@@ -77,6 +77,8 @@ fn strip_trailing_slash(path: &Path) -> PathBuf {
 fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
     if error.code() == git2::ErrorCode::NotFound {
         GitError::NotARepository(path.to_path_buf())
+    } else if error.code() == git2::ErrorCode::Owner {
+        GitError::NotOwned(path.to_path_buf())
     } else {
         GitError::Git(error)
     }
@@ -86,6 +88,9 @@ fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
 ///
 /// Returns `None` when the path is outside the worktree or inside its `.git` directory.
 pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    // A URI may spell `..` (`file:///repo/../x`): resolve it before comparing, as the file
+    // system would (symlinks aside, which the canonical comparison below covers).
+    let path = &lexically_normal(path);
     let relative = match path.strip_prefix(root) {
         Ok(relative) => relative.to_path_buf(),
         // The editor may name the file through a symlinked directory: compare canonical forms.
@@ -102,10 +107,58 @@ pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if parts.is_empty() || parts[0] == ".git" {
+    if parts.is_empty() || parts[0] == ".git" || parts.iter().any(|p| p.contains('\0')) {
         return None;
     }
     Some(parts.join("/"))
+}
+
+/// `path` with `.` components dropped and each `..` removing the component before it.
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+/// Checks that `rel_path` names a file inside a worktree as git writes it: relative, `/`-separated,
+/// with no empty, `.` or `..` component, not inside `.git`, and without NUL bytes (which no file
+/// name holds and which libgit2's path functions cannot take).
+pub fn checked_rel_path(rel_path: &str) -> Result<&Path> {
+    let refuse = |why: &str| {
+        Err(GitError::Refused(format!(
+            "{rel_path:?} is not a path inside the worktree ({why})"
+        )))
+    };
+    if rel_path.is_empty() {
+        return refuse("it is empty");
+    }
+    if rel_path.contains('\0') {
+        return refuse("it holds a NUL byte");
+    }
+    if rel_path.starts_with('/') {
+        return refuse("it is absolute");
+    }
+    for part in rel_path.split('/') {
+        if part.is_empty() || part == "." || part == ".." {
+            return refuse("it has an empty, `.` or `..` component");
+        }
+    }
+    if rel_path
+        .split('/')
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case(".git"))
+    {
+        return refuse("it is inside .git");
+    }
+    Ok(Path::new(rel_path))
 }
 
 /// Canonicalizes the longest existing prefix of `path` and appends the rest.

@@ -13,6 +13,7 @@ use super::error::{GitError, Result};
 use super::hunks::{
     file_hunks, select_lines, staged_content, unstaged_content, HunkHeader, LineSelection,
 };
+use super::repo::checked_rel_path;
 
 /// The hunk an action was offered for: its header, the hash of its lines, and the lines chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,7 @@ pub fn stage_hunk(
     text: Option<&[u8]>,
     target: &HunkTarget,
 ) -> Result<()> {
+    checked_rel_path(rel_path)?;
     let hunks = file_hunks(repo, rel_path, text)?;
     let hunk = hunks
         .unstaged
@@ -50,6 +52,7 @@ pub fn stage_hunk(
 
 /// Unstages one staged hunk of `rel_path`: the HEAD version of those lines goes back in the index.
 pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> Result<()> {
+    checked_rel_path(rel_path)?;
     let hunks = file_hunks(repo, rel_path, None)?;
     let hunk = hunks
         .staged
@@ -68,6 +71,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
 /// Stages the whole file: `text` when given (an open buffer), else the disk; a deleted file's
 /// removal is staged.
 pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
+    checked_rel_path(rel_path)?;
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let on_disk = root.join(rel_path).symlink_metadata().is_ok();
     with_index(repo, |index| {
@@ -82,6 +86,7 @@ pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 
 /// Unstages the whole file: the index entry goes back to HEAD's (or away, when HEAD lacks it).
 pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
+    checked_rel_path(rel_path)?;
     let head_entry = match repo.head().ok().and_then(|h| h.peel_to_tree().ok()) {
         Some(tree) => tree
             .get_path(Path::new(rel_path))
@@ -109,25 +114,84 @@ pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
 }
 
 /// Runs `change` on a freshly read index and writes it through `index.lock`.
+///
+/// The lock is taken before the index is read, as git does: while it is held no other git can
+/// write the index, so the index written is never built on a stale one. The new index is written
+/// beside the lock, moved into the lock's place, and renamed onto the index.
 fn with_index(
     repo: &Repository,
     change: impl FnOnce(&mut git2::Index) -> Result<()>,
 ) -> Result<()> {
-    let lock = repo.path().join("index.lock");
-    if lock.exists() {
-        return Err(GitError::IndexLocked(lock));
-    }
+    let git_dir = repo.path();
+    let lock = IndexLock::acquire(&git_dir.join("index.lock"))?;
     let mut index = repo.index()?;
     // Another process may have written the index since this repository object read it.
     index.read(true)?;
     change(&mut index)?;
-    index.write().map_err(|error| {
-        if error.code() == git2::ErrorCode::Locked || lock.exists() {
-            GitError::IndexLocked(lock.clone())
-        } else {
-            GitError::Git(error)
+    let scratch = git_dir.join(format!("index.commit-nudge-{}", std::process::id()));
+    let written = write_copy(&index, &scratch).and_then(|()| {
+        std::fs::rename(&scratch, &lock.path)
+            .and_then(|()| std::fs::rename(&lock.path, git_dir.join("index")))
+            .map_err(|e| GitError::io("could not replace the index", e))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&scratch);
+    } else {
+        lock.release();
+    }
+    written
+}
+
+/// Writes the entries of `index` (conflict stages included) as a new index file at `path`.
+fn write_copy(index: &git2::Index, path: &Path) -> Result<()> {
+    let _ = std::fs::remove_file(path);
+    let mut copy = git2::Index::open(path)?;
+    for entry in index.iter() {
+        copy.add(&entry)?;
+    }
+    copy.write()?;
+    Ok(())
+}
+
+/// git's `index.lock`, created exclusively; removed on drop unless it became the index.
+struct IndexLock {
+    path: std::path::PathBuf,
+    released: bool,
+}
+
+impl IndexLock {
+    fn acquire(path: &Path) -> Result<IndexLock> {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => Ok(IndexLock {
+                path: path.to_path_buf(),
+                released: false,
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(GitError::IndexLocked(path.to_path_buf()))
+            }
+            Err(error) => Err(GitError::io(
+                format!("could not create {}", path.display()),
+                error,
+            )),
         }
-    })
+    }
+
+    /// The lock file was renamed onto the index: nothing to remove.
+    fn release(mut self) {
+        self.released = true;
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        if !self.released {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 fn blob_of(repo: &Repository, index: &git2::Index, rel_path: &str) -> Result<Option<Vec<u8>>> {

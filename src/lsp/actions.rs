@@ -40,7 +40,11 @@ pub fn code_actions(
         let title = if whole {
             format!("Stage hunk ({})", counts(hunk))
         } else {
-            format!("Stage hunk: selected lines {}–{}", first + 1, last + 1)
+            format!(
+                "Stage hunk: selected lines {}–{}",
+                u64::from(first) + 1,
+                u64::from(last) + 1
+            )
         };
         let args = HunkArgs {
             root: root.clone(),

@@ -606,7 +606,7 @@ async fn pump_outputs(backend: Backend, mut outputs: mpsc::UnboundedReceiver<Out
             }
             Output::Status(report) => {
                 if caps.message_actions && cadence.should_ask(&report, crate::unix_now()) {
-                    tokio::spawn(backend.clone().offer_next_step(report.clone()));
+                    tokio::spawn(backend.clone().offer_next_step((*report).clone()));
                 }
                 match serde_json::to_value(&report) {
                     Ok(params) => client.send_notification::<StatusNotification>(params).await,

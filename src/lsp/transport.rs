@@ -14,6 +14,11 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 /// The largest message accepted; larger ones are skipped with an error reply.
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
 
+/// The longest header block accepted; bytes with no header end within this are skipped.
+pub const MAX_HEADER: usize = 8 * 1024;
+
+const CONTENT_LENGTH: &[u8] = b"Content-Length";
+
 /// One step of reading frames from a buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Frame {
@@ -24,6 +29,8 @@ pub enum Frame {
 }
 
 /// Incremental frame reader over a byte buffer.
+///
+/// It holds at most one header block (`MAX_HEADER`) and one body (`MAX_FRAME`) at a time.
 #[derive(Default)]
 pub struct FrameReader {
     buffer: Vec<u8>,
@@ -47,7 +54,9 @@ impl FrameReader {
         if self.skipping > 0 {
             return None;
         }
-        let header_end = find(&self.buffer, b"\r\n\r\n")?;
+        let Some(header_end) = find(&self.buffer, b"\r\n\r\n") else {
+            return self.skip_endless_header();
+        };
         let headers = String::from_utf8_lossy(&self.buffer[..header_end]).into_owned();
         let length = headers.lines().find_map(|line| {
             let (name, value) = line.split_once(':')?;
@@ -55,16 +64,17 @@ impl FrameReader {
                 .eq_ignore_ascii_case("content-length")
                 .then(|| value.trim().parse::<usize>().ok())?
         });
+        let body_start = header_end + 4;
         let Some(length) = length else {
-            // Skip to the next plausible header, as the protocol library would.
-            let skip =
-                find(&self.buffer[1..], b"Content-Length").map_or(self.buffer.len(), |i| i + 1);
+            // Skip to the next plausible header, but never past the end of this header block:
+            // a good frame may follow it, and its first bytes may not have arrived yet.
+            let skip = find(&self.buffer[1..], CONTENT_LENGTH)
+                .map_or(body_start, |i| (i + 1).min(body_start));
             self.buffer.drain(..skip);
             return Some(Frame::Garbage(
                 "a message without a valid Content-Length header".to_string(),
             ));
         };
-        let body_start = header_end + 4;
         if length > MAX_FRAME {
             let available = self.buffer.len() - body_start;
             self.skipping = length.saturating_sub(available);
@@ -76,14 +86,56 @@ impl FrameReader {
         if self.buffer.len() < body_start + length {
             return None;
         }
-        let body = self.buffer[body_start..body_start + length].to_vec();
-        self.buffer.drain(..body_start + length);
+        let body: Vec<u8> = self
+            .buffer
+            .drain(..body_start + length)
+            .skip(body_start)
+            .collect();
+        // A body that declared more bytes than it had swallows the start of the next message.
+        // When such a body is not JSON and holds a header, read on from that header: what came
+        // before it is reported as garbage, and the message it swallowed is served.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+            if let Some(at) = find_header_start(&body) {
+                self.buffer.splice(0..0, body[at..].iter().copied());
+                return Some(Frame::Garbage(format!(
+                    "a message whose {length}-byte body held only {at} bytes before the next header"
+                )));
+            }
+        }
         Some(Frame::Body(body))
+    }
+
+    /// Skips bytes that never end a header block; keeps a possible header start at the end.
+    fn skip_endless_header(&mut self) -> Option<Frame> {
+        if self.buffer.len() <= MAX_HEADER {
+            return None;
+        }
+        let skip = match find(&self.buffer[1..], CONTENT_LENGTH) {
+            Some(i) => i + 1,
+            // The last bytes may be the first part of a header that is still arriving.
+            None => self.buffer.len() - (CONTENT_LENGTH.len() - 1),
+        };
+        self.buffer.drain(..skip);
+        Some(Frame::Garbage(format!("{skip} bytes without a header end")))
     }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where a `Content-Length:` header that ends a header block starts in `bytes`, if anywhere.
+fn find_header_start(bytes: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = find(&bytes[from..], CONTENT_LENGTH) {
+        let at = from + i;
+        let rest = &bytes[at + CONTENT_LENGTH.len()..];
+        if rest.first() == Some(&b':') && find(rest, b"\r\n\r\n").is_some() {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Frames a message body with its header.
@@ -231,6 +283,37 @@ mod tests {
         reader.push(&vec![b'x'; MAX_FRAME + 7]);
         reader.push(&frame(b"{}"));
         assert_eq!(reader.next_frame(), Some(Frame::Body(b"{}".to_vec())));
+    }
+
+    #[test]
+    fn a_body_shorter_than_declared_gives_back_the_message_it_swallowed() {
+        let mut reader = FrameReader::default();
+        let good = frame(br#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#);
+        reader.push(b"Content-Length: 60\r\n\r\n{\"trunc");
+        reader.push(&good);
+        reader.push(&[b' '; 60]);
+        assert!(matches!(reader.next_frame(), Some(Frame::Garbage(_))));
+        let Some(Frame::Body(body)) = reader.next_frame() else {
+            panic!("the swallowed message is served");
+        };
+        assert_eq!(frame(&body), good);
+    }
+
+    #[test]
+    fn bytes_that_never_end_a_header_are_not_hoarded() {
+        let mut reader = FrameReader::default();
+        for _ in 0..100 {
+            reader.push(&[b'z'; 1000]);
+            while reader.next_frame().is_some() {}
+        }
+        assert!(reader.buffer.len() <= MAX_HEADER + 1000);
+        reader.push(b"\r\n\r\n");
+        reader.push(&frame(b"{}"));
+        let mut frames = Vec::new();
+        while let Some(frame) = reader.next_frame() {
+            frames.push(frame);
+        }
+        assert_eq!(frames.last(), Some(&Frame::Body(b"{}".to_vec())));
     }
 
     #[test]

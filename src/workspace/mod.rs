@@ -163,7 +163,7 @@ pub enum Output {
     /// The complete set of nudge diagnostics for a document (empty clears them).
     Diagnostics { doc: DocId, items: Vec<PlacedNudge> },
     /// A repository's status changed.
-    Status(StatusReport),
+    Status(Box<StatusReport>),
     /// A problem the user should read once (bad settings, a repository that cannot be read).
     Warning(String),
     /// Code lenses may have changed.
@@ -771,7 +771,7 @@ impl State {
         };
         if repo.last_report.as_ref() != Some(&report) {
             repo.last_report = Some(report.clone());
-            self.emit(Output::Status(report.clone()));
+            self.emit(Output::Status(Box::new(report.clone())));
             self.emit(Output::CodeLensRefresh);
         }
         // Nudges go on each open document with changes, at its first change; when none has
