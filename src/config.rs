@@ -19,6 +19,9 @@ pub const REPO_FILE: &str = ".commit-nudge.toml";
 pub struct Settings {
     /// Nudge when added + removed lines reach this (default 200; 0 turns it off).
     pub lines: u64,
+    /// Learn the line limit from the author's recent commits here (`"lines": "auto"`); `lines`
+    /// is then the fallback for a young history.
+    pub lines_auto: bool,
     /// Nudge when changed files reach this (default 15; 0 turns it off).
     pub files: u64,
     /// Nudge when uncommitted work is older than this many minutes (default 60; 0 turns it off).
@@ -48,6 +51,7 @@ impl Default for Settings {
         let limits = Limits::default();
         Settings {
             lines: limits.lines,
+            lines_auto: false,
             files: limits.files,
             minutes: limits.minutes,
             count_untracked: true,
@@ -175,6 +179,15 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
             ("thresholds", _) => match value {
                 Value::Object(thresholds) => {
                     for (name, value) in thresholds {
+                        // `"lines": "auto"` learns the limit from the author's own history.
+                        if name == "lines" && value.as_str() == Some("auto") {
+                            settings.lines_auto = true;
+                            settings.lines = defaults.lines;
+                            continue;
+                        }
+                        if name == "lines" {
+                            settings.lines_auto = false;
+                        }
                         let (slot, default) = match name.as_str() {
                             "lines" => (&mut settings.lines, defaults.lines),
                             "files" => (&mut settings.files, defaults.files),
@@ -191,7 +204,8 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
                             None => {
                                 *slot = default;
                                 problems.push(format!(
-                                    "{prefix}thresholds.{name} should be a whole number ≥ 0, not {}; using {default}",
+                                    "{prefix}thresholds.{name} should be a whole number ≥ 0{}, not {}; using {default}",
+                                    if name == "lines" { " or \"auto\"" } else { "" },
                                     shown(value)
                                 ));
                             }
@@ -435,5 +449,27 @@ mod tests {
         );
         assert_eq!(wrong.settings.lines, 200);
         assert_eq!(wrong.problems.len(), 2, "{:?}", wrong.problems);
+    }
+
+    #[test]
+    fn lines_may_be_learned_from_history() {
+        let parsed = parse_editor_settings(&json!({"thresholds": {"lines": "auto"}}));
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        assert!(parsed.settings.lines_auto);
+        assert_eq!(
+            parsed.settings.lines, 200,
+            "the fallback for a young history"
+        );
+        let from_file = apply_repo_file(&Settings::default(), "[thresholds]\nlines = \"auto\"\n");
+        assert!(from_file.settings.lines_auto && from_file.problems.is_empty());
+        let back = apply_repo_file(&parsed.settings, "[thresholds]\nlines = 90\n");
+        assert!(!back.settings.lines_auto);
+        assert_eq!(back.settings.lines, 90);
+        let wrong = parse_editor_settings(&json!({"thresholds": {"lines": "lots"}}));
+        assert!(
+            wrong.problems[0].contains("or \"auto\""),
+            "{:?}",
+            wrong.problems
+        );
     }
 }

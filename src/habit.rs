@@ -57,6 +57,30 @@ pub fn auto_lines_limit(sizes: &[u64], fallback: u64) -> (u64, LimitSource) {
     )
 }
 
+/// A line limit learned from history, and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LearnedLines {
+    pub limit: u64,
+    pub source: LimitSource,
+}
+
+impl LearnedLines {
+    /// Learns from the author's commit sizes, with `fallback` for a young history.
+    pub fn from_sizes(sizes: &[u64], fallback: u64) -> LearnedLines {
+        let (limit, source) = auto_lines_limit(sizes, fallback);
+        LearnedLines { limit, source }
+    }
+
+    /// Puts the learned limit into `limits`, with the usual size for the message.
+    pub fn apply(&self, limits: &mut crate::nudge::Limits) {
+        limits.lines = self.limit;
+        limits.lines_usual = match self.source {
+            LimitSource::History { usual, .. } => Some(usual),
+            _ => None,
+        };
+    }
+}
+
 /// One bar of the size histogram.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bucket {

@@ -147,6 +147,7 @@ pub fn build(
     counts: &RepoCounts,
     effective: &Effective,
     settings: &Settings,
+    learned: Option<&crate::habit::LearnedLines>,
     snoozed_until_unix: Option<i64>,
     now_unix: i64,
 ) -> StatusReport {
@@ -176,7 +177,11 @@ pub fn build(
     let nudges = if snoozed_until_unix.is_some() {
         Vec::new()
     } else {
-        evaluate(&snapshot, &settings.limits(), now_unix)
+        let mut limits = settings.limits();
+        if let Some(learned) = learned.filter(|_| settings.lines_auto) {
+            learned.apply(&mut limits);
+        }
+        evaluate(&snapshot, &limits, now_unix)
     };
     StatusReport {
         root: counts.info.root.to_string_lossy().into_owned(),
@@ -318,10 +323,27 @@ pub fn status_of(
 ) -> Result<(StatusReport, Vec<String>), crate::git::GitError> {
     let info = crate::git::discover(path)?;
     let parsed = crate::config::with_repo_file(editor_settings, &info.root);
-    let counts = crate::git::count::count(&info.root, &count_options(&parsed.settings))?;
+    let repo = crate::git::open_worktree(&info.root)?;
+    let counts = crate::git::count::count_repo(&repo, &count_options(&parsed.settings))?;
     let effective = Effective::new(&counts, &[], &parsed.settings);
+    let learned = if parsed.settings.lines_auto {
+        let sizes = crate::git::history::author_sizes(&repo)?;
+        Some(crate::habit::LearnedLines::from_sizes(
+            &sizes,
+            parsed.settings.lines,
+        ))
+    } else {
+        None
+    };
     Ok((
-        build(&counts, &effective, &parsed.settings, None, now_unix),
+        build(
+            &counts,
+            &effective,
+            &parsed.settings,
+            learned.as_ref(),
+            None,
+            now_unix,
+        ),
         parsed.problems,
     ))
 }

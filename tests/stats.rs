@@ -75,3 +75,66 @@ fn stats_outside_a_repository_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(run_cli(dir.path(), &["stats"]).status.code(), Some(2));
 }
+
+/// A history of twelve commits of 8 to 19 lines by the current author.
+fn small_commits() -> Repo {
+    let repo = Repo::new();
+    for i in 0..12 {
+        commit_lines(
+            &repo,
+            "mine.txt",
+            8 + i,
+            None,
+            &format!("2026-04-{:02}T10:00:00+00:00", 1 + i),
+        );
+    }
+    repo
+}
+
+#[test]
+fn an_auto_limit_fires_near_the_authors_usual_size_and_says_so() {
+    let repo = small_commits();
+    repo.write(".commit-nudge.toml", "[thresholds]\nlines = \"auto\"\n");
+    repo.git(&["add", ".commit-nudge.toml"]);
+    repo.git(&["commit", "-q", "-m", "settings"]);
+    let text: String = (0..40).map(|i| format!("work {i}\n")).collect();
+    repo.write("work.txt", text);
+    let status = support::status_json(&repo.root());
+    let nudges = status["nudges"].as_array().unwrap();
+    let lines = nudges
+        .iter()
+        .find(|n| n["code"] == "uncommitted-lines")
+        .unwrap_or_else(|| panic!("{status:#}"));
+    // Sizes 8..=19 and the settings commit (3 lines): the 75th percentile is 16, clamped to 30.
+    assert_eq!(
+        lines["message"],
+        "this work is 40 lines in 1 file; your commits here are usually under 16 lines (nudge at 30): commit what is ready"
+    );
+}
+
+#[test]
+fn the_server_learns_the_limit_in_the_background() {
+    use serde_json::json;
+    use support::lsp::{uri, Client};
+    let repo = small_commits();
+    let text: String = (0..40).map(|i| format!("work {i}\n")).collect();
+    repo.write("work.txt", &text);
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({"thresholds": {"lines": "auto"}}));
+    let file = uri(&repo.path("work.txt"));
+    client.open(&file, &text);
+    let diagnostics = client.wait_diagnostics(&file, "the learned nudge", |d| {
+        d.iter().any(|n| {
+            n["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("usually under"))
+        })
+    });
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nudge at 30"),
+        "{diagnostics:?}"
+    );
+}

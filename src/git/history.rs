@@ -95,3 +95,9 @@ pub fn author_commits(
 fn oid_string(commit: &git2::Commit<'_>) -> String {
     commit.id().to_string()
 }
+
+/// The sizes (added plus removed lines) of the author's recent commits, newest first.
+pub fn author_sizes(repo: &Repository) -> Result<Vec<u64>> {
+    let (_, commits) = author_commits(repo, &HistoryOptions::default())?;
+    Ok(commits.iter().map(|c| c.lines).collect())
+}

@@ -113,6 +113,23 @@ pub fn spawn_buffer_diff(
     });
 }
 
+/// Learns the line limit from the author's history on the blocking pool; sends `Event::Learned`.
+pub fn spawn_learn(
+    root: PathBuf,
+    head: Option<String>,
+    fallback: u64,
+    tx: mpsc::UnboundedSender<Event>,
+) {
+    tokio::task::spawn_blocking(move || {
+        let result = catch(|| {
+            let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
+            let sizes = git::history::author_sizes(&repo).map_err(|e| e.to_string())?;
+            Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
+        });
+        let _ = tx.send(Event::Learned { root, head, result });
+    });
+}
+
 /// Runs `job`, turning a panic into an error message so one bad file cannot stop the server.
 fn catch<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {

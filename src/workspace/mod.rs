@@ -99,6 +99,12 @@ pub enum Event {
         version: i32,
         result: BufferResult,
     },
+    /// Internal: the line limit learned from the author's history at `head`.
+    Learned {
+        root: PathBuf,
+        head: Option<String>,
+        result: Result<crate::habit::LearnedLines, String>,
+    },
     /// Internal: the debounce of a repository ran out.
     Flush(PathBuf),
     /// Internal: time passed.
@@ -223,6 +229,10 @@ struct Repo {
     /// The repository kept open between counts, so that its index is parsed again only when it
     /// changes on disk (libgit2 reloads it then).
     git: jobs::SharedRepo,
+    /// The line limit learned from history, and the HEAD it was learned at.
+    learned: Option<(Option<String>, crate::habit::LearnedLines)>,
+    /// A history job is running.
+    learning: bool,
 }
 
 struct Doc {
@@ -387,6 +397,19 @@ impl State {
                 result,
             } => self.buffer_counted(doc, version, result),
             Event::Flush(root) => self.flush(&root),
+            Event::Learned { root, head, result } => {
+                if let Some(repo) = self.repos.get_mut(&root) {
+                    repo.learning = false;
+                    match result {
+                        Ok(learned) => repo.learned = Some((head, learned)),
+                        Err(message) => tracing::warn!(
+                            "could not read the history of {}: {message}",
+                            root.display()
+                        ),
+                    }
+                    self.publish(&root);
+                }
+            }
             Event::Tick => {
                 let roots: Vec<PathBuf> = self.repos.keys().cloned().collect();
                 for root in roots {
@@ -477,6 +500,8 @@ impl State {
                     reported_problems: Vec::new(),
                     _watcher: watcher,
                     git: jobs::SharedRepo::default(),
+                    learned: None,
+                    learning: false,
                 },
             );
             self.request_count(&root);
@@ -671,10 +696,32 @@ impl State {
         if again {
             self.schedule_flush(&root);
         }
+        self.learn(&root);
         self.publish(&root);
         if first {
             self.emit(Output::ScanFinished(root));
         }
+    }
+
+    /// Learns the line limit from history when the settings ask for it and HEAD moved since.
+    fn learn(&mut self, root: &Path) {
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        let Some(counts) = &repo.counts else {
+            return;
+        };
+        let learned_at = repo.learned.as_ref().map(|(head, _)| head);
+        if !repo.settings.lines_auto || repo.learning || learned_at == Some(&counts.head) {
+            return;
+        }
+        repo.learning = true;
+        jobs::spawn_learn(
+            root.to_path_buf(),
+            counts.head.clone(),
+            repo.settings.lines,
+            self.tx.clone(),
+        );
     }
 
     fn count_buffer(&mut self, doc: &DocId) {
@@ -755,6 +802,7 @@ impl State {
             counts,
             &effective,
             &repo.settings,
+            repo.learned.as_ref().map(|(_, learned)| learned),
             repo.snoozed_until,
             (self.options.now)(),
         );
