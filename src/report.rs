@@ -311,6 +311,7 @@ pub fn count_options(settings: &Settings) -> crate::git::CountOptions {
         count_untracked: settings.count_untracked,
         exclude: settings.exclude_set(),
         max_file_bytes: settings.max_file_bytes,
+        split_walk_at: None,
     }
 }
 

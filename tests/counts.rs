@@ -310,3 +310,85 @@ fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
         assert_eq!(section(&status, "total"), total, "{context}");
     }
 }
+
+#[test]
+fn the_working_tree_walk_split_over_two_threads_counts_the_same() {
+    use commit_nudge::git::count::{count_repo, CountOptions};
+    use commit_nudge::git::{open_worktree, FileDelta};
+    let sorted = |rows: &[FileDelta]| {
+        let mut rows = rows.to_vec();
+        rows.sort_by(|a, b| a.path.cmp(&b.path));
+        rows
+    };
+    for seed in 1..=10u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9FB2_1C65_1E98_DF25));
+        let repo = Repo::new();
+        for i in 0..24 {
+            repo.write(
+                &format!("top{}/f{i}.txt", i % 6),
+                (0..10).map(|j| format!("{i} {j}\n")).collect::<String>(),
+            );
+        }
+        repo.write("root-file.txt", "r\n");
+        repo.commit_all("seed");
+        for step in 0..4 {
+            match rng.below(5) {
+                // A whole top-level directory gone from the disk: known only to the index.
+                0 => {
+                    let _ = std::fs::remove_dir_all(repo.path(&format!("top{}", rng.below(6))));
+                }
+                1 => repo.write(&format!("newtop{step}/x.txt"), "new\nfile\n"),
+                2 => repo.write(
+                    &format!("top{}/f{}.txt", rng.below(6), rng.below(24)),
+                    "rewritten\n",
+                ),
+                3 => repo.write(&format!("loose{step}.txt"), "loose\n"),
+                _ => std::fs::remove_file(repo.path("root-file.txt")).unwrap_or(()),
+            }
+        }
+        let git = open_worktree(&repo.root()).unwrap();
+        let whole = count_repo(
+            &git,
+            &CountOptions {
+                count_untracked: true,
+                ..CountOptions::default()
+            },
+        )
+        .unwrap();
+        let split = count_repo(
+            &git,
+            &CountOptions {
+                count_untracked: true,
+                split_walk_at: Some(0),
+                ..CountOptions::default()
+            },
+        )
+        .unwrap();
+        let context = format!("seed {seed}: {}", repo.git(&["status", "--short"]));
+        assert_eq!(
+            sorted(&split.unstaged),
+            sorted(&whole.unstaged),
+            "{context}"
+        );
+        assert_eq!(
+            sorted(&split.untracked),
+            sorted(&whole.untracked),
+            "{context}"
+        );
+        assert_eq!(
+            sorted(&split.tracked_total),
+            sorted(&whole.tracked_total),
+            "{context}"
+        );
+        assert_eq!(
+            whole.unstaged.len() as u64,
+            repo.numstat(&[]).0,
+            "{context}"
+        );
+        assert_eq!(
+            whole.untracked.len() as u64,
+            repo.untracked_numstat().0,
+            "{context}"
+        );
+    }
+}

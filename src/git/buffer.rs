@@ -8,8 +8,24 @@ use git2::{Patch, Repository};
 
 use super::count::{base_options, first_change_line};
 use super::error::Result;
-use super::hunks::{head_blob, BufferDiff};
+use super::hunks::head_blob;
+use super::repo::checked_rel_path;
 use super::FileDelta;
+
+/// An open buffer's text compared with HEAD, the index and the disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferDiff {
+    /// Whether the path is in the index.
+    pub tracked: bool,
+    /// Whether git ignores the path.
+    pub ignored: bool,
+    /// The buffer against HEAD (`None` when they are equal).
+    pub vs_head: Option<FileDelta>,
+    /// The buffer against the index (`None` when they are equal).
+    pub vs_index: Option<FileDelta>,
+    /// Whether the buffer's bytes differ from the file on disk.
+    pub differs_from_disk: bool,
+}
 
 /// What a buffer is compared with: the file's HEAD and index versions, and its standing in git.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +38,7 @@ pub struct BufferBase {
 
 /// Reads the HEAD and index versions of `rel_path`.
 pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
+    checked_rel_path(rel_path)?;
     let index = repo.index()?;
     let index_content = match index.get_path(Path::new(rel_path), 0) {
         Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),

@@ -119,6 +119,9 @@ pub struct CountOptions {
     /// their content is not read; 0 means no limit of ours (libgit2's own, 512 MiB as git's
     /// `core.bigFileThreshold`, still applies).
     pub max_file_bytes: u64,
+    /// From how many index entries the working-tree walk is split over two threads; `None`
+    /// means `SPLIT_AT_ENTRIES`. (Tests set 0 to exercise the split on small repositories.)
+    pub split_walk_at: Option<usize>,
 }
 
 /// Counts the repository containing `path`.
@@ -154,36 +157,50 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         repo.diff_tree_to_index(head_tree.as_ref(), None, Some(&mut sized(base_options())))?;
     let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
 
-    // Index→working tree: `git diff`, and the untracked files with their content.
-    let mut workdir_options = sized(base_options());
-    workdir_options
-        .include_untracked(options.count_untracked)
-        .recurse_untracked_dirs(options.count_untracked)
-        .show_untracked_content(options.count_untracked);
-    let workdir_diff = repo.diff_index_to_workdir(None, Some(&mut workdir_options))?;
-    let unstaged = rows(
+    // Index→working tree: `git diff`, and the untracked files with their content. In a large
+    // repository the walk is split in two halves by top-level entry, one per thread (git's own
+    // `status` spreads its stat calls over threads too).
+    let root_halves = halves_of(
         repo,
-        &workdir_diff,
-        |status| status != Delta::Untracked,
-        &keep,
-        NewSide::Workdir,
-        false,
+        &root,
+        options.split_walk_at.unwrap_or(SPLIT_AT_ENTRIES),
     )?;
-    let untracked = rows(
-        repo,
-        &workdir_diff,
-        |status| status == Delta::Untracked,
-        &keep,
-        NewSide::Workdir,
-        false,
-    )?;
+    let (workdir_a, workdir_b) = std::thread::scope(|scope| {
+        let other = root_halves.as_ref().map(|(_, half_b)| {
+            let root = &root;
+            scope.spawn(move || -> Result<WorkdirSide> {
+                let repo_b = Repository::open(root)?;
+                workdir_side(&repo_b, options, Some(half_b))
+            })
+        });
+        let mine = workdir_side(
+            repo,
+            options,
+            root_halves.as_ref().map(|(half_a, _)| half_a),
+        );
+        let theirs = other.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(git2::Error::from_str("a counting thread failed").into()))
+        });
+        (mine, theirs)
+    });
+    let mut workdir = workdir_a?;
+    if let Some(workdir_b) = workdir_b {
+        workdir.merge(workdir_b?);
+    }
+    let WorkdirSide {
+        unstaged,
+        untracked,
+        plain: plain_unstaged,
+        large: large_unstaged,
+    } = workdir;
 
     // HEAD→working tree (`git diff HEAD`). A path changed on one side only (in the index or in
     // the working tree) has the same row as that side. Only paths changed on both sides, or
     // added, deleted, renamed or with a new mode (which may pair into renames, or cancel out),
     // need a diff of their own: usually none, which saves a third walk of the whole tree.
     let plain_staged = plain_modifications(&staged_diff);
-    let plain_unstaged = plain_modifications(&workdir_diff);
     let staged_paths: HashSet<&str> = staged.iter().map(|r| r.path.as_str()).collect();
     let unstaged_paths: HashSet<&str> = unstaged.iter().map(|r| r.path.as_str()).collect();
     let mut tracked_total: Vec<FileDelta> = Vec::new();
@@ -230,7 +247,10 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
     tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let large_files = large_files(&[&staged_diff, &workdir_diff], options.max_file_bytes);
+    let mut large_files = large_files(&[&staged_diff], options.max_file_bytes);
+    large_files.extend(large_unstaged);
+    large_files.sort_unstable();
+    large_files.dedup();
 
     let oldest_change_unix = tracked_total
         .iter()
@@ -250,6 +270,115 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         oldest_change_unix,
         large_files,
     })
+}
+
+/// What the index→working tree diff gives: rows, plainly modified paths, files over the limit.
+struct WorkdirSide {
+    unstaged: Vec<FileDelta>,
+    untracked: Vec<FileDelta>,
+    plain: HashSet<String>,
+    large: Vec<String>,
+}
+
+impl WorkdirSide {
+    fn merge(&mut self, other: WorkdirSide) {
+        self.unstaged.extend(other.unstaged);
+        self.untracked.extend(other.untracked);
+        self.plain.extend(other.plain);
+        self.large.extend(other.large);
+        self.unstaged.sort_by(|a, b| a.path.cmp(&b.path));
+        self.untracked.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+}
+
+/// Diffs the index against the working tree (limited to the top-level entries `within`).
+fn workdir_side(
+    repo: &Repository,
+    options: &CountOptions,
+    within: Option<&Vec<String>>,
+) -> Result<WorkdirSide> {
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let mut diff_options = base_options();
+    if options.max_file_bytes > 0 {
+        diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
+    }
+    diff_options
+        .include_untracked(options.count_untracked)
+        .recurse_untracked_dirs(options.count_untracked)
+        .show_untracked_content(options.count_untracked);
+    if let Some(entries) = within {
+        diff_options.disable_pathspec_match(true);
+        for entry in entries {
+            diff_options.pathspec(entry);
+        }
+    }
+    let diff = repo.diff_index_to_workdir(None, Some(&mut diff_options))?;
+    Ok(WorkdirSide {
+        unstaged: rows(
+            repo,
+            &diff,
+            |status| status != Delta::Untracked,
+            &keep,
+            NewSide::Workdir,
+            false,
+        )?,
+        untracked: rows(
+            repo,
+            &diff,
+            |status| status == Delta::Untracked,
+            &keep,
+            NewSide::Workdir,
+            false,
+        )?,
+        plain: plain_modifications(&diff),
+        large: large_files(&[&diff], options.max_file_bytes),
+    })
+}
+
+/// Below this many index entries one thread walks the working tree faster than two.
+const SPLIT_AT_ENTRIES: usize = 20_000;
+
+/// The top-level entries of the worktree (on disk or in the index), in two halves, when the
+/// repository is large enough for two threads to pay; `None` otherwise.
+fn halves_of(
+    repo: &Repository,
+    root: &Path,
+    split_at: usize,
+) -> Result<Option<(Vec<String>, Vec<String>)>> {
+    let index = repo.index()?;
+    if index.len() < split_at {
+        return Ok(None);
+    }
+    let mut names: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for entry in index.iter() {
+        let first = entry.path.split(|b| *b == b'/').next().unwrap_or_default();
+        match std::str::from_utf8(first) {
+            Ok(name) => names.insert(name.to_string()),
+            // A name that is not UTF-8 cannot travel in a pathspec: walk everything at once.
+            Err(_) => return Ok(None),
+        };
+    }
+    if let Ok(dir) = std::fs::read_dir(root) {
+        for entry in dir.flatten() {
+            match entry.file_name().into_string() {
+                Ok(name) if name != ".git" => names.insert(name),
+                Ok(_) => false,
+                Err(_) => return Ok(None),
+            };
+        }
+    }
+    if names.len() < 2 {
+        return Ok(None);
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for (i, name) in names.into_iter().enumerate() {
+        if i % 2 == 0 {
+            a.push(name)
+        } else {
+            b.push(name)
+        }
+    }
+    Ok(Some((a, b)))
 }
 
 /// Replaces the rows of paths with conflicts in the index (a merge, rebase or cherry-pick that

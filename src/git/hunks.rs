@@ -1,56 +1,12 @@
-//! Diffs of one file: an open buffer's text against HEAD and the index, and (for the hunk
-//! actions) the hunks themselves.
+//! The hunks of one file, unstaged (index→text) and staged (HEAD→index), for the hunk actions.
 
 use std::path::Path;
 
 use git2::{Blob, Patch, Repository};
 
-use super::count::{base_options, first_change_line};
-use super::error::Result;
+use super::count::base_options;
+use super::error::{GitError, Result};
 use super::repo::checked_rel_path;
-use super::FileDelta;
-
-/// An open buffer's text compared with HEAD, the index and the disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BufferDiff {
-    /// Whether the path is in the index.
-    pub tracked: bool,
-    /// Whether git ignores the path.
-    pub ignored: bool,
-    /// The buffer against HEAD (`None` when they are equal).
-    pub vs_head: Option<FileDelta>,
-    /// The buffer against the index (`None` when they are equal).
-    pub vs_index: Option<FileDelta>,
-    /// Whether the buffer's bytes differ from the file on disk.
-    pub differs_from_disk: bool,
-}
-
-/// Compares `text`, the unsaved content of `rel_path`, with HEAD, the index and the disk.
-pub fn buffer_diff(repo: &Repository, rel_path: &str, text: &[u8]) -> Result<BufferDiff> {
-    checked_rel_path(rel_path)?;
-    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    let differs_from_disk = match std::fs::read(root.join(rel_path)) {
-        Ok(disk) => disk != text,
-        Err(_) => true,
-    };
-    let index = repo.index()?;
-    let index_blob = match index.get_path(Path::new(rel_path), 0) {
-        Some(entry) => repo.find_blob(entry.id).ok(),
-        None => None,
-    };
-    let head_blob = head_blob(repo, rel_path)?;
-    let ignored = index_blob.is_none()
-        && repo
-            .status_should_ignore(Path::new(rel_path))
-            .unwrap_or(false);
-    Ok(BufferDiff {
-        tracked: index.get_path(Path::new(rel_path), 0).is_some(),
-        ignored,
-        vs_head: delta_of(head_blob.as_ref(), rel_path, text)?,
-        vs_index: delta_of(index_blob.as_ref(), rel_path, text)?,
-        differs_from_disk,
-    })
-}
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
@@ -64,31 +20,6 @@ pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob
         Err(_) => return Ok(None),
     };
     Ok(repo.find_blob(entry.id()).ok())
-}
-
-/// One row of `--numstat` for `old` (or nothing) against `text`; `None` when they are equal.
-fn delta_of(old: Option<&Blob<'_>>, rel_path: &str, text: &[u8]) -> Result<Option<FileDelta>> {
-    if old.map(|blob| blob.content()) == Some(text) {
-        return Ok(None);
-    }
-    let path = Path::new(rel_path);
-    let mut options = base_options();
-    let patch = match old {
-        Some(blob) => {
-            Patch::from_blob_and_buffer(blob, Some(path), text, Some(path), Some(&mut options))?
-        }
-        None => Patch::from_buffers(&[], None, text, Some(path), Some(&mut options))?,
-    };
-    let (_, added, removed) = patch.line_stats()?;
-    let first_line = first_change_line(&patch)?;
-    Ok(Some(FileDelta {
-        path: rel_path.to_string(),
-        old_path: None,
-        added: added as u64,
-        removed: removed as u64,
-        binary: patch.delta().flags().is_binary(),
-        first_line,
-    }))
 }
 
 /// Which side of the index a hunk lives on.
@@ -283,8 +214,6 @@ fn splice(base: &[u8], start: u32, count: u32, added: &[Vec<u8>]) -> Result<Vec<
     }
     Ok(out)
 }
-
-use super::error::GitError;
 
 /// Which lines of a hunk to act on: all of them, or those in a 0-based buffer line range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

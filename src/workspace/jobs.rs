@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::{DocId, Event};
 use crate::config::{self, Parsed, Settings};
 use crate::git::buffer::BufferBase;
-use crate::git::hunks::BufferDiff;
+use crate::git::buffer::BufferDiff;
 use crate::git::{self, RepoCounts};
 use crate::report;
 
