@@ -36,6 +36,9 @@ pub struct Settings {
     pub severity: Severity,
     /// Show code lenses (default true).
     pub code_lens: bool,
+    /// Ask once, with `window/showMessageRequest`, when a nudge turns into a warning (default
+    /// true; clients whose prompt is modal, such as Neovim's and Emacs's, turn it off).
+    pub ask_on_warning: bool,
     /// How long a snooze lasts, in minutes (default 30).
     pub snooze_minutes: u64,
     /// Files larger than this count as changed by size alone: 1 file, 0 lines, content not read
@@ -59,6 +62,7 @@ impl Default for Settings {
             exclude: vec!["**/*.lock".to_string(), "**/package-lock.json".to_string()],
             severity: limits.severity,
             code_lens: true,
+            ask_on_warning: true,
             snooze_minutes: 30,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
@@ -254,6 +258,13 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
             },
             ("countUntracked", Source::Editor) => bool_setting(value, &mut settings.count_untracked, defaults.count_untracked, "countUntracked", problems),
             ("countUnsaved", Source::Editor) => bool_setting(value, &mut settings.count_unsaved, defaults.count_unsaved, "countUnsaved", problems),
+            ("askOnWarning", Source::Editor) => bool_setting(
+                value,
+                &mut settings.ask_on_warning,
+                defaults.ask_on_warning,
+                "askOnWarning",
+                problems,
+            ),
             ("codeLens", Source::Editor) => bool_setting(value, &mut settings.code_lens, defaults.code_lens, "codeLens", problems),
             ("severity", Source::Editor) => match value.as_str().and_then(Severity::parse) {
                 Some(severity) => settings.severity = severity,
@@ -288,7 +299,7 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
                 }
             },
             (other, Source::Editor) => problems.push(format!(
-                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, snoozeMinutes, maxFileBytes)"
+                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes)"
             )),
             (other, Source::RepoFile) => problems.push(format!(
                 "{REPO_FILE}: {other} cannot be set per repository (only thresholds and exclude); it is ignored"

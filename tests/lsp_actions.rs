@@ -352,3 +352,28 @@ fn clients_without_message_actions_are_never_asked() {
         .iter()
         .any(|m| m["method"] == "window/showMessageRequest"));
 }
+
+#[test]
+fn ask_on_warning_false_turns_the_offer_off() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit_all("base");
+    repo.write("a.txt", "a\n".repeat(30));
+    let mut client = Client::start();
+    client.initialize_with(
+        &uri(&repo.root()),
+        json!({"thresholds": {"lines": 10}, "askOnWarning": false}),
+        json!({"showMessage": {"messageActionItem": {"additionalPropertiesSupport": false}}}),
+    );
+    let file = uri(&repo.path("a.txt"));
+    client.open(&file, &"a\n".repeat(30));
+    client.wait_diagnostics(&file, "the warning", |d| !d.is_empty());
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    assert!(!client
+        .seen
+        .iter()
+        .any(|m| m["method"] == "window/showMessageRequest"));
+}

@@ -46,6 +46,7 @@
     :exclude ["**/*.lock" "**/package-lock.json"]
     :severity "information"
     :codeLens t
+    :askOnWarning :json-false
     :snoozeMinutes 30)
   "The `commitNudge' settings sent to the server, as a plist.
 Use :json-false for false and vectors for lists."
@@ -136,7 +137,7 @@ no other server."
 (defconst commit-nudge--setting-paths
   '(((:thresholds :lines)) ((:thresholds :files)) ((:thresholds :minutes))
     ((:countUntracked) t) ((:countUnsaved) t) ((:exclude)) ((:severity))
-    ((:codeLens) t) ((:snoozeMinutes)))
+    ((:codeLens) t) ((:askOnWarning) t) ((:snoozeMinutes)))
   "The leaves of `commit-nudge-settings', and whether each is a boolean.")
 
 (defun commit-nudge--setting (path)

@@ -87,6 +87,8 @@ struct Shared {
     pending_problems: Mutex<Vec<String>>,
     last_problems: Mutex<Vec<String>>,
     panic_reported: AtomicBool,
+    /// The `askOnWarning` setting, read by the output pump.
+    ask_on_warning: AtomicBool,
     /// Commit-message documents opened with `showDocument`: file → worktree root.
     commit_documents: Mutex<Vec<(PathBuf, PathBuf)>>,
 }
@@ -104,6 +106,7 @@ impl Backend {
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let events = workspace::spawn(options, out_tx);
         let shared = Arc::new(Shared::default());
+        shared.ask_on_warning.store(true, Ordering::Relaxed);
         let backend = Backend {
             client,
             events,
@@ -170,6 +173,9 @@ impl Backend {
     /// Applies editor settings (a `commitNudge` object or one holding it).
     async fn apply_settings(&self, value: &Value) {
         let parsed = config::parse_editor_settings(value);
+        self.shared
+            .ask_on_warning
+            .store(parsed.settings.ask_on_warning, Ordering::Relaxed);
         self.send(Event::Configure(parsed.settings));
         self.report_problems(parsed.problems).await;
     }
@@ -605,7 +611,8 @@ async fn pump_outputs(backend: Backend, mut outputs: mpsc::UnboundedReceiver<Out
                 client.publish_diagnostics(uri, diagnostics, None).await;
             }
             Output::Status(report) => {
-                if caps.message_actions && cadence.should_ask(&report, crate::unix_now()) {
+                let ask = caps.message_actions && shared.ask_on_warning.load(Ordering::Relaxed);
+                if ask && cadence.should_ask(&report, crate::unix_now()) {
                     tokio::spawn(backend.clone().offer_next_step((*report).clone()));
                 }
                 match serde_json::to_value(&report) {
@@ -697,6 +704,9 @@ impl LanguageServer for Backend {
         if let Ok(mut pending) = self.shared.pending_problems.lock() {
             *pending = parsed.problems;
         }
+        self.shared
+            .ask_on_warning
+            .store(parsed.settings.ask_on_warning, Ordering::Relaxed);
         self.send(Event::Configure(parsed.settings));
         #[allow(deprecated)]
         let folders: Vec<PathBuf> = match (&params.workspace_folders, &params.root_uri) {

@@ -38,6 +38,7 @@ export interface ServerSettings {
   exclude: string[];
   severity: 'hint' | 'information' | 'warning' | 'error';
   codeLens: boolean;
+  askOnWarning: boolean;
   snoozeMinutes: number;
 }
 

@@ -14,6 +14,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   exclude: ['**/*.lock', '**/package-lock.json'],
   severity: 'information',
   codeLens: true,
+  askOnWarning: true,
   snoozeMinutes: 30,
 };
 
@@ -41,6 +42,7 @@ export function serverSettings(config: ConfigReader): ServerSettings {
     exclude: pick('exclude', [...d.exclude]),
     severity: pick('severity', d.severity),
     codeLens: pick('codeLens', d.codeLens),
+    askOnWarning: pick('askOnWarning', d.askOnWarning),
     snoozeMinutes: pick('snoozeMinutes', d.snoozeMinutes),
   };
 }

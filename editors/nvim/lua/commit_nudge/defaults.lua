@@ -11,6 +11,9 @@ function M.settings()
     exclude = { '**/*.lock', '**/package-lock.json' },
     severity = 'information',
     codeLens = true,
+    -- Neovim's window/showMessageRequest is a modal inputlist that would stop typing: the
+    -- diagnostic and the statusline nudge instead.
+    askOnWarning = false,
     snoozeMinutes = 30,
   }
 end

@@ -18,6 +18,7 @@ describe('serverSettings', () => {
       exclude: ['**/*.lock', '**/package-lock.json'],
       severity: 'information',
       codeLens: true,
+      askOnWarning: true,
       snoozeMinutes: 30,
     });
   });
@@ -31,6 +32,7 @@ describe('serverSettings', () => {
     stub.config.set('commitNudge.exclude', ['dist/**']);
     stub.config.set('commitNudge.severity', 'warning');
     stub.config.set('commitNudge.codeLens', false);
+    stub.config.set('commitNudge.askOnWarning', false);
     stub.config.set('commitNudge.snoozeMinutes', 10);
     stub.config.set('commitNudge.serverPath', '/bin/commit-nudge');
     const settings = serverSettings(vscode.workspace.getConfiguration('commitNudge'));
@@ -41,6 +43,7 @@ describe('serverSettings', () => {
       exclude: ['dist/**'],
       severity: 'warning',
       codeLens: false,
+      askOnWarning: false,
       snoozeMinutes: 10,
     });
     assert.equal('serverPath' in settings, false, 'the client-only setting is not sent');
