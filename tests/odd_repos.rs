@@ -646,3 +646,39 @@ fn files_deleted_while_being_read_never_crash_a_count() {
     // Once quiet, git's numbers.
     assert_git_numbers(&root);
 }
+
+/// An editor that saves by truncating and writing, racing a count: libgit2 would map the file
+/// and die of SIGBUS on the pages past its new end; the count reads instead (src/git/nommap.rs).
+#[test]
+fn a_file_truncated_while_it_is_counted_never_kills_the_process() {
+    let repo = Repo::new();
+    let big: String = (0..200_000)
+        .map(|i| format!("original line {i}\n"))
+        .collect();
+    repo.write("big.txt", &big);
+    repo.commit_all("seed");
+    let changed: String = (0..200_000)
+        .map(|i| format!("changed line {i}\n"))
+        .collect();
+    repo.write("big.txt", &changed);
+    let root = repo.root();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (path, stop, changed) = (root.join("big.txt"), stop.clone(), changed.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = std::fs::write(&path, b"short\n");
+                let _ = std::fs::write(&path, &changed);
+            }
+        })
+    };
+    let git = git::open_worktree(&root).expect("open");
+    for _ in 0..60 {
+        // Numbers or a clear error ("file changed before we could read it"), never a signal.
+        if let Err(error) = git::count::count_repo(&git, &CountOptions::default()) {
+            assert!(!error.to_string().is_empty());
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().expect("writer");
+}

@@ -10,6 +10,7 @@ pub mod count;
 pub mod error;
 pub mod history;
 pub mod hunks;
+pub mod nommap;
 pub mod partial;
 pub mod renames;
 pub mod repo;

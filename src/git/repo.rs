@@ -25,6 +25,7 @@ pub fn discover(path: &Path) -> Result<RepoInfo> {
 
 /// Opens the repository whose working tree is `root` (as returned by `discover`).
 pub fn open_worktree(root: &Path) -> Result<Repository> {
+    super::nommap::ensure_registered();
     let repo = Repository::open_ext(
         root,
         RepositoryOpenFlags::NO_SEARCH,
@@ -39,6 +40,7 @@ pub fn open_worktree(root: &Path) -> Result<Repository> {
 
 /// Opens the repository containing `path`, searching upward.
 pub fn open_containing(path: &Path) -> Result<Repository> {
+    super::nommap::ensure_registered();
     // A path that does not exist yet (a new buffer) is looked up from its nearest existing parent.
     let mut start = path.to_path_buf();
     while !start.exists() {
