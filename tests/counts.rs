@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{run_cli, section, status_json, Repo};
+use support::{run_cli, section, sorted_rows, status_json, Repo, Rng};
 
 const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
@@ -221,18 +221,6 @@ fn version_is_printed() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("commit-nudge "));
 }
 
-/// A small deterministic random generator (xorshift), so a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 #[test]
 fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
     for seed in 1..=40u64 {
@@ -314,12 +302,7 @@ fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
 #[test]
 fn the_working_tree_walk_split_over_two_threads_counts_the_same() {
     use commit_nudge::git::count::{count_repo, CountOptions};
-    use commit_nudge::git::{open_worktree, FileDelta};
-    let sorted = |rows: &[FileDelta]| {
-        let mut rows = rows.to_vec();
-        rows.sort_by(|a, b| a.path.cmp(&b.path));
-        rows
-    };
+    use commit_nudge::git::open_worktree;
     for seed in 1..=10u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9FB2_1C65_1E98_DF25));
         let repo = Repo::new();
@@ -366,18 +349,18 @@ fn the_working_tree_walk_split_over_two_threads_counts_the_same() {
         .unwrap();
         let context = format!("seed {seed}: {}", repo.git(&["status", "--short"]));
         assert_eq!(
-            sorted(&split.unstaged),
-            sorted(&whole.unstaged),
+            sorted_rows(&split.unstaged),
+            sorted_rows(&whole.unstaged),
             "{context}"
         );
         assert_eq!(
-            sorted(&split.untracked),
-            sorted(&whole.untracked),
+            sorted_rows(&split.untracked),
+            sorted_rows(&whole.untracked),
             "{context}"
         );
         assert_eq!(
-            sorted(&split.tracked_total),
-            sorted(&whole.tracked_total),
+            sorted_rows(&split.tracked_total),
+            sorted_rows(&whole.tracked_total),
             "{context}"
         );
         assert_eq!(

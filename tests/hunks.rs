@@ -6,22 +6,7 @@ mod support;
 use commit_nudge::git::hunks::{file_hunks, HunkHeader, LineSelection};
 use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
 use commit_nudge::git::{open_worktree, GitError};
-use support::Repo;
-
-/// A small deterministic random generator (xorshift), so failures can be replayed by seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use support::{Repo, Rng};
 
 /// A random edit of `lines`: inserts, deletions and replacements of short blocks.
 fn random_edit(rng: &mut Rng, lines: &[String]) -> Vec<String> {

@@ -7,27 +7,10 @@ use std::collections::BTreeSet;
 
 use commit_nudge::git::count::{count_repo, CountOptions};
 use commit_nudge::git::partial::recount_paths;
-use commit_nudge::git::{open_worktree, FileDelta, RepoCounts};
+use commit_nudge::git::{open_worktree, RepoCounts};
 use serde_json::json;
 use support::lsp::{uri, Client};
-use support::Repo;
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
-fn sorted(rows: &[FileDelta]) -> Vec<FileDelta> {
-    let mut rows = rows.to_vec();
-    rows.sort_by(|a, b| a.path.cmp(&b.path));
-    rows
-}
+use support::{sorted_rows as sorted, Repo, Rng};
 
 fn assert_same(partial: &RepoCounts, full: &RepoCounts, context: &str) {
     assert_eq!(

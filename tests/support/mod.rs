@@ -160,3 +160,27 @@ pub fn section(status: &serde_json::Value, name: &str) -> (u64, u64, u64) {
         s["removed"].as_u64().expect("removed"),
     )
 }
+
+/// A small deterministic random generator (xorshift64), so a failing seed can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// Rows sorted by path, to compare two counts whatever their order.
+pub fn sorted_rows(rows: &[commit_nudge::git::FileDelta]) -> Vec<commit_nudge::git::FileDelta> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
+    rows
+}
