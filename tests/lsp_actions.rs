@@ -284,12 +284,18 @@ fn the_nudge_offers_quick_fixes_and_snooze_quiets_it() {
     client.wait_diagnostics(&file, "the nudge back after a commit", |d| !d.is_empty());
 }
 
-#[test]
-fn crossing_into_warning_asks_once_and_snooze_answers_it() {
+/// One file with 29 added lines: with a limit of 10, a warning (more than twice the limit).
+fn twenty_nine_lines_over_ten() -> Repo {
     let repo = Repo::new();
     repo.write("a.txt", "a\n");
     repo.commit_all("base");
     repo.write("a.txt", "a\n".repeat(30));
+    repo
+}
+
+#[test]
+fn crossing_into_warning_asks_once_and_snooze_answers_it() {
+    let repo = twenty_nine_lines_over_ten();
     let mut client = Client::start();
     client.message_action = Some("Snooze".to_string());
     client.initialize_with(
@@ -333,10 +339,7 @@ fn crossing_into_warning_asks_once_and_snooze_answers_it() {
 
 #[test]
 fn clients_without_message_actions_are_never_asked() {
-    let repo = Repo::new();
-    repo.write("a.txt", "a\n");
-    repo.commit_all("base");
-    repo.write("a.txt", "a\n".repeat(30));
+    let repo = twenty_nine_lines_over_ten();
     let mut client = Client::start();
     client.initialize(&uri(&repo.root()), json!({"thresholds": {"lines": 10}}));
     let file = uri(&repo.path("a.txt"));
@@ -355,10 +358,7 @@ fn clients_without_message_actions_are_never_asked() {
 
 #[test]
 fn ask_on_warning_false_turns_the_offer_off() {
-    let repo = Repo::new();
-    repo.write("a.txt", "a\n");
-    repo.commit_all("base");
-    repo.write("a.txt", "a\n".repeat(30));
+    let repo = twenty_nine_lines_over_ten();
     let mut client = Client::start();
     client.initialize_with(
         &uri(&repo.root()),
