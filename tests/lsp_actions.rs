@@ -377,3 +377,33 @@ fn ask_on_warning_false_turns_the_offer_off() {
         .iter()
         .any(|m| m["method"] == "window/showMessageRequest"));
 }
+
+#[test]
+fn a_commit_with_a_message_is_reported_by_the_client_alone() {
+    let (repo, mut client, file, _) = three_hunks_open(json!({}));
+    let stage = titled(&actions_at(&mut client, &file, 15, json!([])), "Stage hunk")
+        .cloned()
+        .unwrap();
+    run(&mut client, &stage);
+    let response = client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.commitStaged", "arguments": [{"root": uri(&repo.root()), "message": "One message"}]}),
+    );
+    assert!(response["result"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("One message"));
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    let shown: Vec<_> = client
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .collect();
+    assert!(
+        shown.is_empty(),
+        "the server showed the result too: {shown:?}"
+    );
+}

@@ -385,17 +385,11 @@ impl Backend {
             blocking(move || git::commit::commit_staged(&commit_root, &message, &options)).await;
         self.send(Event::FilesChanged(vec![root]));
         match result {
-            Ok(outcome) => {
-                self.client
-                    .show_message(
-                        MessageType::INFO,
-                        format!("commit-nudge: committed {}", outcome.summary),
-                    )
-                    .await;
-                Ok(Some(
-                    json!({ "commit": outcome.commit, "summary": outcome.summary }),
-                ))
-            }
+            // The client that asked shows the result (the commit-message document path shows it
+            // itself), so the user sees one message, not two.
+            Ok(outcome) => Ok(Some(
+                json!({ "commit": outcome.commit, "summary": outcome.summary }),
+            )),
             Err(error) => Err(self.fail(error).await),
         }
     }
