@@ -119,9 +119,9 @@ pub struct CountOptions {
     /// their content is not read; 0 means no limit of ours (libgit2's own, 512 MiB as git's
     /// `core.bigFileThreshold`, still applies).
     pub max_file_bytes: u64,
-    /// From how many index entries the working-tree walk is split over two threads; `None`
-    /// means `SPLIT_AT_ENTRIES`. (Tests set 0 to exercise the split on small repositories.)
-    pub split_walk_at: Option<usize>,
+    /// From what size of the index file (bytes) the working-tree walk is split over two
+    /// threads; `None` means `SPLIT_AT_INDEX_BYTES`. (Tests set 0 to exercise the split.)
+    pub split_walk_at: Option<u64>,
 }
 
 /// Counts the repository containing `path`.
@@ -153,38 +153,49 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         }
         diff_options
     };
-    let staged_diff =
-        repo.diff_tree_to_index(head_tree.as_ref(), None, Some(&mut sized(base_options())))?;
-    let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
 
     // Index→working tree: `git diff`, and the untracked files with their content. In a large
-    // repository the walk is split in two halves by top-level entry, one per thread (git's own
-    // `status` spreads its stat calls over threads too).
-    let root_halves = halves_of(
-        repo,
-        &root,
-        options.split_walk_at.unwrap_or(SPLIT_AT_ENTRIES),
-    )?;
-    let (workdir_a, workdir_b) = std::thread::scope(|scope| {
-        let other = root_halves.as_ref().map(|(_, half_b)| {
+    // repository the walk is split in two by top-level entry, one half per thread (git's own
+    // `status` spreads its stat calls over threads too); the second thread starts at once, so
+    // its repository and index load while this one diffs HEAD against the index.
+    let index_bytes = std::fs::metadata(repo.path().join("index")).map_or(0, |m| m.len());
+    let split = index_bytes >= options.split_walk_at.unwrap_or(SPLIT_AT_INDEX_BYTES);
+    let (workdir_a, workdir_b, staged_part) = std::thread::scope(|scope| {
+        let other = split.then(|| {
             let root = &root;
             scope.spawn(move || -> Result<WorkdirSide> {
                 let repo_b = Repository::open(root)?;
-                workdir_side(&repo_b, options, Some(half_b))
+                let names = top_level_names(&repo_b, root, 1)?;
+                workdir_side(&repo_b, options, Some(&names))
             })
         });
-        let mine = workdir_side(
-            repo,
-            options,
-            root_halves.as_ref().map(|(half_a, _)| half_a),
-        );
+        let staged_part = (|| -> Result<_> {
+            let staged_diff = repo.diff_tree_to_index(
+                head_tree.as_ref(),
+                None,
+                Some(&mut sized(base_options())),
+            )?;
+            let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
+            Ok((
+                plain_modifications(&staged_diff),
+                large_files(&[&staged_diff], options.max_file_bytes),
+                staged,
+            ))
+        })();
+        let mine = if split {
+            top_level_names(repo, &root, 0)
+                .and_then(|names| workdir_side(repo, options, Some(&names)))
+        } else {
+            workdir_side(repo, options, None)
+        };
         let theirs = other.map(|handle| {
             handle
                 .join()
                 .unwrap_or_else(|_| Err(git2::Error::from_str("a counting thread failed").into()))
         });
-        (mine, theirs)
+        (mine, theirs, staged_part)
     });
+    let (plain_staged, large_staged, staged) = staged_part?;
     let mut workdir = workdir_a?;
     if let Some(workdir_b) = workdir_b {
         workdir.merge(workdir_b?);
@@ -200,7 +211,6 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     // the working tree) has the same row as that side. Only paths changed on both sides, or
     // added, deleted, renamed or with a new mode (which may pair into renames, or cancel out),
     // need a diff of their own: usually none, which saves a third walk of the whole tree.
-    let plain_staged = plain_modifications(&staged_diff);
     let staged_paths: HashSet<&str> = staged.iter().map(|r| r.path.as_str()).collect();
     let unstaged_paths: HashSet<&str> = unstaged.iter().map(|r| r.path.as_str()).collect();
     let mut tracked_total: Vec<FileDelta> = Vec::new();
@@ -247,7 +257,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
     tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
 
-    let mut large_files = large_files(&[&staged_diff], options.max_file_bytes);
+    let mut large_files = large_staged;
     large_files.extend(large_unstaged);
     large_files.sort_unstable();
     large_files.dedup();
@@ -295,8 +305,17 @@ impl WorkdirSide {
 fn workdir_side(
     repo: &Repository,
     options: &CountOptions,
-    within: Option<&Vec<String>>,
+    within: Option<&Vec<std::ffi::OsString>>,
 ) -> Result<WorkdirSide> {
+    if within.is_some_and(|entries| entries.is_empty()) {
+        // An empty pathspec would mean everything: this half simply has nothing.
+        return Ok(WorkdirSide {
+            unstaged: Vec::new(),
+            untracked: Vec::new(),
+            plain: HashSet::new(),
+            large: Vec::new(),
+        });
+    }
     let keep = |path: &str| !options.exclude.is_match(path);
     let mut diff_options = base_options();
     if options.max_file_bytes > 0 {
@@ -309,7 +328,7 @@ fn workdir_side(
     if let Some(entries) = within {
         diff_options.disable_pathspec_match(true);
         for entry in entries {
-            diff_options.pathspec(entry);
+            diff_options.pathspec(entry.as_os_str());
         }
     }
     let diff = repo.diff_index_to_workdir(None, Some(&mut diff_options))?;
@@ -335,50 +354,52 @@ fn workdir_side(
     })
 }
 
-/// Below this many index entries one thread walks the working tree faster than two.
-const SPLIT_AT_ENTRIES: usize = 20_000;
+/// From this size of the index file (about 20,000 entries) two threads walk the working tree
+/// faster than one.
+const SPLIT_AT_INDEX_BYTES: u64 = 2_000_000;
 
-/// The top-level entries of the worktree (on disk or in the index), in two halves, when the
-/// repository is large enough for two threads to pay; `None` otherwise.
-fn halves_of(
-    repo: &Repository,
-    root: &Path,
-    split_at: usize,
-) -> Result<Option<(Vec<String>, Vec<String>)>> {
+/// The top-level entries of the worktree (on disk or in the index) that fall to thread `half`
+/// (0 or 1). A name's half is a hash of its bytes, so both threads agree on every name without
+/// sharing a list, even a name only one of them sees.
+fn top_level_names(repo: &Repository, root: &Path, half: u64) -> Result<Vec<std::ffi::OsString>> {
     let index = repo.index()?;
-    if index.len() < split_at {
-        return Ok(None);
-    }
-    let mut names: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut names: std::collections::BTreeSet<std::ffi::OsString> =
+        std::collections::BTreeSet::new();
     for entry in index.iter() {
         let first = entry.path.split(|b| *b == b'/').next().unwrap_or_default();
-        match std::str::from_utf8(first) {
-            Ok(name) => names.insert(name.to_string()),
-            // A name that is not UTF-8 cannot travel in a pathspec: walk everything at once.
-            Err(_) => return Ok(None),
-        };
+        names.insert(os_string(first));
     }
     if let Ok(dir) = std::fs::read_dir(root) {
         for entry in dir.flatten() {
-            match entry.file_name().into_string() {
-                Ok(name) if name != ".git" => names.insert(name),
-                Ok(_) => false,
-                Err(_) => return Ok(None),
-            };
+            names.insert(entry.file_name());
         }
     }
-    if names.len() < 2 {
-        return Ok(None);
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for (i, name) in names.into_iter().enumerate() {
-        if i % 2 == 0 {
-            a.push(name)
-        } else {
-            b.push(name)
-        }
-    }
-    Ok(Some((a, b)))
+    names.remove(std::ffi::OsStr::new(".git"));
+    let parity = |name: &std::ffi::OsStr| {
+        name.as_encoded_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+            })
+            & 1
+    };
+    Ok(names
+        .into_iter()
+        .filter(|name| parity(name) == half)
+        .collect())
+}
+
+/// A file name from git's bytes.
+#[cfg(unix)]
+fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes).to_os_string()
+}
+
+/// A file name from git's bytes (UTF-8 on systems whose names are not bytes).
+#[cfg(not(unix))]
+fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+    String::from_utf8_lossy(bytes).into_owned().into()
 }
 
 /// Replaces the rows of paths with conflicts in the index (a merge, rebase or cherry-pick that
