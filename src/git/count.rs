@@ -354,9 +354,9 @@ fn workdir_side(
     })
 }
 
-/// From this size of the index file (about 20,000 entries) two threads walk the working tree
+/// From this size of the index file (about 4,000 entries) two threads walk the working tree
 /// faster than one.
-const SPLIT_AT_INDEX_BYTES: u64 = 2_000_000;
+const SPLIT_AT_INDEX_BYTES: u64 = 400_000;
 
 /// The top-level entries of the worktree (on disk or in the index) that fall to thread `half`
 /// (0 or 1). A name's half is a hash of its bytes, so both threads agree on every name without
