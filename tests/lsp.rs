@@ -473,3 +473,46 @@ fn the_first_scan_reports_progress_when_the_client_supports_it() {
     });
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_repository_that_cannot_be_counted_is_reported_once_and_recovers() {
+    let repo = repo_with_added_lines(3);
+    let mut client = started(&repo, json!({}));
+    client.wait_for("the first status", |m| m["method"] == "commitNudge/status");
+    let head = repo.path(".git/HEAD");
+    let good = std::fs::read(&head).unwrap();
+    std::fs::write(&head, b"this is not a reference\n").unwrap();
+    client.wait_for("the failure shown", |m| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("could not count")
+    });
+    for _ in 0..3 {
+        client.request(
+            "workspace/executeCommand",
+            json!({"command": "commit-nudge.refresh"}),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.refresh"}),
+    );
+    let repeated = client
+        .seen
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .count();
+    assert_eq!(repeated, 0, "shown again: {:?}", client.seen);
+    // Once HEAD is good again, the numbers come back.
+    std::fs::write(&head, good).unwrap();
+    repo.write("main.txt", "fresh\n");
+    client.wait_for("numbers again", |m| {
+        m["method"] == "commitNudge/status"
+            && m["params"]["unstaged"]["files"] == 1
+            && m["params"]["total"]["added"] == 1
+    });
+    assert!(client.shutdown().success());
+}

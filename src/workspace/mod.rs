@@ -233,6 +233,8 @@ struct Repo {
     learned: Option<(Option<String>, crate::habit::LearnedLines)>,
     /// A history job is running.
     learning: bool,
+    /// The last count error shown, so that it is not shown again and again.
+    last_error: Option<String>,
 }
 
 struct Doc {
@@ -502,6 +504,7 @@ impl State {
                     git: jobs::SharedRepo::default(),
                     learned: None,
                     learning: false,
+                    last_error: None,
                 },
             );
             self.request_count(&root);
@@ -680,12 +683,15 @@ impl State {
                     repo.reported_problems = parsed.problems;
                 }
                 repo.counts = Some(Arc::new(counts));
+                repo.last_error = None;
             }
             Err(message) => {
-                warnings.push(format!(
-                    "commit-nudge could not count {}: {message}",
-                    root.display()
-                ));
+                // A repository that stays broken is reported once, not at every event.
+                let warning = format!("commit-nudge could not count {}: {message}", root.display());
+                if repo.last_error.as_ref() != Some(&warning) {
+                    repo.last_error = Some(warning.clone());
+                    warnings.push(warning);
+                }
             }
         }
         let again = repo.dirty || !repo.dirty_paths.is_empty();
