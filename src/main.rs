@@ -101,17 +101,7 @@ fn status_or_exit(path: Option<PathBuf>) -> Result<report::StatusReport, ExitCod
             }
             Ok(report)
         }
-        Err(GitError::NotARepository(path)) => {
-            eprintln!(
-                "commit-nudge: not inside a git repository: {}",
-                path.display()
-            );
-            Err(ExitCode::from(2))
-        }
-        Err(error) => {
-            eprintln!("commit-nudge: {error}");
-            Err(ExitCode::FAILURE)
-        }
+        Err(error) => Err(failure(error)),
     }
 }
 
@@ -165,17 +155,7 @@ fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
     });
     let (root, habit) = match summary {
         Ok(summary) => summary,
-        Err(GitError::NotARepository(path)) => {
-            eprintln!(
-                "commit-nudge: not inside a git repository: {}",
-                path.display()
-            );
-            return ExitCode::from(2);
-        }
-        Err(error) => {
-            eprintln!("commit-nudge: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return failure(error),
     };
     if json {
         match serde_json::to_string_pretty(&habit) {
@@ -192,4 +172,14 @@ fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Prints why a command could not run and gives its exit code: 2 outside a repository.
+fn failure(error: GitError) -> ExitCode {
+    eprintln!("commit-nudge: {error}");
+    if matches!(error, GitError::NotARepository(_)) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -8,7 +8,7 @@ use git2::{Patch, Repository};
 
 use super::count::{base_options, first_change_line};
 use super::error::Result;
-use super::hunks::head_blob;
+use super::hunks::{head_blob, index_content};
 use super::repo::checked_rel_path;
 use super::FileDelta;
 
@@ -40,10 +40,7 @@ pub struct BufferBase {
 pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
     let index = repo.index()?;
-    let index_content = match index.get_path(Path::new(rel_path), 0) {
-        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
-        None => None,
-    };
+    let index_content = index_content(repo, &index, rel_path)?;
     let head = head_blob(repo, rel_path)?.map(|b| b.content().to_vec());
     let tracked = index_content.is_some();
     let ignored = !tracked

@@ -147,12 +147,6 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
 
     // HEAD→index: `git diff --cached`.
     let renames = renames_enabled(repo);
-    let sized = |mut diff_options: DiffOptions| {
-        if options.max_file_bytes > 0 {
-            diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
-        }
-        diff_options
-    };
 
     // Index→working tree: `git diff`, and the untracked files with their content. In a large
     // repository the walk is split in two by top-level entry, one half per thread (git's own
@@ -173,7 +167,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
             let staged_diff = repo.diff_tree_to_index(
                 head_tree.as_ref(),
                 None,
-                Some(&mut sized(base_options())),
+                Some(&mut sized_options(options)),
             )?;
             let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
             Ok((
@@ -235,7 +229,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     needs_diff.sort_unstable();
     needs_diff.dedup();
     if !needs_diff.is_empty() {
-        let mut total_options = sized(base_options());
+        let mut total_options = sized_options(options);
         total_options.disable_pathspec_match(true);
         for path in &needs_diff {
             total_options.pathspec(*path);
@@ -283,11 +277,11 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
 }
 
 /// What the index→working tree diff gives: rows, plainly modified paths, files over the limit.
-struct WorkdirSide {
-    unstaged: Vec<FileDelta>,
-    untracked: Vec<FileDelta>,
-    plain: HashSet<String>,
-    large: Vec<String>,
+pub(crate) struct WorkdirSide {
+    pub(crate) unstaged: Vec<FileDelta>,
+    pub(crate) untracked: Vec<FileDelta>,
+    pub(crate) plain: HashSet<String>,
+    pub(crate) large: Vec<String>,
 }
 
 impl WorkdirSide {
@@ -302,7 +296,7 @@ impl WorkdirSide {
 }
 
 /// Diffs the index against the working tree (limited to the top-level entries `within`).
-fn workdir_side(
+pub(crate) fn workdir_side(
     repo: &Repository,
     options: &CountOptions,
     within: Option<&Vec<std::ffi::OsString>>,
@@ -317,10 +311,7 @@ fn workdir_side(
         });
     }
     let keep = |path: &str| !options.exclude.is_match(path);
-    let mut diff_options = base_options();
-    if options.max_file_bytes > 0 {
-        diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
-    }
+    let mut diff_options = sized_options(options);
     diff_options
         .include_untracked(options.count_untracked)
         .recurse_untracked_dirs(options.count_untracked)
@@ -391,14 +382,14 @@ fn top_level_names(repo: &Repository, root: &Path, half: u64) -> Result<Vec<std:
 
 /// A file name from git's bytes.
 #[cfg(unix)]
-fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+pub(crate) fn os_string(bytes: &[u8]) -> std::ffi::OsString {
     use std::os::unix::ffi::OsStrExt;
     std::ffi::OsStr::from_bytes(bytes).to_os_string()
 }
 
 /// A file name from git's bytes (UTF-8 on systems whose names are not bytes).
 #[cfg(not(unix))]
-fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+pub(crate) fn os_string(bytes: &[u8]) -> std::ffi::OsString {
     String::from_utf8_lossy(bytes).into_owned().into()
 }
 
@@ -467,8 +458,6 @@ fn skip_worktree_rows(
     unstaged: &mut Vec<FileDelta>,
     tracked_total: &mut Vec<FileDelta>,
 ) {
-    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in the extended flags.
-    const SKIP_WORKTREE: u16 = 1 << 14;
     let skipped: HashSet<String> = index
         .iter()
         .filter(|entry| entry.flags_extended & SKIP_WORKTREE != 0)
@@ -508,6 +497,18 @@ pub(crate) fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
     paths.sort_unstable();
     paths.dedup();
     paths
+}
+
+/// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
+pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
+
+/// `base_options` with the size limit of `options`: bigger files count by size alone.
+pub(crate) fn sized_options(options: &CountOptions) -> DiffOptions {
+    let mut diff_options = base_options();
+    if options.max_file_bytes > 0 {
+        diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
+    }
+    diff_options
 }
 
 /// Diff options shared by every count: git's defaults, and nothing that runs a program.
@@ -743,7 +744,7 @@ pub(crate) fn path_string(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-fn modified_unix(path: &Path) -> Option<i64> {
+pub(crate) fn modified_unix(path: &Path) -> Option<i64> {
     let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
     let seconds = modified.duration_since(UNIX_EPOCH).ok()?.as_secs();
     i64::try_from(seconds).ok()

@@ -135,7 +135,8 @@ pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
     })
 }
 
-fn index_content(
+/// The content of `rel_path` in `index` (stage 0), if the index holds it.
+pub(crate) fn index_content(
     repo: &Repository,
     index: &git2::Index,
     rel_path: &str,

@@ -8,12 +8,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use git2::{Delta, Repository};
 
 use super::count::{
-    base_options, head_state, large_files, rows, CountOptions, NewSide, RepoCounts,
+    head_state, large_files, modified_unix, os_string, rows, sized_options, workdir_side,
+    CountOptions, NewSide, RepoCounts, SKIP_WORKTREE,
 };
 use super::error::Result;
 
@@ -56,7 +56,6 @@ pub fn recount_paths(
     }
     // Conflicts and sparse checkouts need the full count's special handling.
     let index = repo.index()?;
-    const SKIP_WORKTREE: u16 = 1 << 14;
     if index.has_conflicts()
         || paths.iter().any(|p| {
             index
@@ -67,45 +66,14 @@ pub fn recount_paths(
         return Ok(None);
     }
     let keep = |path: &str| !options.exclude.is_match(path);
-    let sized = |mut diff_options: git2::DiffOptions| {
-        if options.max_file_bytes > 0 {
-            diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
-        }
-        diff_options
-    };
-
-    let mut workdir_options = sized(base_options());
-    workdir_options
-        .include_untracked(options.count_untracked)
-        .recurse_untracked_dirs(options.count_untracked)
-        .show_untracked_content(options.count_untracked)
-        .disable_pathspec_match(true);
-    for path in paths {
-        workdir_options.pathspec(path);
-    }
-    let workdir_diff = repo.diff_index_to_workdir(None, Some(&mut workdir_options))?;
-    let unstaged = rows(
-        repo,
-        &workdir_diff,
-        |s| s != Delta::Untracked,
-        &keep,
-        NewSide::Workdir,
-        false,
-    )?;
-    let untracked = rows(
-        repo,
-        &workdir_diff,
-        |s| s == Delta::Untracked,
-        &keep,
-        NewSide::Workdir,
-        false,
-    )?;
+    let within: Vec<std::ffi::OsString> = paths.iter().map(|p| os_string(p.as_bytes())).collect();
+    let workdir = workdir_side(repo, options, Some(&within))?;
 
     let head_tree = match &head.commit {
         Some(commit) => Some(commit.tree()?),
         None => None,
     };
-    let mut total_options = sized(base_options());
+    let mut total_options = sized_options(options);
     total_options.disable_pathspec_match(true);
     for path in paths {
         total_options.pathspec(path);
@@ -122,7 +90,8 @@ pub fn recount_paths(
     let tracked_total = rows(repo, &total_diff, |_| true, &keep, NewSide::Workdir, false)?;
 
     // A file over the size limit, before or now, is rare: leave it to a full count.
-    let large = large_files(&[&workdir_diff, &total_diff], options.max_file_bytes);
+    let mut large = workdir.large;
+    large.extend(large_files(&[&total_diff], options.max_file_bytes));
     if !large.is_empty() || previous.large_files.iter().any(|p| paths.contains(p)) {
         return Ok(None);
     }
@@ -132,8 +101,8 @@ pub fn recount_paths(
         old.extend(new);
         old.sort_by(|a, b| a.path.cmp(&b.path));
     };
-    replace(&mut counts.unstaged, unstaged);
-    replace(&mut counts.untracked, untracked);
+    replace(&mut counts.unstaged, workdir.unstaged);
+    replace(&mut counts.untracked, workdir.untracked);
     replace(&mut counts.tracked_total, tracked_total);
     counts.oldest_change_unix = counts
         .tracked_total
@@ -142,9 +111,4 @@ pub fn recount_paths(
         .filter_map(|row| modified_unix(&root.join(&row.path)))
         .min();
     Ok(Some(counts))
-}
-
-fn modified_unix(path: &Path) -> Option<i64> {
-    let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
-    i64::try_from(modified.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()
 }

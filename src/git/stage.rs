@@ -11,7 +11,8 @@ use git2::{IndexEntry, IndexTime, Repository};
 
 use super::error::{GitError, Result};
 use super::hunks::{
-    file_hunks, select_lines, staged_content, unstaged_content, HunkHeader, LineSelection,
+    file_hunks, index_content, select_lines, staged_content, unstaged_content, HunkHeader,
+    LineSelection,
 };
 use super::repo::checked_rel_path;
 
@@ -44,7 +45,7 @@ pub fn stage_hunk(
         })?;
     let hunk = select_lines(hunk, target.selection);
     with_index(repo, |index| {
-        let current = blob_of(repo, index, rel_path)?.unwrap_or_default();
+        let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = staged_content(&current, &hunk)?;
         put(repo, index, rel_path, &content)
     })
@@ -62,7 +63,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
             GitError::Stale("the staged hunk changed since the action was offered".to_string())
         })?;
     with_index(repo, |index| {
-        let current = blob_of(repo, index, rel_path)?.unwrap_or_default();
+        let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = unstaged_content(&current, hunk)?;
         put(repo, index, rel_path, &content)
     })
@@ -191,13 +192,6 @@ impl Drop for IndexLock {
         if !self.released {
             let _ = std::fs::remove_file(&self.path);
         }
-    }
-}
-
-fn blob_of(repo: &Repository, index: &git2::Index, rel_path: &str) -> Result<Option<Vec<u8>>> {
-    match index.get_path(Path::new(rel_path), 0) {
-        Some(entry) => Ok(Some(repo.find_blob(entry.id)?.content().to_vec())),
-        None => Ok(None),
     }
 }
 
