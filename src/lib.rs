@@ -2,13 +2,15 @@
 //!
 //! The rooms, with one-way doors (see DESIGN.md): `git` counts and acts on repositories, `nudge`
 //! decides, `config` reads settings, `report` assembles the status object, `workspace` owns the
-//! live state of each repository, and `lsp` is the only room that speaks the protocol.
+//! live state of each repository, `lsp` is the only room that speaks the protocol, and `prompt` answers
+//! the shell prompt (from a live daemon when it can).
 
 pub mod config;
 pub mod git;
 pub mod habit;
 pub mod lsp;
 pub mod nudge;
+pub mod prompt;
 pub mod report;
 pub mod workspace;
 

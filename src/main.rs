@@ -37,6 +37,9 @@ enum Command {
         /// A path inside the repository (default: the current directory).
         path: Option<PathBuf>,
     },
+    /// Serve prompts for the worktree at ROOT from live counts (started by `prompt` itself).
+    #[command(hide = true, name = "prompt-daemon")]
+    PromptDaemon { root: PathBuf },
     /// Show your commit sizes and frequency in the repository containing PATH.
     Stats {
         /// A path inside the repository (default: the current directory).
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Lsp => run_lsp(),
         Command::Status { path, json } => status(path, json),
         Command::Prompt { path } => prompt(path),
+        Command::PromptDaemon { root } => prompt_daemon(&root),
         Command::Stats { path, json } => stats(path, json),
     }
 }
@@ -126,16 +130,37 @@ fn status(path: Option<PathBuf>, json: bool) -> ExitCode {
 }
 
 fn prompt(path: Option<PathBuf>) -> ExitCode {
-    match status_or_exit(path) {
-        Ok(report) => {
-            let line = report::prompt_line(&report);
+    let path = target(path);
+    let path = std::path::absolute(&path).unwrap_or(path);
+    match commit_nudge::prompt::prompt_line(&path, commit_nudge::unix_now()) {
+        Ok((line, problems)) => {
+            for problem in problems {
+                eprintln!("commit-nudge: {problem}");
+            }
             if !line.is_empty() {
                 println!("{line}");
             }
             ExitCode::SUCCESS
         }
-        Err(code) => code,
+        Err(error) => failure(error),
     }
+}
+
+#[cfg(unix)]
+fn prompt_daemon(root: &std::path::Path) -> ExitCode {
+    match commit_nudge::prompt::daemon::run(root) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("commit-nudge: the prompt daemon stopped: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn prompt_daemon(_root: &std::path::Path) -> ExitCode {
+    eprintln!("commit-nudge: the prompt daemon needs Unix sockets");
+    ExitCode::FAILURE
 }
 
 fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {

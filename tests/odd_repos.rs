@@ -50,6 +50,7 @@ fn run_bounded(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("COMMIT_NUDGE_PROMPT_DAEMON", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in envs {

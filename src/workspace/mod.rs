@@ -107,6 +107,9 @@ pub enum Event {
     },
     /// Internal: the debounce of a repository ran out.
     Flush(PathBuf),
+    /// Internal: a barrier file appeared in a repository's git directory (see `Query::Fresh`):
+    /// every change made on disk before it was written has been seen. Holds the file's name.
+    Barrier(String),
     /// Internal: time passed.
     Tick,
 }
@@ -129,6 +132,34 @@ pub enum Query {
         path: Option<PathBuf>,
         reply: oneshot::Sender<Option<RepoSnapshot>>,
     },
+    /// The status of the repository at `root` once it counts every change made before this
+    /// query: the asker writes a file named `barrier` into the git directory right after sending
+    /// it, and the answer waits until the watcher has delivered that file's creation (events of
+    /// one watcher arrive in order) and the counts it made due are done.
+    Fresh {
+        root: PathBuf,
+        barrier: String,
+        reply: oneshot::Sender<Fresh>,
+    },
+}
+
+/// The answer to `Query::Fresh`.
+#[derive(Debug, Clone)]
+pub enum Fresh {
+    /// Up to date with everything on disk before the barrier.
+    Ready(Box<StatusReport>),
+    /// This workspace cannot vouch for its numbers (why, for the log): count afresh instead.
+    Unsure(String),
+}
+
+/// The start of the name of the barrier files of `Query::Fresh`.
+pub const BARRIER_PREFIX: &str = "commit-nudge-barrier.";
+
+/// A `Query::Fresh` waiting for its barrier, then for the counts it made due.
+struct Waiter {
+    barrier: String,
+    seen: bool,
+    reply: oneshot::Sender<Fresh>,
 }
 
 /// An owned copy of what a request needs to know about one document.
@@ -235,6 +266,8 @@ struct Repo {
     learning: bool,
     /// The last count error shown, so that it is not shown again and again.
     last_error: Option<String>,
+    /// Freshness queries not answered yet.
+    waiters: Vec<Waiter>,
 }
 
 struct Doc {
@@ -399,6 +432,18 @@ impl State {
                 result,
             } => self.buffer_counted(doc, version, result),
             Event::Flush(root) => self.flush(&root),
+            Event::Barrier(name) => {
+                let mut seen_in = Vec::new();
+                for (root, repo) in &mut self.repos {
+                    for waiter in repo.waiters.iter_mut().filter(|w| w.barrier == name) {
+                        waiter.seen = true;
+                        seen_in.push(root.clone());
+                    }
+                }
+                for root in seen_in {
+                    self.answer_fresh(&root);
+                }
+            }
             Event::Learned { root, head, result } => {
                 if let Some(repo) = self.repos.get_mut(&root) {
                     repo.learning = false;
@@ -410,6 +455,7 @@ impl State {
                         ),
                     }
                     self.publish(&root);
+                    self.answer_fresh(&root);
                 }
             }
             Event::Tick => {
@@ -505,6 +551,7 @@ impl State {
                     learned: None,
                     learning: false,
                     last_error: None,
+                    waiters: Vec::new(),
                 },
             );
             self.request_count(&root);
@@ -705,8 +752,68 @@ impl State {
         self.learn(&root);
         self.publish(&root);
         if first {
-            self.emit(Output::ScanFinished(root));
+            self.emit(Output::ScanFinished(root.clone()));
         }
+        self.answer_fresh(&root);
+    }
+
+    /// Answers the freshness queries of a repository whose barrier has been seen: at once when
+    /// nothing is left to count, else after counting now (no debounce: someone is waiting).
+    fn answer_fresh(&mut self, root: &Path) {
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        if !repo.waiters.iter().any(|w| w.seen) {
+            return;
+        }
+        let pending = repo.dirty || !repo.dirty_paths.is_empty();
+        if pending && !repo.in_flight {
+            self.flush(root);
+            return;
+        }
+        if pending || repo.in_flight || repo.learning {
+            return;
+        }
+        let last_error = repo.last_error.clone();
+        let answer = match (last_error, self.effective(root)) {
+            (Some(error), _) => Fresh::Unsure(error),
+            (None, Some((_, report))) => Fresh::Ready(Box::new(report)),
+            (None, None) => Fresh::Unsure("not counted yet".to_string()),
+        };
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        let (seen, waiting): (Vec<Waiter>, Vec<Waiter>) = std::mem::take(&mut repo.waiters)
+            .into_iter()
+            .partition(|w| w.seen);
+        repo.waiters = waiting;
+        for waiter in seen {
+            let _ = waiter.reply.send(answer.clone());
+        }
+    }
+
+    /// Registers a freshness query, or says at once why this workspace cannot answer it.
+    fn await_barrier(&mut self, root: PathBuf, barrier: String, reply: oneshot::Sender<Fresh>) {
+        let unsure = |why: &str| Fresh::Unsure(why.to_string());
+        let Some(repo) = self.repos.get_mut(&root) else {
+            let _ = reply.send(unsure("this repository is not in the workspace"));
+            return;
+        };
+        if repo._watcher.is_none() {
+            let _ = reply.send(unsure("this repository is not watched"));
+            return;
+        }
+        if repo.counts.is_none() {
+            let _ = reply.send(unsure("the first count is still running"));
+            return;
+        }
+        // Askers that gave up (their barrier never came) are forgotten here.
+        repo.waiters.retain(|w| !w.reply.is_closed());
+        repo.waiters.push(Waiter {
+            barrier,
+            seen: false,
+            reply,
+        });
     }
 
     /// Learns the line limit from history when the settings ask for it and HEAD moved since.
@@ -888,8 +995,13 @@ impl State {
         }
     }
 
-    fn answer(&self, query: Query) {
+    fn answer(&mut self, query: Query) {
         match query {
+            Query::Fresh {
+                root,
+                barrier,
+                reply,
+            } => self.await_barrier(root, barrier, reply),
             Query::Document { doc, reply } => {
                 let snapshot = self.docs.get(&doc).and_then(|d| {
                     let root = d.root.clone()?;

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use super::Event;
+use super::{Event, BARRIER_PREFIX};
 use crate::git::RepoInfo;
 
 /// Keeps a repository's watcher alive; dropping it stops watching.
@@ -23,6 +23,7 @@ pub struct RepoWatcher {
 impl RepoWatcher {
     pub fn start(info: &RepoInfo, tx: mpsc::UnboundedSender<Event>) -> notify::Result<RepoWatcher> {
         let root = info.root.clone();
+        let git_dir = info.git_dir.clone();
         // The watcher thread asks git whether a path is ignored; it owns its own repository.
         let repo = crate::git::open_worktree(&root).ok().map(Mutex::new);
         let handler = move |result: notify::Result<notify::Event>| {
@@ -32,6 +33,14 @@ impl RepoWatcher {
                     .and_then(|r| r.status_should_ignore(rel).ok())
                     .unwrap_or(false)
             };
+            // Barriers go out before anything else of their event: all earlier events are out.
+            if let Ok(event) = &result {
+                if event.kind.is_create() {
+                    for name in barriers(&git_dir, &event.paths) {
+                        let _ = tx.send(Event::Barrier(name));
+                    }
+                }
+            }
             let paths = paths_to_recount(&root, result, &is_ignored);
             if !paths.is_empty() {
                 let _ = tx.send(Event::FilesChanged(paths));
@@ -74,11 +83,26 @@ pub fn paths_to_recount(
     }
 }
 
+/// The names of the barrier files (see `workspace::Query::Fresh`) among `paths`.
+fn barriers(git_dir: &Path, paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .filter(|p| p.parent() == Some(git_dir))
+        .filter_map(|p| p.file_name()?.to_str())
+        .filter(|name| name.starts_with(BARRIER_PREFIX))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether a changed path can change the counts.
 fn worth_a_count(root: &Path, path: &Path, is_ignored: &dyn Fn(&Path) -> bool) -> bool {
     let Ok(relative) = path.strip_prefix(root) else {
         // Outside the worktree: the private git directory of a linked worktree, or its refs.
-        return !path.to_string_lossy().ends_with(".lock");
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        return !name.ends_with(".lock") && !name.starts_with(BARRIER_PREFIX);
     };
     let parts: Vec<&std::ffi::OsStr> = relative
         .components()
@@ -95,6 +119,7 @@ fn worth_a_count(root: &Path, path: &Path, is_ignored: &dyn Fn(&Path) -> bool) -
             .unwrap_or_default();
         return match parts.get(1).map(|p| p.to_string_lossy()) {
             Some(second) if second == "objects" || second == "logs" => false,
+            Some(second) if second.starts_with(BARRIER_PREFIX) => false,
             _ => !name.ends_with(".lock"),
         };
     }

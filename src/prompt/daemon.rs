@@ -1,0 +1,348 @@
+//! The prompt daemon: one background process per repository that answers prompts from live counts.
+//!
+//! It runs the workspace engine of the language server on one repository (`workspace::spawn`,
+//! with its file watcher) and listens on a Unix socket in a private directory (`$XDG_RUNTIME_DIR/
+//! commit-nudge`, else `$TMPDIR/commit-nudge-<uid>`, mode 0700 and ours, or no daemon at all).
+//! The socket's name is a hash of the worktree root and of the running binary, so a rebuilt or
+//! upgraded binary gets a daemon of its own. An exclusive `flock` on a lock file beside the socket
+//! keeps it to one daemon per name. The daemon leaves after `COMMIT_NUDGE_PROMPT_DAEMON_IDLE_SECS`
+//! (default 900) seconds without a question, or as soon as its socket or worktree goes away.
+//!
+//! The wire: the prompt sends one JSON line `{"root": "<worktree>"}` and reads one JSON line back,
+//! `{"line": "<the prompt line>"}` or `{"unsure": "<why>"}` (then it counts by itself).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::git::RepoInfo;
+use crate::workspace::{self, Event, Fresh, Query, BARRIER_PREFIX};
+
+/// How long a prompt waits for the daemon's answer before counting by itself.
+const ASK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the daemon waits for its barrier and counts before saying it is unsure.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(4);
+/// The environment variable that sets the idle time after which the daemon leaves.
+pub const IDLE_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON_IDLE_SECS";
+const DEFAULT_IDLE: Duration = Duration::from_secs(15 * 60);
+/// The longest question a daemon reads: a root path in JSON.
+const MAX_REQUEST_BYTES: u64 = 64 * 1024;
+
+#[derive(Serialize, Deserialize)]
+struct Request {
+    root: PathBuf,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Answer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    line: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unsure: Option<String>,
+}
+
+/// Why a prompt got no line from a daemon.
+#[derive(Debug)]
+pub enum AskError {
+    /// No daemon listens for this repository (start one).
+    NoDaemon,
+    /// A daemon listens but did not give a line (count by yourself).
+    Failed(String),
+}
+
+/// Where the daemon of one repository listens, and the lock that keeps it unique.
+pub struct Endpoint {
+    pub socket: PathBuf,
+    pub lock: PathBuf,
+}
+
+impl Endpoint {
+    /// The endpoint of the daemon for the worktree at `root`; `None` when no private directory
+    /// can be had (then there is no daemon, and prompts count by themselves).
+    pub fn for_root(root: &Path) -> Option<Endpoint> {
+        let dir = private_dir()?;
+        let mut key = Fnv::default();
+        key.write(root.as_os_str().as_encoded_bytes());
+        key.write(b"\0");
+        key.write(env!("CARGO_PKG_VERSION").as_bytes());
+        if let Some(binary) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| std::fs::metadata(exe).ok())
+        {
+            key.write(&binary.mtime().to_le_bytes());
+            key.write(&binary.mtime_nsec().to_le_bytes());
+            key.write(&binary.size().to_le_bytes());
+        }
+        let name = format!("{:016x}", key.0);
+        let socket = dir.join(format!("{name}.sock"));
+        // A Unix socket's path must fit in `sun_path` (108 bytes on Linux, 104 elsewhere).
+        if socket.as_os_str().len() > 100 {
+            return None;
+        }
+        Some(Endpoint {
+            socket,
+            lock: dir.join(format!("{name}.lock")),
+        })
+    }
+}
+
+/// FNV-1a, 64 bits: a stable name from bytes (not for security; the directory is private).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A directory only this user can enter, for the sockets: created if missing, refused if it is
+/// a symlink, someone else's, or open to others.
+fn private_dir() -> Option<PathBuf> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(runtime) if runtime.is_absolute() && runtime.is_dir() => runtime.join("commit-nudge"),
+        _ => std::env::temp_dir().join(format!("commit-nudge-{uid}")),
+    };
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let meta = std::fs::symlink_metadata(&dir).ok()?;
+    let private = meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0;
+    private.then_some(dir)
+}
+
+/// Asks the daemon of the worktree at `root` for the prompt line.
+pub fn ask(root: &Path) -> Result<String, AskError> {
+    let endpoint = Endpoint::for_root(root)
+        .ok_or_else(|| AskError::Failed("no private directory for its socket".to_string()))?;
+    let mut stream = UnixStream::connect(&endpoint.socket).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => AskError::NoDaemon,
+        _ => AskError::Failed(error.to_string()),
+    })?;
+    let failed = |error: std::io::Error| AskError::Failed(error.to_string());
+    stream.set_read_timeout(Some(ASK_TIMEOUT)).map_err(failed)?;
+    stream
+        .set_write_timeout(Some(ASK_TIMEOUT))
+        .map_err(failed)?;
+    let request = Request {
+        root: root.to_path_buf(),
+    };
+    let mut text = serde_json::to_string(&request).map_err(|e| AskError::Failed(e.to_string()))?;
+    text.push('\n');
+    stream.write_all(text.as_bytes()).map_err(failed)?;
+    let mut reply = String::new();
+    BufReader::new(stream.take(MAX_REQUEST_BYTES))
+        .read_line(&mut reply)
+        .map_err(failed)?;
+    let answer: Answer = serde_json::from_str(&reply)
+        .map_err(|e| AskError::Failed(format!("an answer that is not JSON ({e})")))?;
+    match (answer.line, answer.unsure) {
+        (Some(line), _) => Ok(line),
+        (None, Some(why)) => Err(AskError::Failed(why)),
+        (None, None) => Err(AskError::Failed("an empty answer".to_string())),
+    }
+}
+
+/// Starts the daemon of the worktree at `root` in the background, detached from the shell (its
+/// own process group, so Ctrl-C at the prompt does not reach it). Failing to start is not an
+/// error: the prompt counts by itself.
+pub fn start(root: &Path) {
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let spawned = std::process::Command::new(exe)
+        .arg("prompt-daemon")
+        .arg(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn();
+    if let Err(error) = spawned {
+        tracing::debug!("could not start the prompt daemon: {error}");
+    }
+}
+
+/// Runs the daemon of the worktree at `root` until it is idle or its socket or worktree goes.
+/// Returns quietly when another daemon already serves this worktree.
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let info = crate::git::discover(root)?;
+    anyhow::ensure!(
+        info.root == root,
+        "{} is not the root of a worktree (that is {})",
+        root.display(),
+        info.root.display()
+    );
+    let endpoint =
+        Endpoint::for_root(root).context("no private directory for the daemon's socket")?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&endpoint.lock)
+        .with_context(|| format!("cannot open {}", endpoint.lock.display()))?;
+    if !lock_exclusively(&lock) {
+        tracing::debug!("another daemon serves {}", root.display());
+        return Ok(());
+    }
+    // The lock file names the daemon holding it, for anyone who wonders what this process is.
+    let _ = lock.set_len(0);
+    let _ = writeln!(&lock, "{} {}", std::process::id(), root.display());
+    // With the lock held, a socket file left here is a dead daemon's.
+    let _ = std::fs::remove_file(&endpoint.socket);
+    let listener = std::os::unix::net::UnixListener::bind(&endpoint.socket)
+        .with_context(|| format!("cannot listen on {}", endpoint.socket.display()))?;
+    listener.set_nonblocking(true)?;
+    let socket_inode = std::fs::metadata(&endpoint.socket)?.ino();
+    let idle = std::env::var(IDLE_SWITCH)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(DEFAULT_IDLE, Duration::from_secs);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(listener, Arc::new(info), idle, || {
+        std::fs::metadata(&endpoint.socket).is_ok_and(|m| m.ino() == socket_inode)
+    }))?;
+    // Leave no socket behind, unless it is already another daemon's.
+    if std::fs::metadata(&endpoint.socket).is_ok_and(|m| m.ino() == socket_inode) {
+        let _ = std::fs::remove_file(&endpoint.socket);
+    }
+    drop(lock);
+    Ok(())
+}
+
+/// An exclusive, non-blocking `flock`, held until the file is closed.
+fn lock_exclusively(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for as long as `file` lives; flock only reads it.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+async fn serve(
+    listener: std::os::unix::net::UnixListener,
+    info: Arc<RepoInfo>,
+    idle: Duration,
+    socket_is_ours: impl Fn() -> bool,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::UnixListener::from_std(listener)?;
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+    let tx = workspace::spawn(workspace::Options::default(), out_tx);
+    let _ = tx.send(Event::AddFolders(vec![info.root.clone()]));
+    // Nobody reads diagnostics here; problems go to the log.
+    tokio::spawn(async move {
+        while let Some(output) = out_rx.recv().await {
+            if let workspace::Output::Warning(message) = output {
+                tracing::warn!("{message}");
+            }
+        }
+    });
+    let barriers = Arc::new(AtomicU64::new(0));
+    let check_every = idle
+        .min(Duration::from_secs(30))
+        .max(Duration::from_millis(200));
+    let mut last_question = Instant::now();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    last_question = Instant::now();
+                    tokio::spawn(answer(stream, tx.clone(), info.clone(), barriers.clone()));
+                }
+            }
+            _ = tokio::time::sleep(check_every) => {
+                if last_question.elapsed() >= idle || !socket_is_ours() || !info.root.is_dir() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Reads one question, waits for the workspace to be fresh, writes one answer.
+async fn answer(
+    stream: tokio::net::UnixStream,
+    tx: mpsc::UnboundedSender<Event>,
+    info: Arc<RepoInfo>,
+    barriers: Arc<AtomicU64>,
+) {
+    let (read, mut write) = stream.into_split();
+    let mut reader =
+        tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(read, MAX_REQUEST_BYTES));
+    let mut text = String::new();
+    let read = tokio::time::timeout(ANSWER_TIMEOUT, reader.read_line(&mut text)).await;
+    let answer = match (read, serde_json::from_str::<Request>(&text)) {
+        (Ok(Ok(_)), Ok(request)) if request.root == info.root => {
+            let n = barriers.fetch_add(1, Ordering::Relaxed);
+            fresh_line(
+                &tx,
+                &info,
+                format!("{BARRIER_PREFIX}{}.{n}", std::process::id()),
+            )
+            .await
+        }
+        (Ok(Ok(_)), Ok(_)) => unsure("this daemon serves another worktree"),
+        (Ok(Ok(_)), Err(error)) => unsure(&format!("a question that is not JSON ({error})")),
+        (Ok(Err(error)), _) => unsure(&error.to_string()),
+        (Err(_), _) => unsure("no question in time"),
+    };
+    if let Ok(mut reply) = serde_json::to_string(&answer) {
+        reply.push('\n');
+        let _ = write.write_all(reply.as_bytes()).await;
+    }
+}
+
+/// Registers a freshness query, writes its barrier into the git directory, and waits.
+async fn fresh_line(tx: &mpsc::UnboundedSender<Event>, info: &RepoInfo, barrier: String) -> Answer {
+    let (reply, answer) = oneshot::channel();
+    let query = Query::Fresh {
+        root: info.root.clone(),
+        barrier: barrier.clone(),
+        reply,
+    };
+    if tx.send(Event::Query(query)).is_err() {
+        return unsure("the workspace has stopped");
+    }
+    // The query is queued before the barrier exists, so the workspace knows it when the
+    // watcher reports the barrier. The file goes at once: only its creation is awaited.
+    let path = info.git_dir.join(&barrier);
+    if let Err(error) = std::fs::File::create(&path) {
+        return unsure(&format!("cannot write {}: {error}", path.display()));
+    }
+    let _ = std::fs::remove_file(&path);
+    match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
+        Ok(Ok(Fresh::Ready(report))) => Answer {
+            line: Some(crate::report::prompt_line(&report)),
+            unsure: None,
+        },
+        Ok(Ok(Fresh::Unsure(why))) => unsure(&why),
+        Ok(Err(_)) => unsure("the workspace dropped the question"),
+        Err(_) => unsure("the counts were not fresh in time"),
+    }
+}
+
+fn unsure(why: &str) -> Answer {
+    Answer {
+        line: None,
+        unsure: Some(why.to_string()),
+    }
+}
