@@ -312,6 +312,7 @@ pub fn count_options(settings: &Settings) -> crate::git::CountOptions {
         exclude: settings.exclude_set(),
         max_file_bytes: settings.max_file_bytes,
         split_walk_at: None,
+        stamp_index: false,
     }
 }
 

@@ -6,7 +6,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use commit_nudge::git::count::{count_repo, CountOptions};
-use commit_nudge::git::partial::recount_paths;
+use commit_nudge::git::partial::{recount_after_git_change, recount_paths};
 use commit_nudge::git::{open_worktree, RepoCounts};
 use serde_json::json;
 use support::lsp::{uri, Client};
@@ -85,6 +85,116 @@ fn recounting_changed_paths_equals_a_full_count_over_random_edits() {
     assert!(
         shortcuts > 100,
         "the shortcut was taken only {shortcuts} times"
+    );
+}
+
+#[test]
+fn recounting_after_git_commands_equals_a_full_count() {
+    let options = CountOptions {
+        count_untracked: true,
+        stamp_index: true,
+        ..CountOptions::default()
+    };
+    let mut shortcuts = 0;
+    let mut declined = 0;
+    for seed in 1..=12u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let repo = Repo::new();
+        for i in 0..10 {
+            repo.write(
+                &format!("d{}/f{i}.txt", i % 3),
+                (0..20).map(|j| format!("{i} {j}\n")).collect::<String>(),
+            );
+        }
+        repo.commit_all("seed");
+        // One repository kept open across rounds, as the workspace keeps it.
+        let git = open_worktree(&repo.root()).unwrap();
+        let mut previous = count_repo(&git, &options).unwrap();
+        for round in 0..10 {
+            let file = |rng: &mut Rng| format!("d{}/f{}.txt", rng.below(3), rng.below(12));
+            let mut touched = BTreeSet::new();
+            let write = |rng: &mut Rng, touched: &mut BTreeSet<String>| {
+                let path = file(rng);
+                let content: String = (0..rng.below(25))
+                    .map(|j| format!("r{round} {j} {}\n", rng.below(4)))
+                    .collect();
+                repo.write(&path, content);
+                touched.insert(path);
+            };
+            // Some edits in the working tree, then one git command.
+            for _ in 0..rng.below(3) {
+                write(&mut rng, &mut touched);
+            }
+            let exists = |p: &str| repo.path(p).is_file();
+            let command = match rng.below(9) {
+                0 => {
+                    let path = file(&mut rng);
+                    if exists(&path) {
+                        repo.git(&["add", &path]);
+                    }
+                    format!("add {path}")
+                }
+                1 => {
+                    repo.git(&["add", "-A"]);
+                    "add -A".to_string()
+                }
+                2 => {
+                    let _ = repo.git_output(&["commit", "-q", "-m", &format!("r{round}")]);
+                    "commit".to_string()
+                }
+                3 => {
+                    repo.git(&["reset", "-q"]);
+                    "reset".to_string()
+                }
+                4 => {
+                    let _ = repo.git_output(&["reset", "-q", "--soft", "HEAD~1"]);
+                    "reset --soft HEAD~1".to_string()
+                }
+                5 => {
+                    // Staged and then changed again: both sides differ.
+                    write(&mut rng, &mut touched);
+                    let path = touched.iter().next_back().cloned().unwrap_or_default();
+                    repo.git(&["add", &path]);
+                    write(&mut rng, &mut touched);
+                    format!("add {path} between two writes")
+                }
+                6 => {
+                    let path = file(&mut rng);
+                    let _ = repo.git_output(&["update-index", "--chmod=+x", &path]);
+                    format!("chmod +x {path} in the index")
+                }
+                7 => {
+                    let path = file(&mut rng);
+                    let _ = repo.git_output(&["rm", "-q", "--cached", &path]);
+                    format!("rm --cached {path}")
+                }
+                _ => {
+                    let path = file(&mut rng);
+                    let _ = repo.git_output(&["checkout", "-q", "--", &path]);
+                    touched.insert(path.clone());
+                    format!("checkout -- {path}")
+                }
+            };
+            let context = format!("seed {seed} round {round}: {command}, wrote {touched:?}");
+            let full = count_repo(&open_worktree(&repo.root()).unwrap(), &options).unwrap();
+            match recount_after_git_change(&git, &previous, &touched, &options).unwrap() {
+                Some(partial) => {
+                    assert_same(&partial, &full, &context);
+                    assert_eq!(partial.head, full.head, "{context}: head");
+                    shortcuts += 1;
+                    // The next round builds on the shortcut's own result, as the workspace does.
+                    previous = partial;
+                }
+                None => {
+                    declined += 1;
+                    previous = full;
+                }
+            }
+        }
+    }
+    assert!(
+        shortcuts > 60 && declined > 0,
+        "the shortcut was taken {shortcuts} times and declined {declined} times"
     );
 }
 

@@ -14,6 +14,7 @@ use globset::GlobSet;
 use serde::Serialize;
 
 use super::error::Result;
+use super::partial::IndexStamp;
 use super::repo::{open_containing, RepoInfo};
 
 /// Files, added lines and removed lines: one row of `git diff --numstat`, summed.
@@ -106,6 +107,12 @@ pub struct RepoCounts {
     /// Changed or untracked paths larger than `CountOptions::max_file_bytes` on either side: each
     /// is counted as one file with 0 lines, its content never read.
     pub large_files: Vec<String>,
+    /// The unstaged rows that are plain modifications (same mode, neither added nor deleted):
+    /// what HEAD→working tree can take from that side alone.
+    pub plain_unstaged: HashSet<String>,
+    /// What the index held when counted (with `CountOptions::stamp_index`), so that a later
+    /// change to the index can be re-counted for the entries it touched alone.
+    pub index_stamp: Option<std::sync::Arc<IndexStamp>>,
 }
 
 /// What to count.
@@ -122,6 +129,8 @@ pub struct CountOptions {
     /// From what size of the index file (bytes) the working-tree walk is split over two
     /// threads; `None` means `SPLIT_AT_INDEX_BYTES`. (Tests set 0 to exercise the split.)
     pub split_walk_at: Option<u64>,
+    /// Keep an `IndexStamp` with the counts (the live workspace does; a one-off count need not).
+    pub stamp_index: bool,
 }
 
 /// Counts the repository containing `path`.
@@ -133,20 +142,11 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
 /// Counts an open repository.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    let info = RepoInfo {
-        root: root.components().collect(),
-        git_dir: repo.path().components().collect(),
-        common_dir: repo.commondir().components().collect(),
-    };
     let head = head_state(repo)?;
     let head_tree = match &head.commit {
         Some(commit) => Some(commit.tree()?),
         None => None,
     };
-    let keep = |path: &str| !options.exclude.is_match(path);
-
-    // HEAD→index: `git diff --cached`.
-    let renames = renames_enabled(repo);
 
     // Index→working tree: `git diff`, and the untracked files with their content. In a large
     // repository the walk is split in two by top-level entry, one half per thread (git's own
@@ -154,7 +154,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     // its repository and index load while this one diffs HEAD against the index.
     let index_bytes = std::fs::metadata(repo.path().join("index")).map_or(0, |m| m.len());
     let split = index_bytes >= options.split_walk_at.unwrap_or(SPLIT_AT_INDEX_BYTES);
-    let (workdir_a, workdir_b, staged_part) = std::thread::scope(|scope| {
+    let (workdir_a, workdir_b, staged) = std::thread::scope(|scope| {
         let other = split.then(|| {
             let root = &root;
             scope.spawn(move || -> Result<WorkdirSide> {
@@ -163,19 +163,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
                 workdir_side(&repo_b, options, Some(&names))
             })
         });
-        let staged_part = (|| -> Result<_> {
-            let staged_diff = repo.diff_tree_to_index(
-                head_tree.as_ref(),
-                None,
-                Some(&mut sized_options(options)),
-            )?;
-            let staged = rows(repo, &staged_diff, |_| true, &keep, NewSide::Odb, renames)?;
-            Ok((
-                plain_modifications(&staged_diff),
-                large_files(&[&staged_diff], options.max_file_bytes),
-                staged,
-            ))
-        })();
+        let staged = staged_side(repo, head_tree.as_ref(), options);
         let mine = if split {
             top_level_names(repo, &root, 0)
                 .and_then(|names| workdir_side(repo, options, Some(&names)))
@@ -187,13 +175,66 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
                 .join()
                 .unwrap_or_else(|_| Err(git2::Error::from_str("a counting thread failed").into()))
         });
-        (mine, theirs, staged_part)
+        (mine, theirs, staged)
     });
-    let (plain_staged, large_staged, staged) = staged_part?;
     let mut workdir = workdir_a?;
     if let Some(workdir_b) = workdir_b {
         workdir.merge(workdir_b?);
     }
+    assemble(repo, &head, head_tree.as_ref(), staged?, workdir, options)
+}
+
+/// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
+pub(crate) struct StagedSide {
+    rows: Vec<FileDelta>,
+    plain: HashSet<String>,
+    large: Vec<String>,
+}
+
+/// Diffs HEAD against the index: `git diff --cached`.
+pub(crate) fn staged_side(
+    repo: &Repository,
+    head_tree: Option<&git2::Tree<'_>>,
+    options: &CountOptions,
+) -> Result<StagedSide> {
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut sized_options(options)))?;
+    Ok(StagedSide {
+        rows: rows(
+            repo,
+            &diff,
+            |_| true,
+            &keep,
+            NewSide::Odb,
+            renames_enabled(repo),
+        )?,
+        plain: plain_modifications(&diff),
+        large: large_files(&[&diff], options.max_file_bytes),
+    })
+}
+
+/// Puts the staged and working-tree sides together into the counts: HEAD→working tree from the
+/// two, conflicts and sparse entries as git shows them, the oldest change.
+pub(crate) fn assemble(
+    repo: &Repository,
+    head: &HeadState<'_>,
+    head_tree: Option<&git2::Tree<'_>>,
+    staged: StagedSide,
+    workdir: WorkdirSide,
+    options: &CountOptions,
+) -> Result<RepoCounts> {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let info = RepoInfo {
+        root: root.components().collect(),
+        git_dir: repo.path().components().collect(),
+        common_dir: repo.commondir().components().collect(),
+    };
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let StagedSide {
+        rows: staged,
+        plain: plain_staged,
+        large: large_staged,
+    } = staged;
     let WorkdirSide {
         unstaged,
         untracked,
@@ -235,19 +276,19 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
             total_options.pathspec(*path);
         }
         let total_diff =
-            repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut total_options))?;
+            repo.diff_tree_to_workdir_with_index(head_tree, Some(&mut total_options))?;
         tracked_total.extend(rows(
             repo,
             &total_diff,
             |_| true,
             &keep,
             NewSide::Workdir,
-            renames,
+            renames_enabled(repo),
         )?);
     }
     let mut unstaged = unstaged;
     let index = repo.index()?;
-    conflicted_rows(repo, &index, head_tree.as_ref(), &keep, &mut tracked_total)?;
+    conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
     skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
     tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
 
@@ -264,7 +305,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
 
     Ok(RepoCounts {
         info,
-        branch: head.branch,
+        branch: head.branch.clone(),
         head: head.commit.as_ref().map(|c| c.id().to_string()),
         head_time_unix: head.commit.as_ref().map(|c| c.time().seconds()),
         staged,
@@ -273,6 +314,12 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         tracked_total,
         oldest_change_unix,
         large_files,
+        plain_unstaged,
+        index_stamp: if options.stamp_index {
+            Some(std::sync::Arc::new(IndexStamp::of(&index)))
+        } else {
+            None
+        },
     })
 }
 
@@ -285,7 +332,7 @@ pub(crate) struct WorkdirSide {
 }
 
 impl WorkdirSide {
-    fn merge(&mut self, other: WorkdirSide) {
+    pub(crate) fn merge(&mut self, other: WorkdirSide) {
         self.unstaged.extend(other.unstaged);
         self.untracked.extend(other.untracked);
         self.plain.extend(other.plain);

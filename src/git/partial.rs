@@ -5,6 +5,11 @@
 //! a different answer from a full count (HEAD moved, a directory appeared or vanished, a file was
 //! added or deleted, which may pair with another into a rename), it declines and the caller
 //! counts everything.
+//!
+//! A change in the git directory (a `git add`, a commit, a reset) is re-counted in proportion too:
+//! HEAD→index is diffed again in full (it is what changed), but the working-tree side is only
+//! re-read for the index entries that changed, found by comparing the index with the
+//! `IndexStamp` kept from the previous count.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,8 +17,8 @@ use std::path::Path;
 use git2::{Delta, Repository};
 
 use super::count::{
-    head_state, large_files, modified_unix, os_string, rows, sized_options, workdir_side,
-    CountOptions, NewSide, RepoCounts, SKIP_WORKTREE,
+    assemble, head_state, large_files, modified_unix, os_string, rows, sized_options, staged_side,
+    workdir_side, CountOptions, NewSide, RepoCounts, WorkdirSide, SKIP_WORKTREE,
 };
 use super::error::Result;
 
@@ -104,6 +109,8 @@ pub fn recount_paths(
     replace(&mut counts.unstaged, workdir.unstaged);
     replace(&mut counts.untracked, workdir.untracked);
     replace(&mut counts.tracked_total, tracked_total);
+    counts.plain_unstaged.retain(|p| !paths.contains(p));
+    counts.plain_unstaged.extend(workdir.plain);
     counts.oldest_change_unix = counts
         .tracked_total
         .iter()
@@ -111,4 +118,129 @@ pub fn recount_paths(
         .filter_map(|row| modified_unix(&root.join(&row.path)))
         .min();
     Ok(Some(counts))
+}
+
+/// Above this many changed index entries, a full count is as cheap and simpler.
+const MAX_CHANGED_ENTRIES: usize = 256;
+
+/// Re-counts after a change to the index, HEAD or refs, plus the working-tree `paths` changed
+/// meanwhile, on top of `previous`; `Ok(None)` when only a full count can be exact (no stamp,
+/// entries removed, conflicts, sparse entries, large files, many changes).
+pub fn recount_after_git_change(
+    repo: &Repository,
+    previous: &RepoCounts,
+    paths: &BTreeSet<String>,
+    options: &CountOptions,
+) -> Result<Option<RepoCounts>> {
+    let Some(stamp) = &previous.index_stamp else {
+        return Ok(None);
+    };
+    let mut index = repo.index()?;
+    // The repository is kept open between counts: take the index as it is on disk now.
+    index.read(false)?;
+    if index.has_conflicts()
+        || index.iter().any(|e| e.flags_extended & SKIP_WORKTREE != 0)
+        || !previous.large_files.is_empty()
+    {
+        return Ok(None);
+    }
+    let Some(mut changed) = stamp.changed_paths(&index) else {
+        return Ok(None);
+    };
+    changed.extend(paths.iter().cloned());
+    let root = previous.info.root.clone();
+    if changed.len() > MAX_CHANGED_ENTRIES || changed.iter().any(|p| root.join(p).is_dir()) {
+        return Ok(None);
+    }
+
+    let head = head_state(repo)?;
+    let head_tree = match &head.commit {
+        Some(commit) => Some(commit.tree()?),
+        None => None,
+    };
+    let staged = staged_side(repo, head_tree.as_ref(), options)?;
+    // The working-tree side of every other path is what it was: neither its index entry nor
+    // its file changed.
+    let mut workdir = WorkdirSide {
+        unstaged: previous.unstaged.clone(),
+        untracked: previous.untracked.clone(),
+        plain: previous.plain_unstaged.clone(),
+        large: Vec::new(),
+    };
+    if !changed.is_empty() {
+        let within: Vec<std::ffi::OsString> =
+            changed.iter().map(|p| os_string(p.as_bytes())).collect();
+        let fresh = workdir_side(repo, options, Some(&within))?;
+        if !fresh.large.is_empty() {
+            return Ok(None);
+        }
+        workdir.unstaged.retain(|r| !changed.contains(&r.path));
+        workdir.untracked.retain(|r| !changed.contains(&r.path));
+        workdir.plain.retain(|p| !changed.contains(p));
+        workdir.merge(fresh);
+    }
+    let counts = assemble(repo, &head, head_tree.as_ref(), staged, workdir, options)?;
+    if !counts.large_files.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(counts))
+}
+
+/// What each index entry holds that a count depends on (a hash of its path, the start of its
+/// blob id, its mode and the flags that change how it is compared), to tell which entries a
+/// change to the index touched. About 24 bytes an entry.
+#[derive(Debug, Default)]
+pub struct IndexStamp {
+    /// Sorted by path hash.
+    entries: Vec<(u64, u64, u32, u32)>,
+}
+
+impl IndexStamp {
+    pub fn of(index: &git2::Index) -> IndexStamp {
+        let mut entries: Vec<(u64, u64, u32, u32)> = index.iter().map(|e| stamp(&e)).collect();
+        entries.sort_unstable();
+        IndexStamp { entries }
+    }
+
+    /// The paths of `index` whose entries are new or differ from this stamp; `None` when some
+    /// entry of the stamp is gone from the index (its path is not kept here).
+    pub fn changed_paths(&self, index: &git2::Index) -> Option<BTreeSet<String>> {
+        let mut changed = BTreeSet::new();
+        let mut still_there = 0usize;
+        for entry in index.iter() {
+            let now = stamp(&entry);
+            let before = self
+                .entries
+                .binary_search_by_key(&now.0, |e| e.0)
+                .ok()
+                .map(|i| self.entries[i]);
+            if before.is_some() {
+                still_there += 1;
+            }
+            if before != Some(now) {
+                changed.insert(String::from_utf8_lossy(&entry.path).into_owned());
+            }
+        }
+        (still_there == self.entries.len()).then_some(changed)
+    }
+}
+
+/// Assume-valid and the stage (in `flags`), intent-to-add and skip-worktree (extended flags).
+const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
+const STAMPED_EXTENDED_FLAGS: u16 = (1 << 13) | SKIP_WORKTREE;
+
+fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
+    use std::hash::{Hash, Hasher};
+    let mut path = std::collections::hash_map::DefaultHasher::new();
+    entry.path.hash(&mut path);
+    let id = entry.id.as_bytes();
+    let mut id_start = [0u8; 8];
+    id_start.copy_from_slice(&id[..8]);
+    (
+        path.finish(),
+        u64::from_le_bytes(id_start),
+        entry.mode,
+        (u32::from(entry.flags & STAMPED_FLAGS) << 16)
+            | u32::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS),
+    )
 }

@@ -26,14 +26,17 @@ pub enum Scope {
     Full,
     /// Only these working-tree paths changed (relative to the root).
     Paths(BTreeSet<String>),
+    /// The index, HEAD or refs changed, and these working-tree paths.
+    GitDir(BTreeSet<String>),
 }
 
 /// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
 /// time holds it).
 pub type SharedRepo = Arc<std::sync::Mutex<Option<git2::Repository>>>;
 
-/// Counts a repository on the blocking pool and sends `Event::Counted`. With `Scope::Paths` and
-/// a previous count, only those paths are re-counted, unless that could be inexact.
+/// Counts a repository on the blocking pool and sends `Event::Counted`. With a narrower scope
+/// than `Scope::Full` and a previous count, only what changed is re-counted, unless that could be
+/// inexact.
 pub fn spawn_count(
     root: PathBuf,
     generation: u64,
@@ -46,7 +49,8 @@ pub fn spawn_count(
     tokio::task::spawn_blocking(move || {
         let result = catch(|| {
             let parsed = config::with_repo_file(&editor_settings, &root);
-            let options = report::count_options(&parsed.settings);
+            let mut options = report::count_options(&parsed.settings);
+            options.stamp_index = true;
             // A poisoned lock only means an earlier job panicked: the repository is still usable.
             let mut guard = shared
                 .lock()
@@ -57,8 +61,17 @@ pub fn spawn_count(
             let Some(repo) = guard.as_ref() else {
                 return Err("the repository could not be opened".to_string());
             };
-            if let (Scope::Paths(paths), Some(previous)) = (&scope, &previous) {
-                match git::partial::recount_paths(repo, previous, paths, &options) {
+            if let Some(previous) = &previous {
+                let partial = match &scope {
+                    Scope::Full => Ok(None),
+                    Scope::Paths(paths) => {
+                        git::partial::recount_paths(repo, previous, paths, &options)
+                    }
+                    Scope::GitDir(paths) => {
+                        git::partial::recount_after_git_change(repo, previous, paths, &options)
+                    }
+                };
+                match partial {
                     Ok(Some(counts)) => return Ok((counts, parsed)),
                     Ok(None) => {}
                     Err(error) => {
@@ -76,7 +89,7 @@ pub fn spawn_count(
         let _ = tx.send(Event::Counted {
             root,
             generation,
-            result,
+            result: Box::new(result),
         });
     });
 }

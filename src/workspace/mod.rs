@@ -91,7 +91,7 @@ pub enum Event {
     Counted {
         root: PathBuf,
         generation: u64,
-        result: CountResult,
+        result: Box<CountResult>,
     },
     /// Internal: a buffer diff finished.
     BufferCounted {
@@ -250,6 +250,8 @@ struct Repo {
     in_flight: bool,
     /// A full count is due.
     dirty: bool,
+    /// The index, HEAD or refs changed (when no full count is due).
+    git_changed: bool,
     /// Working-tree paths to re-count (when no full count is due).
     dirty_paths: BTreeSet<String>,
     flush_scheduled: bool,
@@ -268,6 +270,13 @@ struct Repo {
     last_error: Option<String>,
     /// Freshness queries not answered yet.
     waiters: Vec<Waiter>,
+}
+
+impl Repo {
+    /// Whether anything waits to be counted.
+    fn has_pending(&self) -> bool {
+        self.dirty || self.git_changed || !self.dirty_paths.is_empty()
+    }
 }
 
 struct Doc {
@@ -425,7 +434,7 @@ impl State {
                 root,
                 generation,
                 result,
-            } => self.counted(root, generation, result),
+            } => self.counted(root, generation, *result),
             Event::BufferCounted {
                 doc,
                 version,
@@ -541,6 +550,7 @@ impl State {
                     generation: 0,
                     in_flight: false,
                     dirty: false,
+                    git_changed: false,
                     dirty_paths: BTreeSet::new(),
                     flush_scheduled: false,
                     last_report: None,
@@ -573,36 +583,47 @@ impl State {
         }
     }
 
-    /// Sorts changed paths by repository: a change inside the git directory (index, HEAD, refs)
-    /// re-reads everything; a working-tree change re-counts only its paths.
+    /// Sorts changed paths by repository: a change to the index, HEAD or refs re-counts what
+    /// they touch; a working-tree change re-counts only its paths; a change to what decides the
+    /// rules (ignore files, attributes, git's config, settings) re-counts everything.
     fn files_changed(&mut self, paths: Vec<PathBuf>) {
         let mut full: Vec<PathBuf> = Vec::new();
+        let mut git: Vec<PathBuf> = Vec::new();
         let mut partial: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
         for path in &paths {
             for (root, repo) in &self.repos {
-                let in_git_dir =
-                    path.starts_with(&repo.info.git_dir) || path.starts_with(&repo.info.common_dir);
-                if !in_git_dir && path != root && !path.starts_with(root) {
+                let in_git_dir = [&repo.info.git_dir, &repo.info.common_dir]
+                    .into_iter()
+                    .find_map(|dir| path.strip_prefix(dir).ok());
+                if in_git_dir.is_none() && path != root && !path.starts_with(root) {
                     continue;
                 }
-                let rel = if in_git_dir {
-                    None
-                } else {
-                    crate::git::repo::relative_path(root, path)
-                };
-                match rel {
-                    // What is ignored, or what settings say, may have changed: count everything.
-                    Some(rel) if !changes_rules(&rel) => {
-                        partial.entry(root.clone()).or_default().insert(rel);
-                    }
-                    _ if !full.contains(root) => full.push(root.clone()),
-                    _ => {}
+                match in_git_dir {
+                    Some(inside) if !changes_git_rules(inside) => git.push(root.clone()),
+                    Some(_) => full.push(root.clone()),
+                    None => match crate::git::repo::relative_path(root, path) {
+                        Some(rel) if !changes_rules(&rel) => {
+                            partial.entry(root.clone()).or_default().insert(rel);
+                        }
+                        _ => full.push(root.clone()),
+                    },
                 }
             }
         }
+        full.sort();
+        full.dedup();
+        git.sort();
+        git.dedup();
         for root in &full {
-            partial.remove(root);
             self.request_count(root);
+        }
+        for root in &git {
+            if let Some(repo) = self.repos.get_mut(root) {
+                repo.git_changed = true;
+            }
+            self.schedule_flush(root);
+        }
+        for root in full.iter().chain(&git) {
             // HEAD or the index may have moved under open buffers: re-read their bases.
             let docs: Vec<DocId> = self
                 .docs
@@ -680,15 +701,18 @@ impl State {
             return;
         };
         repo.flush_scheduled = false;
-        if repo.in_flight || (!repo.dirty && repo.dirty_paths.is_empty()) {
+        if repo.in_flight || !repo.has_pending() {
             return;
         }
         let scope = if repo.dirty || repo.counts.is_none() {
             Scope::Full
+        } else if repo.git_changed {
+            Scope::GitDir(std::mem::take(&mut repo.dirty_paths))
         } else {
             Scope::Paths(std::mem::take(&mut repo.dirty_paths))
         };
         repo.dirty = false;
+        repo.git_changed = false;
         repo.dirty_paths.clear();
         repo.in_flight = true;
         repo.generation += 1;
@@ -741,7 +765,7 @@ impl State {
                 }
             }
         }
-        let again = repo.dirty || !repo.dirty_paths.is_empty();
+        let again = repo.has_pending();
         let first = repo.last_report.is_none();
         for warning in warnings {
             self.emit(Output::Warning(warning));
@@ -766,7 +790,7 @@ impl State {
         if !repo.waiters.iter().any(|w| w.seen) {
             return;
         }
-        let pending = repo.dirty || !repo.dirty_paths.is_empty();
+        let pending = repo.has_pending();
         if pending && !repo.in_flight {
             self.flush(root);
             return;
@@ -1061,6 +1085,14 @@ fn changes_rules(rel_path: &str) -> bool {
     let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
     matches!(name, ".gitignore" | ".gitattributes" | ".gitmodules")
         || rel_path == crate::config::REPO_FILE
+}
+
+/// Whether a file in the git directory (path relative to it) decides what is counted beyond the
+/// index, HEAD and refs: git's config, `info/` (exclude, attributes, sparse-checkout), and the
+/// git directories of submodules.
+fn changes_git_rules(inside: &Path) -> bool {
+    let first = inside.components().next().map(|c| c.as_os_str());
+    first.is_some_and(|first| first == "config" || first == "info" || first == "modules")
 }
 
 /// The 0-based index of the last line of `text`.
