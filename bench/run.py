@@ -8,7 +8,9 @@ Builds (once, cached under ~/.cache/commit-nudge-bench) repositories of N files 
 100, commits them, then for each run modifies 1% of the files, stages a few and adds 100 untracked
 files. Measures, with the release binary (built if missing):
   - cold `commit-nudge status --json` against `git status --porcelain` + `git diff --numstat HEAD`
-  - `commit-nudge prompt` against `git status --porcelain`
+  - `commit-nudge prompt` against `git status --porcelain`: cold (daemon off, as the first prompt
+    in a repository is), and answered by its prompt daemon with nothing changed and right after a
+    write, a `git add` and a `git commit`; the daemon's peak RSS and idle CPU
   - with `commit-nudge lsp` running: time from a write on disk to the updated `commitNudge/status`,
     time from a `didChange` of a 2,000-line file to the updated status, peak RSS (VmHWM), CPU while
     idle for 10 s.
@@ -20,9 +22,12 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -74,11 +79,11 @@ def dirty(repo, n):
         (untracked / f"new{i}.txt").write_text("new\n" * 5)
 
 
-def timed(cmd, cwd, runs):
+def timed(cmd, cwd, runs, env=None):
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=False, capture_output=True)
+        subprocess.run(cmd, cwd=cwd, check=False, capture_output=True, env=env)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -178,6 +183,72 @@ def peak_rss_mb(pid):
     return float("nan")
 
 
+def bench_prompt(binary, repo, runs):
+    """`commit-nudge prompt` cold (daemon off), then answered by its daemon: with nothing changed,
+    right after a write to a file, right after `git add`, and right after `git commit` (each
+    change made just before the prompt, only the prompt timed). The daemon's peak RSS and its CPU
+    while idle too. The daemon gets a private runtime directory and is stopped at the end."""
+    runtime = Path(tempfile.mkdtemp(prefix="cn-bench-runtime-"))
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime), COMMIT_NUDGE_PROMPT_DAEMON_IDLE_SECS="120")
+    cold_env = dict(env, COMMIT_NUDGE_PROMPT_DAEMON="0")
+    r = {"prompt": timed([binary, "prompt"], repo, runs, env=cold_env)}
+
+    def prompt_after(change=None):
+        samples = []
+        for i in range(runs):
+            if change:
+                change(i)
+            start = time.perf_counter()
+            out = subprocess.run([binary, "prompt"], cwd=repo, env=env, capture_output=True)
+            samples.append(time.perf_counter() - start)
+            cold = subprocess.run([binary, "prompt"], cwd=repo, env=cold_env, capture_output=True)
+            if out.stdout != cold.stdout:
+                print(f"  the daemon said {out.stdout!r}, a cold count {cold.stdout!r}", file=sys.stderr)
+        return statistics.median(samples)
+
+    # The first prompt starts the daemon; wait until it answers.
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        out = subprocess.run([binary, "prompt"], cwd=repo, env=dict(env, RUST_LOG="commit_nudge=debug"), capture_output=True)
+        if b"answered by the prompt daemon" in out.stderr:
+            break
+        time.sleep(0.2)
+    target = repo / "dir0000" / "file000002.txt"
+
+    def write(i):
+        with target.open("a") as f:
+            f.write(f"prompt write {i}\n")
+
+    def add(i):
+        write(i)
+        git(repo, "add", str(target.relative_to(repo)))
+
+    def commit(i):
+        write(i)
+        git(repo, "commit", "-q", "-m", f"bench {i}", "--", str(target.relative_to(repo)))
+
+    r["prompt_daemon_idle"] = prompt_after()
+    r["prompt_daemon_write"] = prompt_after(write)
+    r["prompt_daemon_add"] = prompt_after(add)
+    r["prompt_daemon_commit"] = prompt_after(commit)
+    # Leave HEAD where the fixture had it.
+    git(repo, "reset", "-q", "--soft", f"HEAD~{runs}")
+
+    lock = next(runtime.glob("commit-nudge/*.lock"), None)
+    pid = int(lock.read_text().split()[0]) if lock else None
+    if pid:
+        time.sleep(2.0)
+        c0 = cpu_seconds(pid)
+        time.sleep(10.0)
+        r["daemon_idle_cpu_percent"] = (cpu_seconds(pid) - c0) / 10.0 * 100
+        r["daemon_peak_rss_mb"] = peak_rss_mb(pid)
+        os.kill(pid, signal.SIGTERM)
+    else:
+        r["daemon_idle_cpu_percent"] = r["daemon_peak_rss_mb"] = float("nan")
+    shutil.rmtree(runtime, ignore_errors=True)
+    return r
+
+
 def bench_size(binary, n, runs):
     print(f"== {n} files", file=sys.stderr)
     repo = build_repo(n)
@@ -188,8 +259,8 @@ def bench_size(binary, n, runs):
     r = {}
     r["status"] = timed([binary, "status", "--json"], repo, runs)
     r["git_status_numstat"] = timed_pair([["git", "status", "--porcelain"], ["git", "diff", "--numstat", "HEAD"]], repo, runs)
-    r["prompt"] = timed([binary, "prompt"], repo, runs)
     r["git_status"] = timed(["git", "status", "--porcelain"], repo, runs)
+    r.update(bench_prompt(binary, repo, runs))
 
     lsp = Lsp(binary, repo)
     start = time.perf_counter()
@@ -271,9 +342,16 @@ def main():
     row("cold `commit-nudge status --json`", "status", ms, "≤ 1.0× git")
     row("`git status --porcelain` + `git diff --numstat HEAD`", "git_status_numstat", ms, "")
     lines.append("| ratio | " + " | ".join(f"{results[n]['status'] / results[n]['git_status_numstat']:.2f}×" for n in sizes) + " | ≤ 1.0 |")
-    row("`commit-nudge prompt`", "prompt", ms, "≤ 1.0× git")
     row("`git status --porcelain`", "git_status", ms, "")
-    lines.append("| ratio | " + " | ".join(f"{results[n]['prompt'] / results[n]['git_status']:.2f}×" for n in sizes) + " | ≤ 1.0 |")
+    def prompt_row(name, key):
+        lines.append(f"| {name} | " + " | ".join(f"{ms(results[n][key])} ({results[n][key] / results[n]['git_status']:.2f}×)" for n in sizes) + " | ≤ 1.0× git |")
+    prompt_row("`commit-nudge prompt`, cold (daemon off; also the first prompt)", "prompt")
+    prompt_row("`commit-nudge prompt` from its daemon, nothing changed", "prompt_daemon_idle")
+    prompt_row("… right after a write to a file", "prompt_daemon_write")
+    prompt_row("… right after `git add` of a file", "prompt_daemon_add")
+    prompt_row("… right after `git commit` of a file", "prompt_daemon_commit")
+    row("prompt daemon: peak RSS", "daemon_peak_rss_mb", lambda v: f"{v:.0f} MB", "")
+    row("prompt daemon: CPU while idle (10 s)", "daemon_idle_cpu_percent", lambda v: f"{v:.2f} %", "≈ 0")
     row("server: first scan to first status", "first_scan", ms, "")
     row("server: write on disk → status", "write_to_status", ms, "≤ 150 ms, ≤ 1.5× the 10k figure")
     row("server: `didChange` (2,000-line file) → status", "keystroke_to_status", ms, "≤ 30 ms")
