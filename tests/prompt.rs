@@ -272,6 +272,19 @@ fn an_idle_daemon_leaves_and_takes_its_socket_with_it() {
 }
 
 #[test]
+fn a_daemon_asked_to_stop_leaves_nothing_behind() {
+    let shell = Shell::new(60);
+    shell.repo.write("new.txt", "one\n");
+    shell.until_the_daemon_answers();
+    let (socket, pid) = shell.daemon().expect("a daemon runs");
+    // SAFETY: kill(2) with a pid read from our own daemon's lock file.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    wait_for("the daemon leaves on SIGTERM", || !alive(pid));
+    assert!(!socket.exists(), "the socket went with the daemon");
+    assert!(!socket.with_extension("lock").exists(), "the lock file too");
+}
+
+#[test]
 fn switched_off_no_daemon_starts() {
     let shell = Shell::new(60);
     shell.repo.write("new.txt", "one\n");

@@ -7,6 +7,9 @@
 # COMMIT_NUDGE_NO_PS1=1 before sourcing and put '${COMMIT_NUDGE_SEGMENT}' (single quotes) in PS1.
 # Prompt frameworks that rewrite PS1 on every prompt (starship, oh-my-bash themes) need that.
 # COMMIT_NUDGE_BIN overrides the binary.
+# After the first prompt in a repository, a background `commit-nudge prompt-daemon` keeps the
+# counts live and answers in a few ms (exactly; see the README). COMMIT_NUDGE_PROMPT_DAEMON=0
+# turns it off.
 
 # Prints the prompt line for the current directory; prints nothing outside a repository.
 commit_nudge_prompt() {

@@ -7,6 +7,9 @@
 # it yourself instead, set COMMIT_NUDGE_NO_RIGHT_PROMPT before sourcing and call
 # `commit_nudge_prompt` from your fish_prompt. COMMIT_NUDGE_BIN overrides the binary,
 # COMMIT_NUDGE_COLOR the colour (default yellow).
+# After the first prompt in a repository, a background `commit-nudge prompt-daemon` keeps the
+# counts live and answers in a few ms (exactly; see the README). COMMIT_NUDGE_PROMPT_DAEMON=0
+# turns it off.
 
 function commit_nudge_prompt --description 'commit-nudge: one line about the uncommitted diff'
     set -l bin commit-nudge

@@ -7,6 +7,9 @@
 # COMMIT_NUDGE_NO_RPROMPT=1 before sourcing and put '${commit_nudge_segment}' in PROMPT
 # (with `setopt prompt_subst`), or call `commit_nudge_prompt` from your own theme.
 # COMMIT_NUDGE_BIN overrides the binary, COMMIT_NUDGE_COLOR the colour (default yellow).
+# After the first prompt in a repository, a background `commit-nudge prompt-daemon` keeps the
+# counts live and answers in a few ms (exactly; see the README). COMMIT_NUDGE_PROMPT_DAEMON=0
+# turns it off.
 
 # Prints the prompt line for the current directory; prints nothing outside a repository.
 commit_nudge_prompt() {

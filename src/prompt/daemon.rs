@@ -223,9 +223,12 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     runtime.block_on(serve(listener, Arc::new(info), idle, || {
         std::fs::metadata(&endpoint.socket).is_ok_and(|m| m.ino() == socket_inode)
     }))?;
-    // Leave no socket behind, unless it is already another daemon's.
+    // Leave no socket or lock file behind, unless they are already another daemon's. (Should a
+    // new daemon have opened the lock file just before it goes, two may run for a moment: the
+    // second binds the socket anew, and the first sees that its socket is gone and leaves.)
     if std::fs::metadata(&endpoint.socket).is_ok_and(|m| m.ino() == socket_inode) {
         let _ = std::fs::remove_file(&endpoint.socket);
+        let _ = std::fs::remove_file(&endpoint.lock);
     }
     drop(lock);
     Ok(())
@@ -257,6 +260,10 @@ async fn serve(
         }
     });
     let barriers = Arc::new(AtomicU64::new(0));
+    // Asked to stop (logout, `kill`), it leaves as when idle, taking its socket with it.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let check_every = idle
         .min(Duration::from_secs(30))
         .max(Duration::from_millis(200));
@@ -269,6 +276,9 @@ async fn serve(
                     tokio::spawn(answer(stream, tx.clone(), info.clone(), barriers.clone()));
                 }
             }
+            _ = terminate.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
             _ = tokio::time::sleep(check_every) => {
                 if last_question.elapsed() >= idle || !socket_is_ours() || !info.root.is_dir() {
                     return Ok(());

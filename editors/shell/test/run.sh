@@ -33,14 +33,21 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/commit-nudge-shell.XXXXXX")"
 socket="commit-nudge-test-$$"
 cleanup() {
   tmux -L "$socket" kill-server >/dev/null 2>&1 || true
+  # The prompt daemons these shells started (each lock file names its daemon's pid).
+  for lock in "$tmp"/run/commit-nudge/*.lock; do
+    [[ -s "$lock" ]] && kill "$(cut -d' ' -f1 "$lock")" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 # The binary on PATH as `commit-nudge`, as users have it.
-mkdir -p "$tmp/bin" "$tmp/home"
+# Prompt daemons get a runtime directory of their own, so they can be found and stopped.
+mkdir -p "$tmp/bin" "$tmp/home" "$tmp/run"
+chmod 700 "$tmp/run"
 ln -s "$bin" "$tmp/bin/commit-nudge"
 export PATH="$tmp/bin:$PATH" HOME="$tmp/home" GIT_CONFIG_NOSYSTEM=1 LANG=C.UTF-8 LC_ALL=C.UTF-8
+export XDG_RUNTIME_DIR="$tmp/run"
 
 new_repo() {
   git init --quiet --initial-branch=main "$1"
@@ -89,7 +96,7 @@ start_shell() {
     fish) cmd="fish --no-config -i" ;;
   esac
   tmux -L "$socket" new-session -d -s "$shell" -x 160 -y 12 -c "$outside" \
-    "env PATH='$PATH' HOME='$HOME' TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 GIT_CONFIG_NOSYSTEM=1 $cmd"
+    "env PATH='$PATH' HOME='$HOME' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 GIT_CONFIG_NOSYSTEM=1 $cmd"
   sleep 0.5
   case "$shell" in
     zsh) tmux -L "$socket" send-keys -t "$shell" "PROMPT='CN> '; source $shell_dir/commit-nudge.zsh" Enter ;;
@@ -98,12 +105,16 @@ start_shell() {
   esac
 }
 
-# Runs `cd DIR; clear; echo MARK` and prints the prompt line drawn after MARK.
+# Runs `cd DIR; clear; echo MARK` (or `COMMAND; clear; echo MARK`) and prints the prompt line
+# drawn after MARK.
 step=0
 prompt_after_cd() {
-  local shell="$1" dir="$2" screen line
+  prompt_after "$1" "cd $2"
+}
+prompt_after() {
+  local shell="$1" command="$2" screen line
   step=$((step + 1))
-  tmux -L "$socket" send-keys -t "$shell" "cd $dir; clear; echo STEP$step" Enter
+  tmux -L "$socket" send-keys -t "$shell" "$command; clear; echo STEP$step" Enter
   for _ in $(seq 1 100); do
     sleep 0.1
     screen="$(tmux -L "$socket" capture-pane -p -t "$shell")"
@@ -146,6 +157,23 @@ check_prompt() {
   line="$(prompt_after_cd "$shell" "$dirty")" || true
   [[ "$line" == *"+$n_added"* ]] && pass "$shell: the segment is refreshed at each prompt" ||
     fail "$shell: segment should come back in the dirty repo" "$line"
+
+  # Changes made at this prompt show at the next one (from the prompt daemon after the first).
+  local live="$tmp/live-$shell"
+  new_repo "$live"
+  prompt_after_cd "$shell" "$live" >/dev/null || true
+  line="$(prompt_after "$shell" "seq 1 7 >new.txt")" || true
+  [[ "$line" == *"+7 "[-−]"0"* ]] && pass "$shell: a new file shows at the next prompt" ||
+    fail "$shell: the prompt after writing a 7-line file should show +7" "$line"
+  line="$(prompt_after "$shell" "seq 8 10 >>new.txt")" || true
+  [[ "$line" == *"+10 "[-−]"0"* ]] && pass "$shell: a write shows at the next prompt" ||
+    fail "$shell: the prompt after adding 3 lines should show +10" "$line"
+  line="$(prompt_after "$shell" "git add new.txt && git commit -q -m new")" || true
+  [[ "$line" == *"CN>"* && "$line" != *"✎"* ]] && pass "$shell: a commit clears the segment at the next prompt" ||
+    fail "$shell: the prompt after a commit should show no segment" "$line"
+  line="$(prompt_after "$shell" "git reset -q --soft HEAD~1")" || true
+  [[ "$line" == *"+10 "[-−]"0"* ]] && pass "$shell: a reset brings it back at the next prompt" ||
+    fail "$shell: the prompt after reset --soft should show +10" "$line"
   tmux -L "$socket" kill-session -t "$shell" >/dev/null 2>&1 || true
 }
 
@@ -163,6 +191,13 @@ out="$(cd "$dirty" && bash --norc --noprofile -c "
   false; __commit_nudge_update; echo \"status=\$?\"
   echo \"ps1=\${PS1@P}\"")"
 [[ "$out" == *"status=1"* ]] && pass "bash: PROMPT_COMMAND hook keeps \$?" || fail "bash: \$? should survive the hook" "$out"
+
+# The prompts above started prompt daemons, which answered the later prompts.
+if compgen -G "$tmp/run/commit-nudge/*.sock" >/dev/null; then
+  pass "prompt daemons listen in \$XDG_RUNTIME_DIR/commit-nudge"
+else
+  fail "no prompt daemon was started" "$(ls -la "$tmp/run" 2>&1)"
+fi
 
 echo "shell: $n_passed passed, $n_failed failed"
 ((n_failed == 0))
