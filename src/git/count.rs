@@ -142,6 +142,15 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
 /// Counts an open repository.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    // The stamp is taken before anything is counted: should git change the index meanwhile,
+    // the stamp is older than the rows, never newer, and the next re-count redoes those entries.
+    let stamp = if options.stamp_index {
+        let mut index = repo.index()?;
+        index.read(false)?;
+        Some(std::sync::Arc::new(IndexStamp::of(&index)))
+    } else {
+        None
+    };
     let head = head_state(repo)?;
     let head_tree = match &head.commit {
         Some(commit) => Some(commit.tree()?),
@@ -181,7 +190,15 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
     if let Some(workdir_b) = workdir_b {
         workdir.merge(workdir_b?);
     }
-    assemble(repo, &head, head_tree.as_ref(), staged?, workdir, options)
+    assemble(
+        repo,
+        &head,
+        head_tree.as_ref(),
+        staged?,
+        workdir,
+        options,
+        stamp,
+    )
 }
 
 /// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
@@ -214,7 +231,7 @@ pub(crate) fn staged_side(
 }
 
 /// Puts the staged and working-tree sides together into the counts: HEAD→working tree from the
-/// two, conflicts and sparse entries as git shows them, the oldest change.
+/// two, conflicts and sparse entries as git shows them, the oldest change; keeps `stamp`.
 pub(crate) fn assemble(
     repo: &Repository,
     head: &HeadState<'_>,
@@ -222,6 +239,7 @@ pub(crate) fn assemble(
     staged: StagedSide,
     workdir: WorkdirSide,
     options: &CountOptions,
+    stamp: Option<std::sync::Arc<IndexStamp>>,
 ) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let info = RepoInfo {
@@ -315,11 +333,7 @@ pub(crate) fn assemble(
         oldest_change_unix,
         large_files,
         plain_unstaged,
-        index_stamp: if options.stamp_index {
-            Some(std::sync::Arc::new(IndexStamp::of(&index)))
-        } else {
-            None
-        },
+        index_stamp: stamp,
     })
 }
 

@@ -144,6 +144,9 @@ pub fn recount_after_git_change(
     {
         return Ok(None);
     }
+    // The new stamp and the changed entries come from this one reading of the index (see
+    // `count_repo` on why the stamp may be older than the rows, never newer).
+    let stamp_now = std::sync::Arc::new(IndexStamp::of(&index));
     let Some(mut changed) = stamp.changed_paths(&index) else {
         return Ok(None);
     };
@@ -179,7 +182,15 @@ pub fn recount_after_git_change(
         workdir.plain.retain(|p| !changed.contains(p));
         workdir.merge(fresh);
     }
-    let counts = assemble(repo, &head, head_tree.as_ref(), staged, workdir, options)?;
+    let counts = assemble(
+        repo,
+        &head,
+        head_tree.as_ref(),
+        staged,
+        workdir,
+        options,
+        Some(stamp_now),
+    )?;
     if !counts.large_files.is_empty() {
         return Ok(None);
     }
