@@ -292,3 +292,73 @@ fn the_server_follows_writes_checkouts_and_new_untracked_files_by_itself() {
     wait_total(&mut client, "the stash popped on the feature branch", 2, 4);
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn the_watcher_spends_no_watch_on_ignored_trees_or_git_objects() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "target/\nbuild/\n");
+    repo.write("src/lib.rs", "// lib\n");
+    repo.write("build/keep.txt", "tracked, though build/ is ignored\n");
+    repo.git(&["add", "-f", "build/keep.txt"]);
+    repo.commit_all("seed");
+    for i in 0..30 {
+        repo.write(&format!("target/debug/d{i}/x.o"), "object\n");
+    }
+    let root = repo.root();
+    let watched: Vec<String> = commit_nudge::workspace::watched_dirs(&root)
+        .iter()
+        .map(|d| {
+            d.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    for wanted in ["", "src", "build", ".git", ".git/refs", ".git/refs/heads"] {
+        assert!(
+            watched.contains(&wanted.to_string()),
+            "{wanted:?} in {watched:?}"
+        );
+    }
+    for unwanted in ["target", ".git/objects", ".git/logs", ".git/hooks"] {
+        assert!(
+            !watched
+                .iter()
+                .any(|w| w == unwanted || w.starts_with(&format!("{unwanted}/"))),
+            "{unwanted:?} in {watched:?}"
+        );
+    }
+}
+
+#[test]
+fn the_server_follows_new_directories_and_tracked_files_in_ignored_ones() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "build/\n");
+    repo.write("a.txt", "a\n");
+    repo.write("build/keep.txt", "k\n");
+    repo.git(&["add", "-f", "build/keep.txt"]);
+    repo.commit_all("seed");
+    let mut client = started(&repo);
+    wait_total(&mut client, "the clean status", 0, 0);
+
+    // A tracked file inside an ignored directory is watched all the same.
+    repo.write("build/keep.txt", "k\nk2\n");
+    wait_total(&mut client, "the tracked file in build/", 1, 1);
+    // A new directory tree: its file counts, and so does a later write in it, which only a
+    // watch on the new directory can see.
+    repo.write("new/deep/er/f.txt", "1\n");
+    wait_total(&mut client, "the file in the new directory", 2, 2);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    repo.write("new/deep/er/f.txt", "1\n2\n3\n");
+    wait_total(&mut client, "the later write in the new directory", 2, 4);
+    // A directory moved in from outside the worktree is watched where it lands.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("moved/in")).unwrap();
+    std::fs::write(outside.path().join("moved/in/g.txt"), "g\n").unwrap();
+    std::fs::rename(outside.path().join("moved"), repo.path("moved")).unwrap();
+    wait_total(&mut client, "the moved-in directory", 3, 5);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    repo.write("moved/in/g.txt", "g\ng\n");
+    wait_total(&mut client, "a write in the moved-in directory", 3, 6);
+    assert!(client.shutdown().success());
+}

@@ -22,6 +22,16 @@ use crate::report::{self, BufferCounts, Effective, StatusReport};
 
 pub use jobs::{BufferResult, CountResult, Scope};
 
+/// The directories the server's own watcher watches in the worktree at `root` (for tests and
+/// diagnostics): everything but `.git/objects`, logs, hooks, and ignored trees with no tracked
+/// file.
+pub fn watched_dirs(root: &Path) -> Vec<PathBuf> {
+    let repo = crate::git::open_worktree(root)
+        .ok()
+        .map(std::sync::Mutex::new);
+    watch::watched_dirs_under(root, root, repo.as_ref())
+}
+
 /// Above this many changed paths in one burst, a full count replaces the per-path one.
 const MAX_PARTIAL_PATHS: usize = 256;
 

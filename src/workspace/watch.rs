@@ -1,13 +1,16 @@
 //! The server's own file watcher, for editors that register none (Neovim on Linux).
 //!
-//! Directories are watched (git replaces `index`, `HEAD` and refs by rename), symlinks are not
-//! followed, and events that cannot change a count are dropped here: `.git/objects`, `.git/logs`,
-//! lock files, and paths git ignores (a build writing thousands of files into `target/` costs no
-//! count). An overflow or a watcher error falls back to one full re-count. The workspace debounces
-//! what remains.
+//! Directories are watched one by one (git replaces `index`, `HEAD` and refs by rename, so no
+//! file is watched by itself), symlinks are not followed, and what cannot change a count is not
+//! watched at all: `.git/objects`, `.git/logs`, hooks, and directories git ignores that hold no
+//! tracked file (`target/`, `node_modules/`: no inotify watch is spent on them, however large).
+//! A directory that appears is watched at once, with everything under it, and counted again once
+//! watched, so nothing written into it in between is missed. Events that cannot change a count
+//! are dropped here: lock files, and paths git ignores. An overflow or a watcher error falls back
+//! to one full re-count (and a new look for directories). The workspace debounces what remains.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
@@ -15,50 +18,197 @@ use tokio::sync::mpsc;
 use super::{Event, BARRIER_PREFIX};
 use crate::git::RepoInfo;
 
-/// Keeps a repository's watcher alive; dropping it stops watching.
+/// Keeps a repository's watcher alive; dropping it stops watching (and its helper thread).
 pub struct RepoWatcher {
-    _watcher: notify::RecommendedWatcher,
+    _watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
+    _adder: std::sync::mpsc::Sender<PathBuf>,
 }
 
 impl RepoWatcher {
     pub fn start(info: &RepoInfo, tx: mpsc::UnboundedSender<Event>) -> notify::Result<RepoWatcher> {
         let root = info.root.clone();
         let git_dir = info.git_dir.clone();
-        // The watcher thread asks git whether a path is ignored; it owns its own repository.
-        let repo = crate::git::open_worktree(&root).ok().map(Mutex::new);
-        let handler = move |result: notify::Result<notify::Event>| {
-            let is_ignored = |rel: &Path| {
-                repo.as_ref()
-                    .and_then(|r| r.lock().ok())
-                    .and_then(|r| r.status_should_ignore(rel).ok())
-                    .unwrap_or(false)
-            };
-            // Barriers go out before anything else of their event: all earlier events are out.
-            if let Ok(event) = &result {
-                if event.kind.is_create() {
-                    for name in barriers(&git_dir, &event.paths) {
-                        let _ = tx.send(Event::Barrier(name));
+        // The watcher threads ask git whether a path is ignored; they share their own repository.
+        let repo = Arc::new(crate::git::open_worktree(&root).ok().map(Mutex::new));
+        let watcher_slot: Arc<Mutex<Option<notify::RecommendedWatcher>>> = Arc::default();
+        // Watches for new directories are added on a helper thread: notify's `watch` waits for
+        // the event loop, which is the thread that calls the handler.
+        let (add_tx, add_rx) = std::sync::mpsc::channel::<PathBuf>();
+        let handler = {
+            let repo = repo.clone();
+            let add_tx = add_tx.clone();
+            let root = root.clone();
+            let tx = tx.clone();
+            move |result: notify::Result<notify::Event>| {
+                // Ignored and not tracked (git counts a tracked file under an ignored directory).
+                let is_ignored = |rel: &Path| {
+                    let Some(repo) = repo.as_ref().as_ref() else {
+                        return false;
+                    };
+                    let repo = lock(repo);
+                    repo.status_should_ignore(rel).unwrap_or(false)
+                        && !repo.index().is_ok_and(|mut index| {
+                            let _ = index.read(false);
+                            index.get_path(rel, 0).is_some()
+                        })
+                };
+                if let Ok(event) = &result {
+                    // Barriers go out before anything else of their event: all earlier events
+                    // are out.
+                    if event.kind.is_create() {
+                        for name in barriers(&git_dir, &event.paths) {
+                            let _ = tx.send(Event::Barrier(name));
+                        }
+                    }
+                    // A directory that appeared (or moved here) is watched with all below it.
+                    if event.kind.is_create() || event.kind.is_modify() {
+                        for path in &event.paths {
+                            if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+                                let _ = add_tx.send(path.clone());
+                            }
+                        }
                     }
                 }
-            }
-            let paths = paths_to_recount(&root, result, &is_ignored);
-            if !paths.is_empty() {
-                let _ = tx.send(Event::FilesChanged(paths));
+                let rescan = match &result {
+                    Ok(event) => event.need_rescan(),
+                    Err(_) => true,
+                };
+                let paths = paths_to_recount(&root, result, &is_ignored);
+                // New ignore rules may un-ignore a directory; an overflow may hide new ones.
+                if rescan || paths.iter().any(|p| changes_ignores(&root, p)) {
+                    let _ = add_tx.send(root.clone());
+                }
+                if !paths.is_empty() {
+                    let _ = tx.send(Event::FilesChanged(paths));
+                }
             }
         };
         let config = notify::Config::default().with_follow_symlinks(false);
         let mut watcher = notify::RecommendedWatcher::new(handler, config)?;
-        watcher.watch(&info.root, RecursiveMode::Recursive)?;
-        // A linked worktree keeps its index and HEAD outside the working tree.
+        let mut tops = vec![info.root.clone()];
+        // A linked worktree keeps its index and HEAD outside the working tree, its refs in the
+        // common directory.
         if !info.git_dir.starts_with(&info.root) {
             watcher.watch(&info.git_dir, RecursiveMode::NonRecursive)?;
-            let refs = info.common_dir.join("refs");
-            if refs.is_dir() {
-                watcher.watch(&refs, RecursiveMode::Recursive)?;
+            watcher.watch(&info.common_dir, RecursiveMode::NonRecursive)?;
+            tops.push(info.common_dir.join("refs"));
+        }
+        for top in &tops {
+            for dir in watched_dirs_under(&root, top, repo.as_ref().as_ref()) {
+                watcher.watch(&dir, RecursiveMode::NonRecursive)?;
             }
         }
-        Ok(RepoWatcher { _watcher: watcher })
+        *lock(&watcher_slot) = Some(watcher);
+
+        let slot = watcher_slot.clone();
+        std::thread::Builder::new()
+            .name("commit-nudge-watch".to_string())
+            .spawn(move || {
+                while let Ok(top) = add_rx.recv() {
+                    let dirs = watched_dirs_under(&root, &top, repo.as_ref().as_ref());
+                    if dirs.is_empty() {
+                        continue;
+                    }
+                    let mut guard = lock(&slot);
+                    let Some(watcher) = guard.as_mut() else {
+                        return;
+                    };
+                    for dir in dirs {
+                        if let Err(error) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                            tracing::debug!("cannot watch {}: {error}", dir.display());
+                        }
+                    }
+                    drop(guard);
+                    // Counted again now that it is watched: a file written into it before its
+                    // watch existed is seen by this count, any later one by its own event.
+                    if top != root {
+                        let _ = tx.send(Event::FilesChanged(vec![top]));
+                    }
+                }
+            })
+            .map_err(|e| notify::Error::generic(&e.to_string()))?;
+        Ok(RepoWatcher {
+            _watcher: watcher_slot,
+            _adder: add_tx,
+        })
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether a changed path holds ignore rules (`.gitignore`, `.git/info/exclude`).
+fn changes_ignores(root: &Path, path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == ".gitignore")
+        || path.ends_with(".git/info/exclude")
+        || path == root
+}
+
+/// The directories of the worktree at `root` to watch, from `top` down (`top` included): all
+/// but symlinks, the parts of a git directory that never matter (objects, logs, hooks), and
+/// ignored directories that hold no tracked file.
+pub fn watched_dirs_under(
+    root: &Path,
+    top: &Path,
+    repo: Option<&Mutex<git2::Repository>>,
+) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if std::fs::symlink_metadata(top).map_or(true, |m| !m.is_dir()) {
+        return dirs;
+    }
+    // One hold of the repository for the whole walk: git2's index is not to be shared.
+    let repo = repo.map(lock);
+    let index = repo.as_ref().and_then(|r| {
+        let mut index = r.index().ok()?;
+        // The repository stays open: take the index as it is on disk now.
+        index.read(false).ok()?;
+        Some(index)
+    });
+    let skip = |dir: &Path, name: &std::ffi::OsStr| -> bool {
+        let child = dir.join(name);
+        let Ok(rel) = child.strip_prefix(root) else {
+            // Outside the worktree: the refs of a linked worktree's common directory.
+            return false;
+        };
+        if rel.starts_with(".git") {
+            // In a git directory (one holds a HEAD) only the index, HEAD, refs and rules matter.
+            return matches!(name.to_str(), Some("objects" | "logs" | "hooks" | "lfs"))
+                && dir.join("HEAD").is_file();
+        }
+        let ignored = repo
+            .as_ref()
+            .is_some_and(|r| r.status_should_ignore(rel).unwrap_or(false));
+        let has_tracked_under = || {
+            let prefix = format!("{}/", rel.to_string_lossy());
+            index
+                .as_ref()
+                .is_some_and(|i| i.find_prefix(prefix).is_ok())
+        };
+        ignored && !has_tracked_under()
+    };
+    let top_skipped = match (top.parent(), top.file_name()) {
+        (Some(parent), Some(name)) if top != root => skip(parent, name),
+        _ => false,
+    };
+    if top_skipped {
+        return dirs;
+    }
+    let mut pending = vec![top.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir && !skip(&dir, &entry.file_name()) {
+                    pending.push(entry.path());
+                }
+            }
+        }
+        dirs.push(dir);
+    }
+    dirs
 }
 
 /// The paths of one watcher event that can change a count; the root itself (a full re-count)
