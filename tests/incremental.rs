@@ -362,3 +362,47 @@ fn the_server_follows_new_directories_and_tracked_files_in_ignored_ones() {
     wait_total(&mut client, "a write in the moved-in directory", 3, 6);
     assert!(client.shutdown().success());
 }
+
+/// How many inotify watches the process holds (Linux: one `inotify wd:` line each in fdinfo).
+fn inotify_watches(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fdinfo"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .map(|info| {
+                    info.lines()
+                        .filter(|l| l.starts_with("inotify wd:"))
+                        .count()
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_folder_removed_from_the_workspace_is_no_longer_watched() {
+    let repo = Repo::new();
+    repo.write("src/a.txt", "a\n");
+    repo.commit_all("seed");
+    let mut client = started(&repo);
+    wait_total(&mut client, "the clean status", 0, 0);
+    let pid = client.pid();
+    let watching = inotify_watches(pid);
+    // The root, src, .git and its refs at least.
+    assert!(watching >= 4, "{watching} watches");
+    client.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri(&repo.root()), "name": "r"}]}}),
+    );
+    let started = std::time::Instant::now();
+    while inotify_watches(pid) > 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still {} watches after the folder went",
+            inotify_watches(pid)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(client.shutdown().success());
+}

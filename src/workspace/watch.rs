@@ -20,7 +20,7 @@ use crate::git::RepoInfo;
 
 /// Keeps a repository's watcher alive; dropping it stops watching (and its helper thread).
 pub struct RepoWatcher {
-    _watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
+    watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
     _adder: std::sync::mpsc::Sender<PathBuf>,
 }
 
@@ -128,9 +128,17 @@ impl RepoWatcher {
             })
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(RepoWatcher {
-            _watcher: watcher_slot,
+            watcher: watcher_slot,
             _adder: add_tx,
         })
+    }
+}
+
+impl Drop for RepoWatcher {
+    fn drop(&mut self) {
+        // Stops the notify watcher (its handler holds the other sender of the helper's channel),
+        // so the helper thread, which shares the slot, ends too.
+        lock(&self.watcher).take();
     }
 }
 
