@@ -199,18 +199,53 @@ pub fn recount_after_git_change(
 
 /// What each index entry holds that a count depends on (a hash of its path, the start of its
 /// blob id, its mode and the flags that change how it is compared), to tell which entries a
-/// change to the index touched. About 24 bytes an entry.
+/// change to the index touched; and a hash of each directory holding tracked files, to tell the
+/// file watcher which ignored paths are tracked all the same. About 24 bytes an entry.
 #[derive(Debug, Default)]
 pub struct IndexStamp {
     /// Sorted by path hash.
     entries: Vec<(u64, u64, u32, u32)>,
+    /// Hashes of the directories with tracked files below them, sorted.
+    dirs: Vec<u64>,
 }
 
 impl IndexStamp {
     pub fn of(index: &git2::Index) -> IndexStamp {
-        let mut entries: Vec<(u64, u64, u32, u32)> = index.iter().map(|e| stamp(&e)).collect();
+        let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
+        let mut dirs = Vec::new();
+        let mut last_parent: Vec<u8> = Vec::new();
+        for entry in index.iter() {
+            entries.push(stamp(&entry));
+            // Entries come sorted by path: a directory is hashed when the parent changes.
+            let parent = match entry.path.iter().rposition(|b| *b == b'/') {
+                Some(end) => &entry.path[..end],
+                None => &[][..],
+            };
+            if parent != last_parent.as_slice() {
+                for (end, _) in parent.iter().enumerate().filter(|(_, b)| **b == b'/') {
+                    dirs.push(path_hash(&parent[..end]));
+                }
+                if !parent.is_empty() {
+                    dirs.push(path_hash(parent));
+                }
+                last_parent = parent.to_vec();
+            }
+        }
         entries.sort_unstable();
-        IndexStamp { entries }
+        dirs.sort_unstable();
+        dirs.dedup();
+        IndexStamp { entries, dirs }
+    }
+
+    /// Whether `path` (relative, `/`-separated) is tracked.
+    pub fn tracks(&self, path: &[u8]) -> bool {
+        let hash = path_hash(path);
+        self.entries.binary_search_by_key(&hash, |e| e.0).is_ok()
+    }
+
+    /// Whether tracked files lie below the directory `path` (relative, `/`-separated).
+    pub fn tracks_below(&self, path: &[u8]) -> bool {
+        self.dirs.binary_search(&path_hash(path)).is_ok()
     }
 
     /// The paths of `index` whose entries are new or differ from this stamp; `None` when some
@@ -240,15 +275,20 @@ impl IndexStamp {
 const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
 const STAMPED_EXTENDED_FLAGS: u16 = (1 << 13) | SKIP_WORKTREE;
 
-fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
+/// A stable hash of a path's bytes (the same in every process run: `DefaultHasher::new`).
+fn path_hash(path: &[u8]) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut path = std::collections::hash_map::DefaultHasher::new();
-    entry.path.hash(&mut path);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
     let id = entry.id.as_bytes();
     let mut id_start = [0u8; 8];
     id_start.copy_from_slice(&id[..8]);
     (
-        path.finish(),
+        path_hash(&entry.path),
         u64::from_le_bytes(id_start),
         entry.mode,
         (u32::from(entry.flags & STAMPED_FLAGS) << 16)

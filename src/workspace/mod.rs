@@ -24,12 +24,16 @@ pub use jobs::{BufferResult, CountResult, Scope};
 
 /// The directories the server's own watcher watches in the worktree at `root` (for tests and
 /// diagnostics): everything but `.git/objects`, logs, hooks, and ignored trees with no tracked
-/// file.
-pub fn watched_dirs(root: &Path) -> Vec<PathBuf> {
-    let repo = crate::git::open_worktree(root)
-        .ok()
-        .map(std::sync::Mutex::new);
-    watch::watched_dirs_under(root, root, repo.as_ref())
+/// file; which trees hold tracked files is read from the index itself, or with `from_stamp` from
+/// an index stamp, as after the first count.
+pub fn watched_dirs(root: &Path, from_stamp: bool) -> Vec<PathBuf> {
+    let repo = crate::git::open_worktree(root).ok();
+    let stamp = from_stamp
+        .then(|| repo.as_ref()?.index().ok())
+        .flatten()
+        .map(|index| Arc::new(crate::git::partial::IndexStamp::of(&index)));
+    let repo = repo.map(std::sync::Mutex::new);
+    watch::watched_dirs_under(root, root, repo.as_ref(), stamp)
 }
 
 /// Above this many changed paths in one burst, a full count replaces the per-path one.
@@ -280,6 +284,8 @@ struct Repo {
     last_error: Option<String>,
     /// Freshness queries not answered yet.
     waiters: Vec<Waiter>,
+    /// The index stamp of the latest count, shared with the watcher.
+    stamp: watch::SharedStamp,
 }
 
 impl Repo {
@@ -537,8 +543,9 @@ impl State {
         };
         let root = info.root.clone();
         if !self.repos.contains_key(&root) {
+            let stamp = watch::SharedStamp::default();
             let watcher = if self.options.watch_files {
-                match watch::RepoWatcher::start(&info, self.tx.clone()) {
+                match watch::RepoWatcher::start(&info, self.tx.clone(), stamp.clone()) {
                     Ok(watcher) => Some(watcher),
                     Err(error) => {
                         tracing::warn!(
@@ -572,6 +579,7 @@ impl State {
                     learning: false,
                     last_error: None,
                     waiters: Vec::new(),
+                    stamp,
                 },
             );
             self.request_count(&root);
@@ -763,6 +771,7 @@ impl State {
                     warnings.extend(parsed.problems.iter().cloned());
                     repo.reported_problems = parsed.problems;
                 }
+                *repo.stamp.lock().unwrap_or_else(|p| p.into_inner()) = counts.index_stamp.clone();
                 repo.counts = Some(Arc::new(counts));
                 repo.last_error = None;
             }

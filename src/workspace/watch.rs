@@ -16,7 +16,13 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use super::{Event, BARRIER_PREFIX};
+use crate::git::partial::IndexStamp;
 use crate::git::RepoInfo;
+
+/// The stamp of the index from the repository's latest count, shared by the workspace (which
+/// sets it) and the watcher (which asks it which ignored paths are tracked all the same, without
+/// loading an index of its own).
+pub type SharedStamp = Arc<Mutex<Option<Arc<IndexStamp>>>>;
 
 /// Keeps a repository's watcher alive; dropping it stops watching (and its helper thread).
 pub struct RepoWatcher {
@@ -25,7 +31,11 @@ pub struct RepoWatcher {
 }
 
 impl RepoWatcher {
-    pub fn start(info: &RepoInfo, tx: mpsc::UnboundedSender<Event>) -> notify::Result<RepoWatcher> {
+    pub fn start(
+        info: &RepoInfo,
+        tx: mpsc::UnboundedSender<Event>,
+        stamp: SharedStamp,
+    ) -> notify::Result<RepoWatcher> {
         let root = info.root.clone();
         let git_dir = info.git_dir.clone();
         // The watcher threads ask git whether a path is ignored; they share their own repository.
@@ -39,18 +49,18 @@ impl RepoWatcher {
             let add_tx = add_tx.clone();
             let root = root.clone();
             let tx = tx.clone();
+            let stamp = stamp.clone();
             move |result: notify::Result<notify::Event>| {
                 // Ignored and not tracked (git counts a tracked file under an ignored directory).
+                // Before the first count no stamp is known, and that count reads everything.
                 let is_ignored = |rel: &Path| {
                     let Some(repo) = repo.as_ref().as_ref() else {
                         return false;
                     };
-                    let repo = lock(repo);
-                    repo.status_should_ignore(rel).unwrap_or(false)
-                        && !repo.index().is_ok_and(|mut index| {
-                            let _ = index.read(false);
-                            index.get_path(rel, 0).is_some()
-                        })
+                    lock(repo).status_should_ignore(rel).unwrap_or(false)
+                        && !lock(&stamp)
+                            .as_ref()
+                            .is_some_and(|s| s.tracks(rel.as_os_str().as_encoded_bytes()))
                 };
                 if let Ok(event) = &result {
                     // Barriers go out before anything else of their event: all earlier events
@@ -94,7 +104,7 @@ impl RepoWatcher {
             tops.push(info.common_dir.join("refs"));
         }
         for top in &tops {
-            for dir in watched_dirs_under(&root, top, repo.as_ref().as_ref()) {
+            for dir in watched_dirs_under(&root, top, repo.as_ref().as_ref(), None) {
                 watcher.watch(&dir, RecursiveMode::NonRecursive)?;
             }
         }
@@ -105,7 +115,8 @@ impl RepoWatcher {
             .name("commit-nudge-watch".to_string())
             .spawn(move || {
                 while let Ok(top) = add_rx.recv() {
-                    let dirs = watched_dirs_under(&root, &top, repo.as_ref().as_ref());
+                    let known = lock(&stamp).clone();
+                    let dirs = watched_dirs_under(&root, &top, repo.as_ref().as_ref(), known);
                     if dirs.is_empty() {
                         continue;
                     }
@@ -157,24 +168,36 @@ fn changes_ignores(root: &Path, path: &Path) -> bool {
 
 /// The directories of the worktree at `root` to watch, from `top` down (`top` included): all
 /// but symlinks, the parts of a git directory that never matter (objects, logs, hooks), and
-/// ignored directories that hold no tracked file.
+/// ignored directories that hold no tracked file. Which directories hold tracked files comes
+/// from `stamp`, or without one (before the first count) from the index, read only if an
+/// ignored directory is met and dropped after the walk.
 pub fn watched_dirs_under(
     root: &Path,
     top: &Path,
     repo: Option<&Mutex<git2::Repository>>,
+    stamp: Option<Arc<IndexStamp>>,
 ) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     if std::fs::symlink_metadata(top).map_or(true, |m| !m.is_dir()) {
         return dirs;
     }
-    // One hold of the repository for the whole walk: git2's index is not to be shared.
     let repo = repo.map(lock);
-    let index = repo.as_ref().and_then(|r| {
-        let mut index = r.index().ok()?;
-        // The repository stays open: take the index as it is on disk now.
-        index.read(false).ok()?;
-        Some(index)
-    });
+    let index: std::cell::OnceCell<Option<git2::Index>> = std::cell::OnceCell::new();
+    let tracks_below = |rel: &Path| {
+        let rel = rel.as_os_str().as_encoded_bytes();
+        if let Some(stamp) = &stamp {
+            return stamp.tracks_below(rel);
+        }
+        let index = index.get_or_init(|| {
+            let path = repo.as_ref()?.path().join("index");
+            git2::Index::open(&path).ok()
+        });
+        let mut prefix = rel.to_vec();
+        prefix.push(b'/');
+        index
+            .as_ref()
+            .is_some_and(|i| i.find_prefix(prefix.as_slice()).is_ok())
+    };
     let skip = |dir: &Path, name: &std::ffi::OsStr| -> bool {
         let child = dir.join(name);
         let Ok(rel) = child.strip_prefix(root) else {
@@ -189,13 +212,7 @@ pub fn watched_dirs_under(
         let ignored = repo
             .as_ref()
             .is_some_and(|r| r.status_should_ignore(rel).unwrap_or(false));
-        let has_tracked_under = || {
-            let prefix = format!("{}/", rel.to_string_lossy());
-            index
-                .as_ref()
-                .is_some_and(|i| i.find_prefix(prefix).is_ok())
-        };
-        ignored && !has_tracked_under()
+        ignored && !tracks_below(rel)
     };
     let top_skipped = match (top.parent(), top.file_name()) {
         (Some(parent), Some(name)) if top != root => skip(parent, name),
