@@ -55,6 +55,7 @@ pub fn prompt_line(path: &Path, now_unix: i64) -> Result<(String, Vec<String>), 
 }
 
 /// Whether the environment allows the prompt daemon (it does unless switched off).
+#[cfg(unix)]
 fn daemon_enabled() -> bool {
     match std::env::var(DAEMON_SWITCH) {
         Ok(value) => !matches!(
