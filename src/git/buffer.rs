@@ -39,7 +39,9 @@ pub struct BufferBase {
 /// Reads the HEAD and index versions of `rel_path`.
 pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
-    let index = repo.index()?;
+    let mut index = repo.index()?;
+    // The repository may be kept open: take the index as it is on disk now.
+    index.read(false)?;
     let index_content = index_content(repo, &index, rel_path)?;
     let head = head_blob(repo, rel_path)?.map(|b| b.content().to_vec());
     let tracked = index_content.is_some();

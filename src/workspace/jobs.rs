@@ -51,13 +51,7 @@ pub fn spawn_count(
             let parsed = config::with_repo_file(&editor_settings, &root);
             let mut options = report::count_options(&parsed.settings);
             options.stamp_index = true;
-            // A poisoned lock only means an earlier job panicked: the repository is still usable.
-            let mut guard = shared
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if guard.is_none() {
-                *guard = Some(git::open_worktree(&root).map_err(|e| e.to_string())?);
-            }
+            let mut guard = open_shared(&shared, &root)?;
             let Some(repo) = guard.as_ref() else {
                 return Err("the repository could not be opened".to_string());
             };
@@ -95,7 +89,10 @@ pub fn spawn_count(
 }
 
 /// Diffs an open buffer against HEAD, the index and the disk, and sends `Event::BufferCounted`.
-/// With a `base` (the file's HEAD and index versions) the repository is not opened at all.
+/// With a `base` (the file's HEAD and index versions) the repository is not touched at all;
+/// without, the base is read through the repository the counts keep open (after any count that
+/// holds it), so that no third copy of a large index is ever loaded.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn_buffer_diff(
     root: PathBuf,
     rel_path: String,
@@ -103,6 +100,7 @@ pub fn spawn_buffer_diff(
     version: i32,
     text: Arc<String>,
     base: Option<Arc<BufferBase>>,
+    shared: SharedRepo,
     tx: mpsc::UnboundedSender<Event>,
 ) {
     tokio::task::spawn_blocking(move || {
@@ -110,8 +108,11 @@ pub fn spawn_buffer_diff(
             let base = match base {
                 Some(base) => base,
                 None => {
-                    let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
-                    Arc::new(git::buffer::buffer_base(&repo, &rel_path).map_err(|e| e.to_string())?)
+                    let guard = open_shared(&shared, &root)?;
+                    let Some(repo) = guard.as_ref() else {
+                        return Err("the repository could not be opened".to_string());
+                    };
+                    Arc::new(git::buffer::buffer_base(repo, &rel_path).map_err(|e| e.to_string())?)
                 }
             };
             let diff = git::buffer::diff_from_base(&base, &root, &rel_path, text.as_bytes())
@@ -141,6 +142,21 @@ pub fn spawn_learn(
         });
         let _ = tx.send(Event::Learned { root, head, result });
     });
+}
+
+/// The repository kept open in `shared`, opened first if need be; held until the guard goes.
+fn open_shared<'a>(
+    shared: &'a SharedRepo,
+    root: &std::path::Path,
+) -> Result<std::sync::MutexGuard<'a, Option<git2::Repository>>, String> {
+    // A poisoned lock only means an earlier job panicked: the repository is still usable.
+    let mut guard = shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if guard.is_none() {
+        *guard = Some(git::open_worktree(root).map_err(|e| e.to_string())?);
+    }
+    Ok(guard)
 }
 
 /// Runs `job`, turning a panic into an error message so one bad file cannot stop the server.

@@ -895,6 +895,11 @@ impl State {
         if !settings.count_unsaved {
             return;
         }
+        let shared = self
+            .repos
+            .get(&root)
+            .map(|r| r.git.clone())
+            .unwrap_or_default();
         jobs::spawn_buffer_diff(
             root,
             rel_path,
@@ -902,6 +907,7 @@ impl State {
             entry.version,
             entry.text.clone(),
             entry.base.clone(),
+            shared,
             self.tx.clone(),
         );
     }
