@@ -126,7 +126,7 @@ fn recounting_after_git_commands_equals_a_full_count() {
                 write(&mut rng, &mut touched);
             }
             let exists = |p: &str| repo.path(p).is_file();
-            let command = match rng.below(9) {
+            let command = match rng.below(12) {
                 0 => {
                     let path = file(&mut rng);
                     if exists(&path) {
@@ -168,6 +168,22 @@ fn recounting_after_git_commands_equals_a_full_count() {
                     let _ = repo.git_output(&["rm", "-q", "--cached", &path]);
                     format!("rm --cached {path}")
                 }
+                8 => {
+                    // A commit of one path only: the rest stays staged.
+                    let path = file(&mut rng);
+                    let _ = repo.git_output(&["commit", "-q", "-m", "one", "--", &path]);
+                    format!("commit -- {path}")
+                }
+                9 => {
+                    let _ = repo.git_output(&["commit", "-q", "--amend", "-m", "amended"]);
+                    "commit --amend".to_string()
+                }
+                10 => {
+                    let path = file(&mut rng);
+                    let _ = repo.git_output(&["rm", "-q", &path]);
+                    touched.insert(path.clone());
+                    format!("rm {path}")
+                }
                 _ => {
                     let path = file(&mut rng);
                     let _ = repo.git_output(&["checkout", "-q", "--", &path]);
@@ -196,6 +212,50 @@ fn recounting_after_git_commands_equals_a_full_count() {
         shortcuts > 60 && declined > 0,
         "the shortcut was taken {shortcuts} times and declined {declined} times"
     );
+}
+
+#[test]
+fn moving_head_without_touching_the_index_is_recounted_exactly() {
+    let options = CountOptions {
+        count_untracked: true,
+        stamp_index: true,
+        ..CountOptions::default()
+    };
+    let repo = Repo::new();
+    for i in 0..6 {
+        repo.write(&format!("d{i}/f.txt"), format!("{i}\n"));
+    }
+    repo.commit_all("first");
+    repo.write("d1/f.txt", "1\nmore\n");
+    repo.write("d4/f.txt", "changed\n");
+    repo.commit_all("second");
+    let git = open_worktree(&repo.root()).unwrap();
+    let mut previous = count_repo(&git, &options).unwrap();
+    // Each moves HEAD and leaves the index as it was (or nearly).
+    for (what, args) in [
+        (
+            "reset --soft HEAD~1",
+            &["reset", "-q", "--soft", "HEAD~1"][..],
+        ),
+        ("commit again", &["commit", "-q", "-m", "again"]),
+        (
+            "update-ref to the first commit",
+            &["update-ref", "HEAD", "HEAD~1"],
+        ),
+        ("update-ref back", &["update-ref", "HEAD", "HEAD@{1}"]),
+    ] {
+        repo.git(args);
+        let full = count_repo(&open_worktree(&repo.root()).unwrap(), &options).unwrap();
+        let partial = recount_after_git_change(&git, &previous, &BTreeSet::new(), &options)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{what}: the shortcut declined"));
+        assert_same(&partial, &full, what);
+        if what.starts_with("reset") {
+            // The second commit's two files are staged again.
+            assert_eq!(full.staged.len(), 2, "{what}");
+        }
+        previous = partial;
+    }
 }
 
 #[test]

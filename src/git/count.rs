@@ -107,8 +107,9 @@ pub struct RepoCounts {
     /// Changed or untracked paths larger than `CountOptions::max_file_bytes` on either side: each
     /// is counted as one file with 0 lines, its content never read.
     pub large_files: Vec<String>,
-    /// The unstaged rows that are plain modifications (same mode, neither added nor deleted):
-    /// what HEAD→working tree can take from that side alone.
+    /// The staged and unstaged rows that are plain modifications (same mode, neither added nor
+    /// deleted): what HEAD→working tree can take from one side alone.
+    pub plain_staged: HashSet<String>,
     pub plain_unstaged: HashSet<String>,
     /// What the index held when counted (with `CountOptions::stamp_index`), so that a later
     /// change to the index can be re-counted for the entries it touched alone.
@@ -203,9 +204,9 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
 
 /// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
 pub(crate) struct StagedSide {
-    rows: Vec<FileDelta>,
-    plain: HashSet<String>,
-    large: Vec<String>,
+    pub(crate) rows: Vec<FileDelta>,
+    pub(crate) plain: HashSet<String>,
+    pub(crate) large: Vec<String>,
 }
 
 /// Diffs HEAD against the index: `git diff --cached`.
@@ -332,6 +333,7 @@ pub(crate) fn assemble(
         tracked_total,
         oldest_change_unix,
         large_files,
+        plain_staged,
         plain_unstaged,
         index_stamp: stamp,
     })
@@ -581,7 +583,7 @@ pub(crate) fn base_options() -> DiffOptions {
 }
 
 /// The paths a diff shows as plainly modified: same mode, not added, deleted or renamed.
-fn plain_modifications(diff: &Diff<'_>) -> HashSet<String> {
+pub(crate) fn plain_modifications(diff: &Diff<'_>) -> HashSet<String> {
     diff.deltas()
         .filter(|d| d.status() == Delta::Modified && d.old_file().mode() == d.new_file().mode())
         .filter_map(|d| d.new_file().path().map(path_string))

@@ -7,9 +7,10 @@
 //! counts everything.
 //!
 //! A change in the git directory (a `git add`, a commit, a reset) is re-counted in proportion too:
-//! HEAD→index is diffed again in full (it is what changed), but the working-tree side is only
-//! re-read for the index entries that changed, found by comparing the index with the
-//! `IndexStamp` kept from the previous count.
+//! the index entries that changed are found by comparing the index with the `IndexStamp` kept
+//! from the previous count; the working-tree side is re-read for those alone, and HEAD→index for
+//! those, plus (when HEAD moved) the paths where the old and new HEAD differ and those staged
+//! before. Whenever an addition or deletion might pair into a rename, HEAD→index is diffed whole.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,8 +18,9 @@ use std::path::Path;
 use git2::{Delta, Repository};
 
 use super::count::{
-    assemble, head_state, large_files, modified_unix, os_string, rows, sized_options, staged_side,
-    workdir_side, CountOptions, NewSide, RepoCounts, WorkdirSide, SKIP_WORKTREE,
+    assemble, head_state, large_files, modified_unix, os_string, plain_modifications,
+    renames_enabled, rows, sized_options, staged_side, workdir_side, CountOptions, HeadState,
+    NewSide, RepoCounts, StagedSide, WorkdirSide, SKIP_WORKTREE,
 };
 use super::error::Result;
 
@@ -161,7 +163,10 @@ pub fn recount_after_git_change(
         Some(commit) => Some(commit.tree()?),
         None => None,
     };
-    let staged = staged_side(repo, head_tree.as_ref(), options)?;
+    let staged = match staged_since(repo, previous, &head, head_tree.as_ref(), &changed, options)? {
+        Some(staged) => staged,
+        None => staged_side(repo, head_tree.as_ref(), options)?,
+    };
     // The working-tree side of every other path is what it was: neither its index entry nor
     // its file changed.
     let mut workdir = WorkdirSide {
@@ -195,6 +200,141 @@ pub fn recount_after_git_change(
         return Ok(None);
     }
     Ok(Some(counts))
+}
+
+/// HEAD→index after a change to the index or HEAD, diffing only the paths that can have changed
+/// since `previous` (index entries in `changed`; when HEAD moved, also what differs between the
+/// two HEADs and what was staged before) and keeping its other rows; `None` when that could be
+/// inexact (an addition or deletion, which may pair into a rename) or is no cheaper.
+fn staged_since(
+    repo: &Repository,
+    previous: &RepoCounts,
+    head: &HeadState<'_>,
+    head_tree: Option<&git2::Tree<'_>>,
+    changed: &BTreeSet<String>,
+    options: &CountOptions,
+) -> Result<Option<StagedSide>> {
+    let mut candidates = changed.clone();
+    let head_now = head.commit.as_ref().map(|c| c.id().to_string());
+    if head_now != previous.head {
+        let old_tree = match &previous.head {
+            Some(id) => {
+                let Ok(commit) = git2::Oid::from_str(id).and_then(|oid| repo.find_commit(oid))
+                else {
+                    return Ok(None);
+                };
+                Some(commit.tree()?)
+            }
+            None => None,
+        };
+        if !tree_changes(repo, old_tree.as_ref(), head_tree, "", &mut candidates)? {
+            return Ok(None);
+        }
+        for row in &previous.staged {
+            candidates.insert(row.path.clone());
+            candidates.extend(row.old_path.clone());
+        }
+    }
+    if candidates.len() > MAX_CHANGED_ENTRIES {
+        return Ok(None);
+    }
+    let touched = |row: &super::FileDelta| {
+        candidates.contains(&row.path)
+            || row
+                .old_path
+                .as_ref()
+                .is_some_and(|o| candidates.contains(o))
+    };
+    let mut staged_rows: Vec<super::FileDelta> = previous
+        .staged
+        .iter()
+        .filter(|r| !touched(r))
+        .cloned()
+        .collect();
+    let mut plain = previous.plain_staged.clone();
+    plain.retain(|p| !candidates.contains(p));
+    if !candidates.is_empty() {
+        let mut diff_options = sized_options(options);
+        diff_options.disable_pathspec_match(true);
+        for path in &candidates {
+            diff_options.pathspec(path);
+        }
+        // The tree is read only along these paths: libgit2 skips subtrees off the list.
+        let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut diff_options))?;
+        if diff.deltas().any(|d| d.status() != Delta::Modified)
+            || !large_files(&[&diff], options.max_file_bytes).is_empty()
+        {
+            return Ok(None);
+        }
+        let keep = |path: &str| !options.exclude.is_match(path);
+        let renames = renames_enabled(repo);
+        staged_rows.extend(rows(repo, &diff, |_| true, &keep, NewSide::Odb, renames)?);
+        plain.extend(plain_modifications(&diff));
+    }
+    staged_rows.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(StagedSide {
+        rows: staged_rows,
+        plain,
+        large: Vec::new(),
+    }))
+}
+
+/// Adds to `out` the paths of files that differ between two trees (either may be missing: the
+/// empty tree), reading only subtrees whose ids differ. Returns false when a name is not UTF-8
+/// or there are more than `MAX_CHANGED_ENTRIES` (the caller then diffs everything).
+fn tree_changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    out: &mut BTreeSet<String>,
+) -> Result<bool> {
+    use std::collections::BTreeMap;
+    type Side = (git2::Oid, Option<git2::ObjectType>);
+    let entries = |tree: Option<&git2::Tree<'_>>| -> BTreeMap<Vec<u8>, Side> {
+        tree.map(|t| {
+            t.iter()
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (old_entries, new_entries) = (entries(old), entries(new));
+    let names: BTreeSet<&Vec<u8>> = old_entries.keys().chain(new_entries.keys()).collect();
+    for name in names {
+        let (before, after) = (old_entries.get(name), new_entries.get(name));
+        if before == after {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(name) else {
+            return Ok(false);
+        };
+        let path = format!("{prefix}{name}");
+        let subtree = |side: Option<&Side>| -> Result<Option<git2::Tree<'_>>> {
+            match side {
+                Some((id, Some(git2::ObjectType::Tree))) => Ok(Some(repo.find_tree(*id)?)),
+                _ => Ok(None),
+            }
+        };
+        let (old_sub, new_sub) = (subtree(before)?, subtree(after)?);
+        if old_sub.is_some() || new_sub.is_some() {
+            let inner = format!("{path}/");
+            if !tree_changes(repo, old_sub.as_ref(), new_sub.as_ref(), &inner, out)? {
+                return Ok(false);
+            }
+        }
+        // A file (or submodule) on either side is a changed path; a directory was walked above.
+        let is_file = |side: Option<&Side>| {
+            side.is_some_and(|(_, kind)| *kind != Some(git2::ObjectType::Tree))
+        };
+        if is_file(before) || is_file(after) {
+            out.insert(path);
+        }
+        if out.len() > MAX_CHANGED_ENTRIES {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// What each index entry holds that a count depends on (a hash of its path, the start of its
