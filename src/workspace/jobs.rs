@@ -67,6 +67,11 @@ pub fn spawn_count(
                 };
                 match partial {
                     Ok(Some(counts)) => return Ok((counts, parsed)),
+                    Ok(None) if scope != Scope::Full => {
+                        tracing::debug!(
+                            "a re-count of what changed could be inexact; counting everything"
+                        )
+                    }
                     Ok(None) => {}
                     Err(error) => {
                         tracing::debug!("partial count failed ({error}); counting everything")
