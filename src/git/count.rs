@@ -308,7 +308,10 @@ pub(crate) fn assemble(
     let mut unstaged = unstaged;
     let index = repo.index()?;
     conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
-    skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
+    // The stamp, when kept, says whether any entry is sparse (it is never newer than the rows).
+    if stamp.as_ref().is_none_or(|s| s.skip_worktree) {
+        skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
+    }
     tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut large_files = large_staged;

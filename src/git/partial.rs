@@ -140,16 +140,14 @@ pub fn recount_after_git_change(
     let mut index = repo.index()?;
     // The repository is kept open between counts: take the index as it is on disk now.
     index.read(false)?;
-    if index.has_conflicts()
-        || index.iter().any(|e| e.flags_extended & SKIP_WORKTREE != 0)
-        || !previous.large_files.is_empty()
-    {
+    // The new stamp and the changed entries come from this one reading of the index, in one
+    // pass (see `count_repo` on why the stamp may be older than the rows, never newer).
+    let (stamp_now, changed) = IndexStamp::compared(&index, stamp);
+    if index.has_conflicts() || stamp_now.skip_worktree || !previous.large_files.is_empty() {
         return Ok(None);
     }
-    // The new stamp and the changed entries come from this one reading of the index (see
-    // `count_repo` on why the stamp may be older than the rows, never newer).
-    let stamp_now = std::sync::Arc::new(IndexStamp::of(&index));
-    let Some(mut changed) = stamp.changed_paths(&index) else {
+    let stamp_now = std::sync::Arc::new(stamp_now);
+    let Some(mut changed) = changed else {
         return Ok(None);
     };
     changed.extend(paths.iter().cloned());
@@ -343,19 +341,56 @@ fn tree_changes(
 /// file watcher which ignored paths are tracked all the same. About 24 bytes an entry.
 #[derive(Debug, Default)]
 pub struct IndexStamp {
-    /// Sorted by path hash.
+    /// In the index's order (by path), so that an unchanged index compares position by position.
     entries: Vec<(u64, u64, u32, u32)>,
+    /// Positions in `entries` sorted by path hash, for lookups by path; built when first needed.
+    by_hash: std::sync::OnceLock<Vec<u32>>,
     /// Hashes of the directories with tracked files below them, sorted.
     dirs: Vec<u64>,
+    /// Some entry is kept out of the working tree (a sparse checkout).
+    pub skip_worktree: bool,
 }
 
 impl IndexStamp {
     pub fn of(index: &git2::Index) -> IndexStamp {
+        Self::build(index, None).0
+    }
+
+    /// The stamp of `index` and, in the same pass, the paths whose entries are new or differ
+    /// from `before`; `None` for those when some entry of `before` is gone from the index (its
+    /// path is not kept there).
+    pub fn compared(
+        index: &git2::Index,
+        before: &IndexStamp,
+    ) -> (IndexStamp, Option<BTreeSet<String>>) {
+        Self::build(index, Some(before))
+    }
+
+    fn build(
+        index: &git2::Index,
+        before: Option<&IndexStamp>,
+    ) -> (IndexStamp, Option<BTreeSet<String>>) {
         let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
         let mut dirs = Vec::new();
+        let mut skip_worktree = false;
+        let mut changed = BTreeSet::new();
+        let mut still_there = 0usize;
         let mut last_parent: Vec<u8> = Vec::new();
-        for entry in index.iter() {
-            entries.push(stamp(&entry));
+        for (position, entry) in index.iter().enumerate() {
+            let now = stamp(&entry);
+            entries.push(now);
+            skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
+            if let Some(before) = before {
+                // Usually the entry sits where it sat; after an addition or removal, look it up.
+                let then = match before.entries.get(position) {
+                    Some(same) if same.0 == now.0 => Some(*same),
+                    _ => before.find(now.0),
+                };
+                still_there += usize::from(then.is_some());
+                if then != Some(now) {
+                    changed.insert(String::from_utf8_lossy(&entry.path).into_owned());
+                }
+            }
             // Entries come sorted by path: a directory is hashed when the parent changes.
             let parent = match entry.path.iter().rposition(|b| *b == b'/') {
                 Some(end) => &entry.path[..end],
@@ -371,43 +406,42 @@ impl IndexStamp {
                 last_parent = parent.to_vec();
             }
         }
-        entries.sort_unstable();
         dirs.sort_unstable();
         dirs.dedup();
-        IndexStamp { entries, dirs }
+        let stamp = IndexStamp {
+            entries,
+            by_hash: std::sync::OnceLock::new(),
+            dirs,
+            skip_worktree,
+        };
+        let all_there = before.is_none_or(|b| still_there == b.entries.len());
+        let changed = all_there.then_some(changed);
+        (stamp, changed)
+    }
+
+    /// The entry whose path has this hash.
+    fn find(&self, hash: u64) -> Option<(u64, u64, u32, u32)> {
+        let order = self.by_hash.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.entries.len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            order.sort_unstable_by_key(|&i| self.entries[i as usize].0);
+            order
+        });
+        order
+            .binary_search_by_key(&hash, |&i| self.entries[i as usize].0)
+            .ok()
+            .map(|k| self.entries[order[k] as usize])
     }
 
     /// Whether `path` (relative, `/`-separated) is tracked.
     pub fn tracks(&self, path: &[u8]) -> bool {
-        let hash = path_hash(path);
-        self.entries.binary_search_by_key(&hash, |e| e.0).is_ok()
+        self.find(path_hash(path)).is_some()
     }
 
     /// Whether tracked files lie below the directory `path` (relative, `/`-separated).
     pub fn tracks_below(&self, path: &[u8]) -> bool {
         self.dirs.binary_search(&path_hash(path)).is_ok()
-    }
-
-    /// The paths of `index` whose entries are new or differ from this stamp; `None` when some
-    /// entry of the stamp is gone from the index (its path is not kept here).
-    pub fn changed_paths(&self, index: &git2::Index) -> Option<BTreeSet<String>> {
-        let mut changed = BTreeSet::new();
-        let mut still_there = 0usize;
-        for entry in index.iter() {
-            let now = stamp(&entry);
-            let before = self
-                .entries
-                .binary_search_by_key(&now.0, |e| e.0)
-                .ok()
-                .map(|i| self.entries[i]);
-            if before.is_some() {
-                still_there += 1;
-            }
-            if before != Some(now) {
-                changed.insert(String::from_utf8_lossy(&entry.path).into_owned());
-            }
-        }
-        (still_there == self.entries.len()).then_some(changed)
     }
 }
 
