@@ -71,7 +71,13 @@ impl RepoWatcher {
                         }
                     }
                     // A directory that appeared (or moved here) is watched with all below it.
-                    if event.kind.is_create() || event.kind.is_modify() {
+                    // Only creations and renames can bring one: a write costs no extra stat.
+                    let appears = matches!(
+                        event.kind,
+                        notify::EventKind::Create(_)
+                            | notify::EventKind::Modify(notify::event::ModifyKind::Name(_))
+                    );
+                    if appears {
                         for path in &event.paths {
                             if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
                                 let _ = add_tx.send(path.clone());
@@ -115,21 +121,32 @@ impl RepoWatcher {
             .name("commit-nudge-watch".to_string())
             .spawn(move || {
                 while let Ok(top) = add_rx.recv() {
-                    let known = lock(&stamp).clone();
-                    let dirs = watched_dirs_under(&root, &top, repo.as_ref().as_ref(), known);
-                    if dirs.is_empty() {
-                        continue;
-                    }
-                    let mut guard = lock(&slot);
-                    let Some(watcher) = guard.as_mut() else {
-                        return;
-                    };
-                    for dir in dirs {
-                        if let Err(error) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
-                            tracing::debug!("cannot watch {}: {error}", dir.display());
+                    // A directory made inside the tree before its parent was watched raised no
+                    // event: walk again until a walk finds nothing new (then every parent was
+                    // watched before any later child appeared).
+                    let mut watched = std::collections::HashSet::new();
+                    loop {
+                        let known = lock(&stamp).clone();
+                        let dirs = watched_dirs_under(&root, &top, repo.as_ref().as_ref(), known);
+                        let new: Vec<PathBuf> =
+                            dirs.into_iter().filter(|d| !watched.contains(d)).collect();
+                        if new.is_empty() {
+                            break;
+                        }
+                        let mut guard = lock(&slot);
+                        let Some(watcher) = guard.as_mut() else {
+                            return;
+                        };
+                        for dir in new {
+                            if let Err(error) = watcher.watch(&dir, RecursiveMode::NonRecursive) {
+                                tracing::debug!("cannot watch {}: {error}", dir.display());
+                            }
+                            watched.insert(dir);
                         }
                     }
-                    drop(guard);
+                    if watched.is_empty() {
+                        continue;
+                    }
                     // Counted again now that it is watched: a file written into it before its
                     // watch existed is seen by this count, any later one by its own event.
                     if top != root {
