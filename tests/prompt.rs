@@ -102,16 +102,25 @@ fn without_age(line: &str) -> String {
         .join(" · ")
 }
 
-/// Asks the daemon on its socket, as `commit-nudge prompt` does; the line it gives.
-fn ask(socket: &Path, root: &Path) -> String {
+/// Sends `bytes` to the daemon (then closes the writing side) and reads its one-line answer.
+fn exchange(socket: &Path, bytes: &[u8]) -> String {
     let mut stream = UnixStream::connect(socket).expect("connect");
-    let question = serde_json::json!({ "root": root });
-    writeln!(stream, "{question}").expect("write");
+    stream.write_all(bytes).expect("write");
+    stream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("shutdown");
     let mut answer = String::new();
     BufReader::new(stream)
         .read_line(&mut answer)
         .expect("an answer");
-    let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    answer
+}
+
+/// Asks the daemon on its socket, as `commit-nudge prompt` does; the line it gives.
+fn ask(socket: &Path, root: &Path) -> String {
+    let question = format!("{}\n", serde_json::json!({ "root": root }));
+    let answer: serde_json::Value =
+        serde_json::from_str(&exchange(socket, question.as_bytes())).expect("JSON");
     answer["line"]
         .as_str()
         .unwrap_or_else(|| panic!("no line: {answer}"))
@@ -246,15 +255,7 @@ fn garbage_on_the_socket_gets_an_answer_and_the_daemon_goes_on() {
         b"\xff\xfe\n",
         b"",
     ] {
-        let mut stream = UnixStream::connect(&socket).expect("connect");
-        stream.write_all(junk).expect("write");
-        stream
-            .shutdown(std::net::Shutdown::Write)
-            .expect("shutdown");
-        let mut answer = String::new();
-        BufReader::new(stream)
-            .read_line(&mut answer)
-            .expect("an answer");
+        let answer = exchange(&socket, junk);
         assert!(answer.contains("unsure"), "{junk:?} got {answer}");
     }
     assert!(alive(pid));

@@ -153,10 +153,7 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         None
     };
     let head = head_state(repo)?;
-    let head_tree = match &head.commit {
-        Some(commit) => Some(commit.tree()?),
-        None => None,
-    };
+    let head_tree = head.tree()?;
 
     // Index→working tree: `git diff`, and the untracked files with their content. In a large
     // repository the walk is split in two by top-level entry, one half per thread (git's own
@@ -820,6 +817,13 @@ pub(crate) fn modified_unix(path: &Path) -> Option<i64> {
 pub(crate) struct HeadState<'r> {
     pub branch: Option<String>,
     pub commit: Option<git2::Commit<'r>>,
+}
+
+impl<'r> HeadState<'r> {
+    /// HEAD's tree; `None` on an unborn branch.
+    pub fn tree(&self) -> Result<Option<git2::Tree<'r>>> {
+        Ok(self.commit.as_ref().map(|c| c.tree()).transpose()?)
+    }
 }
 
 /// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit.

@@ -76,10 +76,7 @@ pub fn recount_paths(
     let within: Vec<std::ffi::OsString> = paths.iter().map(|p| os_string(p.as_bytes())).collect();
     let workdir = workdir_side(repo, options, Some(&within))?;
 
-    let head_tree = match &head.commit {
-        Some(commit) => Some(commit.tree()?),
-        None => None,
-    };
+    let head_tree = head.tree()?;
     let mut total_options = sized_options(options);
     total_options.disable_pathspec_match(true);
     for path in paths {
@@ -157,10 +154,7 @@ pub fn recount_after_git_change(
     }
 
     let head = head_state(repo)?;
-    let head_tree = match &head.commit {
-        Some(commit) => Some(commit.tree()?),
-        None => None,
-    };
+    let head_tree = head.tree()?;
     let staged = match staged_since(repo, previous, &head, head_tree.as_ref(), &changed, options)? {
         Some(staged) => staged,
         None => staged_side(repo, head_tree.as_ref(), options)?,

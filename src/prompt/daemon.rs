@@ -71,7 +71,10 @@ impl Endpoint {
     /// can be had (then there is no daemon, and prompts count by themselves).
     pub fn for_root(root: &Path) -> Option<Endpoint> {
         let dir = private_dir()?;
-        let mut key = Fnv::default();
+        // `DefaultHasher::new` hashes alike in every run of one binary, and the binary is part
+        // of the key: the prompt and its daemon always agree.
+        use std::hash::Hasher;
+        let mut key = std::collections::hash_map::DefaultHasher::new();
         key.write(root.as_os_str().as_encoded_bytes());
         key.write(b"\0");
         key.write(env!("CARGO_PKG_VERSION").as_bytes());
@@ -83,7 +86,7 @@ impl Endpoint {
             key.write(&binary.mtime_nsec().to_le_bytes());
             key.write(&binary.size().to_le_bytes());
         }
-        let name = format!("{:016x}", key.0);
+        let name = format!("{:016x}", key.finish());
         let socket = dir.join(format!("{name}.sock"));
         // A Unix socket's path must fit in `sun_path` (108 bytes on Linux, 104 elsewhere).
         if socket.as_os_str().len() > 100 {
@@ -93,23 +96,6 @@ impl Endpoint {
             socket,
             lock: dir.join(format!("{name}.lock")),
         })
-    }
-}
-
-/// FNV-1a, 64 bits: a stable name from bytes (not for security; the directory is private).
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }
 

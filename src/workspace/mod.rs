@@ -272,7 +272,7 @@ struct Repo {
     last_report: Option<StatusReport>,
     snoozed_until: Option<i64>,
     reported_problems: Vec<String>,
-    _watcher: Option<watch::RepoWatcher>,
+    watcher: Option<watch::RepoWatcher>,
     /// The repository kept open between counts, so that its index is parsed again only when it
     /// changes on disk (libgit2 reloads it then).
     git: jobs::SharedRepo,
@@ -573,7 +573,7 @@ impl State {
                     last_report: None,
                     snoozed_until: None,
                     reported_problems: Vec::new(),
-                    _watcher: watcher,
+                    watcher,
                     git: jobs::SharedRepo::default(),
                     learned: None,
                     learning: false,
@@ -632,6 +632,8 @@ impl State {
         full.dedup();
         git.sort();
         git.dedup();
+        // A full count covers what a git-directory change would re-count.
+        git.retain(|root| !full.contains(root));
         for root in &full {
             self.request_count(root);
         }
@@ -842,7 +844,7 @@ impl State {
             let _ = reply.send(unsure("this repository is not in the workspace"));
             return;
         };
-        if repo._watcher.is_none() {
+        if repo.watcher.is_none() {
             let _ = reply.send(unsure("this repository is not watched"));
             return;
         }
