@@ -10,6 +10,7 @@ pub mod git;
 pub mod habit;
 pub mod lsp;
 pub mod nudge;
+pub mod plan;
 pub mod prompt;
 pub mod report;
 pub mod workspace;

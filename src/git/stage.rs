@@ -119,7 +119,7 @@ pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
 /// The lock is taken before the index is read, as git does: while it is held no other git can
 /// write the index, so the index written is never built on a stale one. The new index is written
 /// beside the lock, moved into the lock's place, and renamed onto the index.
-fn with_index(
+pub(crate) fn with_index(
     repo: &Repository,
     change: impl FnOnce(&mut git2::Index) -> Result<()>,
 ) -> Result<()> {
@@ -209,7 +209,7 @@ fn put(repo: &Repository, index: &mut git2::Index, rel_path: &str, content: &[u8
 }
 
 /// An index entry with no stat data, so git compares the working tree file by content.
-fn blank_entry(rel_path: &str, mode: u32) -> IndexEntry {
+pub(crate) fn blank_entry(rel_path: &str, mode: u32) -> IndexEntry {
     IndexEntry {
         ctime: IndexTime::new(0, 0),
         mtime: IndexTime::new(0, 0),

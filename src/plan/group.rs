@@ -1,0 +1,810 @@
+//! Grouping hunks into commits: a pure function from hunks and signals to ordered groups.
+//!
+//! Every pair of hunks gets an affinity, the sum of what the signals say about it: references
+//! (an identifier introduced, removed or defined in one hunk and used in another, or a rare one
+//! both touch), place (same file and nearby lines, the same enclosing function, the same
+//! directory, a test beside its code, a manifest beside its lock file), co-change (files the
+//! history commits together) and, when the editor saw them, edit times. Hunks that cannot be
+//! applied apart and hunks the user staged are joined first. Groups then merge, strongest link
+//! first (the link of two groups is their strongest pair), while the link is at least the
+//! threshold; the groups are ordered so that a group whose identifiers others use comes first.
+
+use std::collections::{HashMap, HashSet};
+
+use super::cochange::CoChange;
+use super::tokens::{self, Interner};
+use super::{Group, HunkKind, PlanHunk};
+
+/// The signals besides the hunks themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Signals<'a> {
+    pub cochange: &'a CoChange,
+    /// HEAD's text of each changed file.
+    pub old_texts: &'a HashMap<String, Vec<u8>>,
+    /// The working tree's text of each changed file.
+    pub new_texts: &'a HashMap<String, Vec<u8>>,
+    /// When the editor saw each hunk appear (Unix milliseconds), by hunk index, if known.
+    pub edit_times: Option<&'a [Option<i64>]>,
+}
+
+/// How much each signal counts; 0 turns a signal off (the benchmark measures each that way).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    pub references: f64,
+    pub cochange: f64,
+    pub same_file: f64,
+    pub function: f64,
+    pub directory: f64,
+    pub test_pair: f64,
+    pub manifest: f64,
+    pub edit_time: f64,
+    /// Whether the staged hunks are kept together as the first commit (1) or not (0).
+    pub staged: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            references: 1.0,
+            cochange: 1.0,
+            same_file: 1.0,
+            function: 1.0,
+            directory: 1.0,
+            test_pair: 1.0,
+            manifest: 1.0,
+            edit_time: 1.0,
+            staged: 1.0,
+        }
+    }
+}
+
+impl Weights {
+    /// Reads `name=value` pairs separated by commas (such as `references=0,cochange=0.5`) over
+    /// the defaults.
+    pub fn parse(text: &str) -> Result<Weights, String> {
+        let mut weights = Weights::default();
+        for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?} is not name=value"))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{value:?} is not a number"))?;
+            let slot = match name.trim() {
+                "references" => &mut weights.references,
+                "cochange" => &mut weights.cochange,
+                "same_file" => &mut weights.same_file,
+                "function" => &mut weights.function,
+                "directory" => &mut weights.directory,
+                "test_pair" => &mut weights.test_pair,
+                "manifest" => &mut weights.manifest,
+                "edit_time" => &mut weights.edit_time,
+                "staged" => &mut weights.staged,
+                other => return Err(format!("no signal is called {other:?}")),
+            };
+            *slot = value;
+        }
+        Ok(weights)
+    }
+}
+
+/// How to group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupOptions {
+    pub weights: Weights,
+    /// Two groups merge while their strongest link is at least this.
+    pub threshold: f64,
+    /// Past this many groups, the closest ones merge even below the threshold.
+    pub max_groups: usize,
+    /// Past this many hunks the plan groups by directory, which takes bounded time.
+    pub max_hunks: usize,
+    /// Hunks edited within this many milliseconds of each other count as edited together.
+    pub edit_window_ms: i64,
+}
+
+impl Default for GroupOptions {
+    fn default() -> Self {
+        GroupOptions {
+            weights: Weights::default(),
+            threshold: 0.5,
+            max_groups: 8,
+            max_hunks: 1500,
+            edit_window_ms: 120_000,
+        }
+    }
+}
+
+/// The groups, ordered, and a note when the plan had to be coarse.
+#[derive(Debug, Clone)]
+pub struct Grouping {
+    pub groups: Vec<Group>,
+    pub coarse_note: Option<String>,
+}
+
+/// Groups `hunks` into ordered, titled commits.
+pub fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) -> Grouping {
+    if hunks.is_empty() {
+        return Grouping {
+            groups: Vec::new(),
+            coarse_note: None,
+        };
+    }
+    if hunks.len() > options.max_hunks {
+        return by_directory(hunks, options);
+    }
+    let facts = Facts::new(hunks, signals);
+    let n = hunks.len();
+    let mut sets = UnionFind::new(n);
+    join_inseparable(hunks, &mut sets);
+    if options.weights.staged > 0.0 {
+        let staged: Vec<usize> = (0..n).filter(|i| hunks[*i].staged).collect();
+        for pair in staged.windows(2) {
+            sets.union(pair[0], pair[1]);
+        }
+    }
+    // Affinities between every pair of hunks.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let (weight, why) = affinity(hunks, &facts, signals, options, a, b);
+            if weight > 0.0 {
+                pairs.push((weight, a, b));
+                if !why.is_empty() {
+                    reasons.insert((a, b), why);
+                }
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
+    // The user's staged hunks stay a group of their own.
+    let staged_root = (0..n)
+        .find(|i| hunks[*i].staged && options.weights.staged > 0.0)
+        .map(|i| sets.find(i));
+    let mut joined_by: HashMap<usize, Vec<String>> = HashMap::new();
+    for (weight, a, b) in &pairs {
+        if *weight < options.threshold {
+            break;
+        }
+        let (ra, rb) = (sets.find(*a), sets.find(*b));
+        if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
+            continue;
+        }
+        sets.union(ra, rb);
+        if let Some(why) = reasons.get(&(*a, *b)) {
+            joined_by.entry(*a).or_default().extend(why.iter().cloned());
+        }
+    }
+    // Too many groups: merge the closest pairs until there are few enough.
+    let mut count = sets.count();
+    for (_, a, b) in &pairs {
+        if count <= options.max_groups {
+            break;
+        }
+        let (ra, rb) = (sets.find(*a), sets.find(*b));
+        if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
+            continue;
+        }
+        sets.union(ra, rb);
+        count -= 1;
+    }
+    // Still too many (groups with no link at all): join by directory.
+    if count > options.max_groups {
+        let mut by_dir: HashMap<String, usize> = HashMap::new();
+        for (i, hunk) in hunks.iter().enumerate() {
+            if Some(sets.find(i)) == staged_root {
+                continue;
+            }
+            let dir = top_dir(&hunk.path);
+            match by_dir.get(&dir) {
+                Some(first) => {
+                    sets.union(*first, i);
+                }
+                None => {
+                    by_dir.insert(dir, i);
+                }
+            }
+        }
+    }
+    let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..n {
+        members.entry(sets.find(i)).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = members.into_values().collect();
+    groups.sort_by_key(|g| g[0]);
+    let order = dependency_order(
+        &groups,
+        hunks,
+        &facts,
+        staged_root.map(|r| {
+            groups
+                .iter()
+                .position(|g| g.contains(&r))
+                .unwrap_or(usize::MAX)
+        }),
+    );
+    let groups = order
+        .into_iter()
+        .map(|g| {
+            let indices = groups[g].clone();
+            let mut why: Vec<String> = indices
+                .iter()
+                .filter_map(|i| joined_by.get(i))
+                .flatten()
+                .cloned()
+                .collect();
+            if indices.iter().all(|i| hunks[*i].staged) && staged_root.is_some() {
+                why.insert(0, "already staged together".to_string());
+            }
+            let why = summarise_why(why);
+            Group {
+                title: super::title::title(
+                    hunks,
+                    &indices,
+                    &facts.interner,
+                    &facts.introduced_in(&indices),
+                ),
+                why,
+                hunks: indices,
+            }
+        })
+        .collect();
+    Grouping {
+        groups,
+        coarse_note: None,
+    }
+}
+
+/// A bounded-time plan for very large work: one group per top directory.
+fn by_directory(hunks: &[PlanHunk], options: &GroupOptions) -> Grouping {
+    let mut order: Vec<String> = Vec::new();
+    let mut members: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, hunk) in hunks.iter().enumerate() {
+        let dir = top_dir(&hunk.path);
+        if !members.contains_key(&dir) {
+            order.push(dir.clone());
+        }
+        members.entry(dir).or_default().push(i);
+    }
+    let interner = Interner::default();
+    let groups = order
+        .into_iter()
+        .filter_map(|dir| members.remove(&dir))
+        .map(|indices| Group {
+            title: super::title::title(hunks, &indices, &interner, &[]),
+            why: "same directory (the work is too large to plan hunk by hunk)".to_string(),
+            hunks: indices,
+        })
+        .collect();
+    Grouping {
+        groups,
+        coarse_note: Some(format!(
+            "{} hunks is more than {} to plan finely: this plan groups by directory",
+            hunks.len(),
+            options.max_hunks
+        )),
+    }
+}
+
+/// The first directory of a path (or `.` for a file at the root).
+fn top_dir(path: &str) -> String {
+    match path.split_once('/') {
+        Some((first, _)) => first.to_string(),
+        None => ".".to_string(),
+    }
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, name)| name)
+}
+
+/// Hunks of one file whose old sides touch or overlap cannot be applied apart.
+fn join_inseparable(hunks: &[PlanHunk], sets: &mut UnionFind) {
+    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, hunk) in hunks.iter().enumerate() {
+        by_file.entry(hunk.path.as_str()).or_default().push(i);
+    }
+    for indices in by_file.values() {
+        for window in indices.windows(2) {
+            let (a, b) = (&hunks[window[0]], &hunks[window[1]]);
+            if a.kind != HunkKind::Text || b.kind != HunkKind::Text {
+                sets.union(window[0], window[1]);
+                continue;
+            }
+            let a_end = old_span(a).1;
+            let b_start = old_span(b).0;
+            if b_start <= a_end {
+                sets.union(window[0], window[1]);
+            }
+        }
+    }
+}
+
+/// The old side of a hunk as line boundaries: `[start, end)`, an insertion being empty.
+fn old_span(hunk: &PlanHunk) -> (u32, u32) {
+    if hunk.old_lines == 0 {
+        (hunk.old_start, hunk.old_start)
+    } else {
+        (hunk.old_start - 1, hunk.old_start - 1 + hunk.old_lines)
+    }
+}
+
+/// What the tokenizer learned of each hunk and of the changed files.
+struct Facts {
+    interner: Interner,
+    /// The identifiers of each hunk's added lines and of its removed lines.
+    added: Vec<HashSet<u32>>,
+    removed: Vec<HashSet<u32>>,
+    /// The identifiers each hunk defines (after a keyword such as `fn`, `def`, `class`).
+    defined: Vec<HashSet<u32>>,
+    /// Identifiers that the changed files gain (absent before) or lose (absent after).
+    introduced: HashSet<u32>,
+    vanished: HashSet<u32>,
+    /// Occurrences of each identifier in the changed files, before and after.
+    total: HashMap<u32, u32>,
+    /// How many hunks touch each identifier.
+    hunks_with: HashMap<u32, u32>,
+}
+
+/// Words after which most languages name what they define.
+const DEFINING: &[&str] = &[
+    "fn",
+    "def",
+    "function",
+    "func",
+    "class",
+    "struct",
+    "enum",
+    "trait",
+    "interface",
+    "type",
+    "const",
+    "static",
+    "let",
+    "var",
+    "val",
+    "mod",
+    "module",
+    "macro_rules!",
+    "sub",
+    "proc",
+    "defn",
+    "defun",
+    "local",
+    "export",
+    "pub",
+    "impl",
+];
+
+impl Facts {
+    fn new(hunks: &[PlanHunk], signals: &Signals<'_>) -> Facts {
+        let mut interner = Interner::default();
+        let mut old_counts: HashMap<u32, u32> = HashMap::new();
+        let mut new_counts: HashMap<u32, u32> = HashMap::new();
+        for text in signals.old_texts.values() {
+            tokens::count_into(text, &mut interner, &mut old_counts);
+        }
+        for text in signals.new_texts.values() {
+            tokens::count_into(text, &mut interner, &mut new_counts);
+        }
+        let mut added = Vec::with_capacity(hunks.len());
+        let mut removed = Vec::with_capacity(hunks.len());
+        let mut defined = Vec::with_capacity(hunks.len());
+        let mut hunks_with: HashMap<u32, u32> = HashMap::new();
+        for hunk in hunks {
+            let mut a = HashSet::new();
+            let mut r = HashSet::new();
+            let mut d = HashSet::new();
+            for line in &hunk.added {
+                tokens::identifiers(line, |w| {
+                    a.insert(interner.intern(w));
+                });
+                definitions(line, |w| {
+                    d.insert(interner.intern(w));
+                });
+            }
+            for line in &hunk.removed {
+                tokens::identifiers(line, |w| {
+                    r.insert(interner.intern(w));
+                });
+                definitions(line, |w| {
+                    d.insert(interner.intern(w));
+                });
+            }
+            for t in a.union(&r) {
+                *hunks_with.entry(*t).or_insert(0) += 1;
+            }
+            added.push(a);
+            removed.push(r);
+            defined.push(d);
+        }
+        let mut introduced = HashSet::new();
+        let mut vanished = HashSet::new();
+        let mut total: HashMap<u32, u32> = HashMap::new();
+        for (t, n) in &new_counts {
+            if !old_counts.contains_key(t) {
+                introduced.insert(*t);
+            }
+            *total.entry(*t).or_insert(0) += n;
+        }
+        for (t, n) in &old_counts {
+            if !new_counts.contains_key(t) {
+                vanished.insert(*t);
+            }
+            *total.entry(*t).or_insert(0) += n;
+        }
+        Facts {
+            interner,
+            added,
+            removed,
+            defined,
+            introduced,
+            vanished,
+            total,
+            hunks_with,
+        }
+    }
+
+    /// The identifiers some hunks of `indices` introduce or define, most used first.
+    fn introduced_in(&self, indices: &[usize]) -> Vec<String> {
+        let mut seen: Vec<u32> = Vec::new();
+        for i in indices {
+            let mut own: Vec<u32> = self.defined[*i]
+                .iter()
+                .filter(|t| self.added[*i].contains(t))
+                .copied()
+                .collect();
+            own.sort_unstable();
+            for t in own {
+                if !seen.contains(&t) {
+                    seen.push(t);
+                }
+            }
+        }
+        seen.into_iter()
+            .map(|t| self.interner.name(t).to_string())
+            .collect()
+    }
+
+    /// Identifiers `a` introduces or defines that `b` uses: `a` should come first.
+    fn provides(&self, a: usize, b: usize) -> bool {
+        let uses_b = |t: &u32| self.added[b].contains(t);
+        self.defined[a]
+            .iter()
+            .filter(|t| self.added[a].contains(t))
+            .any(|t| uses_b(t) && !self.defined[b].contains(t))
+            || self.added[a]
+                .iter()
+                .filter(|t| self.introduced.contains(t))
+                .any(|t| uses_b(t) && self.defined[a].contains(t))
+    }
+}
+
+/// Calls `each` with the names a line defines: the identifier after a defining keyword.
+fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
+    let text = String::from_utf8_lossy(line);
+    let mut words = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '!'))
+        .filter(|w| !w.is_empty());
+    let mut previous_defines = false;
+    for word in words.by_ref() {
+        if previous_defines && word.len() >= 3 && !DEFINING.contains(&word) {
+            let word = word.trim_end_matches('!');
+            if word
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+            {
+                each(word);
+            }
+        }
+        previous_defines = DEFINING.contains(&word)
+            || (previous_defines && matches!(word, "mut" | "async" | "unsafe" | "pub" | "static"));
+    }
+}
+
+/// The affinity of hunks `a` and `b`, and the reasons worth telling.
+fn affinity(
+    hunks: &[PlanHunk],
+    facts: &Facts,
+    signals: &Signals<'_>,
+    options: &GroupOptions,
+    a: usize,
+    b: usize,
+) -> (f64, Vec<String>) {
+    let w = &options.weights;
+    let (x, y) = (&hunks[a], &hunks[b]);
+    let mut score = 0.0;
+    let mut why = Vec::new();
+
+    // Place.
+    if x.path == y.path {
+        let gap = gap_between(x, y);
+        let near = if gap <= 3 {
+            1.0
+        } else {
+            0.5 * (-(f64::from(gap)) / 60.0).exp() + 0.2
+        };
+        score += w.same_file * near;
+        if !x.header.is_empty() && x.header == y.header && x.kind == HunkKind::Text {
+            score += w.function * 0.5;
+            if w.function > 0.0 {
+                why.push(format!("same function `{}`", short(&x.header)));
+            }
+        }
+    } else {
+        let (dx, dy) = (parent_dir(&x.path), parent_dir(&y.path));
+        if dx == dy {
+            score += w.directory * 0.15;
+        }
+        if is_test_pair(&x.path, &y.path) {
+            score += w.test_pair * 0.6;
+            if w.test_pair > 0.0 {
+                why.push("a test beside its code".to_string());
+            }
+        }
+        if is_manifest_pair(&x.path, &y.path) && dx == dy {
+            score += w.manifest * 1.0;
+            if w.manifest > 0.0 {
+                why.push("a manifest and its lock file".to_string());
+            }
+        }
+        let together = signals.cochange.score(&x.path, &y.path);
+        if together > 0.0 {
+            score += w.cochange * 0.4 * together;
+        }
+    }
+
+    // References.
+    if w.references > 0.0 {
+        let mut strong: Vec<u32> = Vec::new();
+        let mut rare = 0.0;
+        let (xa, xr, ya, yr) = (
+            &facts.added[a],
+            &facts.removed[a],
+            &facts.added[b],
+            &facts.removed[b],
+        );
+        for t in xa.iter().filter(|t| ya.contains(t)) {
+            if facts.introduced.contains(t) {
+                strong.push(*t);
+            }
+        }
+        for t in xr.iter().filter(|t| yr.contains(t)) {
+            if facts.vanished.contains(t) {
+                strong.push(*t);
+            }
+        }
+        let x_all = |t: &u32| xa.contains(t) || xr.contains(t);
+        let y_all = |t: &u32| ya.contains(t) || yr.contains(t);
+        for t in facts.defined[a].iter().filter(|t| y_all(t)) {
+            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8 && !strong.contains(t) {
+                strong.push(*t);
+            }
+        }
+        for t in facts.defined[b].iter().filter(|t| x_all(t)) {
+            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8 && !strong.contains(t) {
+                strong.push(*t);
+            }
+        }
+        for t in xa.union(xr).filter(|t| y_all(t)) {
+            if strong.contains(t) {
+                continue;
+            }
+            if facts.total.get(t).copied().unwrap_or(0) <= 6 {
+                rare += 0.3;
+            }
+        }
+        if !strong.is_empty() {
+            score += w.references * (0.8 + 0.2 * (strong.len() as f64 - 1.0)).min(1.5);
+            strong.sort_unstable();
+            let names: Vec<&str> = strong
+                .iter()
+                .take(3)
+                .map(|t| facts.interner.name(*t))
+                .collect();
+            why.push(format!("both touch `{}`", names.join("`, `")));
+        }
+        score += w.references * f64::min(rare, 0.6);
+    }
+
+    // Edit times.
+    if let Some(times) = signals.edit_times {
+        if let (Some(Some(ta)), Some(Some(tb))) = (times.get(a), times.get(b)) {
+            if (ta - tb).abs() <= options.edit_window_ms {
+                score += w.edit_time * 0.5;
+            }
+        }
+    }
+    (score, why)
+}
+
+fn short(header: &str) -> String {
+    let header = header.trim();
+    if header.chars().count() > 40 {
+        let cut: String = header.chars().take(39).collect();
+        format!("{cut}…")
+    } else {
+        header.to_string()
+    }
+}
+
+/// Lines between two hunks of one file, on the old side.
+fn gap_between(x: &PlanHunk, y: &PlanHunk) -> u32 {
+    let (xs, xe) = old_span(x);
+    let (ys, ye) = old_span(y);
+    if xe <= ys {
+        ys - xe
+    } else {
+        xs.saturating_sub(ye)
+    }
+}
+
+/// The stem a test file tests: `foo` for `foo_test.go`, `test_foo.py`, `foo.test.ts`, `foo.rs`
+/// under `tests/`.
+fn test_stem(path: &str) -> Option<String> {
+    let name = file_name(path);
+    let stem = name.split('.').next().unwrap_or(name);
+    let lower = stem.to_ascii_lowercase();
+    let in_tests_dir = path
+        .split('/')
+        .any(|part| matches!(part, "test" | "tests" | "__tests__" | "spec" | "specs"));
+    for suffix in ["_test", "_tests", "_spec", "test", "spec"] {
+        if let Some(base) = lower.strip_suffix(suffix) {
+            if !base.is_empty() {
+                return Some(base.trim_end_matches(['_', '-', '.']).to_string());
+            }
+        }
+    }
+    if let Some(base) = lower.strip_prefix("test_") {
+        return Some(base.to_string());
+    }
+    let dotted: Vec<&str> = name.split('.').collect();
+    if dotted.len() >= 3 && matches!(dotted[dotted.len() - 2], "test" | "spec") {
+        return Some(dotted[0].to_ascii_lowercase());
+    }
+    if in_tests_dir {
+        return Some(lower);
+    }
+    None
+}
+
+fn is_test_pair(a: &str, b: &str) -> bool {
+    let stem_of = |p: &str| {
+        file_name(p)
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    match (test_stem(a), test_stem(b)) {
+        (Some(t), None) => t == stem_of(b),
+        (None, Some(t)) => t == stem_of(a),
+        _ => false,
+    }
+}
+
+/// A package manifest and its lock file.
+fn is_manifest_pair(a: &str, b: &str) -> bool {
+    const PAIRS: &[(&str, &str)] = &[
+        ("Cargo.toml", "Cargo.lock"),
+        ("package.json", "package-lock.json"),
+        ("package.json", "yarn.lock"),
+        ("package.json", "pnpm-lock.yaml"),
+        ("package.json", "bun.lockb"),
+        ("pyproject.toml", "poetry.lock"),
+        ("pyproject.toml", "uv.lock"),
+        ("Pipfile", "Pipfile.lock"),
+        ("Gemfile", "Gemfile.lock"),
+        ("go.mod", "go.sum"),
+        ("composer.json", "composer.lock"),
+        ("mix.exs", "mix.lock"),
+        ("pubspec.yaml", "pubspec.lock"),
+        ("flake.nix", "flake.lock"),
+    ];
+    let (x, y) = (file_name(a), file_name(b));
+    PAIRS
+        .iter()
+        .any(|(m, l)| (x == *m && y == *l) || (x == *l && y == *m))
+}
+
+/// Orders groups so that a group providing identifiers others use comes before them; the staged
+/// group comes first; otherwise the order of the hunks.
+fn dependency_order(
+    groups: &[Vec<usize>],
+    hunks: &[PlanHunk],
+    facts: &Facts,
+    staged: Option<usize>,
+) -> Vec<usize> {
+    let g = groups.len();
+    let mut owner = vec![0usize; hunks.len()];
+    for (n, members) in groups.iter().enumerate() {
+        for i in members {
+            owner[*i] = n;
+        }
+    }
+    // before[x] holds the groups that must precede group x.
+    let mut before: Vec<HashSet<usize>> = vec![HashSet::new(); g];
+    for a in 0..hunks.len() {
+        for b in 0..hunks.len() {
+            if owner[a] != owner[b] && facts.provides(a, b) {
+                before[owner[b]].insert(owner[a]);
+            }
+        }
+    }
+    let mut placed = vec![false; g];
+    let mut order = Vec::with_capacity(g);
+    if let Some(s) = staged.filter(|s| *s < g) {
+        placed[s] = true;
+        order.push(s);
+    }
+    while order.len() < g {
+        // The first group whose providers are all placed; on a cycle, the first unplaced.
+        let next = (0..g)
+            .find(|x| !placed[*x] && before[*x].iter().all(|p| placed[*p]))
+            .or_else(|| (0..g).find(|x| !placed[*x]));
+        match next {
+            Some(x) => {
+                placed[x] = true;
+                order.push(x);
+            }
+            None => break,
+        }
+    }
+    order
+}
+
+/// Up to three distinct reasons, in one sentence.
+fn summarise_why(reasons: Vec<String>) -> String {
+    let mut distinct: Vec<String> = Vec::new();
+    for reason in reasons {
+        if !distinct.contains(&reason) {
+            distinct.push(reason);
+        }
+    }
+    if distinct.is_empty() {
+        return "nearby changes".to_string();
+    }
+    distinct.truncate(3);
+    distinct.join("; ")
+}
+
+/// Disjoint sets of hunk indices.
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind {
+            parent: (0..n).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    /// Joins two sets; the smaller root number stays the root.
+    fn union(&mut self, a: usize, b: usize) -> usize {
+        let (ra, rb) = (self.find(a), self.find(b));
+        let (keep, gone) = if ra <= rb { (ra, rb) } else { (rb, ra) };
+        self.parent[gone] = keep;
+        keep
+    }
+
+    fn count(&mut self) -> usize {
+        (0..self.parent.len())
+            .filter(|x| self.find(*x) == *x)
+            .count()
+    }
+}
