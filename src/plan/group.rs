@@ -31,6 +31,8 @@ pub struct Signals<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
     pub references: f64,
+    /// The same edit (a word removed, or added, in both hunks).
+    pub same_edit: f64,
     pub cochange: f64,
     pub same_file: f64,
     pub function: f64,
@@ -46,6 +48,7 @@ impl Default for Weights {
     fn default() -> Self {
         Weights {
             references: 1.0,
+            same_edit: 1.0,
             cochange: 1.0,
             same_file: 1.0,
             function: 1.0,
@@ -73,6 +76,7 @@ impl Weights {
                 .map_err(|_| format!("{value:?} is not a number"))?;
             let slot = match name.trim() {
                 "references" => &mut weights.references,
+                "same_edit" => &mut weights.same_edit,
                 "cochange" => &mut weights.cochange,
                 "same_file" => &mut weights.same_file,
                 "function" => &mut weights.function,
@@ -107,7 +111,7 @@ impl Default for GroupOptions {
     fn default() -> Self {
         GroupOptions {
             weights: Weights::default(),
-            threshold: 0.5,
+            threshold: 0.65,
             max_groups: 8,
             max_hunks: 1500,
             edit_window_ms: 120_000,
@@ -528,7 +532,7 @@ fn affinity(
         let near = if gap <= 3 {
             1.0
         } else {
-            0.5 * (-(f64::from(gap)) / 60.0).exp() + 0.2
+            0.5 * (-(f64::from(gap)) / 60.0).exp() + 0.5
         };
         score += w.same_file * near;
         if !x.header.is_empty() && x.header == y.header && x.kind == HunkKind::Text {
@@ -548,7 +552,7 @@ fn affinity(
                 why.push("a test beside its code".to_string());
             }
         }
-        if is_manifest_pair(&x.path, &y.path) && dx == dy {
+        if is_manifest_pair(&x.path, &y.path) {
             score += w.manifest * 1.0;
             if w.manifest > 0.0 {
                 why.push("a manifest and its lock file".to_string());
@@ -592,6 +596,29 @@ fn affinity(
                 strong.push(*t);
             }
         }
+        // The same edit made in both: a word both remove without adding back, or both add
+        // without having removed it (an API migrated, a name replaced).
+        let common_limit = (hunks.len() as u32 / 2).max(3);
+        let mut same_edit = 0.0;
+        for t in xa
+            .iter()
+            .filter(|t| !xr.contains(t) && ya.contains(t) && !yr.contains(t))
+        {
+            if !strong.contains(t) && facts.hunks_with.get(t).copied().unwrap_or(0) <= common_limit
+            {
+                same_edit += 0.175;
+            }
+        }
+        for t in xr
+            .iter()
+            .filter(|t| !xa.contains(t) && yr.contains(t) && !ya.contains(t))
+        {
+            if !strong.contains(t) && facts.hunks_with.get(t).copied().unwrap_or(0) <= common_limit
+            {
+                same_edit += 0.175;
+            }
+        }
+        score += w.same_edit * f64::min(same_edit, 0.35);
         for t in xa.union(xr).filter(|t| y_all(t)) {
             if strong.contains(t) {
                 continue;

@@ -130,8 +130,7 @@ pub fn read_work(repo: &Repository) -> Result<Work> {
     let mut staged_options = diff_options(repo, false);
     let staged_diff =
         repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut staged_options))?;
-    let mut staged_hunks: HashMap<String, Vec<StagedHunk>> =
-        HashMap::new();
+    let mut staged_hunks: HashMap<String, Vec<StagedHunk>> = HashMap::new();
     let mut staged_paths: HashSet<String> = HashSet::new();
     for delta_index in 0..staged_diff.deltas().len() {
         let Some(patch) = Patch::from_diff(&staged_diff, delta_index)? else {
