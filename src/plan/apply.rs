@@ -209,7 +209,9 @@ impl Files {
             let actual = self.index.get(path).and_then(Option::as_ref);
             let same = match (&expected, &actual) {
                 (State::Absent, None) => true,
-                (State::Blob { id, .. }, Some(entry)) => *id == entry.id,
+                (State::Blob { id, mode, .. }, Some(entry)) => {
+                    *id == entry.id && *mode == entry.mode
+                }
                 _ => false,
             };
             if !same {
@@ -309,7 +311,9 @@ impl Files {
                             index.remove_path(Path::new(path))?;
                         }
                     }
-                    State::Blob { id, .. } if original.as_ref().is_some_and(|e| e.id == *id) => {
+                    State::Blob { id, mode, .. }
+                        if original.is_some_and(|e| e.id == *id && e.mode == *mode) =>
+                    {
                         if let Some(entry) = original {
                             index.add(entry)?;
                         }

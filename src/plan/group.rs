@@ -835,3 +835,173 @@ impl UnionFind {
             .count()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hunk(
+        path: &str,
+        old_start: u32,
+        old_lines: u32,
+        removed: &[&str],
+        added: &[&str],
+    ) -> PlanHunk {
+        PlanHunk {
+            path: path.to_string(),
+            old_start,
+            old_lines,
+            new_start: old_start,
+            new_lines: added.len() as u32,
+            header: String::new(),
+            kind: HunkKind::Text,
+            removed: removed.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            added: added.iter().map(|l| l.as_bytes().to_vec()).collect(),
+            staged: false,
+        }
+    }
+
+    fn plan(
+        hunks: &[PlanHunk],
+        times: Option<&[Option<i64>]>,
+        weights: Weights,
+    ) -> Vec<Vec<usize>> {
+        let cochange = CoChange::default();
+        let (old, new) = (HashMap::new(), HashMap::new());
+        let signals = Signals {
+            cochange: &cochange,
+            old_texts: &old,
+            new_texts: &new,
+            edit_times: times,
+        };
+        let options = GroupOptions {
+            weights,
+            ..GroupOptions::default()
+        };
+        group(hunks, &signals, &options)
+            .groups
+            .into_iter()
+            .map(|g| g.hunks)
+            .collect()
+    }
+
+    #[test]
+    fn a_definition_groups_with_its_use() {
+        let hunks = vec![
+            hunk("docs/guide.md", 3, 1, &["old words"], &["new words"]),
+            hunk(
+                "src/use.py",
+                10,
+                0,
+                &[],
+                &["    total = compute_weighted_total(items)"],
+            ),
+            hunk(
+                "src/lib.py",
+                40,
+                0,
+                &[],
+                &["def compute_weighted_total(items):", "    return 0"],
+            ),
+        ];
+        // The defining hunk (2) goes with its use (1); unrelated groups keep the order of their
+        // hunks.
+        assert_eq!(
+            plan(&hunks, None, Weights::default()),
+            vec![vec![0], vec![1, 2]]
+        );
+        // Without the reference signal nothing ties the two files.
+        let apart = plan(
+            &hunks,
+            None,
+            Weights::parse("references=0,same_edit=0").unwrap(),
+        );
+        assert_eq!(apart.len(), 3, "{apart:?}");
+    }
+
+    #[test]
+    fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
+        // With references off for grouping, the order still follows them.
+        let hunks = vec![
+            hunk("a/use.rs", 10, 0, &[], &["let x = brand_new_helper();"]),
+            hunk(
+                "b/def.rs",
+                40,
+                0,
+                &[],
+                &["pub fn brand_new_helper() -> u32 {"],
+            ),
+            hunk("c/other.rs", 5, 1, &["x"], &["y"]),
+        ];
+        let apart = plan(
+            &hunks,
+            None,
+            Weights::parse("references=0,same_edit=0").unwrap(),
+        );
+        assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
+        // Joined by the reference; kept apart from the unrelated change.
+        let groups = plan(&hunks, None, Weights::default());
+        assert_eq!(groups, vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn edit_times_join_hunks_edited_together() {
+        let hunks = vec![
+            hunk("a/x.txt", 5, 1, &["alpha"], &["beta"]),
+            hunk("b/y.txt", 5, 1, &["gamma"], &["delta"]),
+            hunk("c/z.txt", 5, 1, &["epsilon"], &["zeta"]),
+        ];
+        let times = [Some(1_000), Some(30_000), Some(9_000_000)];
+        assert_eq!(plan(&hunks, None, Weights::default()).len(), 3);
+        let weights = Weights {
+            edit_time: 2.0,
+            ..Weights::default()
+        };
+        assert_eq!(
+            plan(&hunks, Some(&times), weights),
+            vec![vec![0, 1], vec![2]]
+        );
+    }
+
+    #[test]
+    fn staged_hunks_stay_together_and_first() {
+        let mut hunks = vec![
+            hunk("a/x.txt", 5, 1, &["alpha"], &["beta"]),
+            hunk("b/y.txt", 5, 1, &["gamma"], &["delta"]),
+            hunk("c/z.txt", 5, 1, &["epsilon"], &["zeta"]),
+        ];
+        hunks[0].staged = true;
+        hunks[2].staged = true;
+        assert_eq!(
+            plan(&hunks, None, Weights::default()),
+            vec![vec![0, 2], vec![1]]
+        );
+    }
+
+    #[test]
+    fn hunks_whose_old_sides_touch_stay_together() {
+        // A deletion of lines 10-11 and an insertion right after line 11 cannot be applied apart.
+        let hunks = vec![
+            hunk("f.txt", 10, 2, &["a", "b"], &[]),
+            hunk("f.txt", 11, 0, &[], &["c"]),
+            hunk("f.txt", 400, 1, &["q"], &["r"]),
+        ];
+        let weights = Weights {
+            same_file: 0.0,
+            ..Weights::default()
+        };
+        assert_eq!(plan(&hunks, None, weights), vec![vec![0, 1], vec![2]]);
+    }
+
+    #[test]
+    fn test_files_and_lock_files_find_their_partners() {
+        assert!(is_test_pair("src/parser.rs", "tests/parser.rs"));
+        assert!(is_test_pair("pkg/parse.go", "pkg/parse_test.go"));
+        assert!(is_test_pair("lib/util.py", "tests/test_util.py"));
+        assert!(is_test_pair("src/app.ts", "src/app.test.ts"));
+        assert!(!is_test_pair("src/app.ts", "src/other.ts"));
+        assert!(is_manifest_pair("crates/x/Cargo.toml", "Cargo.lock"));
+        assert!(is_manifest_pair("package.json", "package-lock.json"));
+        assert!(!is_manifest_pair("Cargo.toml", "package-lock.json"));
+    }
+}
