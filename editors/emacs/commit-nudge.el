@@ -15,8 +15,11 @@
 ;; buffer, so commit-nudge is appended to `eglot-server-programs' for
 ;; `commit-nudge-eglot-modes' (default: every prog-, text- and conf- mode).  It serves the
 ;; buffers of modes that have no other server; where a mode has a server of its own (pylsp,
-;; rust-analyzer, ...) eglot keeps that one.  Start it with M-x eglot, or
-;; (add-hook 'text-mode-hook #'eglot-ensure).
+;; rust-analyzer, marksman, ...) eglot keeps that one.  Start it with M-x eglot in such buffers,
+;; or from the hook of a mode without a server, e.g.
+;; (add-hook 'text-mode-hook (lambda () (when (eq major-mode 'text-mode) (eglot-ensure)))).
+;; Not plain #'eglot-ensure on text-mode-hook: Markdown derives from text-mode and would start
+;; its own entry (marksman) instead.
 ;;
 ;; lsp-mode: runs several servers per buffer, so commit-nudge is registered as an add-on
 ;; client that starts next to the main server in every buffer inside a git worktree.
