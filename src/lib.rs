@@ -9,6 +9,7 @@ pub mod config;
 pub mod editor_config;
 pub mod git;
 pub mod habit;
+pub mod lines;
 pub mod lsp;
 pub mod nudge;
 pub mod prompt;

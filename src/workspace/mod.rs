@@ -370,6 +370,10 @@ impl State {
                 version,
                 text,
             } => {
+                // One spelling per file: a document opened through a symlinked folder, or through
+                // a symlink to a file, is the file it resolves to (the link itself is counted
+                // from the disk, as a link).
+                let path = crate::git::repo::canonical(&path);
                 let root = self.ensure_repo_for(&path, false);
                 let rel_path = root
                     .as_ref()
@@ -1028,7 +1032,11 @@ impl State {
                     .nudges
                     .iter()
                     .map(|nudge| PlacedNudge {
-                        line: line.min(last_line(&doc.text)),
+                        line: {
+                            // The change's git line, where the editor shows it (see `lines`).
+                            let map = crate::lines::LineMap::new(&doc.text);
+                            map.to_editor(line).min(map.last_text_line())
+                        },
                         nudge: nudge.clone(),
                     })
                     .collect(),
@@ -1120,15 +1128,4 @@ fn changes_rules(rel_path: &str) -> bool {
 fn changes_git_rules(inside: &Path) -> bool {
     let first = inside.components().next().map(|c| c.as_os_str());
     first.is_some_and(|first| first == "config" || first == "info" || first == "modules")
-}
-
-/// The 0-based index of the last line of `text`.
-fn last_line(text: &str) -> u32 {
-    let newlines = text.bytes().filter(|b| *b == b'\n').count();
-    let lines = if text.ends_with('\n') {
-        newlines.saturating_sub(1)
-    } else {
-        newlines
-    };
-    u32::try_from(lines).unwrap_or(u32::MAX)
 }
