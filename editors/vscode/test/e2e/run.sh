@@ -71,7 +71,8 @@ if [[ -z "${COMMIT_NUDGE_VSIX:-}" ]]; then
 fi
 [[ -f "$COMMIT_NUDGE_VSIX" ]] || { log "no .vsix at $COMMIT_NUDGE_VSIX"; exit 1; }
 log "extension: $COMMIT_NUDGE_VSIX ($(du -k "$COMMIT_NUDGE_VSIX" | cut -f1) KB)"
-unzip -l "$COMMIT_NUDGE_VSIX" | grep -q 'extension/server/commit-nudge$' \
+vsix_listing="$(unzip -l "$COMMIT_NUDGE_VSIX")"
+grep -q 'extension/server/commit-nudge$' <<< "$vsix_listing" \
   || { log "the .vsix carries no server/commit-nudge"; exit 1; }
 
 # code-server sees no commit-nudge anywhere but inside the extension: a PATH without it, a fresh
