@@ -165,6 +165,8 @@ pub fn spawn_learn(
             let sizes = git::history::author_sizes(&repo).map_err(|e| e.to_string())?;
             Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
         });
+        // The walk freed what it read; hand the pages back instead of keeping them for good.
+        crate::release_free_memory();
         let _ = tx.send(Event::Learned { root, head, result });
     });
 }

@@ -92,6 +92,9 @@ pub enum Event {
     },
     /// Files changed on disk (from the client's watcher or our own).
     FilesChanged(Vec<PathBuf>),
+    /// The worktree at this root, or its `.git`, was made anew (a re-clone, `rm -rf` and
+    /// `git init`): the old watches and the open repository point at what is gone.
+    Rearm(PathBuf),
     /// Re-count every repository now.
     Refresh,
     /// Hide a repository's nudges until `until_unix`.
@@ -436,6 +439,7 @@ impl State {
                 }
             }
             Event::FilesChanged(paths) => self.files_changed(paths),
+            Event::Rearm(root) => self.rearm(&root),
             Event::Refresh => {
                 let roots: Vec<PathBuf> = self.repos.keys().cloned().collect();
                 for root in roots {
@@ -548,20 +552,7 @@ impl State {
         let root = info.root.clone();
         if !self.repos.contains_key(&root) {
             let stamp = watch::SharedStamp::default();
-            let watcher = if self.options.watch_files {
-                match watch::RepoWatcher::start(&info, self.tx.clone(), stamp.clone()) {
-                    Ok(watcher) => Some(watcher),
-                    Err(error) => {
-                        tracing::warn!(
-                            "cannot watch {}: {error}; relying on editor events",
-                            root.display()
-                        );
-                        None
-                    }
-                }
-            } else {
-                None
-            };
+            let watcher = self.start_watcher(&info, &stamp);
             self.repos.insert(
                 root.clone(),
                 Repo {
@@ -589,6 +580,64 @@ impl State {
             self.request_count(&root);
         }
         Some(root)
+    }
+
+    /// The repository's own watcher, when the options ask for one and it can be had.
+    fn start_watcher(
+        &self,
+        info: &crate::git::RepoInfo,
+        stamp: &watch::SharedStamp,
+    ) -> Option<watch::RepoWatcher> {
+        if !self.options.watch_files {
+            return None;
+        }
+        match watch::RepoWatcher::start(info, self.tx.clone(), stamp.clone()) {
+            Ok(watcher) => Some(watcher),
+            Err(error) => {
+                tracing::warn!(
+                    "cannot watch {}: {error}; relying on editor events",
+                    info.root.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Follows a worktree made anew at the same root: new watches, the repository opened
+    /// afresh, and a full count (nothing of the old repository's counts is reused).
+    fn rearm(&mut self, root: &Path) {
+        let info = match crate::git::discover(root) {
+            Ok(info) if info.root == root => Some(info),
+            _ => None,
+        };
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        tracing::info!(
+            "{} was made anew: watching and counting it again",
+            root.display()
+        );
+        if let Some(info) = info {
+            repo.info = info;
+        }
+        // The old watcher goes first, so that the new one's watches are not shared with it.
+        repo.watcher = None;
+        repo.git = jobs::SharedRepo::default();
+        repo.stamp = watch::SharedStamp::default();
+        repo.counts = None;
+        repo.learned = None;
+        let (info, stamp) = (repo.info.clone(), repo.stamp.clone());
+        let watcher = self.start_watcher(&info, &stamp);
+        if let Some(repo) = self.repos.get_mut(root) {
+            repo.watcher = watcher;
+        }
+        for doc in self.docs.values_mut() {
+            if doc.root.as_deref() == Some(root) {
+                doc.base = None;
+            }
+        }
+        self.request_count(root);
+        self.recount_buffers();
     }
 
     fn drop_unused_repos(&mut self) {
