@@ -6,6 +6,7 @@
 //! the shell prompt (from a live daemon when it can).
 
 pub mod config;
+pub mod editor_config;
 pub mod git;
 pub mod habit;
 pub mod lines;

@@ -91,12 +91,18 @@ impl Shell {
     }
 }
 
-/// The prompt line without its age (`· 3m`), which may tick between two prompts.
+/// The prompt line without its age (`· 3 min`, `· 1 h 5 min`, `· 2 days`), which may tick
+/// between two prompts.
 fn without_age(line: &str) -> String {
-    line.split(" · ")
+    line.trim_end()
+        .split(" · ")
         .filter(|part| {
-            let digits = part.trim_end_matches(['m', 'h', 'd']);
-            digits.is_empty() || digits.len() == part.len() || digits.parse::<u64>().is_err()
+            let words: Vec<&str> = part.split(' ').collect();
+            let is_age = words.len() % 2 == 0
+                && words.chunks(2).all(|pair| {
+                    pair[0].parse::<u64>().is_ok() && matches!(pair[1], "min" | "h" | "days")
+                });
+            !is_age
         })
         .collect::<Vec<_>>()
         .join(" · ")
