@@ -930,6 +930,8 @@ mod tests {
             total: Default::default(),
             last_commit_unix: None,
             minutes_since_commit: None,
+            work_started_unix: None,
+            minutes_of_work: None,
             nudges: severity
                 .map(|severity| Nudge {
                     code: NudgeCode::Lines,

@@ -120,8 +120,28 @@ pub fn spawn_buffer_diff(
                     Arc::new(git::buffer::buffer_base(repo, &rel_path).map_err(|e| e.to_string())?)
                 }
             };
-            let diff = git::buffer::diff_from_base(&base, &root, &rel_path, text.as_bytes())
-                .map_err(|e| e.to_string())?;
+            // Line endings and `ident` are converted as `git add` would, which needs the
+            // repository's attributes; most paths have no conversion and skip it.
+            let converted = if base.converts && !base.link {
+                let guard = open_shared(&shared, &root)?;
+                let Some(repo) = guard.as_ref() else {
+                    return Err("the repository could not be opened".to_string());
+                };
+                Some(
+                    git::convert::to_git(repo, &rel_path, text.as_bytes())
+                        .map_err(|e| e.to_string())?,
+                )
+            } else {
+                None
+            };
+            let diff = git::buffer::diff_from_base(
+                &base,
+                &root,
+                &rel_path,
+                text.as_bytes(),
+                converted.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
             Ok((base, diff))
         });
         let _ = tx.send(Event::BufferCounted {
@@ -145,6 +165,8 @@ pub fn spawn_learn(
             let sizes = git::history::author_sizes(&repo).map_err(|e| e.to_string())?;
             Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
         });
+        // The walk freed what it read; hand the pages back instead of keeping them for good.
+        crate::release_free_memory();
         let _ = tx.send(Event::Learned { root, head, result });
     });
 }

@@ -92,6 +92,9 @@ pub enum Event {
     },
     /// Files changed on disk (from the client's watcher or our own).
     FilesChanged(Vec<PathBuf>),
+    /// The worktree at this root, or its `.git`, was made anew (a re-clone, `rm -rf` and
+    /// `git init`): the old watches and the open repository point at what is gone.
+    Rearm(PathBuf),
     /// Re-count every repository now.
     Refresh,
     /// Hide a repository's nudges until `until_unix`.
@@ -370,6 +373,10 @@ impl State {
                 version,
                 text,
             } => {
+                // One spelling per file: a document opened through a symlinked folder, or through
+                // a symlink to a file, is the file it resolves to (the link itself is counted
+                // from the disk, as a link).
+                let path = crate::git::repo::canonical(&path);
                 let root = self.ensure_repo_for(&path, false);
                 let rel_path = root
                     .as_ref()
@@ -432,6 +439,7 @@ impl State {
                 }
             }
             Event::FilesChanged(paths) => self.files_changed(paths),
+            Event::Rearm(root) => self.rearm(&root),
             Event::Refresh => {
                 let roots: Vec<PathBuf> = self.repos.keys().cloned().collect();
                 for root in roots {
@@ -544,20 +552,7 @@ impl State {
         let root = info.root.clone();
         if !self.repos.contains_key(&root) {
             let stamp = watch::SharedStamp::default();
-            let watcher = if self.options.watch_files {
-                match watch::RepoWatcher::start(&info, self.tx.clone(), stamp.clone()) {
-                    Ok(watcher) => Some(watcher),
-                    Err(error) => {
-                        tracing::warn!(
-                            "cannot watch {}: {error}; relying on editor events",
-                            root.display()
-                        );
-                        None
-                    }
-                }
-            } else {
-                None
-            };
+            let watcher = self.start_watcher(&info, &stamp);
             self.repos.insert(
                 root.clone(),
                 Repo {
@@ -585,6 +580,64 @@ impl State {
             self.request_count(&root);
         }
         Some(root)
+    }
+
+    /// The repository's own watcher, when the options ask for one and it can be had.
+    fn start_watcher(
+        &self,
+        info: &crate::git::RepoInfo,
+        stamp: &watch::SharedStamp,
+    ) -> Option<watch::RepoWatcher> {
+        if !self.options.watch_files {
+            return None;
+        }
+        match watch::RepoWatcher::start(info, self.tx.clone(), stamp.clone()) {
+            Ok(watcher) => Some(watcher),
+            Err(error) => {
+                tracing::warn!(
+                    "cannot watch {}: {error}; relying on editor events",
+                    info.root.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Follows a worktree made anew at the same root: new watches, the repository opened
+    /// afresh, and a full count (nothing of the old repository's counts is reused).
+    fn rearm(&mut self, root: &Path) {
+        let info = match crate::git::discover(root) {
+            Ok(info) if info.root == root => Some(info),
+            _ => None,
+        };
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        tracing::info!(
+            "{} was made anew: watching and counting it again",
+            root.display()
+        );
+        if let Some(info) = info {
+            repo.info = info;
+        }
+        // The old watcher goes first, so that the new one's watches are not shared with it.
+        repo.watcher = None;
+        repo.git = jobs::SharedRepo::default();
+        repo.stamp = watch::SharedStamp::default();
+        repo.counts = None;
+        repo.learned = None;
+        let (info, stamp) = (repo.info.clone(), repo.stamp.clone());
+        let watcher = self.start_watcher(&info, &stamp);
+        if let Some(repo) = self.repos.get_mut(root) {
+            repo.watcher = watcher;
+        }
+        for doc in self.docs.values_mut() {
+            if doc.root.as_deref() == Some(root) {
+                doc.base = None;
+            }
+        }
+        self.request_count(root);
+        self.recount_buffers();
     }
 
     fn drop_unused_repos(&mut self) {
@@ -1028,7 +1081,11 @@ impl State {
                     .nudges
                     .iter()
                     .map(|nudge| PlacedNudge {
-                        line: line.min(last_line(&doc.text)),
+                        line: {
+                            // The change's git line, where the editor shows it (see `lines`).
+                            let map = crate::lines::LineMap::new(&doc.text);
+                            map.to_editor(line).min(map.last_text_line())
+                        },
                         nudge: nudge.clone(),
                     })
                     .collect(),
@@ -1120,15 +1177,4 @@ fn changes_rules(rel_path: &str) -> bool {
 fn changes_git_rules(inside: &Path) -> bool {
     let first = inside.components().next().map(|c| c.as_os_str());
     first.is_some_and(|first| first == "config" || first == "info" || first == "modules")
-}
-
-/// The 0-based index of the last line of `text`.
-fn last_line(text: &str) -> u32 {
-    let newlines = text.bytes().filter(|b| *b == b'\n').count();
-    let lines = if text.ends_with('\n') {
-        newlines.saturating_sub(1)
-    } else {
-        newlines
-    };
-    u32::try_from(lines).unwrap_or(u32::MAX)
 }
