@@ -2,8 +2,9 @@
 //!
 //! The rooms, with one-way doors (see DESIGN.md): `git` counts and acts on repositories, `nudge`
 //! decides, `config` reads settings, `report` assembles the status object, `workspace` owns the
-//! live state of each repository, `lsp` is the only room that speaks the protocol, and `prompt` answers
-//! the shell prompt (from a live daemon when it can).
+//! live state of each repository, `lsp` is the only room that speaks the protocol, `prompt` answers
+//! the shell prompt (from a live daemon when it can), and `plan` splits the uncommitted work into
+//! the few ordered commits it should have been.
 
 pub mod config;
 pub mod editor_config;

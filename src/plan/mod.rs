@@ -9,6 +9,7 @@
 //!
 //! Nothing here knows the protocol or an async runtime: plain Rust types in, plain out.
 
+mod affinity;
 pub mod apply;
 pub mod cochange;
 pub mod document;
