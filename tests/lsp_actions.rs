@@ -323,7 +323,7 @@ fn crossing_into_warning_asks_once_and_snooze_answers_it() {
     client.wait_for("the new numbers", |m| {
         m["method"] == "commitNudge/status" && m["params"]["total"]["added"] == 39
     });
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A refresh is answered after everything the server had to send before it, an offer too.
     client.request(
         "workspace/executeCommand",
         json!({"command": "commit-nudge.refresh"}),
