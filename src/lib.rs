@@ -8,6 +8,7 @@
 pub mod config;
 pub mod git;
 pub mod habit;
+pub mod lines;
 pub mod lsp;
 pub mod nudge;
 pub mod prompt;

@@ -97,20 +97,32 @@ fn run_lsp() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(commit_nudge::lsp::serve_stdio());
+    let shut_down = runtime.block_on(commit_nudge::lsp::serve_stdio());
     // A read of stdin may still be pending on the blocking pool: do not wait for it.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    ExitCode::SUCCESS
+    // The protocol: exit code 0 when `shutdown` came before `exit`, 1 when it did not.
+    if shut_down {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
-fn target(path: Option<PathBuf>) -> PathBuf {
-    path.unwrap_or_else(|| PathBuf::from("."))
+/// The absolute path a command is asked about (default: the current directory); a path that
+/// does not exist is said to be missing, not to be outside a repository (exit status 2).
+fn target(path: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
+    let path = path.unwrap_or_else(|| PathBuf::from("."));
+    let path = std::path::absolute(&path).unwrap_or(path);
+    if std::fs::symlink_metadata(&path).is_err() {
+        eprintln!("commit-nudge: {} does not exist", path.display());
+        return Err(ExitCode::from(2));
+    }
+    Ok(path)
 }
 
 /// Counts the repository at `path`, or prints why not and gives the exit code.
 fn status_or_exit(path: Option<PathBuf>) -> Result<report::StatusReport, ExitCode> {
-    let path = target(path);
-    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = target(path)?;
     match report::status_of(&path, &Settings::default(), commit_nudge::unix_now()) {
         Ok((report, problems)) => {
             for problem in problems {
@@ -143,8 +155,10 @@ fn status(path: Option<PathBuf>, json: bool) -> ExitCode {
 }
 
 fn prompt(path: Option<PathBuf>) -> ExitCode {
-    let path = target(path);
-    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = match target(path) {
+        Ok(path) => path,
+        Err(code) => return code,
+    };
     match commit_nudge::prompt::prompt_line(&path, commit_nudge::unix_now()) {
         Ok((line, problems)) => {
             for problem in problems {
@@ -178,8 +192,10 @@ fn prompt_daemon(_root: &std::path::Path) -> ExitCode {
 }
 
 fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
-    let path = target(path);
-    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = match target(path) {
+        Ok(path) => path,
+        Err(code) => return code,
+    };
     let summary = commit_nudge::git::repo::open_containing(&path).and_then(|repo| {
         let (author, commits) =
             commit_nudge::git::history::author_commits(&repo, &Default::default())?;

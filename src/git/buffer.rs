@@ -34,6 +34,12 @@ pub struct BufferBase {
     pub index: Option<Vec<u8>>,
     pub tracked: bool,
     pub ignored: bool,
+    /// Whether `git add` converts this path's bytes (line endings, `ident`): then a buffer must
+    /// go through `convert::to_git` before it is compared with HEAD or the index.
+    pub converts: bool,
+    /// Whether the path is a symlink on disk: a buffer shown through it is its target's text,
+    /// which never stands for the link.
+    pub link: bool,
 }
 
 /// Reads the HEAD and index versions of `rel_path`.
@@ -49,30 +55,42 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
         && repo
             .status_should_ignore(Path::new(rel_path))
             .unwrap_or(false);
+    let link = repo.workdir().is_some_and(|root| {
+        std::fs::symlink_metadata(root.join(rel_path)).is_ok_and(|m| m.file_type().is_symlink())
+    });
     Ok(BufferBase {
         head,
         index: index_content,
         tracked,
         ignored,
+        converts: super::convert::converts(repo, rel_path)?,
+        link,
     })
 }
 
 /// Compares `text`, the unsaved content of `rel_path`, with its base and with the disk.
+///
+/// `converted` is `text` as `git add` would store it, required when `base.converts` (see
+/// `convert::to_git`); the comparison with the disk is of the bytes as they are.
 pub fn diff_from_base(
     base: &BufferBase,
     root: &Path,
     rel_path: &str,
     text: &[u8],
+    converted: Option<&[u8]>,
 ) -> Result<BufferDiff> {
-    let differs_from_disk = match std::fs::read(root.join(rel_path)) {
-        Ok(disk) => disk != text,
-        Err(_) => true,
-    };
+    // A symlink is counted from the disk: the buffer shows its target, not the link.
+    let differs_from_disk = !base.link
+        && match std::fs::read(root.join(rel_path)) {
+            Ok(disk) => disk != text,
+            Err(_) => true,
+        };
+    let as_git = converted.unwrap_or(text);
     Ok(BufferDiff {
         tracked: base.tracked,
         ignored: base.ignored,
-        vs_head: delta_of(base.head.as_deref(), rel_path, text)?,
-        vs_index: delta_of(base.index.as_deref(), rel_path, text)?,
+        vs_head: delta_of(base.head.as_deref(), rel_path, as_git)?,
+        vs_index: delta_of(base.index.as_deref(), rel_path, as_git)?,
         differs_from_disk,
     })
 }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use git2::{Blob, Patch, Repository};
 
+use super::convert;
 use super::error::{GitError, Result};
 use super::repo::checked_rel_path;
 use super::rows::base_options;
@@ -89,40 +90,82 @@ impl Hunk {
     }
 }
 
-/// The hunks of a file, unstaged (index→`text`) and staged (HEAD→index). Binary files have none.
+/// The hunks of a file, unstaged (index→`text`) and staged (HEAD→index). Binary files and
+/// symlinks have none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileHunks {
     pub unstaged: Vec<Hunk>,
     pub staged: Vec<Hunk>,
     pub binary: bool,
-    /// Whether the path is in the index.
+    /// Whether the path is in the index (an intent-to-add entry counts: `git add -N` tracks it).
     pub tracked: bool,
+    /// Whether the working-tree path is a symlink: a link has no lines, only its link text.
+    pub link: bool,
+    /// The index and working-tree modes when they differ (`chmod +x` not staged yet).
+    pub unstaged_mode: Option<(u32, u32)>,
+    /// The HEAD and index modes when they differ (a staged mode change).
+    pub staged_mode: Option<(u32, u32)>,
+    /// Whether the working tree differs from the index in a way the hunks do not show (a link's
+    /// text, a binary file's bytes, a mode, a deletion of an empty file).
+    pub unstaged_other: bool,
 }
 
 /// Computes the hunks of `rel_path` given its current text (the buffer, or the disk when `None`).
+///
+/// The text is first converted as `git add` would convert it (line endings, `ident`), so the
+/// hunks are those of `git diff` and staging them writes what `git add -p` would.
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
-    let disk;
-    let text = match text {
-        Some(text) => text,
-        None => {
-            let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-            disk = std::fs::read(root.join(rel_path)).unwrap_or_default();
-            &disk
-        }
-    };
     let index = repo.index()?;
-    let index_content = index_content(repo, &index, rel_path)?;
-    let head = head_blob(repo, rel_path)?;
-    let head_content = head.as_ref().map(|b| b.content().to_vec());
-    let (unstaged, unstaged_binary) =
-        hunks_between(index_content.as_deref(), text, HunkKind::Unstaged)?;
+    let entry = index.get_path(Path::new(rel_path), 0);
+    // An intent-to-add entry (`git add -N`) holds the empty blob and stands for "nothing staged".
+    let intent_to_add = entry.as_ref().is_some_and(is_intent_to_add);
+    let index_mode = entry.as_ref().map(|e| e.mode);
+    let index_content = match &entry {
+        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
+        None => None,
+    };
+    let worktree = convert::as_git_would_add(repo, rel_path, text, index_mode)?;
+    let head = head_entry(repo, rel_path)?;
+    let link = worktree
+        .as_ref()
+        .is_some_and(|w| w.mode == convert::MODE_LINK)
+        || index_mode == Some(convert::MODE_LINK);
+    let new_content = worktree
+        .as_ref()
+        .map(|w| w.content.as_slice())
+        .unwrap_or(&[]);
+    let (unstaged, unstaged_binary) = if link {
+        (Vec::new(), false)
+    } else {
+        hunks_between(index_content.as_deref(), new_content, HunkKind::Unstaged)?
+    };
     let (staged, staged_binary) = match &index_content {
+        Some(_) if intent_to_add => (Vec::new(), false),
+        Some(_) if index_mode == Some(convert::MODE_LINK) => (Vec::new(), false),
         Some(index_content) => {
-            hunks_between(head_content.as_deref(), index_content, HunkKind::Staged)?
+            let head_content = head.as_ref().map(|(content, _)| content.as_slice());
+            hunks_between(head_content, index_content, HunkKind::Staged)?
         }
         None => (Vec::new(), false),
     };
+    let unstaged_mode = match (index_mode, &worktree) {
+        (Some(old), Some(new)) if old != new.mode && !intent_to_add => Some((old, new.mode)),
+        _ => None,
+    };
+    let staged_mode = match (&head, index_mode) {
+        (Some((_, old)), Some(new)) if *old != new && !intent_to_add => Some((*old, new)),
+        _ => None,
+    };
+    let unstaged_other = unstaged_mode.is_some()
+        || match (&index_content, &worktree) {
+            (Some(old), Some(new)) => {
+                (link || unstaged_binary) && old.as_slice() != new.content.as_slice()
+            }
+            (None, Some(_)) => true,
+            (Some(_), None) => unstaged.is_empty(),
+            (None, None) => false,
+        };
     Ok(FileHunks {
         binary: unstaged_binary || staged_binary,
         unstaged: if unstaged_binary {
@@ -132,7 +175,35 @@ pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
         },
         staged: if staged_binary { Vec::new() } else { staged },
         tracked: index_content.is_some(),
+        link,
+        unstaged_mode,
+        staged_mode,
+        unstaged_other,
     })
+}
+
+/// Whether an index entry was made by `git add -N` (intent to add): it is tracked, but nothing
+/// of it is staged.
+pub fn is_intent_to_add(entry: &git2::IndexEntry) -> bool {
+    // GIT_INDEX_ENTRY_INTENT_TO_ADD, in the extended flags.
+    const INTENT_TO_ADD: u16 = 1 << 13;
+    entry.flags_extended & INTENT_TO_ADD != 0
+}
+
+/// The content and mode of `rel_path` in HEAD's tree, if HEAD exists and holds it.
+fn head_entry(repo: &Repository, rel_path: &str) -> Result<Option<(Vec<u8>, u32)>> {
+    let Ok(head) = repo.head() else {
+        return Ok(None);
+    };
+    let tree = head.peel_to_tree()?;
+    let Ok(entry) = tree.get_path(Path::new(rel_path)) else {
+        return Ok(None);
+    };
+    let mode = u32::try_from(entry.filemode()).unwrap_or(0);
+    Ok(repo
+        .find_blob(entry.id())
+        .ok()
+        .map(|blob| (blob.content().to_vec(), mode)))
 }
 
 /// The content of `rel_path` in `index` (stage 0), if the index holds it.

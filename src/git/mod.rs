@@ -6,6 +6,7 @@
 
 pub mod buffer;
 pub mod commit;
+pub mod convert;
 pub mod count;
 pub mod error;
 pub mod history;

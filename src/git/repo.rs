@@ -163,6 +163,12 @@ pub fn checked_rel_path(rel_path: &str) -> Result<&Path> {
     Ok(Path::new(rel_path))
 }
 
+/// `path` with every symlink resolved, as far as it exists (a new file keeps its name), so that
+/// one file has one spelling however the editor reached it; `path` itself when nothing resolves.
+pub fn canonical(path: &Path) -> PathBuf {
+    canonicalize_existing_prefix(&lexically_normal(path)).unwrap_or_else(|| path.to_path_buf())
+}
+
 /// Canonicalizes the longest existing prefix of `path` and appends the rest.
 fn canonicalize_existing_prefix(path: &Path) -> Option<PathBuf> {
     let mut existing = path.to_path_buf();

@@ -13,7 +13,7 @@ use super::error::Result;
 use super::model::{CountOptions, FileDelta, RepoCounts};
 use super::repo::RepoInfo;
 use super::rows::{
-    base_options, first_change_line, large_files, modified_unix, plain_modifications,
+    base_options, first_change_line, large_files, modified_unix, path_string, plain_modifications,
     renames_enabled, rows, sized_options, NewSide,
 };
 use super::stamp::{IndexStamp, SKIP_WORKTREE};
@@ -31,8 +31,9 @@ pub(crate) fn staged_side(
     head_tree: Option<&git2::Tree<'_>>,
     options: &CountOptions,
 ) -> Result<StagedSide> {
-    let keep = |path: &str| !options.exclude.is_match(path);
     let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut sized_options(options)))?;
+    let intent_to_add = intent_to_add_paths(repo, &diff)?;
+    let keep = |path: &str| !options.exclude.is_match(path) && !intent_to_add.contains(path);
     Ok(StagedSide {
         rows: rows(
             repo,
@@ -45,6 +46,36 @@ pub(crate) fn staged_side(
         plain: plain_modifications(&diff),
         large: large_files(&[&diff], options.max_file_bytes),
     })
+}
+
+/// The paths a HEAD→index diff adds only because `git add -N` marked them: `git diff --cached`
+/// shows nothing for them (their change is unstaged). Only added empty blobs are looked up.
+pub(crate) fn intent_to_add_paths(
+    repo: &Repository,
+    diff: &git2::Diff<'_>,
+) -> Result<HashSet<String>> {
+    let mut paths = HashSet::new();
+    let empty_blob = git2::Oid::hash_object(git2::ObjectType::Blob, &[])?;
+    let mut index = None;
+    for delta in diff.deltas() {
+        if delta.status() != Delta::Added || delta.new_file().id() != empty_blob {
+            continue;
+        }
+        let Some(path) = delta.new_file().path() else {
+            continue;
+        };
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
+        if index
+            .get_path(path, 0)
+            .is_some_and(|entry| super::hunks::is_intent_to_add(&entry))
+        {
+            paths.insert(path_string(path));
+        }
+    }
+    Ok(paths)
 }
 
 /// Puts the staged and working-tree sides together into the counts: HEAD→working tree from the

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use git2::{IndexEntry, IndexTime, Repository};
 
+use super::convert;
 use super::error::{GitError, Result};
 use super::hunks::{
     file_hunks, index_content, select_lines, staged_content, unstaged_content, HunkHeader,
@@ -47,7 +48,9 @@ pub fn stage_hunk(
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = staged_content(&current, &hunk)?;
-        put(repo, index, rel_path, &content)
+        // A hunk carries lines, not a mode: the index keeps its mode, as `git add -p` does.
+        let mode = index_mode_or_new(repo, index, rel_path)?;
+        put(repo, index, rel_path, &content, mode)
     })
 }
 
@@ -65,21 +68,22 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = unstaged_content(&current, hunk)?;
-        put(repo, index, rel_path, &content)
+        let mode = index_mode_or_new(repo, index, rel_path)?;
+        put(repo, index, rel_path, &content, mode)
     })
 }
 
-/// Stages the whole file: `text` when given (an open buffer), else the disk; a deleted file's
-/// removal is staged.
+/// Stages the whole file as `git add` would: `text` when given (an open buffer, converted as git
+/// converts the file's bytes), else the disk; its mode as git would record it; a symlink's link
+/// text whatever the buffer shows; a deleted file's removal.
 pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
     checked_rel_path(rel_path)?;
-    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    let on_disk = root.join(rel_path).symlink_metadata().is_ok();
     with_index(repo, |index| {
-        match text {
-            Some(text) => put(repo, index, rel_path, text)?,
-            None if on_disk => index.add_path(Path::new(rel_path))?,
-            None => index.remove_path(Path::new(rel_path))?,
+        let index_mode = index.get_path(Path::new(rel_path), 0).map(|e| e.mode);
+        match convert::as_git_would_add(repo, rel_path, text, index_mode)? {
+            Some(addable) => put(repo, index, rel_path, &addable.content, addable.mode)?,
+            None if index_mode.is_some() => index.remove_path(Path::new(rel_path))?,
+            None => {}
         }
         Ok(())
     })
@@ -195,12 +199,25 @@ impl Drop for IndexLock {
     }
 }
 
-/// Puts `content` in the index as `rel_path`, keeping the entry's mode (or the file's, when new).
-fn put(repo: &Repository, index: &mut git2::Index, rel_path: &str, content: &[u8]) -> Result<()> {
-    let mode = match index.get_path(Path::new(rel_path), 0) {
-        Some(entry) => entry.mode,
-        None => mode_on_disk(repo, rel_path),
-    };
+/// The mode of `rel_path` in the index or, for a path it does not hold yet, the mode `git add`
+/// would give the file.
+fn index_mode_or_new(repo: &Repository, index: &git2::Index, rel_path: &str) -> Result<u32> {
+    match index.get_path(Path::new(rel_path), 0) {
+        Some(entry) => Ok(entry.mode),
+        None => Ok(convert::as_git_would_add(repo, rel_path, Some(&[]), None)?
+            .map_or(0o100644, |a| a.mode)),
+    }
+}
+
+/// Puts `content` in the index as `rel_path` with `mode`; a `git add -N` mark is cleared, as
+/// staging does.
+fn put(
+    repo: &Repository,
+    index: &mut git2::Index,
+    rel_path: &str,
+    content: &[u8],
+    mode: u32,
+) -> Result<()> {
     let mut entry = blank_entry(rel_path, mode);
     entry.id = repo.blob(content)?;
     entry.file_size = u32::try_from(content.len()).unwrap_or(u32::MAX);
@@ -224,20 +241,4 @@ fn blank_entry(rel_path: &str, mode: u32) -> IndexEntry {
         flags_extended: 0,
         path: rel_path.as_bytes().to_vec(),
     }
-}
-
-fn mode_on_disk(repo: &Repository, rel_path: &str) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-        if let Ok(meta) = std::fs::metadata(root.join(rel_path)) {
-            if meta.permissions().mode() & 0o111 != 0 {
-                return 0o100755;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (repo, rel_path);
-    0o100644
 }

@@ -7,6 +7,7 @@ use tower_lsp_server::ls_types::{
 
 use super::commands::{self, FileArgs, HunkArgs};
 use super::to_proto;
+use crate::lines::LineMap;
 use crate::workspace::{DocSnapshot, FileHunks, Hunk};
 
 /// The code actions for a cursor or selection `range` in a document with these hunks.
@@ -17,23 +18,26 @@ pub fn code_actions(
     nudge_diagnostics: &[Diagnostic],
 ) -> Vec<CodeActionOrCommand> {
     let root = root_uri(doc);
-    let (first, last) = (
+    let (editor_first, editor_last) = (
         range.start.line.min(range.end.line),
         range.start.line.max(range.end.line),
     );
     // A selection ending at column 0 of the next line selects up to the line before.
-    let last = if range.end.line > range.start.line && range.end.character == 0 {
-        last - 1
+    let editor_last = if range.end.line > range.start.line && range.end.character == 0 {
+        editor_last - 1
     } else {
-        last
+        editor_last
     };
-    let is_selection = range.start != range.end && last > first;
+    // Hunks count git's lines, which a lone `\r` does not end: map the editor's lines to them.
+    let map = LineMap::new(&doc.text);
+    let (first, last) = (map.to_git(editor_first), map.to_git(editor_last));
+    let is_selection = range.start != range.end && editor_last > editor_first;
     let mut actions = Vec::new();
 
     for hunk in hunks
         .unstaged
         .iter()
-        .filter(|h| overlaps(h.new_line_span(), first, last))
+        .filter(|h| overlaps(offered_span(h, map.git_lines()), first, last))
     {
         let whole = !is_selection || covers(hunk.new_line_span(), first, last);
         let title = if whole {
@@ -41,8 +45,8 @@ pub fn code_actions(
         } else {
             format!(
                 "Stage hunk: selected lines {}–{}",
-                u64::from(first) + 1,
-                u64::from(last) + 1
+                u64::from(editor_first) + 1,
+                u64::from(editor_last) + 1
             )
         };
         let args = HunkArgs {
@@ -86,17 +90,29 @@ pub fn code_actions(
         root: root.clone(),
         path: doc.rel_path.clone(),
     });
-    if !hunks.unstaged.is_empty() || (hunks.binary && doc.file_changed) || !hunks.tracked {
+    if !hunks.unstaged.is_empty()
+        || (hunks.binary && doc.file_changed)
+        || !hunks.tracked
+        || hunks.unstaged_other
+    {
         actions.push(action(
-            format!("Stage file {}", doc.rel_path),
+            format!(
+                "Stage file {}{}",
+                doc.rel_path,
+                mode_note(hunks.unstaged_mode)
+            ),
             commands::STAGE_FILE,
             file_args.clone(),
             nudge_diagnostics,
         ));
     }
-    if !hunks.staged.is_empty() {
+    if !hunks.staged.is_empty() || hunks.staged_mode.is_some() {
         actions.push(action(
-            format!("Unstage file {}", doc.rel_path),
+            format!(
+                "Unstage file {}{}",
+                doc.rel_path,
+                mode_note(hunks.staged_mode)
+            ),
             commands::UNSTAGE_FILE,
             file_args,
             nudge_diagnostics,
@@ -205,6 +221,25 @@ fn root_uri(doc: &DocSnapshot) -> String {
 
 fn counts(hunk: &Hunk) -> String {
     format!("+{} −{}", hunk.added.len(), hunk.removed.len())
+}
+
+/// The git lines where a hunk's actions are offered: the lines it covers, and for a deletion of
+/// the file's last lines (which sits past the end, where some editors cannot put the cursor) the
+/// last line that remains as well.
+fn offered_span(hunk: &Hunk, git_lines: u32) -> (u32, u32) {
+    let (start, end) = hunk.new_line_span();
+    if hunk.header.new_lines == 0 && start >= git_lines && git_lines > 0 {
+        (git_lines - 1, end)
+    } else {
+        (start, end)
+    }
+}
+
+/// " (mode 100644 → 100755)" when a mode changes, else nothing.
+fn mode_note(modes: Option<(u32, u32)>) -> String {
+    modes.map_or_else(String::new, |(old, new)| {
+        format!(" (mode {old:o} → {new:o})")
+    })
 }
 
 fn overlaps((start, end): (u32, u32), first: u32, last: u32) -> bool {

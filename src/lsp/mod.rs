@@ -23,22 +23,25 @@ use tower_lsp_server::{LspService, Server};
 pub use commands::COMMANDS;
 pub use server::Backend;
 
-/// Serves LSP on stdin/stdout until the client sends `exit`.
-pub async fn serve_stdio() {
+/// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin). Returns whether
+/// the client asked for `shutdown` first: the protocol wants exit code 0 then, 1 otherwise.
+pub async fn serve_stdio() -> bool {
     serve(
         tokio::io::stdin(),
         tokio::io::stdout(),
         crate::workspace::Options::default(),
     )
-    .await;
+    .await
 }
 
-/// Serves LSP on any byte streams, through the hardened framing of `transport`.
+/// Serves LSP on any byte streams, through the hardened framing of `transport`; returns whether
+/// the client sent `shutdown` before it left.
 pub async fn serve(
     input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
     output: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
     options: crate::workspace::Options,
-) {
+) -> bool {
+    let shutdown_seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (service, socket) = LspService::build(|client| Backend::new(client, options)).finish();
     let (server_input, filtered) = tokio::io::duplex(1 << 20);
     let (server_output, produced) = tokio::io::duplex(1 << 20);
@@ -47,6 +50,7 @@ pub async fn serve(
         input,
         server_input,
         frames_tx.clone(),
+        shutdown_seen.clone(),
     ));
     let collector = tokio::spawn(transport::collect_output(produced, frames_tx.clone()));
     let writer = tokio::spawn(transport::write_output(output, frames_rx));
@@ -57,4 +61,5 @@ pub async fn serve(
     let _ = collector.await;
     let _ = frames_tx.send(Vec::new());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    shutdown_seen.load(std::sync::atomic::Ordering::SeqCst)
 }

@@ -177,11 +177,21 @@ fn error_reply(id: Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
+/// Whether a well-formed message body is the `shutdown` request.
+fn is_shutdown_request(body: &[u8]) -> bool {
+    // Most messages do not name it at all: parse only those that might be it.
+    body.windows(10).any(|w| w == b"\"shutdown\"")
+        && serde_json::from_slice::<Request>(body).is_ok_and(|r| r.method() == "shutdown")
+}
+
 /// Reads frames from `input`, passes good ones to `to_server`, and answers bad ones on `replies`.
+/// `shutdown_seen` is set once the client has sent the `shutdown` request (the exit code
+/// depends on it).
 pub async fn filter_input(
     mut input: impl AsyncRead + Unpin,
     mut to_server: impl AsyncWrite + Unpin,
     replies: mpsc::UnboundedSender<Vec<u8>>,
+    shutdown_seen: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
     let mut reader = FrameReader::default();
     let mut chunk = vec![0u8; 64 * 1024];
@@ -195,6 +205,9 @@ pub async fn filter_input(
             match item {
                 Frame::Body(body) => match check(&body) {
                     Ok(()) => {
+                        if is_shutdown_request(&body) {
+                            shutdown_seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
                         if to_server.write_all(&frame(&body)).await.is_err() {
                             return;
                         }

@@ -12,6 +12,10 @@ use crate::report::BufferCounts;
 
 impl State {
     pub(super) fn opened(&mut self, doc: DocId, path: PathBuf, version: i32, text: String) {
+        // One spelling per file: a document opened through a symlinked folder, or through a
+        // symlink to a file, is the file it resolves to (the link itself is counted from the
+        // disk, as a link).
+        let path = crate::git::repo::canonical(&path);
         let root = self.ensure_repo_for(&path, false);
         let rel_path = root
             .as_ref()

@@ -123,7 +123,26 @@ pub fn diff_buffer(job: BufferJob) -> Event {
                 Arc::new(git::buffer::buffer_base(repo, &rel_path)?)
             }
         };
-        let diff = git::buffer::diff_from_base(&base, &root, &rel_path, text.as_bytes())?;
+        // Line endings and `ident` are converted as `git add` would, which needs the
+        // repository's attributes; most paths have no conversion and skip it.
+        let converted = if base.converts && !base.link {
+            let guard = open_shared(&shared, &root)?;
+            let Some(repo) = guard.as_ref() else {
+                return Err(
+                    GitError::Refused("the repository could not be opened".to_string()).into(),
+                );
+            };
+            Some(git::convert::to_git(repo, &rel_path, text.as_bytes())?)
+        } else {
+            None
+        };
+        let diff = git::buffer::diff_from_base(
+            &base,
+            &root,
+            &rel_path,
+            text.as_bytes(),
+            converted.as_deref(),
+        )?;
         Ok((base, diff))
     });
     Event::BufferCounted {

@@ -126,7 +126,11 @@ impl State {
                     .nudges
                     .iter()
                     .map(|nudge| PlacedNudge {
-                        line: line.min(last_line(&doc.text)),
+                        line: {
+                            // The change's git line, where the editor shows it (see `lines`).
+                            let map = crate::lines::LineMap::new(&doc.text);
+                            map.to_editor(line).min(map.last_text_line())
+                        },
                         nudge: nudge.clone(),
                     })
                     .collect(),
@@ -169,15 +173,4 @@ impl State {
             root,
         })
     }
-}
-
-/// The 0-based index of the last line of `text`.
-fn last_line(text: &str) -> u32 {
-    let newlines = text.bytes().filter(|b| *b == b'\n').count();
-    let lines = if text.ends_with('\n') {
-        newlines.saturating_sub(1)
-    } else {
-        newlines
-    };
-    u32::try_from(lines).unwrap_or(u32::MAX)
 }

@@ -1,0 +1,218 @@
+//! What `git add` would store for a path: a symlink's link text, a file's bytes after git's
+//! built-in conversions (`eol`, `text`, `core.autocrlf`, `ident`), and the entry's mode.
+//!
+//! The conversions are libgit2's own filter list in the direction of the object database (the
+//! same list libgit2 applies when it counts the working tree), so a buffer that is diffed or
+//! staged goes through exactly what the count of the same bytes on disk goes through. No filter
+//! program runs: libgit2 knows no `filter.<driver>.clean` commands, only its built-in filters and
+//! the read-not-map filter of `nommap.rs`, which changes nothing.
+
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::path::Path;
+
+use git2::{Binding, Repository};
+
+use super::error::{GitError, Result};
+
+/// The content and mode of an index entry, as `git add` would write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addable {
+    pub content: Vec<u8>,
+    pub mode: u32,
+}
+
+/// A symbolic link's mode in the index.
+pub const MODE_LINK: u32 = 0o120000;
+const MODE_FILE: u32 = 0o100644;
+const MODE_EXECUTABLE: u32 = 0o100755;
+
+/// What `git add rel_path` would write, given `text` (an open buffer's bytes, standing for the
+/// file's content) or, with `None`, the disk. `None` when there is nothing to add (the path is
+/// gone, or is a directory such as a submodule).
+///
+/// A symlink is a link whatever the editor shows through it: its blob is the link text and a
+/// buffer's text is ignored (edits through a link belong to its target, which is a file of its
+/// own). `index_mode` is the mode the index holds for the path, if any: it decides the mode
+/// where git does not trust the file system's executable bit (`core.fileMode = false`).
+pub fn as_git_would_add(
+    repo: &Repository,
+    rel_path: &str,
+    text: Option<&[u8]>,
+    index_mode: Option<u32>,
+) -> Result<Option<Addable>> {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let full = root.join(rel_path);
+    let meta = std::fs::symlink_metadata(&full).ok();
+    if let Some(meta) = &meta {
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&full)
+                .map_err(|e| GitError::io(format!("could not read the link {rel_path}"), e))?;
+            return Ok(Some(Addable {
+                content: link_bytes(&target),
+                mode: MODE_LINK,
+            }));
+        }
+        if meta.is_dir() {
+            return Ok(None);
+        }
+    }
+    let raw = match text {
+        Some(text) => text.to_vec(),
+        None if meta.is_some() => std::fs::read(&full)
+            .map_err(|e| GitError::io(format!("could not read {rel_path}"), e))?,
+        None => return Ok(None),
+    };
+    let mode = file_mode(repo, meta.as_ref(), index_mode);
+    Ok(Some(Addable {
+        content: to_git(repo, rel_path, &raw)?,
+        mode,
+    }))
+}
+
+/// The mode git gives a regular file: the executable bit from the file system when git trusts
+/// it, else the index's mode (or 100644 for a new path).
+fn file_mode(repo: &Repository, meta: Option<&std::fs::Metadata>, index_mode: Option<u32>) -> u32 {
+    let trusted = repo
+        .config()
+        .and_then(|c| c.get_bool("core.filemode"))
+        .unwrap_or(cfg!(unix));
+    let from_index = index_mode.filter(|m| *m == MODE_FILE || *m == MODE_EXECUTABLE);
+    if !trusted {
+        return from_index.unwrap_or(MODE_FILE);
+    }
+    match meta {
+        Some(meta) if is_executable(meta) => MODE_EXECUTABLE,
+        Some(_) => MODE_FILE,
+        None => from_index.unwrap_or(MODE_FILE),
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o100 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn link_bytes(target: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    target.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn link_bytes(target: &Path) -> Vec<u8> {
+    target.to_string_lossy().replace('\\', "/").into_bytes()
+}
+
+// libgit2's filter list API (include/git2/filter.h); the vendored library has it, the -sys crate
+// declares none of it.
+unsafe extern "C" {
+    fn git_filter_list_load(
+        filters: *mut *mut c_void,
+        repo: *mut libgit2_sys::git_repository,
+        blob: *mut c_void,
+        path: *const c_char,
+        mode: c_int,
+        flags: u32,
+    ) -> c_int;
+    fn git_filter_list_contains(filters: *mut c_void, name: *const c_char) -> c_int;
+    fn git_filter_list_apply_to_buffer(
+        out: *mut libgit2_sys::git_buf,
+        filters: *mut c_void,
+        input: *const c_char,
+        len: usize,
+    ) -> c_int;
+    fn git_filter_list_free(filters: *mut c_void);
+}
+
+/// `GIT_FILTER_TO_ODB`: the direction of `git add`.
+const TO_ODB: c_int = 1;
+
+/// The filters that apply to one path on its way into the object database.
+struct FilterList(*mut c_void);
+
+impl FilterList {
+    fn load(repo: &Repository, rel_path: &str) -> Result<FilterList> {
+        let path = CString::new(rel_path)
+            .map_err(|_| GitError::Refused(format!("{rel_path:?} holds a NUL byte")))?;
+        let mut list = std::ptr::null_mut();
+        // SAFETY: `repo.raw()` is a live repository for the duration of the call, `path` is a
+        // valid C string, and a null blob is allowed.
+        let code = unsafe {
+            git_filter_list_load(
+                &mut list,
+                repo.raw(),
+                std::ptr::null_mut(),
+                path.as_ptr(),
+                TO_ODB,
+                0,
+            )
+        };
+        if code < 0 {
+            return Err(GitError::Git(git2::Error::last_error(code)));
+        }
+        Ok(FilterList(list))
+    }
+
+    /// Whether one of git's content conversions is in the list (not only the no-op filter).
+    fn converts(&self) -> bool {
+        [c"crlf", c"ident"].iter().any(|name| {
+            // SAFETY: a null or loaded list and a valid C string.
+            unsafe { git_filter_list_contains(self.0, name.as_ptr()) == 1 }
+        })
+    }
+
+    fn apply(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let mut out = libgit2_sys::git_buf {
+            ptr: std::ptr::null_mut(),
+            reserved: 0,
+            size: 0,
+        };
+        // SAFETY: `out` is an empty git_buf that libgit2 fills and we dispose of below; the
+        // input pointer and length describe a live slice.
+        let code = unsafe {
+            git_filter_list_apply_to_buffer(&mut out, self.0, input.as_ptr().cast(), input.len())
+        };
+        let result = if code < 0 {
+            Err(GitError::Git(git2::Error::last_error(code)))
+        } else if out.ptr.is_null() {
+            Ok(Vec::new())
+        } else {
+            // SAFETY: on success libgit2 left `size` initialized bytes at `ptr`.
+            Ok(unsafe { std::slice::from_raw_parts(out.ptr.cast::<u8>(), out.size) }.to_vec())
+        };
+        // SAFETY: `out` was initialized above and is disposed of exactly once.
+        unsafe { libgit2_sys::git_buf_dispose(&mut out) };
+        result
+    }
+}
+
+impl Drop for FilterList {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: the list was loaded by `git_filter_list_load` and is freed once.
+            unsafe { git_filter_list_free(self.0) };
+        }
+    }
+}
+
+/// `bytes` (a working-tree version of `rel_path`) as `git add` would store them: line endings
+/// converted where `eol`, `text` or `core.autocrlf` ask for it, `$Id$` collapsed where `ident` does.
+pub fn to_git(repo: &Repository, rel_path: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    let list = FilterList::load(repo, rel_path)?;
+    if !list.converts() {
+        return Ok(bytes.to_vec());
+    }
+    list.apply(bytes)
+}
+
+/// Whether `git add` may change the bytes of `rel_path` on their way into the index. When it
+/// cannot, a buffer can be compared with the index without the repository.
+pub fn converts(repo: &Repository, rel_path: &str) -> Result<bool> {
+    Ok(FilterList::load(repo, rel_path)?.converts())
+}
