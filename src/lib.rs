@@ -23,3 +23,14 @@ pub fn unix_now() -> i64 {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
+
+/// Returns memory freed by a one-off job (a walk of history, a first count) to the system:
+/// glibc keeps freed pages of every thread's arena otherwise, and a long-running server or prompt
+/// daemon would stay at its peak. Elsewhere the allocator decides, and this does nothing.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

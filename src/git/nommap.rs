@@ -65,6 +65,7 @@ pub fn ensure_registered() {
         // Like git's own reads, trust the object database instead of hashing every object read
         // again (libgit2's default does; it costs a cold count about 4 %).
         git2::opts::strict_hash_verification(false);
+        bound_pack_maps();
         // libgit2 keeps the pointer for the life of the process: leak one filter on purpose.
         let filter = Box::leak(Box::new(GitFilter {
             version: 1,
@@ -84,4 +85,22 @@ pub fn ensure_registered() {
             tracing::warn!("could not register the read-not-map filter ({result}); a file truncated while it is read may crash the count");
         }
     });
+}
+
+/// libgit2 maps pack files in windows that every repository of the process shares (its pack
+/// cache), and the pages a walk touched stay resident as long as their window is mapped: one
+/// read of the history behind `thresholds.lines = "auto"` left a long-running process 70 MB
+/// larger for good. Small windows under a low total bound that (the least recently used window
+/// is unmapped first); reading objects costs the same page faults either way.
+fn bound_pack_maps() {
+    const WINDOW: usize = 4 << 20;
+    const MAPPED_LIMIT: usize = 16 << 20;
+    // SAFETY: these set global sizes before any repository is opened; libgit2 is initialized.
+    let set = unsafe {
+        git2::opts::set_mwindow_size(WINDOW)
+            .and_then(|()| git2::opts::set_mwindow_mapped_limit(MAPPED_LIMIT))
+    };
+    if let Err(error) = set {
+        tracing::debug!("could not bound libgit2's pack windows: {error}");
+    }
 }

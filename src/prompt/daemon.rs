@@ -49,6 +49,44 @@ struct Answer {
     line: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unsure: Option<String>,
+    /// The daemon lost its repository (deleted, or made anew) and is leaving: start another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gone: Option<String>,
+}
+
+/// The repository a daemon serves, and how to tell that it is still the same one: a worktree
+/// deleted and made again at the same path (a re-clone) has a new git directory.
+struct Served {
+    info: RepoInfo,
+    git_dir_identity: Option<(u64, u64)>,
+}
+
+impl Served {
+    fn new(info: RepoInfo) -> Served {
+        Served {
+            git_dir_identity: identity(&info.git_dir),
+            info,
+        }
+    }
+
+    /// Why this daemon can no longer answer for its worktree, if it cannot.
+    fn lost(&self) -> Option<String> {
+        if !self.info.root.is_dir() {
+            return Some(format!("{} is gone", self.info.root.display()));
+        }
+        if identity(&self.info.git_dir) != self.git_dir_identity {
+            return Some(format!(
+                "the repository at {} was made anew",
+                self.info.root.display()
+            ));
+        }
+        None
+    }
+}
+
+/// The device and inode of a directory, which a re-created one does not share.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Why a prompt got no line from a daemon.
@@ -139,10 +177,14 @@ pub fn ask(root: &Path) -> Result<String, AskError> {
         .map_err(failed)?;
     let answer: Answer = serde_json::from_str(&reply)
         .map_err(|e| AskError::Failed(format!("an answer that is not JSON ({e})")))?;
-    match (answer.line, answer.unsure) {
-        (Some(line), _) => Ok(line),
-        (None, Some(why)) => Err(AskError::Failed(why)),
-        (None, None) => Err(AskError::Failed("an empty answer".to_string())),
+    match (answer.line, answer.unsure, answer.gone) {
+        (Some(line), _, _) => Ok(line),
+        (None, _, Some(why)) => {
+            tracing::debug!("the prompt daemon is leaving: {why}");
+            Err(AskError::NoDaemon)
+        }
+        (None, Some(why), None) => Err(AskError::Failed(why)),
+        (None, None, None) => Err(AskError::Failed("an empty answer".to_string())),
     }
 }
 
@@ -208,7 +250,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    runtime.block_on(serve(listener, Arc::new(info), idle, || {
+    runtime.block_on(serve(listener, Arc::new(Served::new(info)), idle, || {
         std::fs::metadata(&endpoint.socket).is_ok_and(|m| m.ino() == socket_inode)
     }))?;
     // Leave no socket or lock file behind, unless they are already another daemon's. (Should a
@@ -231,10 +273,13 @@ fn lock_exclusively(file: &std::fs::File) -> bool {
 
 async fn serve(
     listener: std::os::unix::net::UnixListener,
-    info: Arc<RepoInfo>,
+    served: Arc<Served>,
     idle: Duration,
     socket_is_ours: impl Fn() -> bool,
 ) -> anyhow::Result<()> {
+    let info = &served.info;
+    // An answer that finds the repository lost asks the daemon to leave.
+    let leave = Arc::new(tokio::sync::Notify::new());
     let listener = tokio::net::UnixListener::from_std(listener)?;
     let (out_tx, mut out_rx) = mpsc::unbounded_channel();
     let tx = workspace::spawn(workspace::Options::default(), out_tx);
@@ -261,7 +306,13 @@ async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     last_question = Instant::now();
-                    tokio::spawn(answer(stream, tx.clone(), info.clone(), barriers.clone()));
+                    tokio::spawn(answer(
+                        stream,
+                        tx.clone(),
+                        served.clone(),
+                        barriers.clone(),
+                        leave.clone(),
+                    ));
                 }
                 Err(error) => {
                     // Out of file descriptors, say: wait a little rather than spin.
@@ -269,11 +320,12 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
+            _ = leave.notified() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
             _ = interrupt.recv() => return Ok(()),
             _ = tokio::time::sleep(check_every) => {
-                if last_question.elapsed() >= idle || !socket_is_ours() || !info.root.is_dir() {
+                if last_question.elapsed() >= idle || !socket_is_ours() || served.lost().is_some() {
                     return Ok(());
                 }
             }
@@ -285,24 +337,36 @@ async fn serve(
 async fn answer(
     stream: tokio::net::UnixStream,
     tx: mpsc::UnboundedSender<Event>,
-    info: Arc<RepoInfo>,
+    served: Arc<Served>,
     barriers: Arc<AtomicU64>,
+    leave: Arc<tokio::sync::Notify>,
 ) {
+    let info = &served.info;
     let (read, mut write) = stream.into_split();
     let mut reader =
         tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(read, MAX_REQUEST_BYTES));
     let mut text = String::new();
     let read = tokio::time::timeout(ANSWER_TIMEOUT, reader.read_line(&mut text)).await;
     let answer = match (read, serde_json::from_str::<Request>(&text)) {
-        (Ok(Ok(_)), Ok(request)) if request.root == info.root => {
-            let n = barriers.fetch_add(1, Ordering::Relaxed);
-            fresh_line(
-                &tx,
-                &info,
-                format!("{BARRIER_PREFIX}{}.{n}", std::process::id()),
-            )
-            .await
-        }
+        (Ok(Ok(_)), Ok(request)) if request.root == info.root => match served.lost() {
+            // Never wait for a barrier in a git directory this daemon does not watch.
+            Some(why) => {
+                leave.notify_one();
+                Answer {
+                    gone: Some(why),
+                    ..Answer::default()
+                }
+            }
+            None => {
+                let n = barriers.fetch_add(1, Ordering::Relaxed);
+                fresh_line(
+                    &tx,
+                    info,
+                    format!("{BARRIER_PREFIX}{}.{n}", std::process::id()),
+                )
+                .await
+            }
+        },
         (Ok(Ok(_)), Ok(_)) => unsure("this daemon serves another worktree"),
         (Ok(Ok(_)), Err(error)) => unsure(&format!("a question that is not JSON ({error})")),
         (Ok(Err(error)), _) => unsure(&error.to_string()),
@@ -335,7 +399,7 @@ async fn fresh_line(tx: &mpsc::UnboundedSender<Event>, info: &RepoInfo, barrier:
     match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
         Ok(Ok(Fresh::Ready(report))) => Answer {
             line: Some(crate::report::prompt_line(&report)),
-            unsure: None,
+            ..Answer::default()
         },
         Ok(Ok(Fresh::Unsure(why))) => unsure(&why),
         Ok(Err(_)) => unsure("the workspace dropped the question"),
@@ -345,7 +409,7 @@ async fn fresh_line(tx: &mpsc::UnboundedSender<Event>, info: &RepoInfo, barrier:
 
 fn unsure(why: &str) -> Answer {
     Answer {
-        line: None,
         unsure: Some(why.to_string()),
+        ..Answer::default()
     }
 }

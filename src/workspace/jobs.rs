@@ -159,6 +159,8 @@ pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> E
         let sizes = git::history::author_sizes(&repo)?;
         Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
     });
+    // The walk freed what it read; hand the pages back instead of keeping them for good.
+    crate::release_free_memory();
     Event::Learned { root, head, result }
 }
 

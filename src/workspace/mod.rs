@@ -116,6 +116,9 @@ pub enum Event {
     },
     /// Files changed on disk (from the client's watcher or our own).
     FilesChanged(Vec<PathBuf>),
+    /// The worktree at this root, or its `.git`, was made anew (a re-clone, `rm -rf` and
+    /// `git init`): the old watches and the open repository point at what is gone.
+    Rearm(PathBuf),
     /// Something the user asked for; answered once, through `reply`.
     Command {
         command: Command,

@@ -169,6 +169,7 @@ impl State {
         repo.counting = true;
         repo.generation += 1;
         let first = repo.counts.is_none();
+        repo.scanning |= first;
         let job = CountJob {
             root: root.to_path_buf(),
             generation: repo.generation,
@@ -194,7 +195,7 @@ impl State {
         }
         repo.counting = false;
         repo.completed = generation;
-        let first = repo.last_report.is_none();
+        let first = std::mem::take(&mut repo.scanning);
         let mut warnings = Vec::new();
         match result {
             Ok((counts, parsed)) => {

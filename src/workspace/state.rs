@@ -33,6 +33,8 @@ pub(super) struct Repo {
     pub(super) counting: bool,
     /// The debounce timer runs (a `Flush` will come).
     pub(super) timer: bool,
+    /// A first count runs, reported as a scan in progress.
+    pub(super) scanning: bool,
     /// The status last sent.
     pub(super) last_report: Option<StatusReport>,
     pub(super) snoozed_until: Option<i64>,
@@ -158,6 +160,7 @@ impl State {
             Event::Saved { doc, path } => self.saved(&doc, &path),
             Event::Closed { doc } => self.closed(doc),
             Event::FilesChanged(paths) => self.files_changed(paths),
+            Event::Rearm(root) => self.rearm(&root),
             Event::Command { command, reply } => self.command(command, reply),
             Event::Query(query) => self.answer(query),
             Event::Counted {
@@ -272,6 +275,7 @@ impl State {
                     completed: 0,
                     counting: false,
                     timer: false,
+                    scanning: false,
                     last_report: None,
                     snoozed_until: None,
                     reported_problems: Vec::new(),
@@ -287,6 +291,46 @@ impl State {
             self.request_count(&root);
         }
         Some(root)
+    }
+
+    /// Follows a worktree made anew at the same root: new watches, the repository opened
+    /// afresh, and a full count (nothing of the old repository's counts is reused).
+    fn rearm(&mut self, root: &Path) {
+        let info = match crate::git::discover(root) {
+            Ok(info) if info.root == root => Some(info),
+            _ => None,
+        };
+        let watch_files = self.options.watch_files;
+        let Some(repo) = self.repos.get_mut(root) else {
+            return;
+        };
+        tracing::info!(
+            "{} was made anew: watching and counting it again",
+            root.display()
+        );
+        if let Some(info) = info {
+            repo.info = info;
+        }
+        repo.git = SharedRepo::default();
+        repo.stamp = SharedStamp::default();
+        repo.counts = None;
+        repo.learned = None;
+        let (info, stamp, watched) = (repo.info.clone(), repo.stamp.clone(), repo.watched);
+        repo.watched = watch_files;
+        // The old watcher goes first, so that the new one's watches are not shared with it.
+        if watched {
+            self.effect(Effect::Unwatch(root.to_path_buf()));
+        }
+        if watch_files {
+            self.effect(Effect::Watch { info, stamp });
+        }
+        for doc in self.docs.values_mut() {
+            if doc.root.as_deref() == Some(root) {
+                doc.base = None;
+            }
+        }
+        self.request_count(root);
+        self.recount_buffers();
     }
 
     /// Forgets the repositories no folder and no open document is in (their watchers stop).

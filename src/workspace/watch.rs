@@ -50,7 +50,20 @@ impl RepoWatcher {
             let root = root.clone();
             let tx = tx.clone();
             let stamp = stamp.clone();
+            let parent = root.parent().map(Path::to_path_buf);
             move |result: notify::Result<notify::Event>| {
+                // The root's parent is watched only to see the root itself go and come back.
+                if let Ok(event) = &result {
+                    let about_root = |p: &PathBuf| p == &root || p == &root.join(".git");
+                    let in_parent = |p: &PathBuf| p.parent() == parent.as_deref() && p != &root;
+                    if event.paths.iter().any(about_root) && made_anew(&event.kind) {
+                        let _ = tx.send(Event::Rearm(root.clone()));
+                        return;
+                    }
+                    if !event.paths.is_empty() && event.paths.iter().all(in_parent) {
+                        return;
+                    }
+                }
                 // Ignored and not tracked (git counts a tracked file under an ignored directory).
                 // Before the first count no stamp is known, and that count reads everything.
                 let is_ignored = |rel: &Path| {
@@ -114,6 +127,13 @@ impl RepoWatcher {
                 watcher.watch(&dir, RecursiveMode::NonRecursive)?;
             }
         }
+        // A worktree deleted and made again at the same path (a re-clone) has none of these
+        // watches: its parent tells when it reappears, and the workspace re-arms.
+        if let Some(parent) = root.parent() {
+            if let Err(error) = watcher.watch(parent, RecursiveMode::NonRecursive) {
+                tracing::debug!("cannot watch {}: {error}", parent.display());
+            }
+        }
         *lock(&watcher_slot) = Some(watcher);
 
         let slot = watcher_slot.clone();
@@ -174,6 +194,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether an event brings a path into being: created, or renamed into place.
+fn made_anew(kind: &notify::EventKind) -> bool {
+    use notify::event::{ModifyKind, RenameMode};
+    matches!(
+        kind,
+        notify::EventKind::Create(_)
+            | notify::EventKind::Modify(ModifyKind::Name(
+                RenameMode::To | RenameMode::Both | RenameMode::Any
+            ))
+    )
 }
 
 /// Whether a changed path holds ignore rules (`.gitignore`, `.git/info/exclude`).

@@ -131,3 +131,41 @@ fn stale_results_are_dropped() {
     assert!(engine.handle(stale).is_empty());
     assert_eq!(engine.take(), Vec::new(), "nothing published");
 }
+
+#[test]
+fn a_worktree_made_anew_is_watched_and_counted_afresh() {
+    let repo = Repo::with_lines(3);
+    let root = repo.root();
+    let mut engine = Engine::new();
+    engine.state.options.watch_files = true;
+    let effects = engine.handle(Event::AddFolders(vec![root.clone()]));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Watch { .. }, Effect::FlushAfter { .. }]
+    ));
+    engine.settle(Event::Flush(root.clone()));
+    let effects = engine.handle(Event::Rearm(root.clone()));
+    assert!(
+        matches!(&effects[..], [Effect::Unwatch(r), Effect::Watch { info, .. }, Effect::FlushAfter { .. }] if *r == root && info.root == root),
+        "the old watcher goes before the new one starts: {effects:?}"
+    );
+    engine.take();
+    let effects = engine.handle(Event::Flush(root.clone()));
+    let [Effect::Count(job)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(job.scope, Scope::Full);
+    assert!(
+        job.previous.is_none(),
+        "nothing of the old counts is reused"
+    );
+    // The scan it reports begins and ends.
+    let counted = effects.into_iter().find_map(|e| match e {
+        Effect::Count(job) => Some(jobs::count(job)),
+        _ => None,
+    });
+    engine.settle(counted.expect("a count"));
+    let outputs = engine.take();
+    assert_eq!(outputs.first(), Some(&Output::ScanStarted(root.clone())));
+    assert_eq!(outputs.last(), Some(&Output::ScanFinished(root)));
+}
