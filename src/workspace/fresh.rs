@@ -50,7 +50,7 @@ impl State {
         let repos = self
             .repos
             .iter()
-            .map(|(root, repo)| (root.clone(), repo.generation + 1))
+            .map(|(root, repo)| (root.clone(), repo.cycle.generation + 1))
             .collect();
         let docs = self
             .docs
@@ -68,7 +68,7 @@ impl State {
                 state
                     .repos
                     .get(root)
-                    .is_none_or(|r| r.completed >= *generation && !r.learning)
+                    .is_none_or(|r| r.cycle.completed >= *generation && !r.learning)
             });
             let docs_done = waiter
                 .docs
@@ -109,8 +109,8 @@ impl State {
         if !repo.waiters.iter().any(|w| w.seen) {
             return;
         }
-        let pending = repo.due.any();
-        if pending && !repo.counting {
+        let pending = repo.cycle.due.any();
+        if pending && !repo.cycle.counting {
             self.flush(root);
             return;
         }

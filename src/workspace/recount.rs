@@ -14,8 +14,9 @@ use super::{DocId, Error, Output};
 const MAX_PARTIAL_PATHS: usize = 256;
 
 /// What waits to be counted in a repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) enum Due {
+    #[default]
     Nothing,
     /// These working-tree paths changed (relative to the root).
     Paths(BTreeSet<String>),
@@ -23,6 +24,23 @@ pub(super) enum Due {
     GitDir(BTreeSet<String>),
     /// Everything: the rules of the count (settings, ignore files) may have changed.
     Everything,
+}
+
+/// The count life cycle of a repository: what is due, whether the debounce timer runs, the count
+/// running and its generation (results of older generations are dropped).
+#[derive(Debug, Default)]
+pub(super) struct Cycle {
+    pub(super) due: Due,
+    /// The debounce timer runs (a `Flush` will come).
+    pub(super) timer: bool,
+    /// A count runs.
+    pub(super) counting: bool,
+    /// The generation of the latest count started.
+    pub(super) generation: u64,
+    /// The generation of the latest count whose result arrived.
+    pub(super) completed: u64,
+    /// The running count is a first one, reported as a scan in progress.
+    pub(super) scanning: bool,
 }
 
 impl Due {
@@ -91,7 +109,7 @@ impl State {
         }
         for root in &git {
             if let Some(repo) = self.repos.get_mut(root) {
-                repo.due.add_git_dir();
+                repo.cycle.due.add_git_dir();
             }
             self.schedule_flush(root);
         }
@@ -122,7 +140,7 @@ impl State {
         let Some(repo) = self.repos.get_mut(root) else {
             return;
         };
-        repo.due = Due::Everything;
+        repo.cycle.due = Due::Everything;
         self.schedule_flush(root);
     }
 
@@ -131,7 +149,7 @@ impl State {
         let Some(repo) = self.repos.get_mut(root) else {
             return;
         };
-        repo.due.add_paths(paths);
+        repo.cycle.due.add_paths(paths);
         self.schedule_flush(root);
     }
 
@@ -141,8 +159,8 @@ impl State {
         let Some(repo) = self.repos.get_mut(root) else {
             return;
         };
-        if !repo.timer {
-            repo.timer = true;
+        if !repo.cycle.timer {
+            repo.cycle.timer = true;
             self.effect(Effect::FlushAfter {
                 root: root.to_path_buf(),
                 delay,
@@ -156,23 +174,23 @@ impl State {
         let Some(repo) = self.repos.get_mut(root) else {
             return;
         };
-        repo.timer = false;
-        if repo.counting || !repo.due.any() {
+        repo.cycle.timer = false;
+        if repo.cycle.counting || !repo.cycle.due.any() {
             return;
         }
-        let scope = match std::mem::replace(&mut repo.due, super::recount::Due::Nothing) {
+        let scope = match std::mem::take(&mut repo.cycle.due) {
             _ if repo.counts.is_none() => Scope::Full,
             Due::Everything | Due::Nothing => Scope::Full,
             Due::GitDir(paths) => Scope::GitDir(paths),
             Due::Paths(paths) => Scope::Paths(paths),
         };
-        repo.counting = true;
-        repo.generation += 1;
+        repo.cycle.counting = true;
+        repo.cycle.generation += 1;
         let first = repo.counts.is_none();
-        repo.scanning |= first;
+        repo.cycle.scanning |= first;
         let job = CountJob {
             root: root.to_path_buf(),
-            generation: repo.generation,
+            generation: repo.cycle.generation,
             settings,
             scope,
             previous: repo.counts.clone(),
@@ -190,12 +208,12 @@ impl State {
         let Some(repo) = self.repos.get_mut(&root) else {
             return;
         };
-        if generation != repo.generation {
+        if generation != repo.cycle.generation {
             return;
         }
-        repo.counting = false;
-        repo.completed = generation;
-        let first = std::mem::take(&mut repo.scanning);
+        repo.cycle.counting = false;
+        repo.cycle.completed = generation;
+        let first = std::mem::take(&mut repo.cycle.scanning);
         let mut warnings = Vec::new();
         match result {
             Ok((counts, parsed)) => {
@@ -221,7 +239,7 @@ impl State {
                 }
             }
         }
-        let again = repo.due.any();
+        let again = repo.cycle.due.any();
         for warning in warnings {
             self.emit(Output::Warning(warning));
         }

@@ -9,7 +9,7 @@ use super::effect::Effect;
 use super::fresh::{RefreshWaiter, Waiter};
 use super::jobs::SharedRepo;
 use super::publish::Cadence;
-use super::recount::Due;
+use super::recount::Cycle;
 use super::watch::SharedStamp;
 use super::{DocId, Event, Options, Output, PlacedNudge};
 use crate::config::Settings;
@@ -24,17 +24,7 @@ pub(super) struct Repo {
     /// The latest count, once there is one.
     pub(super) counts: Option<Arc<RepoCounts>>,
     /// What waits to be counted, and the count running.
-    pub(super) due: Due,
-    /// The generation of the latest count started; results of older ones are dropped.
-    pub(super) generation: u64,
-    /// The generation of the latest count whose result arrived.
-    pub(super) completed: u64,
-    /// A count is running.
-    pub(super) counting: bool,
-    /// The debounce timer runs (a `Flush` will come).
-    pub(super) timer: bool,
-    /// A first count runs, reported as a scan in progress.
-    pub(super) scanning: bool,
+    pub(super) cycle: Cycle,
     /// The status last sent.
     pub(super) last_report: Option<StatusReport>,
     pub(super) snoozed_until: Option<i64>,
@@ -60,7 +50,7 @@ pub(super) struct Repo {
 impl Repo {
     /// Whether a count is due, running or about to run, or the history is being read.
     pub(super) fn busy(&self) -> bool {
-        self.due.any() || self.counting || self.learning
+        self.cycle.due.any() || self.cycle.counting || self.learning
     }
 }
 
@@ -270,12 +260,7 @@ impl State {
                     info,
                     settings: self.settings.clone(),
                     counts: None,
-                    due: Due::Nothing,
-                    generation: 0,
-                    completed: 0,
-                    counting: false,
-                    timer: false,
-                    scanning: false,
+                    cycle: Cycle::default(),
                     last_report: None,
                     snoozed_until: None,
                     reported_problems: Vec::new(),
