@@ -71,7 +71,7 @@ impl State {
     /// Hides the nudges of the repository holding `root`, or of every repository without one.
     fn snooze(&mut self, root: Option<&Path>, minutes: Option<u64>, reply: Reply) {
         let roots = match root {
-            Some(path) => self.known_root(path).into_iter().collect(),
+            Some(path) => self.tracked_root(path).into_iter().collect(),
             None => self.roots(),
         };
         if roots.is_empty() {
@@ -105,10 +105,11 @@ impl State {
 
     /// Finds the repository a command names and runs its job there, or answers why not.
     fn run_in(&mut self, root: PathBuf, reply: Reply, job: GitJob) {
-        let root = match self.repos.contains_key(&root) {
-            true => root,
-            false => match crate::git::discover(&root) {
-                Ok(info) => info.root,
+        let root = match self.tracked_root_at(&root) {
+            Some(known) => known,
+            None => match crate::git::discover(&root) {
+                // A repository the workspace does not track is worked on all the same.
+                Ok(info) => self.tracked_root_at(&info.root).unwrap_or(info.root),
                 Err(error) => {
                     self.effect(Effect::reply(reply, Err(Error::Root(error))));
                     return;
@@ -116,6 +117,13 @@ impl State {
             },
         };
         self.start_job(Some(reply), root, job);
+    }
+
+    /// The tracked repository whose root is `path` (spelled as given or resolved).
+    fn tracked_root_at(&self, path: &Path) -> Option<PathBuf> {
+        let resolved = crate::git::repo::canonical(path);
+        self.tracked_root(path)
+            .filter(|known| known == path || *known == resolved)
     }
 
     /// Starts a job on the repository at `root` (kept open when the workspace tracks it).

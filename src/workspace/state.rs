@@ -214,6 +214,13 @@ impl State {
             .cloned()
     }
 
+    /// The root of the tracked repository holding `path`, spelled as given or through its
+    /// symlinks resolved (the workspace keeps resolved paths).
+    pub(super) fn tracked_root(&self, path: &Path) -> Option<PathBuf> {
+        self.known_root(path)
+            .or_else(|| self.known_root(&crate::git::repo::canonical(path)))
+    }
+
     /// Finds (or starts tracking) the repository containing `path`; returns its root.
     pub(super) fn ensure_repo_for(&mut self, path: &Path, from_folder: bool) -> Option<PathBuf> {
         if let Some(known) = self.known_root(path) {

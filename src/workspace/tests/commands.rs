@@ -197,3 +197,39 @@ fn the_commit_message_document_commits_when_saved_with_a_message() {
         0
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_command_through_a_symlinked_root_works_on_the_tracked_repository() {
+    let repo = Repo::with_lines(3);
+    let root = repo.root();
+    let links = tempfile::tempdir().expect("temp dir");
+    let link = links.path().join("link");
+    std::os::unix::fs::symlink(&root, &link).expect("symlink");
+    let mut engine = Engine::new();
+    engine.settle(Event::AddFolders(vec![root.clone()]));
+    let (reply, _answer) = Reply::new();
+    let stage = Command::StageFile {
+        root: link.clone(),
+        path: "a.txt".to_string(),
+    };
+    let effects = engine.handle(Event::Command {
+        command: stage,
+        reply,
+    });
+    let [Effect::Run {
+        root: worked_on, ..
+    }] = &effects[..]
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*worked_on, root);
+    let snooze = Command::Snooze {
+        root: Some(link),
+        minutes: None,
+    };
+    assert!(matches!(
+        answer(engine.command(snooze)),
+        Ok(Outcome::Snoozed { .. })
+    ));
+}
