@@ -14,6 +14,10 @@ use crate::nudge::{Limits, Severity};
 /// The file at a worktree root that lets a team set thresholds and excludes for everyone.
 pub const REPO_FILE: &str = ".commit-nudge.toml";
 
+mod table;
+use table::known_settings;
+pub use table::{default_settings_json, SettingKind, SettingSpec, SETTINGS, SEVERITY_NAMES};
+
 /// Every setting, with the defaults documented in the README.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -311,7 +315,8 @@ fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
                 }
             },
             (other, Source::Editor) => problems.push(format!(
-                "commitNudge.{other} is not a setting (known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes)"
+                "commitNudge.{other} is not a setting (known: {})",
+                known_settings()
             )),
             (other, Source::RepoFile) => problems.push(format!(
                 "{REPO_FILE}: {other} cannot be set per repository (only thresholds and exclude); it is ignored"
@@ -479,6 +484,49 @@ mod tests {
         );
         assert_eq!(wrong.settings.lines, 200);
         assert_eq!(wrong.problems.len(), 2, "{:?}", wrong.problems);
+    }
+
+    #[test]
+    fn the_settings_table_gives_the_server_defaults_and_every_key_is_read() {
+        for modal in [false, true] {
+            let parsed = parse_editor_settings(&default_settings_json(modal));
+            assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+            let expected = Settings {
+                ask_on_warning: !modal,
+                ..Settings::default()
+            };
+            assert_eq!(parsed.settings, expected, "modal clients: {modal}");
+        }
+        // Every key in the table is a setting the server reads: a wrong value is reported by
+        // its name, never as unknown.
+        for spec in SETTINGS {
+            let mut value = default_settings_json(false);
+            let mut slot = &mut value;
+            for part in spec.key.split('.') {
+                slot = &mut slot[part];
+            }
+            *slot = json!({"wrong": "type"});
+            let parsed = parse_editor_settings(&value);
+            assert_eq!(
+                parsed.problems.len(),
+                1,
+                "{}: {:?}",
+                spec.key,
+                parsed.problems
+            );
+            assert!(
+                parsed.problems[0].contains(spec.key)
+                    && !parsed.problems[0].contains("not a setting"),
+                "{}: {:?}",
+                spec.key,
+                parsed.problems
+            );
+            assert_eq!(parsed.settings, Settings::default(), "{}", spec.key);
+        }
+        let bogus = parse_editor_settings(&json!({"bogus": 1}));
+        assert!(bogus.problems[0].ends_with(
+            "(known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes)"
+        ));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! daemon when it can).
 
 pub mod config;
+pub mod editor_config;
 pub mod git;
 pub mod habit;
 pub mod lines;

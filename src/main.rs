@@ -40,6 +40,9 @@ enum Command {
     /// Serve prompts for the worktree at ROOT from live counts (started by `prompt` itself).
     #[command(hide = true, name = "prompt-daemon")]
     PromptDaemon { root: PathBuf },
+    /// Print an editor configuration snippet made from your editor's own defaults.
+    #[command(name = "editor-config", subcommand)]
+    EditorConfig(EditorConfig),
     /// Show your commit sizes and frequency in the repository containing PATH.
     Stats {
         /// A path inside the repository (default: the current directory).
@@ -47,6 +50,19 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EditorConfig {
+    /// Helix: `languages.toml` entries that add commit-nudge to LANGUAGES, keeping each one's
+    /// own servers (read from Helix's runtime `languages.toml` and yours).
+    Helix {
+        /// Helix language names, such as `rust python markdown`.
+        languages: Vec<String>,
+        /// Helix's default `languages.toml`, when it is not in Helix's runtime folders.
+        #[arg(long, value_name = "FILE")]
+        defaults: Option<PathBuf>,
     },
 }
 
@@ -59,6 +75,10 @@ fn main() -> ExitCode {
         Command::Prompt { path } => prompt(path),
         Command::PromptDaemon { root } => prompt_daemon(&root),
         Command::Stats { path, json } => stats(path, json),
+        Command::EditorConfig(EditorConfig::Helix {
+            languages,
+            defaults,
+        }) => helix_config(&languages, defaults),
     }
 }
 
@@ -227,6 +247,28 @@ fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+fn helix_config(languages: &[String], defaults: Option<PathBuf>) -> ExitCode {
+    use commit_nudge::editor_config::{helix_snippet, HelixEnv, HelixInputs};
+    let env = HelixEnv {
+        defaults_file: defaults,
+        ..HelixEnv::from_process()
+    };
+    let snippet = HelixInputs::find(&env).and_then(|inputs| helix_snippet(languages, &inputs));
+    match snippet {
+        Ok((text, warnings)) => {
+            for warning in warnings {
+                eprintln!("commit-nudge: {warning}");
+            }
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("commit-nudge: {error}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Prints why a command could not run and gives its exit code: 2 outside a repository.

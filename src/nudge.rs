@@ -180,8 +180,13 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// "45 min", "2 h", "2 h 5 min".
+/// A duration as every output of commit-nudge writes it (status, prompt, nudges): "45 min",
+/// "2 h", "2 h 5 min" below two days, then whole days: "2 days", "100 days".
 pub fn duration_phrase(minutes: u64) -> String {
+    const DAY: u64 = 24 * 60;
+    if minutes >= 2 * DAY {
+        return format!("{} days", minutes / DAY);
+    }
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m} min"),
         (h, 0) => format!("{h} h"),
@@ -282,6 +287,22 @@ mod tests {
             ..Limits::default()
         };
         assert!(evaluate(&snapshot(10_000, 100, Some(10_000)), &limits, NOW).is_empty());
+    }
+
+    #[test]
+    fn durations_read_the_same_everywhere() {
+        let table = [
+            (0, "0 min"),
+            (45, "45 min"),
+            (60, "1 h"),
+            (125, "2 h 5 min"),
+            (47 * 60 + 59, "47 h 59 min"),
+            (48 * 60, "2 days"),
+            (100 * 24 * 60 + 17, "100 days"),
+        ];
+        for (minutes, phrase) in table {
+            assert_eq!(duration_phrase(minutes), phrase, "{minutes} minutes");
+        }
     }
 
     #[test]

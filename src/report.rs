@@ -136,6 +136,11 @@ pub struct StatusReport {
     pub total: LineStat,
     pub last_commit_unix: Option<i64>,
     pub minutes_since_commit: Option<u64>,
+    /// When the uncommitted work began: the later of the last commit and the oldest change still
+    /// uncommitted (what the `uncommitted-age` nudge measures). `None` when unknown.
+    pub work_started_unix: Option<i64>,
+    /// Minutes since `work_started_unix`: the age the prompt and status lines show.
+    pub minutes_of_work: Option<u64>,
     pub nudges: Vec<Nudge>,
     pub unsaved_files: u64,
     pub snoozed_until_unix: Option<i64>,
@@ -192,16 +197,23 @@ pub fn build(
         untracked: LineStat::of_with_limit(effective.untracked.values(), large),
         total,
         last_commit_unix: counts.head_time_unix,
-        minutes_since_commit: counts
-            .head_time_unix
-            .map(|t| u64::try_from((now_unix - t).max(0) / 60).unwrap_or(0)),
+        minutes_since_commit: counts.head_time_unix.map(|t| minutes_between(t, now_unix)),
+        work_started_unix,
+        minutes_of_work: work_started_unix.map(|t| minutes_between(t, now_unix)),
         nudges,
         unsaved_files: effective.unsaved_files,
         snoozed_until_unix,
     }
 }
 
-/// One short line for a shell prompt, such as `✎ +312 −40 · 7 files · 75m`; empty when clean.
+/// Whole minutes from `from_unix` to `now_unix`; 0 for a time in the future (clock skew).
+fn minutes_between(from_unix: i64, now_unix: i64) -> u64 {
+    u64::try_from((now_unix - from_unix).max(0) / 60).unwrap_or(0)
+}
+
+/// One short line for a shell prompt, such as `✎ +312 −40 · 7 files · 1 h 15 min`: the size of
+/// the uncommitted work and its age (what the age nudge measures, not the last commit's age);
+/// empty when clean.
 pub fn prompt_line(report: &StatusReport) -> String {
     if report.total.files == 0 {
         return String::new();
@@ -216,27 +228,13 @@ pub fn prompt_line(report: &StatusReport) -> String {
             "files"
         }
     ));
-    if let Some(minutes) = report.minutes_since_commit {
-        line.push_str(&format!(" · {}", short_age(minutes)));
+    if let Some(minutes) = report.minutes_of_work {
+        line.push_str(&format!(" · {}", crate::nudge::duration_phrase(minutes)));
     }
     if !report.nudges.is_empty() {
         line.push_str(" · commit?");
     }
     line
-}
-
-/// "75m", "26h", "3d".
-pub fn short_age(minutes: u64) -> String {
-    match minutes {
-        m if m < 60 * 48 => {
-            if m < 100 {
-                format!("{m}m")
-            } else {
-                format!("{}h", m / 60)
-            }
-        }
-        m => format!("{}d", m / (60 * 24)),
-    }
 }
 
 /// The human summary `commit-nudge status` prints; `colour` adds ANSI colours.
@@ -261,6 +259,12 @@ pub fn human(report: &StatusReport, colour: bool) -> String {
     if let Some(minutes) = report.minutes_since_commit {
         out.push_str(&format!(
             " · last commit {} ago",
+            crate::nudge::duration_phrase(minutes)
+        ));
+    }
+    if let (Some(minutes), true) = (report.minutes_of_work, report.total.files > 0) {
+        out.push_str(&format!(
+            " · uncommitted work {} old",
             crate::nudge::duration_phrase(minutes)
         ));
     }

@@ -216,6 +216,55 @@ fn the_prompt_is_empty_on_a_clean_tree_and_short_otherwise() {
 }
 
 #[test]
+fn the_prompt_shows_the_age_of_the_work_and_status_both_ages_in_words() {
+    let repo = Repo::new();
+    repo.write("notes.txt", "one\n");
+    repo.git(&["add", "-A"]);
+    // A HEAD made 100 days ago, as in a repository picked up again after a long pause.
+    let long_ago = commit_nudge::unix_now() - 100 * 24 * 3600 - 600;
+    let date = format!("@{long_ago} +0000");
+    let output = std::process::Command::new("git")
+        .args(["commit", "-q", "-m", "old"])
+        .current_dir(repo.root())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", repo.root())
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "{output:?}");
+    repo.write("notes.txt", "one\ntwo\n");
+
+    let status = status_json(&repo.root());
+    assert!(status["minutes_since_commit"].as_u64().unwrap() >= 100 * 24 * 60);
+    let work = status["minutes_of_work"].as_u64().expect("minutes_of_work");
+    assert!(
+        work < 24 * 60,
+        "the work is today's, not 100 days old: {status:#}"
+    );
+
+    let prompt = String::from_utf8_lossy(&run_cli(&repo.root(), &["prompt"]).stdout).into_owned();
+    let age = prompt.trim_end().rsplit(" · ").next().unwrap_or_default();
+    assert_eq!(
+        age,
+        commit_nudge::nudge::duration_phrase(work),
+        "the prompt shows the work's age: {prompt}"
+    );
+    assert!(!prompt.contains("days"), "{prompt}");
+
+    let human = String::from_utf8_lossy(&run_cli(&repo.root(), &["status"]).stdout).into_owned();
+    let first = human.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("last commit 100 days ago")
+            && first.contains(&format!(
+                "uncommitted work {} old",
+                commit_nudge::nudge::duration_phrase(work)
+            )),
+        "{human}"
+    );
+}
+
+#[test]
 fn version_is_printed() {
     let output = run_cli(std::path::Path::new("."), &["--version"]);
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("commit-nudge "));

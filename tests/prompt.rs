@@ -91,12 +91,18 @@ impl Shell {
     }
 }
 
-/// The prompt line without its age (`· 3m`), which may tick between two prompts.
+/// The prompt line without its age (`· 3 min`, `· 1 h 5 min`, `· 2 days`), which may tick
+/// between two prompts.
 fn without_age(line: &str) -> String {
-    line.split(" · ")
+    line.trim_end()
+        .split(" · ")
         .filter(|part| {
-            let digits = part.trim_end_matches(['m', 'h', 'd']);
-            digits.is_empty() || digits.len() == part.len() || digits.parse::<u64>().is_err()
+            let words: Vec<&str> = part.split(' ').collect();
+            let is_age = words.len() % 2 == 0
+                && words.chunks(2).all(|pair| {
+                    pair[0].parse::<u64>().is_ok() && matches!(pair[1], "min" | "h" | "days")
+                });
+            !is_age
         })
         .collect::<Vec<_>>()
         .join(" · ")
@@ -298,4 +304,64 @@ fn switched_off_no_daemon_starts() {
         assert!(!stderr.contains("prompt daemon"), "{stderr}");
     }
     assert!(shell.daemon().is_none());
+}
+
+/// Replaces the shell's repository by a new one at the same path, as a re-clone does: the old
+/// worktree is deleted (or, with `keep_old`, moved aside), and the new one has other history
+/// and one change of two lines.
+fn reclone(shell: &Shell, keep_old: Option<&Path>) -> String {
+    let root = shell.repo.root();
+    match keep_old {
+        Some(aside) => std::fs::rename(&root, aside).expect("mv"),
+        None => std::fs::remove_dir_all(&root).expect("rm -rf"),
+    }
+    std::fs::create_dir(&root).expect("mkdir");
+    shell.repo.git(&["init", "-q", "-b", "main"]);
+    shell.repo.git(&["config", "user.email", "dev@example.com"]);
+    shell.repo.git(&["config", "user.name", "Dev"]);
+    shell.repo.write("other.txt", "a\n");
+    shell.repo.commit_all("another history");
+    shell.repo.write("other.txt", "a\nb\nc\n");
+    let expected = shell.prompt(false).0;
+    assert!(expected.contains("+2"), "{expected}");
+    expected
+}
+
+#[test]
+fn after_a_reclone_no_prompt_waits_on_the_daemon_and_its_answers_are_the_new_repositorys() {
+    let shell = Shell::new(60);
+    shell.until_the_daemon_answers();
+    let expected = reclone(&shell, None);
+    // The daemon follows the new repository (its watcher re-arms), or says it is gone and a new
+    // one takes over; either way the prompt never waits for a barrier that cannot come.
+    let output = shell.run_prompt(true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("did not answer"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), expected);
+    shell.until_the_daemon_answers();
+    assert_eq!(shell.prompt(true), (expected, true));
+}
+
+#[test]
+fn a_daemon_whose_repository_was_replaced_says_so_at_once_and_is_replaced() {
+    let shell = Shell::new(60);
+    shell.until_the_daemon_answers();
+    let (_, pid) = shell.daemon().expect("a daemon runs");
+    let aside = tempfile::tempdir().expect("temp dir");
+    let expected = reclone(&shell, Some(&aside.path().join("old")));
+
+    let output = shell.run_prompt(true);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the prompt daemon is leaving"),
+        "the daemon said it is gone: {stderr}"
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), expected);
+    wait_for("the old daemon leaves", || !alive(pid));
+
+    // A new daemon serves the new repository.
+    shell.until_the_daemon_answers();
+    let (_, new_pid) = shell.daemon().expect("a new daemon runs");
+    assert_ne!(new_pid, pid);
+    assert_eq!(shell.prompt(true), (expected, true));
 }

@@ -15,8 +15,11 @@
 ;; buffer, so commit-nudge is appended to `eglot-server-programs' for
 ;; `commit-nudge-eglot-modes' (default: every prog-, text- and conf- mode).  It serves the
 ;; buffers of modes that have no other server; where a mode has a server of its own (pylsp,
-;; rust-analyzer, ...) eglot keeps that one.  Start it with M-x eglot, or
-;; (add-hook 'text-mode-hook #'eglot-ensure).
+;; rust-analyzer, marksman, ...) eglot keeps that one.  Start it with M-x eglot in such buffers,
+;; or from the hook of a mode without a server, e.g.
+;; (add-hook 'text-mode-hook (lambda () (when (eq major-mode 'text-mode) (eglot-ensure)))).
+;; Not plain #'eglot-ensure on text-mode-hook: Markdown derives from text-mode and would start
+;; its own entry (marksman) instead.
 ;;
 ;; lsp-mode: runs several servers per buffer, so commit-nudge is registered as an add-on
 ;; client that starts next to the main server in every buffer inside a git worktree.
@@ -39,6 +42,7 @@
   "The commit-nudge executable."
   :type 'string)
 
+;; BEGIN generated settings: from src/config/table.rs (cargo test --test settings_everywhere).
 (defcustom commit-nudge-settings
   '(:thresholds (:lines 200 :files 15 :minutes 60)
     :countUntracked t
@@ -47,10 +51,17 @@
     :severity "information"
     :codeLens t
     :askOnWarning :json-false
-    :snoozeMinutes 30)
+    :snoozeMinutes 30
+    :maxFileBytes 52428800)
   "The `commitNudge' settings sent to the server, as a plist.
-Use :json-false for false and vectors for lists."
+Use :json-false for false and vectors for lists.  The defaults are the
+server's, except :askOnWarning, off because Emacs's prompt is modal."
   :type 'plist)
+
+(defconst commit-nudge--setting-paths
+  '(((:thresholds :lines)) ((:thresholds :files)) ((:thresholds :minutes)) ((:countUntracked) t) ((:countUnsaved) t) ((:exclude)) ((:severity)) ((:codeLens) t) ((:askOnWarning) t) ((:snoozeMinutes)) ((:maxFileBytes)))
+  "The leaves of `commit-nudge-settings', and whether each is a boolean.")
+;; END generated settings
 
 (defcustom commit-nudge-eglot-modes '(prog-mode text-mode conf-mode)
   "Major modes (and their derived modes) that eglot may serve with commit-nudge.
@@ -85,17 +96,19 @@ no other server."
     (and root (gethash (commit-nudge--root-key root) commit-nudge--status))))
 
 (defun commit-nudge--short-age (minutes)
-  "MINUTES as `75m', `5h' or `3d', like the CLI's prompt line."
-  (cond ((< minutes 100) (format "%dm" minutes))
-        ((< minutes (* 48 60)) (format "%dh" (/ minutes 60)))
-        (t (format "%dd" (/ minutes (* 24 60))))))
+  "MINUTES as every commit-nudge output writes them: `45 min', `2 h 5 min', `100 days'."
+  (let ((h (/ minutes 60)) (m (% minutes 60)))
+    (cond ((>= minutes (* 48 60)) (format "%d days" (/ minutes (* 24 60))))
+          ((= h 0) (format "%d min" m))
+          ((= m 0) (format "%d h" h))
+          (t (format "%d h %d min" h m)))))
 
 (defun commit-nudge-mode-line-string ()
-  "A mode line segment such as ` ✎ +312 −40 · 75m', or nil when clean."
+  "A mode line segment such as ` ✎ +312 −40 · 1 h 15 min', or nil when clean."
   (when-let* ((status (commit-nudge--current-status))
               (total (plist-get status :total))
               ((> (or (plist-get total :files) 0) 0)))
-    (let ((minutes (plist-get status :minutes_since_commit)))
+    (let ((minutes (plist-get status :minutes_of_work)))
       (concat (format " ✎ +%d −%d" (or (plist-get total :added) 0) (or (plist-get total :removed) 0))
               (if (numberp minutes) (concat " · " (commit-nudge--short-age minutes)) "")))))
 
@@ -134,11 +147,6 @@ no other server."
   "Non-nil when the current buffer's file is inside a git worktree."
   (and buffer-file-name (locate-dominating-file buffer-file-name ".git") t))
 
-(defconst commit-nudge--setting-paths
-  '(((:thresholds :lines)) ((:thresholds :files)) ((:thresholds :minutes))
-    ((:countUntracked) t) ((:countUnsaved) t) ((:exclude)) ((:severity))
-    ((:codeLens) t) ((:askOnWarning) t) ((:snoozeMinutes)))
-  "The leaves of `commit-nudge-settings', and whether each is a boolean.")
 
 (defun commit-nudge--setting (path)
   "The value at PATH (a list of keywords) in `commit-nudge-settings'."

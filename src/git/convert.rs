@@ -208,7 +208,127 @@ pub fn to_git(repo: &Repository, rel_path: &str, bytes: &[u8]) -> Result<Vec<u8>
     if !list.converts() {
         return Ok(bytes.to_vec());
     }
-    list.apply(bytes)
+    let converted = list.apply(bytes)?;
+    if converted == bytes && libgit2_skipped_auto_conversion(repo, rel_path, bytes)? {
+        return Ok(crlf_to_lf(bytes));
+    }
+    Ok(converted)
+}
+
+/// Whether libgit2 left `bytes` as they are where git converts them. With automatic line endings
+/// (`text=auto`, or `core.autocrlf` without attributes) both skip the conversion when the index
+/// already holds CRLF ("the safer autocrlf"), but git asks only whether the index blob is text
+/// with a CRLF in it, and libgit2 whether it holds any CR at all: a blob with a lone CR is
+/// converted by git and not by libgit2.
+fn libgit2_skipped_auto_conversion(
+    repo: &Repository,
+    rel_path: &str,
+    bytes: &[u8],
+) -> Result<bool> {
+    let new = TextStats::of(bytes);
+    if new.binary() || new.crlf == 0 {
+        return Ok(false);
+    }
+    let index = repo.index()?;
+    let Some(entry) = index.get_path(Path::new(rel_path), 0) else {
+        return Ok(false);
+    };
+    let blob = repo.find_blob(entry.id)?;
+    let in_index = TextStats::of(blob.content());
+    let libgit2_skips = in_index.cr > 0;
+    let git_skips = !in_index.binary() && in_index.crlf > 0;
+    Ok(libgit2_skips && !git_skips && is_auto_crlf(repo, rel_path)?)
+}
+
+/// Whether the path's line endings are converted "automatically" (git's `CRLF_AUTO*`): the
+/// `text=auto` attribute, or `core.autocrlf` true or input with no `text`, `crlf` or `eol`
+/// attribute.
+fn is_auto_crlf(repo: &Repository, rel_path: &str) -> Result<bool> {
+    let attr = |name: &str| -> Result<Option<String>> {
+        Ok(repo
+            .get_attr(
+                Path::new(rel_path),
+                name,
+                git2::AttrCheckFlags::FILE_THEN_INDEX,
+            )?
+            .map(str::to_string))
+    };
+    match attr("text")?.as_deref() {
+        Some("auto") => return Ok(true),
+        Some(_) => return Ok(false),
+        None => {}
+    }
+    if attr("crlf")?.is_some() || attr("eol")?.is_some() {
+        return Ok(false);
+    }
+    let autocrlf = repo
+        .config()?
+        .get_string("core.autocrlf")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    Ok(matches!(
+        autocrlf.as_str(),
+        "true" | "input" | "yes" | "on" | "1"
+    ))
+}
+
+/// `bytes` with the CR of every CRLF dropped (a lone CR stays), as git's `crlf_to_git` does.
+fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, byte) in bytes.iter().enumerate() {
+        if *byte != b'\r' || bytes.get(i + 1) != Some(&b'\n') {
+            out.push(*byte);
+        }
+    }
+    out
+}
+
+/// git's text statistics of a blob (convert.c's `gather_stats`).
+struct TextStats {
+    cr: usize,
+    crlf: usize,
+    nul: usize,
+    printable: usize,
+    nonprintable: usize,
+}
+
+impl TextStats {
+    fn of(bytes: &[u8]) -> TextStats {
+        let mut stats = TextStats {
+            cr: 0,
+            crlf: 0,
+            nul: 0,
+            printable: 0,
+            nonprintable: 0,
+        };
+        // A final DOS end-of-file mark is not counted.
+        let bytes = bytes.strip_suffix(b"\x1a").unwrap_or(bytes);
+        for (i, byte) in bytes.iter().enumerate() {
+            match byte {
+                b'\r' => {
+                    stats.cr += 1;
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        stats.crlf += 1;
+                    }
+                }
+                b'\n' => {}
+                0 => {
+                    stats.nul += 1;
+                    stats.nonprintable += 1;
+                }
+                0x7f => stats.nonprintable += 1,
+                b'\t' | 0x08 | 0x0b | 0x0c | 0x1b => stats.printable += 1,
+                byte if *byte < 0x20 => stats.nonprintable += 1,
+                _ => stats.printable += 1,
+            }
+        }
+        stats
+    }
+
+    /// git's `convert_is_binary`: a lone CR, a NUL, or too much that is not printable.
+    fn binary(&self) -> bool {
+        self.cr != self.crlf || self.nul > 0 || (self.printable >> 7) < self.nonprintable
+    }
 }
 
 /// Whether `git add` may change the bytes of `rel_path` on their way into the index. When it

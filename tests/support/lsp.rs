@@ -215,12 +215,17 @@ impl Client {
             "shutdown failed: {response}"
         );
         self.notify("exit", Value::Null);
+        self.wait_exit()
+    }
+
+    /// Waits for the server to exit by itself; returns the exit status.
+    pub fn wait_exit(mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "server did not exit after exit");
+            assert!(Instant::now() < deadline, "the server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -186,3 +186,76 @@ pub fn sorted_rows(rows: &[commit_nudge::git::FileDelta]) -> Vec<commit_nudge::g
     rows.sort_by(|a, b| a.path.cmp(&b.path));
     rows
 }
+
+/// git's own zero-context hunks of the unstaged diff of `file`, each as a patch of one hunk.
+pub fn git_hunk_patches(repo: &Repo, file: &str) -> Vec<(String, String)> {
+    let diff = repo.git(&["diff", "-U0", "--no-color", "--", file]);
+    let header_end = diff.find("\n@@").map(|i| i + 1).unwrap_or(diff.len());
+    let header = &diff[..header_end];
+    let mut hunks = Vec::new();
+    for chunk in
+        diff[header_end..]
+            .split_inclusive('\n')
+            .fold(Vec::<String>::new(), |mut acc, line| {
+                if line.starts_with("@@") {
+                    acc.push(String::new());
+                }
+                if let Some(last) = acc.last_mut() {
+                    last.push_str(line);
+                }
+                acc
+            })
+    {
+        let first = chunk.lines().next().unwrap_or_default().to_string();
+        hunks.push((first.clone(), format!("{header}{}", alone(&first, &chunk))));
+    }
+    hunks
+}
+
+/// Rewrites a zero-context hunk's new start as if the hunks before it were not applied.
+///
+/// `git apply --unidiff-zero` places a hunk without context at its *new* start (which counts the
+/// lines earlier hunks add or remove), so one hunk applied alone lands in the wrong place. This is
+/// the header git would print for a diff holding only this hunk (gitsigns rewrites it the same way).
+pub fn alone(first: &str, chunk: &str) -> String {
+    let parse = |side: &str| -> (u32, u32) {
+        let mut parts = side[1..].split(',');
+        let start = parts.next().unwrap_or("0").parse().unwrap_or(0);
+        let lines = parts.next().map_or(1, |n| n.parse().unwrap_or(1));
+        (start, lines)
+    };
+    let mut fields = first.split(' ');
+    let (_, old, new) = (
+        fields.next(),
+        fields.next().unwrap_or("-0"),
+        fields.next().unwrap_or("+0"),
+    );
+    let ((old_start, old_lines), (_, new_lines)) = (parse(old), parse(new));
+    let new_start = if old_lines == 0 {
+        old_start + 1
+    } else {
+        old_start
+    };
+    let new_start = if new_lines == 0 {
+        new_start.saturating_sub(1)
+    } else {
+        new_start
+    };
+    let rest = chunk.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("@@ {old} +{new_start},{new_lines} @@\n{rest}")
+}
+
+pub fn header_line(h: &commit_nudge::git::hunks::HunkHeader) -> String {
+    let side = |start: u32, lines: u32| {
+        if lines == 1 {
+            format!("{start}")
+        } else {
+            format!("{start},{lines}")
+        }
+    };
+    format!(
+        "@@ -{} +{} @@",
+        side(h.old_start, h.old_lines),
+        side(h.new_start, h.new_lines)
+    )
+}

@@ -1,5 +1,7 @@
 //! Finds the `commit-nudge` binary: the `commitNudge.serverPath` setting, then `PATH`, then
-//! the copy bundled in the extension's `server/` folder.
+//! Cargo's bin folder (`cargo install` puts it there, but an editor started from a desktop
+//! launcher often lacks it on `PATH`), then the copy bundled in the extension's `server/` folder
+//! (the platform-specific `.vsix` carries one).
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,12 +19,14 @@ export interface DiscoveryInput {
   extensionPath: string;
   /** Whether a file exists and is executable. */
   isExecutable?: (file: string) => boolean;
-  /** The home folder, for expanding a leading `~` in the setting. */
+  /** The home folder, for expanding a leading `~` in the setting and finding `~/.cargo/bin`. */
   homeDir?: string;
+  /** The `CARGO_HOME` environment variable (default `~/.cargo`). */
+  cargoHome?: string;
 }
 
 export type Discovered =
-  | { kind: 'found'; path: string; source: 'setting' | 'path' | 'bundled' }
+  | { kind: 'found'; path: string; source: 'setting' | 'path' | 'cargo' | 'bundled' }
   | { kind: 'missing'; message: string };
 
 export function isExecutableFile(file: string): boolean {
@@ -40,8 +44,8 @@ export function isExecutableFile(file: string): boolean {
 export function discoverServer(input: DiscoveryInput): Discovered {
   const isExecutable = input.isExecutable ?? isExecutableFile;
   const configured = input.configuredPath?.trim();
+  const home = input.homeDir ?? os.homedir();
   if (configured) {
-    const home = input.homeDir ?? os.homedir();
     const expanded = configured === '~' || configured.startsWith('~/')
       ? path.join(home, configured.slice(1))
       : configured;
@@ -57,14 +61,32 @@ export function discoverServer(input: DiscoveryInput): Discovered {
     const candidate = path.join(dir, BINARY_NAME);
     if (isExecutable(candidate)) return { kind: 'found', path: candidate, source: 'path' };
   }
+  const cargoBin = path.join(input.cargoHome || path.join(home, '.cargo'), 'bin', BINARY_NAME);
+  if (isExecutable(cargoBin)) return { kind: 'found', path: cargoBin, source: 'cargo' };
   const bundled = path.join(input.extensionPath, 'server', BINARY_NAME);
   if (isExecutable(bundled)) return { kind: 'found', path: bundled, source: 'bundled' };
   return {
     kind: 'missing',
     message:
-      'Could not find the commit-nudge binary: set commitNudge.serverPath, or put commit-nudge on PATH ' +
-      '(cargo install --path . in the commit-nudge repository).',
+      `Could not find the commit-nudge server: not on PATH, not in ${path.dirname(cargoBin)}, and this ` +
+      'extension carries none (it is the platform-neutral build). Install the .vsix for your platform ' +
+      '(commit-nudge-<platform>.vsix), or run `cargo install --locked --path .` in the commit-nudge ' +
+      'repository, or set commitNudge.serverPath to the binary.',
   };
+}
+
+/** How the output channel names where the binary came from. */
+export function describeSource(source: 'setting' | 'path' | 'cargo' | 'bundled'): string {
+  switch (source) {
+    case 'setting':
+      return 'the commitNudge.serverPath setting';
+    case 'path':
+      return 'PATH';
+    case 'cargo':
+      return "Cargo's bin folder";
+    case 'bundled':
+      return 'the server bundled with this extension';
+  }
 }
 
 /**

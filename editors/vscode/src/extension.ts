@@ -9,7 +9,7 @@ import {
   ServerOptions,
 } from 'vscode-languageclient/node';
 import { commitStaged, runHunkAction } from './commands';
-import { discoverServer, serverExecutable } from './discovery';
+import { describeSource, discoverServer, serverExecutable } from './discovery';
 import { CONFIG_SECTION, RepoStatus, STATUS_NOTIFICATION } from './protocol';
 import { serverSettings } from './settings';
 import { StatusBar } from './statusBar';
@@ -30,6 +30,7 @@ function createClient(context: vscode.ExtensionContext): LanguageClient | undefi
     configuredPath: config.get<string | null>('serverPath'),
     pathEnv: process.env.PATH,
     extensionPath: context.extensionPath,
+    cargoHome: process.env.CARGO_HOME,
   });
   if (found.kind === 'missing') {
     output.appendLine(found.message);
@@ -38,7 +39,7 @@ function createClient(context: vscode.ExtensionContext): LanguageClient | undefi
     });
     return undefined;
   }
-  output.appendLine(`Using ${found.path} (from ${found.source}).`);
+  output.appendLine(`Commit Nudge server: ${found.path} (from ${describeSource(found.source)}).`);
 
   const serverOptions: ServerOptions = serverExecutable(found.path);
   const clientOptions: LanguageClientOptions = {

@@ -25,6 +25,8 @@ export interface RepoStatus {
   total: DiffCounts;
   last_commit_unix?: number | null;
   minutes_since_commit?: number | null;
+  work_started_unix?: number | null;
+  minutes_of_work?: number | null;
   nudges: NudgeInfo[];
   unsaved_files?: number;
   snoozed_until_unix?: number | null;
@@ -32,7 +34,7 @@ export interface RepoStatus {
 
 /** The settings object the server takes as `initializationOptions` and under `commitNudge`. */
 export interface ServerSettings {
-  thresholds: { lines: number; files: number; minutes: number };
+  thresholds: { lines: number | 'auto'; files: number; minutes: number };
   countUntracked: boolean;
   countUnsaved: boolean;
   exclude: string[];
@@ -40,6 +42,7 @@ export interface ServerSettings {
   codeLens: boolean;
   askOnWarning: boolean;
   snoozeMinutes: number;
+  maxFileBytes: number;
 }
 
 /** The argument object of `commit-nudge.commitStaged`. */

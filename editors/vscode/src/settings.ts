@@ -1,5 +1,10 @@
 //! Reads the `commitNudge.*` settings and shapes them as the server's settings object.
+//!
+//! The settings and their defaults are those `package.json` declares (checked against the server's
+//! own table by `tests/settings_everywhere.rs`), so every declared setting is sent, and a new one
+//! needs no code here.
 
+import manifest from '../package.json';
 import type { ServerSettings } from './protocol';
 
 /** The part of `vscode.WorkspaceConfiguration` this module reads (so tests can pass a map). */
@@ -7,16 +12,42 @@ export interface ConfigReader {
   get<T>(key: string): T | undefined;
 }
 
-export const DEFAULT_SETTINGS: ServerSettings = {
-  thresholds: { lines: 200, files: 15, minutes: 60 },
-  countUntracked: true,
-  countUnsaved: true,
-  exclude: ['**/*.lock', '**/package-lock.json'],
-  severity: 'information',
-  codeLens: true,
-  askOnWarning: true,
-  snoozeMinutes: 30,
-};
+/** Settings that configure the extension itself and are not sent to the server. */
+export const CLIENT_ONLY_SETTINGS = ['serverPath'];
+
+interface DeclaredSetting {
+  default?: unknown;
+}
+
+/** The `commitNudge.*` keys (without the prefix) that go to the server, with their defaults. */
+export function declaredSettings(): Array<[string, unknown]> {
+  const properties = manifest.contributes.configuration.properties as Record<string, DeclaredSetting>;
+  return Object.entries(properties)
+    .filter(([key]) => key.startsWith('commitNudge.'))
+    .map(([key, spec]): [string, unknown] => [key.slice('commitNudge.'.length), spec.default])
+    .filter(([key]) => !CLIENT_ONLY_SETTINGS.includes(key));
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function copy<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** The documented defaults, shaped as the server's settings object. */
+export const DEFAULT_SETTINGS: ServerSettings = (() => {
+  const settings: Record<string, unknown> = {};
+  for (const [key, fallback] of declaredSettings()) setPath(settings, key, copy(fallback));
+  return settings as unknown as ServerSettings;
+})();
 
 /**
  * Builds the object passed as `initializationOptions` and as `settings.commitNudge`.
@@ -26,23 +57,10 @@ export const DEFAULT_SETTINGS: ServerSettings = {
  * value is filled with the documented default.
  */
 export function serverSettings(config: ConfigReader): ServerSettings {
-  const pick = <T>(key: string, fallback: T): T => {
-    const value = config.get<T>(key);
-    return value === undefined || value === null ? fallback : value;
-  };
-  const d = DEFAULT_SETTINGS;
-  return {
-    thresholds: {
-      lines: pick('thresholds.lines', d.thresholds.lines),
-      files: pick('thresholds.files', d.thresholds.files),
-      minutes: pick('thresholds.minutes', d.thresholds.minutes),
-    },
-    countUntracked: pick('countUntracked', d.countUntracked),
-    countUnsaved: pick('countUnsaved', d.countUnsaved),
-    exclude: pick('exclude', [...d.exclude]),
-    severity: pick('severity', d.severity),
-    codeLens: pick('codeLens', d.codeLens),
-    askOnWarning: pick('askOnWarning', d.askOnWarning),
-    snoozeMinutes: pick('snoozeMinutes', d.snoozeMinutes),
-  };
+  const settings: Record<string, unknown> = {};
+  for (const [key, fallback] of declaredSettings()) {
+    const value = config.get<unknown>(key);
+    setPath(settings, key, value === undefined || value === null ? copy(fallback) : value);
+  }
+  return settings as unknown as ServerSettings;
 }

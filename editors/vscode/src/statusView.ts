@@ -27,6 +27,19 @@ export function isSnoozed(status: RepoStatus, nowUnix: number): boolean {
   return typeof until === 'number' && until > nowUnix;
 }
 
+/**
+ * A duration as every commit-nudge output writes it (the CLI's `duration_phrase`): "45 min",
+ * "2 h", "2 h 5 min" below two days, then whole days ("100 days").
+ */
+export function durationPhrase(minutes: number): string {
+  const day = 24 * 60;
+  if (minutes >= 2 * day) return `${Math.floor(minutes / day)} days`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min`;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
 function clockTime(unix: number): string {
   const d = new Date(unix * 1000);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
@@ -40,7 +53,8 @@ export function renderStatus(status: RepoStatus, nowUnix: number): StatusBarView
     parts.push('$(git-commit) clean');
   } else {
     parts.push(`$(git-commit) +${total.added} ${MINUS}${total.removed}`);
-    if (typeof status.minutes_since_commit === 'number') parts.push(`${status.minutes_since_commit}m`);
+    // The age of the uncommitted work (what the age nudge measures), as the shell prompt shows it.
+    if (typeof status.minutes_of_work === 'number') parts.push(durationPhrase(status.minutes_of_work));
   }
   const snoozed = isSnoozed(status, nowUnix);
   if (snoozed) parts.push('snoozed');
@@ -57,8 +71,11 @@ export function renderStatus(status: RepoStatus, nowUnix: number): StatusBarView
     countsLine('Total', status.total),
   ];
   if (status.unsaved_files) tooltip.push(`Unsaved: ${plural(status.unsaved_files, 'file')} counted from the editor`);
+  if (typeof status.minutes_of_work === 'number' && total.files > 0) {
+    tooltip.push(`Uncommitted work: ${durationPhrase(status.minutes_of_work)} old`);
+  }
   if (typeof status.minutes_since_commit === 'number') {
-    tooltip.push(`Last commit: ${plural(status.minutes_since_commit, 'minute')} ago`);
+    tooltip.push(`Last commit: ${durationPhrase(status.minutes_since_commit)} ago`);
   }
   if (snoozed) tooltip.push(`Nudges snoozed until ${clockTime(status.snoozed_until_unix as number)}`);
   if (nudges.length) {

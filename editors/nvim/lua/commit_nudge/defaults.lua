@@ -4,6 +4,9 @@ local M = {}
 --- Returns a fresh copy of the default settings table.
 ---@return table
 function M.settings()
+  -- askOnWarning is off here: Neovim's window/showMessageRequest is a modal inputlist that would
+  -- stop typing, so the diagnostic and the statusline nudge instead.
+  -- BEGIN generated settings: from src/config/table.rs (cargo test --test settings_everywhere).
   return {
     thresholds = { lines = 200, files = 15, minutes = 60 },
     countUntracked = true,
@@ -11,11 +14,11 @@ function M.settings()
     exclude = { '**/*.lock', '**/package-lock.json' },
     severity = 'information',
     codeLens = true,
-    -- Neovim's window/showMessageRequest is a modal inputlist that would stop typing: the
-    -- diagnostic and the statusline nudge instead.
     askOnWarning = false,
     snoozeMinutes = 30,
+    maxFileBytes = 52428800,
   }
+  -- END generated settings
 end
 
 return M

@@ -142,13 +142,18 @@ end
 --- Formats a number of minutes as a short age like the CLI's prompt: `75m`, `5h`, `3d`.
 ---@param minutes number
 ---@return string
+--- A duration as every commit-nudge output writes it: "45 min", "2 h 5 min", "100 days".
 local function format_age(minutes)
-  if minutes < 100 then
-    return string.format('%dm', minutes)
-  elseif minutes < 48 * 60 then
-    return string.format('%dh', math.floor(minutes / 60))
+  if minutes >= 48 * 60 then
+    return string.format('%d days', math.floor(minutes / (24 * 60)))
   end
-  return string.format('%dd', math.floor(minutes / (24 * 60)))
+  local h, m = math.floor(minutes / 60), minutes % 60
+  if h == 0 then
+    return string.format('%d min', m)
+  elseif m == 0 then
+    return string.format('%d h', h)
+  end
+  return string.format('%d h %d min', h, m)
 end
 
 --- A statusline segment for the current buffer's worktree, e.g. `✎ +312 −40 · 75m`;
@@ -162,7 +167,7 @@ function M.statusline(bufnr)
     return ''
   end
   local text = string.format('✎ +%d −%d', total.added or 0, total.removed or 0)
-  local minutes = status.minutes_since_commit
+  local minutes = status.minutes_of_work
   if type(minutes) == 'number' then
     text = text .. ' · ' .. format_age(minutes)
   end

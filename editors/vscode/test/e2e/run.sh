@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end test of the Commit Nudge extension in real VS Code (code-server + headless
 # Chromium driven by playwright-core) against the real commit-nudge binary and real git.
+# It installs the platform-specific .vsix, which carries the server, as a user would: code-server
+# runs with no commit-nudge on PATH, an empty ~/.cargo/bin and no commitNudge.serverPath, so the
+# nudge can only come from the bundled server (the output channel must say so).
 #
 #   editors/vscode/test/e2e/run.sh
 #
 # Environment:
-#   COMMIT_NUDGE_BIN   server binary (default: <repo>/target/debug/commit-nudge, built if missing)
+#   COMMIT_NUDGE_VSIX  the linux-x64 .vsix to install (default: packaged here by package-vsix.sh
+#                      from COMMIT_NUDGE_BIN)
+#   COMMIT_NUDGE_BIN   server binary for that .vsix and for the harness's own checks (default:
+#                      <repo>/target/debug/commit-nudge, built if missing)
 #   SCREENSHOT_DIR     where vscode.png goes (default: <repo>/docs/screenshots)
 #   E2E_KEEP=1         keep the temp dir (code-server data, logs, the test repository)
 #   E2E_TIMEOUT_MS     per-step timeout for the browser driver (default 90000)
@@ -57,31 +63,38 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Build the extension and package it.
+# The platform-specific extension, with its server inside.
 cd "$EXT_DIR"
-if [[ ! -d node_modules ]]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund >&2
+if [[ -z "${COMMIT_NUDGE_VSIX:-}" ]]; then
+  log "package-vsix.sh linux-x64 $COMMIT_NUDGE_BIN"
+  COMMIT_NUDGE_VSIX="$(bash "$EXT_DIR/package-vsix.sh" linux-x64 "$COMMIT_NUDGE_BIN" "$WORK" | tail -n 1)"
 fi
-log "vsce package"
-npx vsce package --no-dependencies --allow-missing-repository -o "$WORK/commit-nudge.vsix" </dev/null >&2
+[[ -f "$COMMIT_NUDGE_VSIX" ]] || { log "no .vsix at $COMMIT_NUDGE_VSIX"; exit 1; }
+log "extension: $COMMIT_NUDGE_VSIX ($(du -k "$COMMIT_NUDGE_VSIX" | cut -f1) KB)"
+vsix_listing="$(unzip -l "$COMMIT_NUDGE_VSIX")"
+grep -q 'extension/server/commit-nudge$' <<< "$vsix_listing" \
+  || { log "the .vsix carries no server/commit-nudge"; exit 1; }
+
+# code-server sees no commit-nudge anywhere but inside the extension: a PATH without it, a fresh
+# HOME (no ~/.cargo/bin) and no CARGO_HOME.
+CLEAN_PATH=""
+IFS=: read -r -a path_dirs <<< "$PATH"
+for dir in "${path_dirs[@]}"; do
+  [[ -n "$dir" && ! -e "$dir/commit-nudge" ]] && CLEAN_PATH="${CLEAN_PATH:+$CLEAN_PATH:}$dir"
+done
+CS_HOME="$WORK/home"
+mkdir -p "$CS_HOME"
+if PATH="$CLEAN_PATH" command -v commit-nudge >/dev/null; then
+  log "commit-nudge is still on the PATH given to code-server"; exit 1
+fi
 
 # code-server runs on Node 24; nothing else needs it on PATH.
-code_server() { PATH="$NODE24_DIR/bin:$PATH" "$CODE_SERVER" "$@"; }
+code_server() { env -u CARGO_HOME HOME="$CS_HOME" PATH="$NODE24_DIR/bin:$CLEAN_PATH" "$CODE_SERVER" "$@"; }
 mkdir -p "$WORK/data/User" "$WORK/extensions"
 echo 'auth: none' > "$WORK/config.yaml"
 log "install the extension"
 code_server --config "$WORK/config.yaml" --user-data-dir "$WORK/data" --extensions-dir "$WORK/extensions" \
-  --install-extension "$WORK/commit-nudge.vsix" >&2
-
-# code-server windows are remote windows: machine-scoped settings such as serverPath are read
-# from the remote (Machine) settings, not the user's.
-mkdir -p "$WORK/data/Machine"
-cat > "$WORK/data/Machine/settings.json" <<JSON
-{
-  "commitNudge.serverPath": "$COMMIT_NUDGE_BIN"
-}
-JSON
+  --install-extension "$COMMIT_NUDGE_VSIX" >&2
 cat > "$WORK/data/User/settings.json" <<JSON
 {
   "commitNudge.thresholds.lines": 250,
@@ -130,7 +143,7 @@ log "repository at $REPO: $(git -C "$REPO" diff --shortstat), plus new.txt (150 
 
 PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 log "start code-server on 127.0.0.1:$PORT"
-RUST_LOG="${RUST_LOG:-debug}" setsid bash -c 'PATH="$0/bin:$PATH" exec "$1" "${@:2}"' "$NODE24_DIR" "$CODE_SERVER" \
+RUST_LOG="${RUST_LOG:-debug}" setsid env -u CARGO_HOME HOME="$CS_HOME" PATH="$NODE24_DIR/bin:$CLEAN_PATH" "$CODE_SERVER" \
   --config "$WORK/config.yaml" --auth none --bind-addr "127.0.0.1:$PORT" \
   --disable-workspace-trust --disable-telemetry --disable-update-check \
   --user-data-dir "$WORK/data" --extensions-dir "$WORK/extensions" "$REPO" \
@@ -148,4 +161,11 @@ mkdir -p "$SCREENSHOT_DIR"
 log "drive VS Code with playwright-core"
 E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
   PW_DIR="$PW_DIR" node "$SCRIPT_DIR/drive.mjs"
+
+# The output channel names the binary that ran: the one inside the installed extension.
+channel_log="$(find "$WORK/data/logs" -name '*Commit Nudge*' -print0 2>/dev/null | xargs -0 cat 2>/dev/null || true)"
+server_line="$(grep -m1 'Commit Nudge server:' <<< "$channel_log" || true)"
+log "output channel: ${server_line:-(no server line)}"
+[[ "$server_line" == *"$WORK/extensions/"*"/server/commit-nudge (from the server bundled with this extension)."* ]] \
+  || { log "the server that ran is not the bundled one"; exit 1; }
 log "PASS"

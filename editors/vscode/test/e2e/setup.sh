@@ -12,7 +12,7 @@ mkdir -p "$CACHE_DIR"
 setup_log() { printf '[e2e-setup] %s\n' "$*" >&2; }
 
 # Debian packages: headers code-server's native modules build against, and the browser.
-DEB_PACKAGES=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config chromium)
+DEB_PACKAGES=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config chromium unzip)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

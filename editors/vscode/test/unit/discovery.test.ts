@@ -57,14 +57,35 @@ describe('discoverServer', () => {
   });
 
   it('falls back to the copy bundled in <extension>/server/', () => {
-    const found = discoverServer({ configuredPath: null, pathEnv: '/a:/b', extensionPath: ext, isExecutable: only(bundled) });
+    const found = discoverServer({ configuredPath: null, pathEnv: '/a:/b', extensionPath: ext, homeDir: '/home/me', isExecutable: only(bundled) });
     assert.deepEqual(found, { kind: 'found', path: bundled, source: 'bundled' });
   });
 
-  it('says how to fix it when nothing is found', () => {
-    const found = discoverServer({ pathEnv: '/a', extensionPath: ext, isExecutable: () => false });
+  it('looks in ~/.cargo/bin (or $CARGO_HOME/bin) after PATH and before the bundled copy', () => {
+    const cargo = `/home/me/.cargo/bin/${BINARY_NAME}`;
+    const fromHome = discoverServer({ pathEnv: '/a', extensionPath: ext, homeDir: '/home/me', isExecutable: only(cargo, bundled) });
+    assert.deepEqual(fromHome, { kind: 'found', path: cargo, source: 'cargo' });
+    const custom = `/opt/cargo/bin/${BINARY_NAME}`;
+    const fromCargoHome = discoverServer({
+      pathEnv: '/a',
+      extensionPath: ext,
+      homeDir: '/home/me',
+      cargoHome: '/opt/cargo',
+      isExecutable: only(cargo, custom, bundled),
+    });
+    assert.deepEqual(fromCargoHome, { kind: 'found', path: custom, source: 'cargo' });
+    const onPath = discoverServer({ pathEnv: '/a', extensionPath: ext, homeDir: '/home/me', isExecutable: only(`/a/${BINARY_NAME}`, cargo) });
+    assert.equal(onPath.kind === 'found' && onPath.source, 'path');
+  });
+
+  it('says what to do when nothing is found: the platform .vsix, cargo install, or the setting', () => {
+    const found = discoverServer({ pathEnv: '/a', extensionPath: ext, homeDir: '/home/me', isExecutable: () => false });
     assert.equal(found.kind, 'missing');
-    assert.match((found as { message: string }).message, /serverPath/);
+    const message = (found as { message: string }).message;
+    assert.match(message, /\.vsix for your platform/);
+    assert.match(message, /cargo install --locked --path \./);
+    assert.match(message, /serverPath/);
+    assert.match(message, /\/home\/me\/\.cargo\/bin/);
   });
 
   it('checks the real file system by default: executables only', () => {
@@ -74,11 +95,11 @@ describe('discoverServer', () => {
       fs.writeFileSync(exe, '#!/bin/sh\n');
       fs.chmodSync(exe, 0o644);
       assert.equal(isExecutableFile(exe), false);
-      assert.equal(discoverServer({ pathEnv: dir, extensionPath: ext }).kind, 'missing');
+      assert.equal(discoverServer({ pathEnv: dir, extensionPath: ext, homeDir: dir }).kind, 'missing');
       fs.chmodSync(exe, 0o755);
       assert.equal(isExecutableFile(exe), true);
       assert.equal(isExecutableFile(dir), false);
-      assert.deepEqual(discoverServer({ pathEnv: dir, extensionPath: ext }), { kind: 'found', path: exe, source: 'path' });
+      assert.deepEqual(discoverServer({ pathEnv: dir, extensionPath: ext, homeDir: dir }), { kind: 'found', path: exe, source: 'path' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

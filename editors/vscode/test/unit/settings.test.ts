@@ -20,6 +20,7 @@ describe('serverSettings', () => {
       codeLens: true,
       askOnWarning: true,
       snoozeMinutes: 30,
+      maxFileBytes: 52428800,
     });
   });
 
@@ -34,6 +35,7 @@ describe('serverSettings', () => {
     stub.config.set('commitNudge.codeLens', false);
     stub.config.set('commitNudge.askOnWarning', false);
     stub.config.set('commitNudge.snoozeMinutes', 10);
+    stub.config.set('commitNudge.maxFileBytes', 0);
     stub.config.set('commitNudge.serverPath', '/bin/commit-nudge');
     const settings = serverSettings(vscode.workspace.getConfiguration('commitNudge'));
     assert.deepEqual(settings, {
@@ -45,8 +47,15 @@ describe('serverSettings', () => {
       codeLens: false,
       askOnWarning: false,
       snoozeMinutes: 10,
+      maxFileBytes: 0,
     });
     assert.equal('serverPath' in settings, false, 'the client-only setting is not sent');
+  });
+
+  it('sends "auto" for the line threshold as written', () => {
+    stub.config.set('commitNudge.thresholds.lines', 'auto');
+    const settings = serverSettings(vscode.workspace.getConfiguration('commitNudge'));
+    assert.equal(settings.thresholds.lines, 'auto');
   });
 
   it('passes a value of the wrong type through for the server to report', () => {

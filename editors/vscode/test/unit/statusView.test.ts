@@ -19,7 +19,8 @@ function status(overrides: Partial<RepoStatus> = {}): RepoStatus {
     untracked: { files: 1, added: 40, removed: 0 },
     total: { files: 4, added: 312, removed: 40 },
     last_commit_unix: NOW - 75 * 60,
-    minutes_since_commit: 75,
+    minutes_since_commit: 144000,
+    minutes_of_work: 75,
     nudges: [],
     unsaved_files: 0,
     snoozed_until_unix: null,
@@ -30,7 +31,7 @@ function status(overrides: Partial<RepoStatus> = {}): RepoStatus {
 describe('renderStatus', () => {
   it('shows total added/removed and minutes since the last commit', () => {
     const view = renderStatus(status(), NOW);
-    assert.equal(view.text, '$(git-commit) +312 \u221240 \u00b7 75m');
+    assert.equal(view.text, '$(git-commit) +312 \u221240 \u00b7 1 h 15 min');
     assert.equal(view.warning, false);
   });
 
@@ -41,7 +42,8 @@ describe('renderStatus', () => {
     assert.match(view.tooltip, /Unstaged: 2 files, \+262 \u221238/);
     assert.match(view.tooltip, /Untracked: 1 file, \+40/);
     assert.match(view.tooltip, /Unsaved: 2 files/);
-    assert.match(view.tooltip, /Last commit: 75 minutes ago/);
+    assert.match(view.tooltip, /Uncommitted work: 1 h 15 min old/);
+    assert.match(view.tooltip, /Last commit: 100 days ago/);
   });
 
   it('turns to warning and lists the nudges while there are nudges', () => {
@@ -59,13 +61,13 @@ describe('renderStatus', () => {
   });
 
   it('says "snoozed" while snoozed and not after', () => {
-    assert.equal(renderStatus(status({ snoozed_until_unix: NOW + 600 }), NOW).text, '$(git-commit) +312 \u221240 \u00b7 75m \u00b7 snoozed');
+    assert.equal(renderStatus(status({ snoozed_until_unix: NOW + 600 }), NOW).text, '$(git-commit) +312 \u221240 \u00b7 1 h 15 min \u00b7 snoozed');
     assert.match(renderStatus(status({ snoozed_until_unix: NOW + 600 }), NOW).tooltip, /snoozed until/);
     assert.doesNotMatch(renderStatus(status({ snoozed_until_unix: NOW - 1 }), NOW).text, /snoozed/);
   });
 
   it('handles an unborn branch and a clean tree', () => {
-    const unborn = renderStatus(status({ head: null, minutes_since_commit: null, last_commit_unix: null }), NOW);
+    const unborn = renderStatus(status({ head: null, minutes_since_commit: null, last_commit_unix: null, minutes_of_work: null }), NOW);
     assert.equal(unborn.text, '$(git-commit) +312 \u221240');
     assert.match(unborn.tooltip, /no commits yet/);
     const zero = { files: 0, added: 0, removed: 0 };
@@ -104,7 +106,7 @@ describe('StatusBar', () => {
       store.update(status({ nudges: [{ code: 'uncommitted-lines', severity: 'warning', message: 'Commit!' }] }));
       bar.refresh();
       assert.equal(item.visible, true);
-      assert.equal(item.text, '$(git-commit) +312 \u221240 \u00b7 75m');
+      assert.equal(item.text, '$(git-commit) +312 \u221240 \u00b7 1 h 15 min');
       assert.deepEqual(item.backgroundColor, new ThemeColor('statusBarItem.warningBackground'));
 
       store.update(status({ nudges: [] }));
