@@ -63,7 +63,7 @@ impl State {
                         running.doc = Some(Box::new(snapshot));
                     }
                 }
-                None => self.effect(Effect::reply(reply, Ok(Outcome::Hunks(None)))),
+                None => self.effect(Effect::Answer(reply, Ok(Outcome::Hunks(None)))),
             },
         }
     }
@@ -157,6 +157,8 @@ impl State {
         let Some(running) = self.running.remove(&ticket) else {
             return;
         };
+        // The hunks of a document are a read: answered at once, not behind outputs.
+        let read = running.doc.is_some();
         if running.writes {
             // Even a refused write may have raced another git: count the repository again.
             self.files_changed(vec![running.root.clone()]);
@@ -183,6 +185,7 @@ impl State {
             Err(error) => Err(error),
         };
         match running.reply {
+            Some(reply) if read => self.effect(Effect::Answer(reply, outcome)),
             Some(reply) => self.effect(Effect::reply(reply, outcome)),
             // A commit from the saved commit-message document: the user reads the result here.
             None => match outcome {

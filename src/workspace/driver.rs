@@ -105,6 +105,7 @@ impl Driver {
             Effect::Unwatch(root) => {
                 self.watchers.remove(&root);
             }
+            Effect::Answer(reply, result) => reply.send(result),
             Effect::Send(message) => {
                 // The receiver only goes away when the server is shutting down.
                 let _ = self.out.send(message);

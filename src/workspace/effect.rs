@@ -42,8 +42,11 @@ pub enum Effect {
         stamp: SharedStamp,
     },
     Unwatch(PathBuf),
-    /// Send something to the front end.
+    /// Send something to the front end, after everything sent before it.
     Send(Message),
+    /// Answer a read at once, ahead of outputs still on their way (nothing it says depends on
+    /// them: the hunks of a document).
+    Answer(Reply, Result<Outcome, Error>),
 }
 
 impl Effect {

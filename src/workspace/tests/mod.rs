@@ -126,6 +126,10 @@ impl Engine {
                 self.outputs.extend(message.deliver());
                 None
             }
+            Effect::Answer(reply, result) => {
+                reply.send(result);
+                None
+            }
             other => Some(other),
         }
     }
@@ -181,7 +185,7 @@ fn run(effect: Effect) -> Option<Event> {
             job,
         } => Some(jobs::run(ticket, root, repo, job)),
         Effect::FlushAfter { root, .. } => Some(Event::Flush(root)),
-        Effect::Watch { .. } | Effect::Unwatch(_) | Effect::Send(_) => None,
+        Effect::Watch { .. } | Effect::Unwatch(_) | Effect::Send(_) | Effect::Answer(..) => None,
     }
 }
 
