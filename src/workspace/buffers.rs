@@ -65,7 +65,13 @@ impl State {
                 self.request_paths(&root, [rel_path].into());
             }
         }
-        if let Some(i) = self.commit_documents.iter().position(|(f, _)| f == path) {
+        if self.commit_documents.is_empty() {
+            return;
+        }
+        // The editor may name the document through a symlink.
+        let canonical = crate::git::repo::canonical(path);
+        let is_it = |file: &PathBuf| file == path || crate::git::repo::canonical(file) == canonical;
+        if let Some(i) = self.commit_documents.iter().position(|(f, _)| is_it(f)) {
             let (file, root) = self.commit_documents.remove(i);
             self.start_job(None, root, GitJob::CommitDocument { path: file });
         }
