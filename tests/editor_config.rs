@@ -1,5 +1,5 @@
 //! `commit-nudge editor-config helix`: the snippet keeps each language's own servers, read from
-//! Helix's defaults (a vendored excerpt of Helix's `languages.toml`) found the way Helix finds its
+//! Helix's defaults (a stand-in for Helix's `languages.toml` in its format) found the way Helix finds its
 //! runtime, and the user's own `languages.toml` on top.
 
 mod support;
