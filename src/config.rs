@@ -50,6 +50,9 @@ pub struct Settings {
     pub max_file_bytes: u64,
 }
 
+/// The longest snooze: a day.
+pub const MAX_SNOOZE_MINUTES: u64 = 24 * 60;
+
 /// The default of `maxFileBytes`: 50 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
@@ -75,6 +78,15 @@ impl Default for Settings {
 
 impl Settings {
     /// The limits the nudge policy applies.
+    /// When a snooze asked for now (`now_unix`) ends: after `minutes`, or the `snoozeMinutes`
+    /// setting when the asker names none, kept between one minute and a day.
+    pub fn snooze_until(&self, minutes: Option<u64>, now_unix: i64) -> i64 {
+        let minutes = minutes
+            .unwrap_or(self.snooze_minutes)
+            .clamp(1, MAX_SNOOZE_MINUTES);
+        now_unix + i64::try_from(minutes * 60).unwrap_or(0)
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             lines: self.lines,
@@ -403,7 +415,14 @@ mod tests {
             "countUntracked": "yes", "severity": "loud", "exclude": "*.lock", "bogus": 1}));
         assert_eq!(parsed.settings, Settings::default());
         assert_eq!(parsed.problems.len(), 6, "{:?}", parsed.problems);
-        assert!(parsed.problems[0].contains("commitNudge.") || !parsed.problems[0].is_empty());
+        assert!(
+            parsed
+                .problems
+                .iter()
+                .all(|p| p.starts_with("commitNudge.")),
+            "each problem names its setting: {:?}",
+            parsed.problems
+        );
         assert!(parsed
             .problems
             .iter()
@@ -530,5 +549,22 @@ mod tests {
             "{:?}",
             wrong.problems
         );
+    }
+
+    #[test]
+    fn a_snooze_lasts_the_minutes_asked_or_the_setting_within_a_minute_and_a_day() {
+        let settings = Settings {
+            snooze_minutes: 45,
+            ..Settings::default()
+        };
+        let now = 1_000_000;
+        assert_eq!(settings.snooze_until(None, now), now + 45 * 60);
+        assert_eq!(settings.snooze_until(Some(10), now), now + 10 * 60);
+        assert_eq!(settings.snooze_until(Some(0), now), now + 60);
+        assert_eq!(
+            settings.snooze_until(Some(100_000), now),
+            now + 24 * 60 * 60
+        );
+        assert_eq!(Settings::default().snooze_until(None, now), now + 30 * 60);
     }
 }

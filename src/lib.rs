@@ -1,10 +1,11 @@
 //! commit-nudge: keep the uncommitted git diff in view and nudge toward small, frequent commits.
 //!
-//! The rooms, with one-way doors (see DESIGN.md): `git` counts and acts on repositories, `nudge`
-//! decides, `config` reads settings, `report` assembles the status object, `workspace` owns the
-//! live state of each repository, `lsp` is the only room that speaks the protocol, `prompt` answers
-//! the shell prompt (from a live daemon when it can), and `plan` splits the uncommitted work into
-//! the few ordered commits it should have been.
+//! The rooms, with one-way doors (see docs/architecture.md): `git` counts and acts on
+//! repositories, `nudge` decides, `config` reads settings, `report` assembles the status object,
+//! `workspace` is the engine that owns the live state of each repository and decides, `lsp` is
+//! the only room that speaks the protocol, `prompt` answers the shell prompt (from a live daemon
+//! when it can), and `plan` splits the uncommitted work into the few ordered commits it should
+//! have been.
 
 pub mod config;
 pub mod editor_config;

@@ -114,7 +114,6 @@ const COMMANDS: &[&str] = &[
     "commit-nudge.commitStaged",
     "commit-nudge.snooze",
     "commit-nudge.refresh",
-    "commit-nudge.test.panic",
     "commit-nudge.",
     "git.commit",
 ];
@@ -149,7 +148,7 @@ const KEYS: &[&str] = &[
     "contentChanges",
     "context",
     "diagnostics",
-    "oldStart",
+    "old_start",
     "newLines",
     "__proto__",
     "",
@@ -282,7 +281,7 @@ fn command_arguments(rng: &mut Rng, names: &Names, command: &str) -> Value {
     let argument = match command {
         "commit-nudge.stageHunk" | "commit-nudge.unstageHunk" => json!({
             "root": root, "path": path,
-            "hunk": {"oldStart": rng.below(4), "oldLines": rng.below(3), "newStart": rng.below(4), "newLines": rng.below(3)},
+            "hunk": {"old_start": rng.below(4), "old_lines": rng.below(3), "new_start": rng.below(4), "new_lines": rng.below(3)},
             "hash": format!("{:016x}", rng.next()),
             "lines": if rng.one_in(2) { json!([rng.below(5), rng.below(5)]) } else { Value::Null }
         }),

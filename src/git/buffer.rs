@@ -6,10 +6,10 @@ use std::path::Path;
 
 use git2::{Patch, Repository};
 
-use super::count::{base_options, first_change_line};
 use super::error::Result;
 use super::hunks::{head_blob, index_content};
 use super::repo::checked_rel_path;
+use super::rows::{base_options, first_change_line};
 use super::FileDelta;
 
 /// An open buffer's text compared with HEAD, the index and the disk.

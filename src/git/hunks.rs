@@ -5,9 +5,9 @@ use std::path::Path;
 use git2::{Blob, Patch, Repository};
 
 use super::convert;
-use super::count::base_options;
 use super::error::{GitError, Result};
 use super::repo::checked_rel_path;
+use super::rows::base_options;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
@@ -84,7 +84,7 @@ impl Hunk {
 
     /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).
     pub fn new_line_span(&self) -> (u32, u32) {
-        let start = super::count::first_line_of(self.header.new_start, self.header.new_lines);
+        let start = super::rows::first_line_of(self.header.new_start, self.header.new_lines);
         let end = start + self.header.new_lines.max(1) - 1;
         (start, end)
     }

@@ -11,11 +11,15 @@ pub mod count;
 pub mod error;
 pub mod history;
 pub mod hunks;
+mod model;
 pub mod nommap;
 pub mod partial;
 pub mod renames;
 pub mod repo;
+mod rows;
+mod sides;
 pub mod stage;
+pub mod stamp;
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use error::GitError;

@@ -7,9 +7,8 @@ use tower_lsp_server::ls_types::{
 
 use super::commands::{self, FileArgs, HunkArgs};
 use super::to_proto;
-use crate::git::hunks::{FileHunks, Hunk};
 use crate::lines::LineMap;
-use crate::workspace::DocSnapshot;
+use crate::workspace::{DocSnapshot, FileHunks, Hunk};
 
 /// The code actions for a cursor or selection `range` in a document with these hunks.
 pub fn code_actions(

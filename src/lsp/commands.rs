@@ -1,12 +1,12 @@
-//! The server's command ids and their typed arguments (the contract in DESIGN.md).
+//! The server's command ids and their typed arguments (the contract in docs/architecture.md),
+//! parsed once into a `Command`.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc;
 
-use crate::git::hunks::{HunkHeader, LineSelection};
-use crate::git::stage::HunkTarget;
+use crate::workspace::HunkHeader;
 
 pub const STAGE_HUNK: &str = "commit-nudge.stageHunk";
 pub const UNSTAGE_HUNK: &str = "commit-nudge.unstageHunk";
@@ -29,7 +29,7 @@ pub const COMMANDS: &[&str] = &[
 
 /// A hunk header as it travels in command arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct HunkArg {
     pub old_start: u32,
     pub old_lines: u32,
@@ -50,7 +50,6 @@ impl From<HunkHeader> for HunkArg {
 
 /// Arguments of `stageHunk` and `unstageHunk`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct HunkArgs {
     /// The worktree root as a file URI.
     pub root: String,
@@ -61,27 +60,6 @@ pub struct HunkArgs {
     /// The 0-based first and last buffer lines of a selection, to stage only those.
     #[serde(default)]
     pub lines: Option<[u32; 2]>,
-}
-
-impl HunkArgs {
-    pub fn target(&self) -> HunkTarget {
-        HunkTarget {
-            header: HunkHeader {
-                old_start: self.hunk.old_start,
-                old_lines: self.hunk.old_lines,
-                new_start: self.hunk.new_start,
-                new_lines: self.hunk.new_lines,
-            },
-            hash: self.hash.clone(),
-            selection: match self.lines {
-                Some([first, last]) => LineSelection::Lines {
-                    first: first.min(last),
-                    last: first.max(last),
-                },
-                None => LineSelection::All,
-            },
-        }
-    }
 }
 
 /// Arguments of `stageFile` and `unstageFile`.
@@ -108,8 +86,42 @@ pub struct SnoozeArgs {
     pub minutes: Option<u64>,
 }
 
+/// A command of `workspace/executeCommand`, with its arguments read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    StageHunk(HunkArgs),
+    UnstageHunk(HunkArgs),
+    StageFile(FileArgs),
+    UnstageFile(FileArgs),
+    CommitStaged(CommitArgs),
+    Snooze(SnoozeArgs),
+    Refresh,
+}
+
+impl Command {
+    /// Reads a command from its name and arguments, or says clearly what was expected.
+    pub fn parse(name: &str, arguments: &[Value]) -> jsonrpc::Result<Command> {
+        Ok(match name {
+            STAGE_HUNK => Command::StageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
+            UNSTAGE_HUNK => Command::UnstageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
+            STAGE_FILE => Command::StageFile(one_argument(name, arguments, FILE_EXAMPLE)?),
+            UNSTAGE_FILE => Command::UnstageFile(one_argument(name, arguments, FILE_EXAMPLE)?),
+            COMMIT_STAGED => Command::CommitStaged(one_argument(name, arguments, COMMIT_EXAMPLE)?),
+            SNOOZE if arguments.is_empty() => Command::Snooze(SnoozeArgs::default()),
+            SNOOZE => Command::Snooze(one_argument(name, arguments, SNOOZE_EXAMPLE)?),
+            REFRESH => Command::Refresh,
+            other => {
+                return Err(jsonrpc::Error::invalid_params(format!(
+                    "unknown command {other:?}; commit-nudge runs {}",
+                    COMMANDS.join(", ")
+                )))
+            }
+        })
+    }
+}
+
 /// Reads a command's single argument object, or says clearly what was expected.
-pub fn one_argument<T: DeserializeOwned>(
+fn one_argument<T: DeserializeOwned>(
     command: &str,
     arguments: &[Value],
     example: &str,
@@ -127,7 +139,7 @@ pub fn one_argument<T: DeserializeOwned>(
     })
 }
 
-pub const HUNK_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs", "hunk": {"oldStart": 3, "oldLines": 1, "newStart": 3, "newLines": 2}, "hash": "…"}"#;
-pub const FILE_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs"}"#;
-pub const COMMIT_EXAMPLE: &str = r#"{"root": "file:///repo", "message": "Fix the parser"}"#;
-pub const SNOOZE_EXAMPLE: &str = r#"{"root": "file:///repo", "minutes": 30}"#;
+const HUNK_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs", "hunk": {"old_start": 3, "old_lines": 1, "new_start": 3, "new_lines": 2}, "hash": "…"}"#;
+const FILE_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs"}"#;
+const COMMIT_EXAMPLE: &str = r#"{"root": "file:///repo", "message": "Fix the parser"}"#;
+const SNOOZE_EXAMPLE: &str = r#"{"root": "file:///repo", "minutes": 30}"#;

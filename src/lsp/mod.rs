@@ -1,12 +1,19 @@
 //! The language server: the only room that speaks LSP.
 //!
-//! `server.rs` implements the protocol with one-line delegations, `from_proto.rs` and
-//! `to_proto.rs` convert at the edge, `commands.rs` names the commands and their arguments, and
-//! `actions.rs` builds code actions and lenses from an owned document snapshot.
+//! `server.rs` implements the protocol with one-line delegations, `handlers.rs` holds the
+//! request handlers (convert, ask the workspace engine, convert), `pump.rs` sends what the engine
+//! says, `from_proto.rs` and `to_proto.rs` hold every conversion, `commands.rs` names the
+//! commands and parses their arguments, `capabilities.rs` says what each side can do,
+//! `boundary.rs` keeps a panic in a handler from killing the server, and `actions.rs` builds
+//! code actions and lenses from an owned document snapshot. Nothing here calls the git core.
 
 mod actions;
+mod boundary;
+mod capabilities;
 mod commands;
 mod from_proto;
+mod handlers;
+mod pump;
 mod server;
 mod to_proto;
 pub mod transport;

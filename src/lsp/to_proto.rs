@@ -2,12 +2,15 @@
 
 use std::path::Path;
 
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
 };
 
 use crate::nudge::Severity;
-use crate::workspace::PlacedNudge;
+use crate::report::StatusReport;
+use crate::workspace::{Error, Outcome, PlacedNudge};
 
 /// The diagnostic `source` every nudge carries.
 pub const SOURCE: &str = "commit-nudge";
@@ -49,4 +52,42 @@ pub fn line_range(line: u32) -> Range {
 /// A file URI for a local path.
 pub fn file_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
+}
+
+/// The params of `commitNudge/status`: the `status --json` object.
+pub fn status(report: &StatusReport) -> Option<Value> {
+    serde_json::to_value(report)
+        .map_err(|error| tracing::error!("could not encode the status: {error}"))
+        .ok()
+}
+
+/// The result of `workspace/executeCommand` for what a command did (keys in snake_case, as in
+/// every object the server sends).
+pub fn outcome(outcome: Outcome) -> Option<Value> {
+    match outcome {
+        Outcome::Done | Outcome::Refreshed | Outcome::Hunks(_) => None,
+        Outcome::Committed(commit) => {
+            Some(json!({ "commit": commit.commit, "summary": commit.summary }))
+        }
+        Outcome::CommitMessage { path } => Some(json!({ "document": path.to_string_lossy() })),
+        Outcome::Snoozed { until_unix } => Some(json!({ "snoozed_until_unix": until_unix })),
+    }
+}
+
+/// A command's failure as a JSON-RPC error. Failures of the git work were shown to the user
+/// already (`data.shown`), so clients need not show them again.
+pub fn error(error: &Error) -> jsonrpc::Error {
+    match error {
+        Error::Root(_) | Error::NoRepository => jsonrpc::Error::invalid_params(error.to_string()),
+        Error::Git(_) | Error::Internal => jsonrpc::Error {
+            code: jsonrpc::ErrorCode::ServerError(1),
+            message: error.to_string().into(),
+            data: Some(json!({ "shown": true })),
+        },
+    }
+}
+
+/// Whether a failure is one the user is shown as a message (not a malformed request).
+pub fn is_shown(error: &Error) -> bool {
+    matches!(error, Error::Git(_) | Error::Internal)
 }

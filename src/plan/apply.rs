@@ -315,7 +315,7 @@ impl Files {
                         if original.is_some_and(|e| e.id == *id && e.mode == *mode) =>
                     {
                         if let Some(entry) = original {
-                            index.add(entry)?;
+                            index.add(&smudged(entry))?;
                         }
                     }
                     State::Blob { id, mode, size } => {
@@ -329,6 +329,28 @@ impl Files {
             Ok(())
         })?;
         Ok(())
+    }
+}
+
+/// The user's entry without its file times, so that git compares the file by content next time.
+///
+/// An entry written in the same second as its file was last changed is trusted by git only while
+/// the index file is as old ("racily clean"); the index written here is newer, so an entry that
+/// kept its times could hide a change of the same size made in that second.
+fn smudged(entry: &IndexEntry) -> IndexEntry {
+    IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: entry.dev,
+        ino: entry.ino,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        file_size: entry.file_size,
+        id: entry.id,
+        flags: entry.flags,
+        flags_extended: entry.flags_extended,
+        path: entry.path.clone(),
     }
 }
 

@@ -287,7 +287,7 @@ async fn serve(
     // Nobody reads diagnostics here; problems go to the log.
     tokio::spawn(async move {
         while let Some(output) = out_rx.recv().await {
-            if let workspace::Output::Warning(message) = output {
+            if let Some(workspace::Output::Warning(message)) = output.deliver() {
                 tracing::warn!("{message}");
             }
         }

@@ -1,23 +1,21 @@
-//! Git work for the workspace, run on the blocking pool; results come back as events.
+//! The git work behind the engine's effects, as plain functions from a job to the event that
+//! reports it; the driver runs them on the blocking pool, tests run them in place.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
-use super::{DocId, Event};
-use crate::config::{self, Parsed, Settings};
-use crate::git::buffer::BufferBase;
-use crate::git::buffer::BufferDiff;
-use crate::git::{self, RepoCounts};
+use super::effect::{BufferJob, CountJob, GitJob, JobOutput};
+use super::{Error, Event};
+use crate::config::{self, Parsed};
+use crate::git::buffer::{BufferBase, BufferDiff};
+use crate::git::{self, GitError, RepoCounts};
 use crate::report;
 
 /// The outcome of a count: the numbers and the settings in effect (with the repository file).
-pub type CountResult = Result<(RepoCounts, Parsed), String>;
+pub type CountResult = Result<(RepoCounts, Parsed), Error>;
 
 /// The outcome of a buffer diff: the base it was compared with (to keep) and the diff.
-pub type BufferResult = Result<(Arc<BufferBase>, BufferDiff), String>;
+pub type BufferResult = Result<(Arc<BufferBase>, BufferDiff), Error>;
 
 /// What a count must cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,166 +30,263 @@ pub enum Scope {
 
 /// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
 /// time holds it).
-pub type SharedRepo = Arc<std::sync::Mutex<Option<git2::Repository>>>;
+#[derive(Clone, Default)]
+pub struct SharedRepo(Arc<std::sync::Mutex<Option<git2::Repository>>>);
 
-/// Counts a repository on the blocking pool and sends `Event::Counted`. With a narrower scope
-/// than `Scope::Full` and a previous count, only what changed is re-counted, unless that could be
-/// inexact.
-pub fn spawn_count(
-    root: PathBuf,
-    generation: u64,
-    editor_settings: Settings,
-    scope: Scope,
-    previous: Option<Arc<RepoCounts>>,
-    shared: SharedRepo,
-    tx: mpsc::UnboundedSender<Event>,
-) {
-    tokio::task::spawn_blocking(move || {
-        let result = catch(|| {
-            let parsed = config::with_repo_file(&editor_settings, &root);
-            let mut options = report::count_options(&parsed.settings);
-            options.stamp_index = true;
-            let mut guard = open_shared(&shared, &root)?;
-            let Some(repo) = guard.as_ref() else {
-                return Err("the repository could not be opened".to_string());
-            };
-            if let Some(previous) = &previous {
-                let partial = match &scope {
-                    Scope::Full => Ok(None),
-                    Scope::Paths(paths) => {
-                        git::partial::recount_paths(repo, previous, paths, &options)
-                    }
-                    Scope::GitDir(paths) => {
-                        git::partial::recount_after_git_change(repo, previous, paths, &options)
-                    }
-                };
-                match partial {
-                    Ok(Some(counts)) => return Ok((counts, parsed)),
-                    Ok(None) if scope != Scope::Full => {
-                        tracing::debug!(
-                            "a re-count of what changed could be inexact; counting everything"
-                        )
-                    }
-                    Ok(None) => {}
-                    Err(error) => {
-                        tracing::debug!("partial count failed ({error}); counting everything")
-                    }
-                }
-            }
-            let counts = git::count::count_repo(repo, &options);
-            if counts.is_err() {
-                // Open afresh next time, in case the repository itself changed under us.
-                *guard = None;
-            }
-            Ok((counts.map_err(|e| e.to_string())?, parsed))
-        });
-        let _ = tx.send(Event::Counted {
-            root,
-            generation,
-            result: Box::new(result),
-        });
-    });
+impl std::fmt::Debug for SharedRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedRepo")
+    }
 }
 
-/// Diffs an open buffer against HEAD, the index and the disk, and sends `Event::BufferCounted`.
-/// With a `base` (the file's HEAD and index versions) the repository is not touched at all;
-/// without, the base is read through the repository the counts keep open (after any count that
-/// holds it), so that no third copy of a large index is ever loaded.
-#[allow(clippy::too_many_arguments)]
-pub fn spawn_buffer_diff(
-    root: PathBuf,
-    rel_path: String,
-    doc: DocId,
-    version: i32,
-    text: Arc<String>,
-    base: Option<Arc<BufferBase>>,
-    shared: SharedRepo,
-    tx: mpsc::UnboundedSender<Event>,
-) {
-    tokio::task::spawn_blocking(move || {
-        let result = catch(|| {
-            let base = match base {
-                Some(base) => base,
-                None => {
-                    let guard = open_shared(&shared, &root)?;
-                    let Some(repo) = guard.as_ref() else {
-                        return Err("the repository could not be opened".to_string());
-                    };
-                    Arc::new(git::buffer::buffer_base(repo, &rel_path).map_err(|e| e.to_string())?)
+/// Counts a repository. With a narrower scope than `Scope::Full` and a previous count, only what
+/// changed is re-counted, unless that could be inexact.
+pub fn count(job: CountJob) -> Event {
+    let CountJob {
+        root,
+        generation,
+        settings,
+        scope,
+        previous,
+        repo: shared,
+    } = job;
+    let result = catch(|| {
+        let parsed = config::with_repo_file(&settings, &root);
+        let mut options = report::count_options(&parsed.settings);
+        options.stamp_index = true;
+        let mut guard = open_shared(&shared, &root)?;
+        let Some(repo) = guard.as_ref() else {
+            return Err(Error::Git(GitError::Refused(
+                "the repository could not be opened".to_string(),
+            )));
+        };
+        if let Some(previous) = &previous {
+            let partial = match &scope {
+                Scope::Full => Ok(None),
+                Scope::Paths(paths) => git::partial::recount_paths(repo, previous, paths, &options),
+                Scope::GitDir(paths) => {
+                    git::partial::recount_after_git_change(repo, previous, paths, &options)
                 }
             };
-            // Line endings and `ident` are converted as `git add` would, which needs the
-            // repository's attributes; most paths have no conversion and skip it.
-            let converted = if base.converts && !base.link {
+            match partial {
+                Ok(Some(counts)) => return Ok((counts, parsed)),
+                Ok(None) if scope != Scope::Full => {
+                    tracing::debug!(
+                        "a re-count of what changed could be inexact; counting everything"
+                    )
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::debug!("partial count failed ({error}); counting everything")
+                }
+            }
+        }
+        let counts = git::count::count_repo(repo, &options);
+        if counts.is_err() {
+            // Open afresh next time, in case the repository itself changed under us.
+            *guard = None;
+        }
+        Ok((counts?, parsed))
+    });
+    Event::Counted {
+        root,
+        generation,
+        result: Box::new(result),
+    }
+}
+
+/// Diffs an open buffer against HEAD, the index and the disk. With a base (the file's HEAD and
+/// index versions) the repository is not touched at all; without, the base is read through the
+/// repository the counts keep open (after any count that holds it), so that no third copy of a
+/// large index is ever loaded.
+pub fn diff_buffer(job: BufferJob) -> Event {
+    let BufferJob {
+        root,
+        rel_path,
+        doc,
+        version,
+        text,
+        base,
+        repo: shared,
+    } = job;
+    let result = catch(|| {
+        let base = match base {
+            Some(base) => base,
+            None => {
                 let guard = open_shared(&shared, &root)?;
                 let Some(repo) = guard.as_ref() else {
-                    return Err("the repository could not be opened".to_string());
+                    return Err(GitError::Refused(
+                        "the repository could not be opened".to_string(),
+                    )
+                    .into());
                 };
-                Some(
-                    git::convert::to_git(repo, &rel_path, text.as_bytes())
-                        .map_err(|e| e.to_string())?,
-                )
-            } else {
-                None
+                Arc::new(git::buffer::buffer_base(repo, &rel_path)?)
+            }
+        };
+        // Line endings and `ident` are converted as `git add` would, which needs the
+        // repository's attributes; most paths have no conversion and skip it.
+        let converted = if base.converts && !base.link {
+            let guard = open_shared(&shared, &root)?;
+            let Some(repo) = guard.as_ref() else {
+                return Err(
+                    GitError::Refused("the repository could not be opened".to_string()).into(),
+                );
             };
-            let diff = git::buffer::diff_from_base(
-                &base,
-                &root,
-                &rel_path,
-                text.as_bytes(),
-                converted.as_deref(),
-            )
-            .map_err(|e| e.to_string())?;
-            Ok((base, diff))
-        });
-        let _ = tx.send(Event::BufferCounted {
-            doc,
-            version,
-            result,
-        });
+            Some(git::convert::to_git(repo, &rel_path, text.as_bytes())?)
+        } else {
+            None
+        };
+        let diff = git::buffer::diff_from_base(
+            &base,
+            &root,
+            &rel_path,
+            text.as_bytes(),
+            converted.as_deref(),
+        )?;
+        Ok((base, diff))
     });
+    Event::BufferCounted {
+        doc,
+        version,
+        result,
+    }
 }
 
-/// Learns the line limit from the author's history on the blocking pool; sends `Event::Learned`.
-pub fn spawn_learn(
-    root: PathBuf,
-    head: Option<String>,
-    fallback: u64,
-    tx: mpsc::UnboundedSender<Event>,
-) {
-    tokio::task::spawn_blocking(move || {
-        let result = catch(|| {
-            let repo = git::open_worktree(&root).map_err(|e| e.to_string())?;
-            let sizes = git::history::author_sizes(&repo).map_err(|e| e.to_string())?;
-            Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
-        });
-        // The walk freed what it read; hand the pages back instead of keeping them for good.
-        crate::release_free_memory();
-        let _ = tx.send(Event::Learned { root, head, result });
+/// Learns the line limit from the author's history.
+pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> Event {
+    let result = catch(|| {
+        let repo = git::open_worktree(&root)?;
+        let sizes = git::history::author_sizes(&repo)?;
+        Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
     });
+    // The walk freed what it read; hand the pages back instead of keeping them for good.
+    crate::release_free_memory();
+    Event::Learned { root, head, result }
+}
+
+/// Runs a command's git work on the repository the counts keep open.
+pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
+    let result = catch(|| {
+        let mut guard = open_shared(&shared, &root)?;
+        let Some(repo) = guard.as_ref() else {
+            return Err(GitError::Refused("the repository could not be opened".to_string()).into());
+        };
+        let result = run_on(repo, &root, &job);
+        if result.is_err() && job.writes() {
+            // Whatever the failed write left in this repository's copy of the index goes.
+            *guard = None;
+        }
+        result
+    });
+    Event::Ran { ticket, result }
+}
+
+fn run_on(
+    repo: &git2::Repository,
+    root: &std::path::Path,
+    job: &GitJob,
+) -> Result<JobOutput, Error> {
+    let bytes = |text: &Option<Arc<String>>| text.as_ref().map(|t| t.as_bytes().to_vec());
+    // Another process may have written the index since this repository object read it; before
+    // a write it is read again whatever its stamp says, so nothing left in memory is built upon.
+    repo.index()
+        .and_then(|mut index| index.read(job.writes()))
+        .map_err(GitError::from)?;
+    match job {
+        GitJob::StageHunk { path, text, target } => {
+            git::stage::stage_hunk(repo, path, bytes(text).as_deref(), target)?;
+            Ok(JobOutput::Done)
+        }
+        GitJob::UnstageHunk { path, target } => {
+            git::stage::unstage_hunk(repo, path, target)?;
+            Ok(JobOutput::Done)
+        }
+        GitJob::StageFile { path, text } => {
+            git::stage::stage_file(repo, path, bytes(text).as_deref())?;
+            Ok(JobOutput::Done)
+        }
+        GitJob::UnstageFile { path } => {
+            git::stage::unstage_file(repo, path)?;
+            Ok(JobOutput::Done)
+        }
+        GitJob::Commit {
+            message,
+            strip_comments,
+        } => commit(root, message, *strip_comments),
+        GitJob::CommitDocument { path } => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| GitError::io(format!("could not read {}", path.display()), e))?;
+            if git::commit::message_is_empty(&text, true) {
+                return Ok(JobOutput::EmptyMessage);
+            }
+            commit(root, &text, true)
+        }
+        GitJob::PrepareCommitMessage => Ok(JobOutput::CommitMessage(prepare_commit_message(repo)?)),
+        GitJob::Hunks { path, text } => Ok(JobOutput::Hunks(git::hunks::file_hunks(
+            repo,
+            path,
+            Some(text.as_bytes()),
+        )?)),
+    }
+}
+
+fn commit(root: &std::path::Path, message: &str, strip_comments: bool) -> Result<JobOutput, Error> {
+    let options = git::commit::CommitOptions {
+        strip_comments,
+        ..git::commit::CommitOptions::default()
+    };
+    Ok(JobOutput::Committed(git::commit::commit_staged(
+        root, message, &options,
+    )?))
+}
+
+/// Writes `<git dir>/COMMIT_EDITMSG` with the staged summary as comments; returns its path.
+fn prepare_commit_message(repo: &git2::Repository) -> Result<std::path::PathBuf, GitError> {
+    let counts = git::count::count_repo(repo, &git::CountOptions::default())?;
+    let mut text = String::from(
+        "\n# Write the commit message above, then save this file to commit the staged hunks.\n",
+    );
+    text.push_str("# Lines starting with '#' are ignored; an empty message commits nothing.\n#\n");
+    let staged = git::LineStat::of(&counts.staged);
+    text.push_str(&format!(
+        "# Staged: {} files, +{} −{}\n",
+        staged.files, staged.added, staged.removed
+    ));
+    for file in &counts.staged {
+        text.push_str(&format!(
+            "#   {}  +{} −{}\n",
+            file.path, file.added, file.removed
+        ));
+    }
+    let path = repo.path().join("COMMIT_EDITMSG");
+    std::fs::write(&path, text)
+        .map_err(|e| GitError::io(format!("could not write {}", path.display()), e))?;
+    Ok(path)
 }
 
 /// The repository kept open in `shared`, opened first if need be; held until the guard goes.
 fn open_shared<'a>(
     shared: &'a SharedRepo,
     root: &std::path::Path,
-) -> Result<std::sync::MutexGuard<'a, Option<git2::Repository>>, String> {
+) -> Result<std::sync::MutexGuard<'a, Option<git2::Repository>>, Error> {
     // A poisoned lock only means an earlier job panicked: the repository is still usable.
     let mut guard = shared
+        .0
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if guard.is_none() {
-        *guard = Some(git::open_worktree(root).map_err(|e| e.to_string())?);
+        *guard = Some(git::open_worktree(root)?);
     }
     Ok(guard)
 }
 
-/// Runs `job`, turning a panic into an error message so one bad file cannot stop the server.
-fn catch<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+/// Runs `job`, turning a panic into `Error::Internal` so one bad file cannot stop the server.
+fn catch<T>(job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
         Ok(result) => result,
         Err(_) => {
-            Err("internal error (a bug in commit-nudge; the server keeps running)".to_string())
+            tracing::error!("a git job panicked; the server keeps running");
+            Err(Error::Internal)
         }
     }
 }

@@ -33,7 +33,6 @@ impl Client {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .env("RUST_LOG", "commit_nudge=debug")
-            .env("COMMIT_NUDGE_TEST_HOOKS", "1")
             .spawn()
             .expect("server starts");
         let stdin = child.stdin.take().expect("stdin");

@@ -34,7 +34,7 @@ export const UNTRUSTED_COMMIT_MESSAGE =
   'Trust the workspace to commit from here.';
 
 /** Turns an error from a request into the words to show: the server's (and git's) message. */
-/** Whether the server has already shown this error to the user (`data.shown`, see DESIGN.md). */
+/** Whether the server has already shown this error to the user (`data.shown`, see docs/architecture.md). */
 export function alreadyShown(error: unknown): boolean {
   const data = error && typeof error === 'object' ? (error as { data?: unknown }).data : undefined;
   return !!data && typeof data === 'object' && (data as { shown?: unknown }).shown === true;

@@ -1,4 +1,4 @@
-//! The wire types of the commit-nudge contract (see DESIGN.md) that this extension relies on.
+//! The wire types of the commit-nudge contract (see docs/architecture.md) that this extension relies on.
 
 /** Line counts of one part of the diff, as `git diff --numstat` counts them. */
 export interface DiffCounts {

@@ -1,4 +1,4 @@
---- The default `commitNudge` settings, as documented in DESIGN.md.
+--- The default `commitNudge` settings, as documented in docs/architecture.md.
 local M = {}
 
 --- Returns a fresh copy of the default settings table.

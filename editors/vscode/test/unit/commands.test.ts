@@ -120,7 +120,7 @@ describe('commitStaged', () => {
 describe('runHunkAction', () => {
   beforeEach(() => stub.reset());
 
-  const stageArgs = { root: 'file:///w/r', path: 'a.rs', hunk: { oldStart: 3, oldLines: 1, newStart: 3, newLines: 2 }, hash: 'ff', lines: null };
+  const stageArgs = { root: 'file:///w/r', path: 'a.rs', hunk: { old_start: 3, old_lines: 1, new_start: 3, new_lines: 2 }, hash: 'ff', lines: null };
 
   it('asks for code actions at the cursor and runs the "Stage hunk" one', async () => {
     stub.openEditor('/w/r/a.rs', 3, 5);

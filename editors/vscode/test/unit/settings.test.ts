@@ -24,7 +24,7 @@ describe('serverSettings', () => {
     });
   });
 
-  it('maps the flat commitNudge.* settings to the nested shape of DESIGN.md', () => {
+  it('maps the flat commitNudge.* settings to the nested shape of docs/architecture.md', () => {
     stub.config.set('commitNudge.thresholds.lines', 50);
     stub.config.set('commitNudge.thresholds.files', 3);
     stub.config.set('commitNudge.thresholds.minutes', 5);

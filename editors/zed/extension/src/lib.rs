@@ -5,7 +5,7 @@ use zed_extension_api::{self as zed, serde_json, settings::LspSettings, Language
 
 struct CommitNudgeExtension;
 
-/// The default `commitNudge` settings of DESIGN.md, sent when the user sets none.
+/// The default `commitNudge` settings of docs/architecture.md, sent when the user sets none.
 fn default_settings() -> serde_json::Value {
     serde_json::json!({
         "commitNudge": {

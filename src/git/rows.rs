@@ -1,0 +1,294 @@
+//! From a libgit2 diff to per-file rows with git's numbers, and the diff plumbing every count
+//! shares (options that run no program, plain modifications, large files, renames).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use git2::{Delta, Diff, DiffOptions, Repository};
+
+use super::error::Result;
+use super::model::{CountOptions, FileDelta};
+
+/// The paths whose old or new side in these diffs is larger than `limit` bytes (none when 0).
+pub(crate) fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut paths: Vec<String> = diffs
+        .iter()
+        .flat_map(|diff| diff.deltas())
+        .filter(|delta| delta.old_file().size() > limit || delta.new_file().size() > limit)
+        .filter_map(|delta| {
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())?;
+            Some(path_string(path))
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
+}
+
+/// `base_options` with the size limit of `options`: bigger files count by size alone.
+pub(crate) fn sized_options(options: &CountOptions) -> DiffOptions {
+    let mut diff_options = base_options();
+    if options.max_file_bytes > 0 {
+        diff_options.max_size(i64::try_from(options.max_file_bytes).unwrap_or(i64::MAX));
+    }
+    diff_options
+}
+
+/// Diff options shared by every count: git's defaults, and nothing that runs a program.
+pub(crate) fn base_options() -> DiffOptions {
+    let mut options = DiffOptions::new();
+    // Submodules are counted as git counts them by default (a changed commit is one line each way).
+    options.include_typechange(true).context_lines(3);
+    options
+}
+
+/// The paths a diff shows as plainly modified: same mode, not added, deleted or renamed.
+pub(crate) fn plain_modifications(diff: &Diff<'_>) -> HashSet<String> {
+    diff.deltas()
+        .filter(|d| d.status() == Delta::Modified && d.old_file().mode() == d.new_file().mode())
+        .filter_map(|d| d.new_file().path().map(path_string))
+        .collect()
+}
+
+/// Whether `git diff` would look for renames here (`diff.renames`, default on).
+pub(crate) fn renames_enabled(repo: &Repository) -> bool {
+    match repo.config().and_then(|c| c.get_string("diff.renames")) {
+        Ok(value) => !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0"
+        ),
+        Err(_) => true,
+    }
+}
+
+/// Where the new side of a diff lives: in the object database (the index), or on disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NewSide {
+    Odb,
+    Workdir,
+}
+
+/// Counts the lines of each delta whose status passes `which` and whose path passes `keep`;
+/// with `renames`, pairs deleted and added files as git does (see `renames`).
+pub(crate) fn rows(
+    repo: &Repository,
+    diff: &Diff<'_>,
+    which: impl Fn(Delta) -> bool,
+    keep: &dyn Fn(&str) -> bool,
+    new_side: NewSide,
+    renames: bool,
+) -> Result<Vec<FileDelta>> {
+    let mut files = Vec::new();
+    let mut deleted = Vec::new();
+    let mut added = Vec::new();
+    for (index, delta) in diff.deltas().enumerate() {
+        if !which(delta.status()) {
+            continue;
+        }
+        let Some(path) = delta.new_file().path().or_else(|| delta.old_file().path()) else {
+            continue;
+        };
+        let path = path_string(path);
+        if !keep(&path) {
+            continue;
+        }
+        let mut row = FileDelta {
+            path,
+            old_path: None,
+            added: 0,
+            removed: 0,
+            binary: false,
+            first_line: None,
+        };
+        let mut hunks = 0;
+        if let Some(patch) = git2::Patch::from_diff(diff, index)? {
+            let (_, n_added, n_removed) = patch.line_stats()?;
+            row.added = n_added as u64;
+            row.removed = n_removed as u64;
+            row.binary = patch.delta().flags().is_binary();
+            hunks = patch.num_hunks();
+            row.first_line = first_change_line(&patch)?;
+        } else {
+            row.binary = true;
+        }
+        // A merged HEAD→index→working tree diff can name a file whose two changes cancel out
+        // (a mode staged and reverted on disk): git lists nothing for it.
+        let (old, new) = (delta.old_file(), delta.new_file());
+        if delta.status() == Delta::Modified
+            && hunks == 0
+            && old.mode() == new.mode()
+            && !(row.binary && old.id() != new.id())
+        {
+            continue;
+        }
+        if renames {
+            match delta.status() {
+                Delta::Deleted => {
+                    deleted.push(rename_side(repo, files.len(), &old, None, row.binary))
+                }
+                Delta::Added => {
+                    let on_disk = (new_side == NewSide::Workdir).then(|| row.path.clone());
+                    added.push(rename_side(repo, files.len(), &new, on_disk, row.binary));
+                }
+                _ => {}
+            }
+        }
+        files.push(row);
+    }
+    if renames && !deleted.is_empty() && !added.is_empty() {
+        let pairs = super::renames::pair(&deleted, &added);
+        let contents = |sides: &[super::renames::Side], row: usize| {
+            sides
+                .iter()
+                .find(|s| s.row == row)
+                .map(|s| s.content.clone())
+                .unwrap_or_default()
+        };
+        let mut drop = vec![false; files.len()];
+        for (old_row, new_row) in pairs {
+            let (old_content, new_content) =
+                (contents(&deleted, old_row), contents(&added, new_row));
+            let old_path = files[old_row].path.clone();
+            let new_path = files[new_row].path.clone();
+            let mut options = base_options();
+            let patch = git2::Patch::from_buffers(
+                &old_content,
+                Some(Path::new(&old_path)),
+                &new_content,
+                Some(Path::new(&new_path)),
+                Some(&mut options),
+            )?;
+            let (_, n_added, n_removed) = patch.line_stats()?;
+            let first_line = first_change_line(&patch)?;
+            files[new_row] = FileDelta {
+                path: new_path,
+                old_path: Some(old_path),
+                added: n_added as u64,
+                removed: n_removed as u64,
+                binary: patch.delta().flags().is_binary(),
+                first_line,
+            };
+            drop[old_row] = true;
+        }
+        let mut index = 0;
+        files.retain(|_| {
+            let keep = !drop[index];
+            index += 1;
+            keep
+        });
+    }
+    Ok(files)
+}
+
+/// Binary files larger than this are not read to look for renames.
+const RENAME_READ_LIMIT: u64 = 1024 * 1024;
+
+/// One side of a possible rename, with its content read from the object database or the disk.
+///
+/// A large binary file (libgit2 flags files over the size limit as binary without reading them)
+/// is not read either: it can pair only with an identical file, compared by object id.
+fn rename_side(
+    repo: &Repository,
+    row: usize,
+    file: &git2::DiffFile<'_>,
+    on_disk: Option<String>,
+    binary: bool,
+) -> super::renames::Side {
+    let (id, mode) = (file.id(), file.mode());
+    if binary && file.size() > RENAME_READ_LIMIT {
+        let mut content = b"\0too large to read: ".to_vec();
+        if id.is_zero() {
+            content.extend_from_slice(format!("row {row}").as_bytes());
+        } else {
+            content.extend_from_slice(id.as_bytes());
+        }
+        return super::renames::Side {
+            row,
+            content,
+            regular: false,
+            binary,
+        };
+    }
+    let content = match on_disk {
+        Some(path) => {
+            let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+            std::fs::read(root.join(path)).unwrap_or_default()
+        }
+        None => repo
+            .find_blob(id)
+            .map(|b| b.content().to_vec())
+            .unwrap_or_default(),
+    };
+    super::renames::Side {
+        row,
+        content,
+        regular: matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable),
+        binary,
+    }
+}
+
+/// The 0-based line, in the new version, of a patch's first added or removed line (a removal
+/// sits on the line that follows it).
+pub(crate) fn first_change_line(patch: &git2::Patch<'_>) -> Result<Option<u32>> {
+    if patch.num_hunks() == 0 {
+        return Ok(None);
+    }
+    let (hunk, n_lines) = patch.hunk(0)?;
+    // The 1-based number of the next line on the new side.
+    let mut next_new = hunk.new_start();
+    for index in 0..n_lines {
+        let line = patch.line_in_hunk(0, index)?;
+        match line.origin() {
+            ' ' => next_new = line.new_lineno().unwrap_or(next_new) + 1,
+            '+' => {
+                return Ok(Some(
+                    line.new_lineno().unwrap_or(next_new).saturating_sub(1),
+                ))
+            }
+            '-' => return Ok(Some(next_new.saturating_sub(1))),
+            _ => {}
+        }
+    }
+    Ok(Some(first_line_of(hunk.new_start(), hunk.new_lines())))
+}
+
+/// The 0-based line a hunk starting at `new_start` (1-based, as in `@@ -a,b +c,d @@`) points at.
+pub(crate) fn first_line_of(new_start: u32, new_lines: u32) -> u32 {
+    if new_lines == 0 {
+        // A pure deletion: `new_start` is the line before the removed ones.
+        new_start
+    } else {
+        new_start.saturating_sub(1)
+    }
+}
+
+/// A git path as a `/`-separated string (lossy for names that are not UTF-8).
+pub(crate) fn path_string(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+pub(crate) fn modified_unix(path: &Path) -> Option<i64> {
+    let modified = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    let seconds = modified.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(seconds).ok()
+}
+
+/// A file name from git's bytes.
+#[cfg(unix)]
+pub(crate) fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(bytes).to_os_string()
+}
+
+/// A file name from git's bytes (UTF-8 on systems whose names are not bytes).
+#[cfg(not(unix))]
+pub(crate) fn os_string(bytes: &[u8]) -> std::ffi::OsString {
+    String::from_utf8_lossy(bytes).into_owned().into()
+}

@@ -1,0 +1,383 @@
+//! The two sides of a count and how they are put together: HEAD→index (staged) and
+//! index→working tree (unstaged and untracked), then HEAD→working tree from the two.
+//!
+//! This is the interface the full count (`count`) and the partial re-count (`partial`) share:
+//! each diffs what it must, and `assemble` turns the sides into `RepoCounts` the same way.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use git2::{Delta, Repository};
+
+use super::error::Result;
+use super::model::{CountOptions, FileDelta, RepoCounts};
+use super::repo::RepoInfo;
+use super::rows::{
+    base_options, first_change_line, large_files, modified_unix, path_string, plain_modifications,
+    renames_enabled, rows, sized_options, NewSide,
+};
+use super::stamp::{IndexStamp, SKIP_WORKTREE};
+
+/// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
+pub(crate) struct StagedSide {
+    pub(crate) rows: Vec<FileDelta>,
+    pub(crate) plain: HashSet<String>,
+    pub(crate) large: Vec<String>,
+}
+
+/// Diffs HEAD against the index: `git diff --cached`.
+pub(crate) fn staged_side(
+    repo: &Repository,
+    head_tree: Option<&git2::Tree<'_>>,
+    options: &CountOptions,
+) -> Result<StagedSide> {
+    let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut sized_options(options)))?;
+    let intent_to_add = intent_to_add_paths(repo, &diff)?;
+    let keep = |path: &str| !options.exclude.is_match(path) && !intent_to_add.contains(path);
+    Ok(StagedSide {
+        rows: rows(
+            repo,
+            &diff,
+            |_| true,
+            &keep,
+            NewSide::Odb,
+            renames_enabled(repo),
+        )?,
+        plain: plain_modifications(&diff),
+        large: large_files(&[&diff], options.max_file_bytes),
+    })
+}
+
+/// The paths a HEAD→index diff adds only because `git add -N` marked them: `git diff --cached`
+/// shows nothing for them (their change is unstaged). Only added empty blobs are looked up.
+pub(crate) fn intent_to_add_paths(
+    repo: &Repository,
+    diff: &git2::Diff<'_>,
+) -> Result<HashSet<String>> {
+    let mut paths = HashSet::new();
+    let empty_blob = git2::Oid::hash_object(git2::ObjectType::Blob, &[])?;
+    let mut index = None;
+    for delta in diff.deltas() {
+        if delta.status() != Delta::Added || delta.new_file().id() != empty_blob {
+            continue;
+        }
+        let Some(path) = delta.new_file().path() else {
+            continue;
+        };
+        let index = match &mut index {
+            Some(index) => index,
+            None => index.insert(repo.index()?),
+        };
+        if index
+            .get_path(path, 0)
+            .is_some_and(|entry| super::hunks::is_intent_to_add(&entry))
+        {
+            paths.insert(path_string(path));
+        }
+    }
+    Ok(paths)
+}
+
+/// Puts the staged and working-tree sides together into the counts: HEAD→working tree from the
+/// two, conflicts and sparse entries as git shows them, the oldest change; keeps `stamp`.
+pub(crate) fn assemble(
+    repo: &Repository,
+    head: &HeadState<'_>,
+    head_tree: Option<&git2::Tree<'_>>,
+    staged: StagedSide,
+    workdir: WorkdirSide,
+    options: &CountOptions,
+    stamp: Option<std::sync::Arc<IndexStamp>>,
+) -> Result<RepoCounts> {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let info = RepoInfo {
+        root: root.components().collect(),
+        git_dir: repo.path().components().collect(),
+        common_dir: repo.commondir().components().collect(),
+    };
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let StagedSide {
+        rows: staged,
+        plain: plain_staged,
+        large: large_staged,
+    } = staged;
+    let WorkdirSide {
+        unstaged,
+        untracked,
+        plain: plain_unstaged,
+        large: large_unstaged,
+    } = workdir;
+
+    // HEAD→working tree (`git diff HEAD`). A path changed on one side only (in the index or in
+    // the working tree) has the same row as that side. Only paths changed on both sides, or
+    // added, deleted, renamed or with a new mode (which may pair into renames, or cancel out),
+    // need a diff of their own: usually none, which saves a third walk of the whole tree.
+    let staged_paths: HashSet<&str> = staged.iter().map(|r| r.path.as_str()).collect();
+    let unstaged_paths: HashSet<&str> = unstaged.iter().map(|r| r.path.as_str()).collect();
+    let mut tracked_total: Vec<FileDelta> = Vec::new();
+    let mut needs_diff: Vec<&str> = Vec::new();
+    let sides = [
+        (&staged, &plain_staged, &unstaged_paths),
+        (&unstaged, &plain_unstaged, &staged_paths),
+    ];
+    for (rows_here, plain_here, other_side) in sides {
+        for row in rows_here.iter() {
+            if row.old_path.is_none()
+                && plain_here.contains(row.path.as_str())
+                && !other_side.contains(row.path.as_str())
+            {
+                tracked_total.push(row.clone());
+            } else {
+                needs_diff.push(&row.path);
+                needs_diff.extend(row.old_path.as_deref());
+            }
+        }
+    }
+    needs_diff.sort_unstable();
+    needs_diff.dedup();
+    if !needs_diff.is_empty() {
+        let mut total_options = sized_options(options);
+        total_options.disable_pathspec_match(true);
+        for path in &needs_diff {
+            total_options.pathspec(*path);
+        }
+        let total_diff =
+            repo.diff_tree_to_workdir_with_index(head_tree, Some(&mut total_options))?;
+        tracked_total.extend(rows(
+            repo,
+            &total_diff,
+            |_| true,
+            &keep,
+            NewSide::Workdir,
+            renames_enabled(repo),
+        )?);
+    }
+    let mut unstaged = unstaged;
+    let index = repo.index()?;
+    conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
+    // The stamp, when kept, says whether any entry is sparse (it is never newer than the rows).
+    if stamp.as_ref().is_none_or(|s| s.skip_worktree) {
+        skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
+    }
+    tracked_total.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut large_files = large_staged;
+    large_files.extend(large_unstaged);
+    large_files.sort_unstable();
+    large_files.dedup();
+
+    let oldest_change_unix = tracked_total
+        .iter()
+        .chain(untracked.iter())
+        .filter_map(|file| modified_unix(&root.join(&file.path)))
+        .min();
+
+    Ok(RepoCounts {
+        info,
+        branch: head.branch.clone(),
+        head: head.commit.as_ref().map(|c| c.id().to_string()),
+        head_time_unix: head.commit.as_ref().map(|c| c.time().seconds()),
+        staged,
+        unstaged,
+        untracked,
+        tracked_total,
+        oldest_change_unix,
+        large_files,
+        plain_staged,
+        plain_unstaged,
+        index_stamp: stamp,
+    })
+}
+
+/// What the index→working tree diff gives: rows, plainly modified paths, files over the limit.
+pub(crate) struct WorkdirSide {
+    pub(crate) unstaged: Vec<FileDelta>,
+    pub(crate) untracked: Vec<FileDelta>,
+    pub(crate) plain: HashSet<String>,
+    pub(crate) large: Vec<String>,
+}
+
+impl WorkdirSide {
+    pub(crate) fn merge(&mut self, other: WorkdirSide) {
+        self.unstaged.extend(other.unstaged);
+        self.untracked.extend(other.untracked);
+        self.plain.extend(other.plain);
+        self.large.extend(other.large);
+        self.unstaged.sort_by(|a, b| a.path.cmp(&b.path));
+        self.untracked.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+}
+
+/// Diffs the index against the working tree (limited to the top-level entries `within`).
+pub(crate) fn workdir_side(
+    repo: &Repository,
+    options: &CountOptions,
+    within: Option<&Vec<std::ffi::OsString>>,
+) -> Result<WorkdirSide> {
+    if within.is_some_and(|entries| entries.is_empty()) {
+        // An empty pathspec would mean everything: this half simply has nothing.
+        return Ok(WorkdirSide {
+            unstaged: Vec::new(),
+            untracked: Vec::new(),
+            plain: HashSet::new(),
+            large: Vec::new(),
+        });
+    }
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let mut diff_options = sized_options(options);
+    diff_options
+        .include_untracked(options.count_untracked)
+        .recurse_untracked_dirs(options.count_untracked)
+        .show_untracked_content(options.count_untracked);
+    if let Some(entries) = within {
+        diff_options.disable_pathspec_match(true);
+        for entry in entries {
+            diff_options.pathspec(entry.as_os_str());
+        }
+    }
+    let diff = repo.diff_index_to_workdir(None, Some(&mut diff_options))?;
+    Ok(WorkdirSide {
+        unstaged: rows(
+            repo,
+            &diff,
+            |status| status != Delta::Untracked,
+            &keep,
+            NewSide::Workdir,
+            false,
+        )?,
+        untracked: rows(
+            repo,
+            &diff,
+            |status| status == Delta::Untracked,
+            &keep,
+            NewSide::Workdir,
+            false,
+        )?,
+        plain: plain_modifications(&diff),
+        large: large_files(&[&diff], options.max_file_bytes),
+    })
+}
+
+/// Replaces the rows of paths with conflicts in the index (a merge, rebase or cherry-pick that
+/// stopped) by what `git diff HEAD` counts: HEAD's version against the file on disk, conflict
+/// markers and all. libgit2 gives no patch for a conflicted path.
+fn conflicted_rows(
+    repo: &Repository,
+    index: &git2::Index,
+    head_tree: Option<&git2::Tree<'_>>,
+    keep: &dyn Fn(&str) -> bool,
+    tracked_total: &mut Vec<FileDelta>,
+) -> Result<()> {
+    if !index.has_conflicts() {
+        return Ok(());
+    }
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    for conflict in index.conflicts()? {
+        let conflict = conflict?;
+        let Some(entry) = conflict.our.or(conflict.their).or(conflict.ancestor) else {
+            continue;
+        };
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if !keep(&path) {
+            continue;
+        }
+        tracked_total.retain(|row| row.path != path);
+        let head_blob = head_tree
+            .and_then(|tree| tree.get_path(Path::new(&path)).ok())
+            .and_then(|entry| repo.find_blob(entry.id()).ok());
+        let old = head_blob.as_ref().map_or(&[][..], |blob| blob.content());
+        let on_disk = std::fs::read(root.join(&path));
+        if head_blob.is_none() && on_disk.is_err() {
+            continue;
+        }
+        let new = on_disk.unwrap_or_default();
+        let mut options = base_options();
+        let patch = git2::Patch::from_buffers(
+            old,
+            Some(Path::new(&path)),
+            &new,
+            Some(Path::new(&path)),
+            Some(&mut options),
+        )?;
+        if head_blob.is_some() && old == new.as_slice() {
+            continue;
+        }
+        let (_, n_added, n_removed) = patch.line_stats()?;
+        tracked_total.push(FileDelta {
+            path,
+            old_path: None,
+            added: n_added as u64,
+            removed: n_removed as u64,
+            binary: patch.delta().flags().is_binary(),
+            first_line: first_change_line(&patch)?,
+        });
+    }
+    Ok(())
+}
+
+/// Leaves out of the working-tree rows the paths a sparse checkout keeps out of the working tree
+/// (`skip-worktree` in the index): git treats them as equal to the index, libgit2 as deleted.
+fn skip_worktree_rows(
+    index: &git2::Index,
+    staged: &[FileDelta],
+    unstaged: &mut Vec<FileDelta>,
+    tracked_total: &mut Vec<FileDelta>,
+) {
+    let skipped: HashSet<String> = index
+        .iter()
+        .filter(|entry| entry.flags_extended & SKIP_WORKTREE != 0)
+        .map(|entry| String::from_utf8_lossy(&entry.path).into_owned())
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    unstaged.retain(|row| !skipped.contains(&row.path));
+    tracked_total.retain(|row| !skipped.contains(&row.path));
+    // For a skipped path, HEAD→working tree is HEAD→index.
+    tracked_total.extend(
+        staged
+            .iter()
+            .filter(|row| skipped.contains(&row.path))
+            .cloned(),
+    );
+}
+
+/// HEAD as a branch name and a commit, either of which may be missing.
+pub(crate) struct HeadState<'r> {
+    pub branch: Option<String>,
+    pub commit: Option<git2::Commit<'r>>,
+}
+
+impl<'r> HeadState<'r> {
+    /// HEAD's tree; `None` on an unborn branch.
+    pub fn tree(&self) -> Result<Option<git2::Tree<'r>>> {
+        Ok(self.commit.as_ref().map(|c| c.tree()).transpose()?)
+    }
+}
+
+/// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit.
+pub(crate) fn head_state(repo: &Repository) -> Result<HeadState<'_>> {
+    let head_ref = repo.find_reference("HEAD")?;
+    let branch = head_ref
+        .symbolic_target_bytes()
+        .map(|target| String::from_utf8_lossy(target).into_owned())
+        .map(|target| {
+            target
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&target)
+                .to_string()
+        });
+    let commit = match repo.head() {
+        Ok(head) => Some(head.peel_to_commit()?),
+        Err(e)
+            if matches!(
+                e.code(),
+                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+            ) =>
+        {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(HeadState { branch, commit })
+}

@@ -1,0 +1,142 @@
+//! The index stamp: what each index entry held at a count, to tell later which entries a change
+//! to the index touched, and which directories hold tracked files.
+
+use std::collections::BTreeSet;
+
+/// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
+pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
+
+/// What each index entry holds that a count depends on (a hash of its path, the start of its
+/// blob id, its mode and the flags that change how it is compared), to tell which entries a
+/// change to the index touched; and a hash of each directory holding tracked files, to tell the
+/// file watcher which ignored paths are tracked all the same. About 24 bytes an entry.
+#[derive(Debug, Default)]
+pub struct IndexStamp {
+    /// In the index's order (by path), so that an unchanged index compares position by position.
+    entries: Vec<(u64, u64, u32, u32)>,
+    /// Positions in `entries` sorted by path hash, for lookups by path; built when first needed.
+    by_hash: std::sync::OnceLock<Vec<u32>>,
+    /// Hashes of the directories with tracked files below them, sorted.
+    dirs: Vec<u64>,
+    /// Some entry is kept out of the working tree (a sparse checkout).
+    pub skip_worktree: bool,
+}
+
+impl IndexStamp {
+    pub fn of(index: &git2::Index) -> IndexStamp {
+        Self::build(index, None).0
+    }
+
+    /// The stamp of `index` and, in the same pass, the paths whose entries are new or differ
+    /// from `before`; `None` for those when some entry of `before` is gone from the index (its
+    /// path is not kept there).
+    pub fn compared(
+        index: &git2::Index,
+        before: &IndexStamp,
+    ) -> (IndexStamp, Option<BTreeSet<String>>) {
+        Self::build(index, Some(before))
+    }
+
+    fn build(
+        index: &git2::Index,
+        before: Option<&IndexStamp>,
+    ) -> (IndexStamp, Option<BTreeSet<String>>) {
+        let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
+        let mut dirs = Vec::new();
+        let mut skip_worktree = false;
+        let mut changed = BTreeSet::new();
+        let mut still_there = 0usize;
+        let mut last_parent: Vec<u8> = Vec::new();
+        for (position, entry) in index.iter().enumerate() {
+            let now = stamp(&entry);
+            entries.push(now);
+            skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
+            if let Some(before) = before {
+                // Usually the entry sits where it sat; after an addition or removal, look it up.
+                let then = match before.entries.get(position) {
+                    Some(same) if same.0 == now.0 => Some(*same),
+                    _ => before.find(now.0),
+                };
+                still_there += usize::from(then.is_some());
+                if then != Some(now) {
+                    changed.insert(String::from_utf8_lossy(&entry.path).into_owned());
+                }
+            }
+            // Entries come sorted by path: a directory is hashed when the parent changes.
+            let parent = match entry.path.iter().rposition(|b| *b == b'/') {
+                Some(end) => &entry.path[..end],
+                None => &[][..],
+            };
+            if parent != last_parent.as_slice() {
+                for (end, _) in parent.iter().enumerate().filter(|(_, b)| **b == b'/') {
+                    dirs.push(path_hash(&parent[..end]));
+                }
+                if !parent.is_empty() {
+                    dirs.push(path_hash(parent));
+                }
+                last_parent = parent.to_vec();
+            }
+        }
+        dirs.sort_unstable();
+        dirs.dedup();
+        let stamp = IndexStamp {
+            entries,
+            by_hash: std::sync::OnceLock::new(),
+            dirs,
+            skip_worktree,
+        };
+        let all_there = before.is_none_or(|b| still_there == b.entries.len());
+        let changed = all_there.then_some(changed);
+        (stamp, changed)
+    }
+
+    /// The entry whose path has this hash.
+    fn find(&self, hash: u64) -> Option<(u64, u64, u32, u32)> {
+        let order = self.by_hash.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.entries.len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            order.sort_unstable_by_key(|&i| self.entries[i as usize].0);
+            order
+        });
+        order
+            .binary_search_by_key(&hash, |&i| self.entries[i as usize].0)
+            .ok()
+            .map(|k| self.entries[order[k] as usize])
+    }
+
+    /// Whether `path` (relative, `/`-separated) is tracked.
+    pub fn tracks(&self, path: &[u8]) -> bool {
+        self.find(path_hash(path)).is_some()
+    }
+
+    /// Whether tracked files lie below the directory `path` (relative, `/`-separated).
+    pub fn tracks_below(&self, path: &[u8]) -> bool {
+        self.dirs.binary_search(&path_hash(path)).is_ok()
+    }
+}
+
+/// Assume-valid and the stage (in `flags`), intent-to-add and skip-worktree (extended flags).
+const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
+const STAMPED_EXTENDED_FLAGS: u16 = (1 << 13) | SKIP_WORKTREE;
+
+/// A stable hash of a path's bytes (the same in every process run: `DefaultHasher::new`).
+fn path_hash(path: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
+    let id = entry.id.as_bytes();
+    let mut id_start = [0u8; 8];
+    id_start.copy_from_slice(&id[..8]);
+    (
+        path_hash(&entry.path),
+        u64::from_le_bytes(id_start),
+        entry.mode,
+        (u32::from(entry.flags & STAMPED_FLAGS) << 16)
+            | u32::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS),
+    )
+}

@@ -1,0 +1,168 @@
+//! Open documents: their life cycle (opened, edited, saved, closed) and the diffs of their
+//! unsaved text, which count instead of the disk.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::effect::{BufferJob, Effect, GitJob};
+use super::jobs::BufferResult;
+use super::state::{Doc, State};
+use super::{DocId, Output};
+use crate::report::BufferCounts;
+
+impl State {
+    pub(super) fn opened(&mut self, doc: DocId, path: PathBuf, version: i32, text: String) {
+        // One spelling per file: a document opened through a symlinked folder, or through a
+        // symlink to a file, is the file it resolves to (the link itself is counted from the
+        // disk, as a link).
+        let path = crate::git::repo::canonical(&path);
+        let root = self.ensure_repo_for(&path, false);
+        let rel_path = root
+            .as_ref()
+            .and_then(|r| crate::git::repo::relative_path(r, &path));
+        self.touch_clock += 1;
+        self.docs.insert(
+            doc.clone(),
+            Doc {
+                path,
+                root: root.clone(),
+                rel_path,
+                version,
+                text: Arc::new(text),
+                buffer: None,
+                base: None,
+                unsaved_since: None,
+                touched: self.touch_clock,
+                published: Vec::new(),
+                diffs_started: 0,
+                diffs_done: 0,
+            },
+        );
+        self.count_buffer(&doc);
+        if let Some(root) = root {
+            self.publish(&root);
+        }
+    }
+
+    pub(super) fn changed(&mut self, doc: DocId, version: i32, text: String) {
+        self.touch_clock += 1;
+        let touched = self.touch_clock;
+        if let Some(entry) = self.docs.get_mut(&doc) {
+            entry.version = version;
+            entry.text = Arc::new(text);
+            entry.touched = touched;
+            self.count_buffer(&doc);
+        }
+    }
+
+    /// A document was saved: the disk now holds its text. A saved commit-message document
+    /// commits.
+    pub(super) fn saved(&mut self, doc: &DocId, path: &Path) {
+        if let Some(entry) = self.docs.get_mut(doc) {
+            entry.buffer = None;
+            entry.unsaved_since = None;
+            if let (Some(root), Some(rel_path)) = (entry.root.clone(), entry.rel_path.clone()) {
+                self.request_paths(&root, [rel_path].into());
+            }
+        }
+        if self.commit_documents.is_empty() {
+            return;
+        }
+        // The editor may name the document through a symlink.
+        let canonical = crate::git::repo::canonical(path);
+        let is_it = |file: &PathBuf| file == path || crate::git::repo::canonical(file) == canonical;
+        if let Some(i) = self.commit_documents.iter().position(|(f, _)| is_it(f)) {
+            let (file, root) = self.commit_documents.remove(i);
+            self.start_job(None, root, GitJob::CommitDocument { path: file });
+        }
+    }
+
+    pub(super) fn closed(&mut self, doc: DocId) {
+        let Some(entry) = self.docs.remove(&doc) else {
+            return;
+        };
+        if !entry.published.is_empty() {
+            self.emit(Output::Diagnostics {
+                doc,
+                items: Vec::new(),
+            });
+        }
+        if let Some(root) = entry.root {
+            self.publish(&root);
+        }
+        self.drop_unused_repos();
+    }
+
+    pub(super) fn recount_buffers(&mut self) {
+        let docs: Vec<DocId> = self.docs.keys().cloned().collect();
+        for doc in docs {
+            self.count_buffer(&doc);
+        }
+    }
+
+    /// Diffs a document's text, when unsaved text counts in its repository.
+    pub(super) fn count_buffer(&mut self, doc: &DocId) {
+        let Some(entry) = self.docs.get(doc) else {
+            return;
+        };
+        let (Some(root), Some(rel_path)) = (entry.root.clone(), entry.rel_path.clone()) else {
+            return;
+        };
+        let repo = self.repos.get(&root);
+        let settings = repo.map_or(&self.settings, |r| &r.settings);
+        if !settings.count_unsaved {
+            return;
+        }
+        let job = BufferJob {
+            root,
+            rel_path,
+            doc: doc.clone(),
+            version: entry.version,
+            text: entry.text.clone(),
+            base: entry.base.clone(),
+            repo: repo.map(|r| r.git.clone()).unwrap_or_default(),
+        };
+        if let Some(entry) = self.docs.get_mut(doc) {
+            entry.diffs_started += 1;
+        }
+        self.effect(Effect::DiffBuffer(job));
+    }
+
+    pub(super) fn buffer_counted(&mut self, doc: DocId, version: i32, result: BufferResult) {
+        let now = self.now();
+        let Some(entry) = self.docs.get_mut(&doc) else {
+            return;
+        };
+        entry.diffs_done += 1;
+        if entry.version != version {
+            return;
+        }
+        match result {
+            Ok((base, diff)) => {
+                entry.base = Some(base);
+                if diff.differs_from_disk {
+                    let since = *entry.unsaved_since.get_or_insert(now);
+                    entry.buffer = Some(BufferCounts {
+                        path: entry.rel_path.clone().unwrap_or_default(),
+                        tracked: diff.tracked,
+                        ignored: diff.ignored,
+                        vs_head: diff.vs_head,
+                        vs_index: diff.vs_index,
+                        differs_from_disk: true,
+                        since_unix: since,
+                    });
+                } else {
+                    entry.buffer = None;
+                    entry.unsaved_since = None;
+                }
+            }
+            Err(error) => tracing::warn!(
+                "could not diff the buffer of {}: {error}",
+                entry.path.display()
+            ),
+        }
+        if let Some(root) = entry.root.clone() {
+            self.publish(&root);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The effects the engine asks for, and the git work they carry: plain values, run by `driver`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::jobs::{Scope, SharedRepo};
+use super::watch::SharedStamp;
+use super::{DocId, Error, Message, Outcome, Output, Reply};
+use crate::config::Settings;
+use crate::git::buffer::BufferBase;
+use crate::git::{RepoCounts, RepoInfo};
+
+/// One thing for the driver to do. Those that do git work come back as an event.
+#[derive(Debug)]
+pub enum Effect {
+    /// Count a repository (`Event::Counted`).
+    Count(CountJob),
+    /// Diff an open buffer against HEAD, the index and the disk (`Event::BufferCounted`).
+    DiffBuffer(BufferJob),
+    /// Learn the line limit from the author's history (`Event::Learned`).
+    Learn {
+        root: PathBuf,
+        head: Option<String>,
+        fallback: u64,
+    },
+    /// A command's git work on a repository (`Event::Ran` with the ticket).
+    Run {
+        ticket: u64,
+        root: PathBuf,
+        repo: SharedRepo,
+        job: GitJob,
+    },
+    /// Send `Event::Flush(root)` after `delay`.
+    FlushAfter {
+        root: PathBuf,
+        delay: Duration,
+    },
+    /// Watch a repository with the server's own watcher, until `Unwatch`.
+    Watch {
+        info: RepoInfo,
+        stamp: SharedStamp,
+    },
+    Unwatch(PathBuf),
+    /// Send something to the front end, after everything sent before it.
+    Send(Message),
+    /// Answer a read at once, ahead of outputs still on their way (nothing it says depends on
+    /// them: the hunks of a document).
+    Answer(Reply, Result<Outcome, Error>),
+}
+
+impl Effect {
+    pub(super) fn output(output: Output) -> Effect {
+        Effect::Send(Message::Output(output))
+    }
+
+    pub(super) fn reply(reply: Reply, result: Result<Outcome, Error>) -> Effect {
+        Effect::Send(Message::Reply(reply, result))
+    }
+}
+
+/// A count to run: what to count, on which repository, on top of which previous count.
+#[derive(Debug)]
+pub struct CountJob {
+    pub root: PathBuf,
+    pub generation: u64,
+    /// The editor's settings (the repository's own file is read by the job).
+    pub settings: Settings,
+    pub scope: Scope,
+    pub previous: Option<Arc<RepoCounts>>,
+    pub repo: SharedRepo,
+}
+
+/// A buffer diff to run.
+#[derive(Debug)]
+pub struct BufferJob {
+    pub root: PathBuf,
+    pub rel_path: String,
+    pub doc: DocId,
+    pub version: i32,
+    pub text: Arc<String>,
+    /// The file's HEAD and index versions from the last diff, while they hold.
+    pub base: Option<Arc<BufferBase>>,
+    pub repo: SharedRepo,
+}
+
+/// The git work of a command.
+#[derive(Debug, Clone)]
+pub enum GitJob {
+    StageHunk {
+        path: String,
+        text: Option<Arc<String>>,
+        target: crate::git::stage::HunkTarget,
+    },
+    UnstageHunk {
+        path: String,
+        target: crate::git::stage::HunkTarget,
+    },
+    StageFile {
+        path: String,
+        text: Option<Arc<String>>,
+    },
+    UnstageFile {
+        path: String,
+    },
+    /// Commit with `message`; `strip_comments` for a message from the commit-message document.
+    Commit {
+        message: String,
+        strip_comments: bool,
+    },
+    /// Commit with the text of the saved commit-message document at `path`, unless it is empty.
+    CommitDocument {
+        path: PathBuf,
+    },
+    /// Write the commit-message document.
+    PrepareCommitMessage,
+    /// The hunks of a file with the buffer's text.
+    Hunks {
+        path: String,
+        text: Arc<String>,
+    },
+}
+
+impl GitJob {
+    /// Whether the job writes the index or HEAD (a re-count follows).
+    pub fn writes(&self) -> bool {
+        !matches!(self, GitJob::PrepareCommitMessage | GitJob::Hunks { .. })
+    }
+}
+
+/// What a command's git work gave.
+#[derive(Debug)]
+pub enum JobOutput {
+    Done,
+    Committed(crate::git::commit::CommitOutcome),
+    /// The commit-message document was empty: nothing was committed.
+    EmptyMessage,
+    CommitMessage(PathBuf),
+    Hunks(crate::git::hunks::FileHunks),
+}
