@@ -139,12 +139,24 @@ pub fn code_actions(
             nudge_diagnostics,
         ));
     }
+    actions.extend(super::plan_actions::code_actions(
+        doc,
+        &root,
+        nudge_diagnostics,
+    ));
     actions
 }
 
-/// The lenses at the top of a document with changes: its numbers and the workspace's, and a
-/// commit lens when something is staged.
+/// The lenses of a document: at the top of one with changes, its numbers and the workspace's and
+/// a commit lens when something is staged; while a plan is open, each planned hunk's commit.
 pub fn code_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
+    let mut lenses = summary_lenses(doc);
+    lenses.extend(super::plan_actions::code_lenses(doc, &root_uri(doc)));
+    lenses
+}
+
+/// The numbers at the top of a document with changes, and the commit lens.
+fn summary_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
     let Some(report) = &doc.report else {
         return Vec::new();
     };

@@ -15,6 +15,9 @@ pub const UNSTAGE_FILE: &str = "commit-nudge.unstageFile";
 pub const COMMIT_STAGED: &str = "commit-nudge.commitStaged";
 pub const SNOOZE: &str = "commit-nudge.snooze";
 pub const REFRESH: &str = "commit-nudge.refresh";
+pub const OPEN_PLAN: &str = "commit-nudge.openPlan";
+pub const APPLY_PLAN: &str = "commit-nudge.applyPlan";
+pub const STAGE_PLANNED: &str = "commit-nudge.stagePlanned";
 
 /// Every command the server executes, advertised in `executeCommandProvider`.
 pub const COMMANDS: &[&str] = &[
@@ -25,6 +28,9 @@ pub const COMMANDS: &[&str] = &[
     COMMIT_STAGED,
     SNOOZE,
     REFRESH,
+    OPEN_PLAN,
+    APPLY_PLAN,
+    STAGE_PLANNED,
 ];
 
 /// A hunk header as it travels in command arguments.
@@ -86,6 +92,19 @@ pub struct SnoozeArgs {
     pub minutes: Option<u64>,
 }
 
+/// Arguments of `openPlan` and `applyPlan`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootArgs {
+    pub root: String,
+}
+
+/// Arguments of `stagePlanned`: the worktree and the planned commit, 1-based as in "commit 2/3".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagePlannedArgs {
+    pub root: String,
+    pub commit: usize,
+}
+
 /// A command of `workspace/executeCommand`, with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -96,6 +115,9 @@ pub enum Command {
     CommitStaged(CommitArgs),
     Snooze(SnoozeArgs),
     Refresh,
+    OpenPlan(RootArgs),
+    ApplyPlan(RootArgs),
+    StagePlanned(StagePlannedArgs),
 }
 
 impl Command {
@@ -110,6 +132,11 @@ impl Command {
             SNOOZE if arguments.is_empty() => Command::Snooze(SnoozeArgs::default()),
             SNOOZE => Command::Snooze(one_argument(name, arguments, SNOOZE_EXAMPLE)?),
             REFRESH => Command::Refresh,
+            OPEN_PLAN => Command::OpenPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            APPLY_PLAN => Command::ApplyPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            STAGE_PLANNED => {
+                Command::StagePlanned(one_argument(name, arguments, STAGE_PLANNED_EXAMPLE)?)
+            }
             other => {
                 return Err(jsonrpc::Error::invalid_params(format!(
                     "unknown command {other:?}; commit-nudge runs {}",
@@ -143,3 +170,5 @@ const HUNK_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs", "hunk
 const FILE_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs"}"#;
 const COMMIT_EXAMPLE: &str = r#"{"root": "file:///repo", "message": "Fix the parser"}"#;
 const SNOOZE_EXAMPLE: &str = r#"{"root": "file:///repo", "minutes": 30}"#;
+const ROOT_EXAMPLE: &str = r#"{"root": "file:///repo"}"#;
+const STAGE_PLANNED_EXAMPLE: &str = r#"{"root": "file:///repo", "commit": 2}"#;

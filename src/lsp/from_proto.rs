@@ -88,5 +88,15 @@ pub fn command(command: commands::Command) -> jsonrpc::Result<workspace::Command
             minutes: args.minutes,
         },
         Lsp::Refresh => Engine::Refresh,
+        Lsp::OpenPlan(args) => Engine::OpenPlan {
+            root: root_path(&args.root)?,
+        },
+        Lsp::ApplyPlan(args) => Engine::ApplyPlan {
+            root: root_path(&args.root)?,
+        },
+        Lsp::StagePlanned(args) => Engine::StagePlanned {
+            root: root_path(&args.root)?,
+            commit: args.commit,
+        },
     })
 }

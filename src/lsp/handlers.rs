@@ -39,6 +39,9 @@ impl Backend {
                 self.open_commit_message(from_proto::root_path(&root)?)
                     .await
             }
+            commands::Command::OpenPlan(args) => {
+                self.open_plan(from_proto::root_path(&args.root)?).await
+            }
             command => {
                 let outcome = self.run(from_proto::command(command)?).await?;
                 Ok(to_proto::outcome(outcome))
@@ -79,6 +82,30 @@ impl Backend {
         } else {
             Err(jsonrpc::Error::invalid_params(
                 "the editor did not open the commit-message document",
+            ))
+        }
+    }
+
+    /// Plans the uncommitted work and opens the plan document (as `git rebase -i` opens its todo
+    /// list); saving it applies the plan, closing it unsaved cancels.
+    async fn open_plan(&self, root: PathBuf) -> Result<Option<Value>> {
+        if !self.caps().show_document {
+            return Err(jsonrpc::Error::invalid_params(
+                "commit-nudge.openPlan needs an editor that opens documents with window/showDocument; in a terminal, run `commit-nudge plan --edit`",
+            ));
+        }
+        let (document, commits) = match self.run(workspace::Command::OpenPlan { root }).await? {
+            Outcome::Plan { document, commits } => (document, commits),
+            _ => return Err(jsonrpc::Error::internal_error()),
+        };
+        let uri = to_proto::file_uri(&document).ok_or_else(jsonrpc::Error::internal_error)?;
+        if self.show_document(uri, Some(Range::default())).await {
+            Ok(Some(
+                json!({ "document": document.to_string_lossy(), "commits": commits }),
+            ))
+        } else {
+            Err(jsonrpc::Error::invalid_params(
+                "the editor did not open the commit plan document",
             ))
         }
     }

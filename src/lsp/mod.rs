@@ -13,6 +13,7 @@ mod capabilities;
 mod commands;
 mod from_proto;
 mod handlers;
+mod plan_actions;
 mod pump;
 mod server;
 mod to_proto;

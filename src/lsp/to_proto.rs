@@ -71,6 +71,17 @@ pub fn outcome(outcome: Outcome) -> Option<Value> {
         }
         Outcome::CommitMessage { path } => Some(json!({ "document": path.to_string_lossy() })),
         Outcome::Snoozed { until_unix } => Some(json!({ "snoozed_until_unix": until_unix })),
+        Outcome::Plan { document, commits } => {
+            Some(json!({ "document": document.to_string_lossy(), "commits": commits }))
+        }
+        Outcome::Applied(applied) => Some(json!({
+            "commits": applied
+                .commits
+                .iter()
+                .map(|c| json!({ "commit": c.commit, "summary": c.summary }))
+                .collect::<Vec<_>>(),
+            "left_out": applied.left_out,
+        })),
     }
 }
 
@@ -79,7 +90,7 @@ pub fn outcome(outcome: Outcome) -> Option<Value> {
 pub fn error(error: &Error) -> jsonrpc::Error {
     match error {
         Error::Root(_) | Error::NoRepository => jsonrpc::Error::invalid_params(error.to_string()),
-        Error::Git(_) | Error::Internal => jsonrpc::Error {
+        Error::Git(_) | Error::Plan(_) | Error::Internal => jsonrpc::Error {
             code: jsonrpc::ErrorCode::ServerError(1),
             message: error.to_string().into(),
             data: Some(json!({ "shown": true })),
@@ -89,5 +100,5 @@ pub fn error(error: &Error) -> jsonrpc::Error {
 
 /// Whether a failure is one the user is shown as a message (not a malformed request).
 pub fn is_shown(error: &Error) -> bool {
-    matches!(error, Error::Git(_) | Error::Internal)
+    matches!(error, Error::Git(_) | Error::Plan(_) | Error::Internal)
 }

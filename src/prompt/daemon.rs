@@ -282,7 +282,11 @@ async fn serve(
     let leave = Arc::new(tokio::sync::Notify::new());
     let listener = tokio::net::UnixListener::from_std(listener)?;
     let (out_tx, mut out_rx) = mpsc::unbounded_channel();
-    let tx = workspace::spawn(workspace::Options::default(), out_tx);
+    let options = workspace::Options {
+        plan_in_background: false,
+        ..workspace::Options::default()
+    };
+    let tx = workspace::spawn(options, out_tx);
     let _ = tx.send(Event::AddFolders(vec![info.root.clone()]));
     // Nobody reads diagnostics here; problems go to the log.
     tokio::spawn(async move {

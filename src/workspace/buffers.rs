@@ -65,6 +65,7 @@ impl State {
                 self.request_paths(&root, [rel_path].into());
             }
         }
+        self.plan_saved(path);
         if self.commit_documents.is_empty() {
             return;
         }
@@ -81,6 +82,7 @@ impl State {
         let Some(entry) = self.docs.remove(&doc) else {
             return;
         };
+        self.plan_closed(&entry.path);
         if !entry.published.is_empty() {
             self.emit(Output::Diagnostics {
                 doc,

@@ -17,6 +17,8 @@ pub(super) struct Running {
     doc: Option<Box<DocSnapshot>>,
     /// The job writes the index or HEAD: count again when it is done.
     writes: bool,
+    /// A plan made in the background: its result is kept, its failure only logged.
+    preview: bool,
 }
 
 impl State {
@@ -65,6 +67,9 @@ impl State {
                 }
                 None => self.effect(Effect::Answer(reply, Ok(Outcome::Hunks(None)))),
             },
+            Command::OpenPlan { root } => self.open_plan(root, reply),
+            Command::ApplyPlan { root } => self.apply_plan(root, reply),
+            Command::StagePlanned { root, commit } => self.stage_planned(root, commit, reply),
         }
     }
 
@@ -104,7 +109,7 @@ impl State {
     }
 
     /// Finds the repository a command names and runs its job there, or answers why not.
-    fn run_in(&mut self, root: PathBuf, reply: Reply, job: GitJob) {
+    pub(super) fn run_in(&mut self, root: PathBuf, reply: Reply, job: GitJob) {
         let root = match self.tracked_root_at(&root) {
             Some(known) => known,
             None => match crate::git::discover(&root) {
@@ -141,6 +146,7 @@ impl State {
                 reply,
                 doc: None,
                 writes: job.writes(),
+                preview: matches!(job, GitJob::PreviewPlan { .. }),
             },
         );
         self.effect(Effect::Run {
@@ -157,6 +163,19 @@ impl State {
         let Some(running) = self.running.remove(&ticket) else {
             return;
         };
+        if running.preview {
+            match result {
+                Ok(JobOutput::Preview { key, commits }) => {
+                    self.previewed(&running.root, Some(key), commits)
+                }
+                Ok(_) => self.previewed(&running.root, None, 0),
+                Err(error) => {
+                    super::plans::log_preview_failure(&running.root, &error);
+                    self.previewed(&running.root, None, 0);
+                }
+            }
+            return;
+        }
         // The hunks of a document are a read: answered at once, not behind outputs.
         let read = running.doc.is_some();
         if running.writes {
@@ -182,6 +201,15 @@ impl State {
                 Some(doc) => Ok(Outcome::Hunks(Some(Box::new((*doc, hunks))))),
                 None => Ok(Outcome::Hunks(None)),
             },
+            Ok(JobOutput::Plan { document, plan }) => {
+                Ok(self.plan_opened(&running.root, document, plan))
+            }
+            Ok(JobOutput::Applied(outcome)) => {
+                self.plan_applied(&running.root);
+                Ok(Outcome::Applied(outcome))
+            }
+            // Only a background plan gives a preview, and it was handled above.
+            Ok(JobOutput::Preview { .. }) => Ok(Outcome::Done),
             Err(error) => Err(error),
         };
         match running.reply {
@@ -193,6 +221,9 @@ impl State {
                     "commit-nudge: committed {}",
                     commit.summary
                 ))),
+                Ok(Outcome::Applied(outcome)) => {
+                    self.emit(Output::Info(State::applied_message(&outcome)))
+                }
                 Ok(_) => {}
                 Err(error) => self.emit(Output::Failure(format!("commit-nudge: {error}"))),
             },

@@ -119,12 +119,48 @@ pub enum GitJob {
         path: String,
         text: Arc<String>,
     },
+    /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`).
+    OpenPlan,
+    /// Plan the uncommitted work only to learn how many commits it makes (for the title of the
+    /// "Split into N commits…" action); `key` names the work the engine saw.
+    PreviewPlan {
+        key: String,
+    },
+    /// Apply the saved plan document at `document` (the git directory's `COMMIT_PLAN` without);
+    /// `fingerprint` is that of the plan the server made, for a document that lost its own.
+    ApplyPlan {
+        document: Option<PathBuf>,
+        fingerprint: Option<String>,
+    },
+    /// Stage exactly the hunks of planned commit `commit` (0-based) of `plan`.
+    StagePlanned {
+        plan: Arc<crate::plan::Plan>,
+        commit: usize,
+    },
 }
 
 impl GitJob {
     /// Whether the job writes the index or HEAD (a re-count follows).
     pub fn writes(&self) -> bool {
-        !matches!(self, GitJob::PrepareCommitMessage | GitJob::Hunks { .. })
+        !matches!(
+            self,
+            GitJob::PrepareCommitMessage
+                | GitJob::Hunks { .. }
+                | GitJob::OpenPlan
+                | GitJob::PreviewPlan { .. }
+        )
+    }
+
+    /// Whether the job is the commit planner's, which opens its own repository (planning can
+    /// take a while and must not hold up the counts).
+    pub fn is_plan(&self) -> bool {
+        matches!(
+            self,
+            GitJob::OpenPlan
+                | GitJob::PreviewPlan { .. }
+                | GitJob::ApplyPlan { .. }
+                | GitJob::StagePlanned { .. }
+        )
     }
 }
 
@@ -137,4 +173,16 @@ pub enum JobOutput {
     EmptyMessage,
     CommitMessage(PathBuf),
     Hunks(crate::git::hunks::FileHunks),
+    /// A plan was made and its document written.
+    Plan {
+        document: PathBuf,
+        plan: Arc<crate::plan::Plan>,
+    },
+    /// How many commits the plan of the work named `key` has.
+    Preview {
+        key: String,
+        commits: usize,
+    },
+    /// A plan was applied.
+    Applied(crate::plan::ApplyOutcome),
 }

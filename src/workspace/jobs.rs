@@ -166,6 +166,10 @@ pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> E
 
 /// Runs a command's git work on the repository the counts keep open.
 pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
+    if job.is_plan() {
+        let result = catch(|| super::plan_jobs::run(&root, job));
+        return Event::Ran { ticket, result };
+    }
     let result = catch(|| {
         let mut guard = open_shared(&shared, &root)?;
         let Some(repo) = guard.as_ref() else {
@@ -227,6 +231,10 @@ fn run_on(
             path,
             Some(text.as_bytes()),
         )?)),
+        GitJob::OpenPlan
+        | GitJob::PreviewPlan { .. }
+        | GitJob::ApplyPlan { .. }
+        | GitJob::StagePlanned { .. } => super::plan_jobs::run(root, job.clone()),
     }
 }
 
@@ -281,7 +289,7 @@ fn open_shared<'a>(
 }
 
 /// Runs `job`, turning a panic into `Error::Internal` so one bad file cannot stop the server.
-fn catch<T>(job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+pub(super) fn catch<T>(job: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
         Ok(result) => result,
         Err(_) => {

@@ -18,6 +18,8 @@ mod driver;
 mod effect;
 mod fresh;
 mod jobs;
+mod plan_jobs;
+mod plans;
 mod publish;
 mod recount;
 mod state;
@@ -75,6 +77,9 @@ pub struct Options {
     pub watch_files: bool,
     /// The clock, in Unix seconds.
     pub now: Clock,
+    /// Plan the work in the background when a nudge is about its size, so that the "Split into
+    /// N commits…" action can say its N (the language server does; the prompt daemon does not).
+    pub plan_in_background: bool,
 }
 
 impl Default for Options {
@@ -84,6 +89,7 @@ impl Default for Options {
             tick: Duration::from_secs(30),
             watch_files: true,
             now: Arc::new(crate::unix_now),
+            plan_in_background: true,
         }
     }
 }
@@ -195,6 +201,13 @@ pub enum Command {
     Refresh,
     /// The hunks of an open document, with an owned snapshot of it (for code actions).
     Hunks { doc: DocId },
+    /// Plan the uncommitted work and write the plan document; saving it applies the plan,
+    /// closing it unsaved cancels.
+    OpenPlan { root: PathBuf },
+    /// Apply the saved plan document of the repository at `root`.
+    ApplyPlan { root: PathBuf },
+    /// Stage exactly the hunks of planned commit `commit` (1-based) of the plan open for `root`.
+    StagePlanned { root: PathBuf, commit: usize },
 }
 
 /// What a command did.
@@ -213,6 +226,13 @@ pub enum Outcome {
     Refreshed,
     /// The document and its hunks; `None` when the document is not open in a repository.
     Hunks(Option<Box<(DocSnapshot, FileHunks)>>),
+    /// The plan document to show, and how many commits it proposes.
+    Plan {
+        document: PathBuf,
+        commits: usize,
+    },
+    /// A plan was applied: the commits made, and how many hunks it left uncommitted.
+    Applied(crate::plan::ApplyOutcome),
 }
 
 /// Why a command failed, in words fit for the user.
@@ -226,6 +246,9 @@ pub enum Error {
     Git(#[from] GitError),
     #[error("no repository is open in this workspace")]
     NoRepository,
+    /// The commit plan could not be made or applied (stale, a bad document, a hook said no).
+    #[error("{0}")]
+    Plan(#[from] crate::plan::PlanError),
     /// A job panicked: a bug of ours, reported as such.
     #[error("internal error (a bug in commit-nudge; the server keeps running)")]
     Internal,
@@ -306,6 +329,10 @@ pub struct DocSnapshot {
     pub file_changed: bool,
     /// The document's added and removed lines against HEAD.
     pub file_stat: (u64, u64),
+    /// The commit plan open for the document's repository (its document not yet saved or closed).
+    pub plan: Option<Arc<crate::plan::Plan>>,
+    /// How many commits a plan of the work as it is now would make, when that is known.
+    pub split_into: Option<usize>,
 }
 
 /// A nudge placed on a line of a document.

@@ -83,6 +83,7 @@ impl State {
             if ask {
                 self.emit(Output::Offer(Box::new(report.clone())));
             }
+            self.preview_plan(root, &report.nudges);
         }
         // Nudges go on each open document with changes, at its first change; when none has
         // changes, on the most recently opened or edited document, at its first line.
@@ -170,6 +171,8 @@ impl State {
             settings: repo.settings.clone(),
             report: repo.last_report.clone(),
             dirty: d.buffer.is_some(),
+            plan: self.open_plan_of(&root),
+            split_into: self.split_into(&root),
             root,
         })
     }

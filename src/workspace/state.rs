@@ -90,6 +90,8 @@ pub struct State {
     pub(super) next_ticket: u64,
     /// Commit-message documents written for the user: file → worktree root.
     pub(super) commit_documents: Vec<(PathBuf, PathBuf)>,
+    /// Commit plans: open documents and background plans.
+    pub(super) plans: super::plans::Plans,
     /// Refreshes waiting for the counts they started.
     pub(super) refreshes: Vec<RefreshWaiter>,
     /// When to offer the next step.
@@ -111,6 +113,7 @@ impl State {
             running: HashMap::new(),
             next_ticket: 0,
             commit_documents: Vec::new(),
+            plans: Default::default(),
             refreshes: Vec::new(),
             cadence: Cadence::default(),
             effects: Vec::new(),

@@ -6,6 +6,7 @@
 
 mod commands;
 mod nudges;
+mod plans;
 mod scheduling;
 
 use std::path::PathBuf;
@@ -88,6 +89,7 @@ impl Engine {
             tick: Duration::from_secs(30),
             watch_files: false,
             now: Arc::new(move || read.load(Ordering::SeqCst)),
+            plan_in_background: true,
         };
         Engine {
             state: State::new(options),

@@ -1,0 +1,117 @@
+//! The commit planner's jobs: make a plan and write its document, count a plan's commits, apply a
+//! saved plan document, stage one planned commit. Each opens its own repository and runs on the
+//! blocking pool (planning may take a few hundred milliseconds: the counts must not wait on it).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::effect::{GitJob, JobOutput};
+use super::Error;
+use crate::git::GitError;
+use crate::plan::{self, document, PlanError, PlanOptions};
+
+/// What the user reads when there is nothing to plan.
+pub const NOTHING_TO_PLAN: &str = "nothing to plan: the working tree is clean";
+
+/// Runs one of the planner's jobs for the worktree at `root`.
+pub fn run(root: &Path, job: GitJob) -> Result<JobOutput, Error> {
+    match job {
+        GitJob::OpenPlan => open_plan(root),
+        GitJob::PreviewPlan { key } => {
+            let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+            Ok(JobOutput::Preview {
+                key,
+                commits: plan.groups.len(),
+            })
+        }
+        GitJob::ApplyPlan {
+            document,
+            fingerprint,
+        } => apply_document(root, document, fingerprint),
+        GitJob::StagePlanned { plan, commit } => {
+            let commits = planned_commits(&plan);
+            plan::stage_commit(root, &commits, commit, Some(&plan.fingerprint))?;
+            Ok(JobOutput::Done)
+        }
+        other => Err(Error::Git(GitError::Refused(format!(
+            "not a planner's job: {other:?}"
+        )))),
+    }
+}
+
+/// Plans the work and writes the plan document into the git directory.
+fn open_plan(root: &Path) -> Result<JobOutput, Error> {
+    let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+    if plan.hunks.is_empty() {
+        return Err(PlanError::Refused(NOTHING_TO_PLAN.to_string()).into());
+    }
+    let document = document_path(root)?;
+    std::fs::write(&document, plan::render_document(&plan))
+        .map_err(|e| GitError::io(format!("could not write {}", document.display()), e))?;
+    Ok(JobOutput::Plan {
+        document,
+        plan: Arc::new(plan),
+    })
+}
+
+/// Reads the saved plan document, checks it against the work as it is now, and applies it.
+fn apply_document(
+    root: &Path,
+    document: Option<PathBuf>,
+    fingerprint: Option<String>,
+) -> Result<JobOutput, Error> {
+    let document = match document {
+        Some(path) => path,
+        None => document_path(root)?,
+    };
+    let text = std::fs::read_to_string(&document).map_err(|e| {
+        GitError::io(
+            format!(
+                "could not read the plan document {} (open a plan first)",
+                document.display()
+            ),
+            e,
+        )
+    })?;
+    let repo = crate::git::repo::open_worktree(root)?;
+    let work = plan::read_work(&repo)?;
+    drop(repo);
+    let parsed = plan::parse_document(&text, &work.hunks).map_err(PlanError::from)?;
+    let Some(fingerprint) = parsed.fingerprint.or(fingerprint) else {
+        // Without the line that ties it to the work (nor a plan the server made), the document
+        // could be for other hunks that happen to share numbers: refuse rather than guess.
+        return Err(
+            PlanError::Stale("the plan document lost its \"# plan\" line".to_string()).into(),
+        );
+    };
+    if parsed.commits.is_empty() {
+        return Err(PlanError::Refused(
+            "the plan document has no commits: nothing was applied".to_string(),
+        )
+        .into());
+    }
+    let outcome = plan::apply_plan(
+        root,
+        &parsed.commits,
+        Some(&fingerprint),
+        &plan::ApplyOptions::default(),
+    )?;
+    Ok(JobOutput::Applied(outcome))
+}
+
+/// The commits of a plan as the document would list them.
+pub fn planned_commits(plan: &plan::Plan) -> Vec<document::PlannedCommit> {
+    plan.groups
+        .iter()
+        .map(|g| document::PlannedCommit {
+            title: g.title.clone(),
+            hunks: g.hunks.clone(),
+        })
+        .collect()
+}
+
+/// `<git dir>/COMMIT_PLAN` of the worktree at `root`.
+fn document_path(root: &Path) -> Result<PathBuf, Error> {
+    let repo = crate::git::repo::open_worktree(root)?;
+    Ok(repo.path().join(document::DOCUMENT_NAME))
+}
