@@ -229,6 +229,55 @@ local function main()
     log('     error: ' .. tostring(err_seen.message))
   end
 
+  -- Split what is left into commits: :CommitNudgeSplit opens the plan document; the user
+  -- gives the last hunk a commit of its own and writes; the commits are made.
+  local plan_path = repo .. '/.git/COMMIT_PLAN'
+  local head_before = vim.trim(git({ 'rev-list', '--count', 'HEAD' }))
+  vim.cmd('CommitNudgeSplit')
+  local plan_shown = wait_for(function()
+    return vim.fs.basename(vim.api.nvim_buf_get_name(0)) == 'COMMIT_PLAN'
+  end)
+  check(':CommitNudgeSplit opens the plan document', plan_shown, vim.api.nvim_buf_get_name(0))
+  if plan_shown then
+    local plan_buf = vim.api.nvim_get_current_buf()
+    wait_for(function()
+      return #vim.lsp.get_clients({ bufnr = plan_buf, name = 'commit_nudge' }) > 0
+    end)
+    local lines = vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false)
+    local hunk_rows = {}
+    for i, line in ipairs(lines) do
+      if line:match('^%s+%S+ @@ ') then
+        table.insert(hunk_rows, i)
+      end
+    end
+    check('the plan lists both remaining hunks', #hunk_rows == 2, table.concat(lines, '\n'))
+    -- A new commit line right before the last hunk line: that hunk becomes its own commit.
+    local title = 'Add the tail values on their own'
+    vim.api.nvim_buf_set_lines(plan_buf, hunk_rows[#hunk_rows] - 1, hunk_rows[#hunk_rows] - 1, false, { 'commit ' .. title })
+    local edited = vim.api.nvim_buf_get_lines(plan_buf, 0, -1, false)
+    local n_commits, pending = 0, false
+    for _, line in ipairs(edited) do
+      if line:match('^commit ') then
+        pending = true
+      elseif pending and line:match('^%s+%S+ @@ ') then
+        n_commits, pending = n_commits + 1, false
+      end
+    end
+    vim.cmd('write')
+    local made = wait_for(function()
+      return vim.trim(git({ 'log', '-1', '--format=%s' })) == title
+    end)
+    check(
+      'writing the plan makes its commits (git log)',
+      made and tonumber(vim.trim(git({ 'rev-list', '--count', 'HEAD' }))) == tonumber(head_before) + n_commits,
+      git({ 'log', '--format=%h %s' }) .. '\n' .. table.concat(edited, '\n')
+    )
+    check('nothing is left uncommitted', vim.trim(git({ 'status', '--porcelain' })) == '', git({ 'status', '--porcelain' }))
+    check('the file on disk is unchanged by the plan', read_file(file) == disk_before)
+    check('the plan document was written where the server reads it', vim.uv.fs_stat(plan_path) ~= nil)
+    vim.cmd('buffer ' .. bufnr)
+  end
+
   -- Code lenses (optional in the contract's sense: reported, not required).
   vim.lsp.codelens.refresh({ bufnr = bufnr })
   vim.wait(1500, function()

@@ -414,6 +414,41 @@ function M.snooze(minutes)
   end)
 end
 
+--- Plans the uncommitted work of the current worktree as a few small commits and opens the
+--- plan document (`.git/COMMIT_PLAN`, shown by the server with window/showDocument). Edit it
+--- as `git rebase -i`'s todo list and `:write` to make the commits; close it unsaved to cancel.
+---@param opts { bufnr: integer?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
+function M.split(opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client, root = client_and_root(bufnr)
+  if not client or not root then
+    return
+  end
+  execute(client, {
+    title = 'Split into commits',
+    command = 'commit-nudge.openPlan',
+    arguments = { { root = vim.uri_from_fname(root) } },
+  }, bufnr, function(err, result)
+    if not err and type(result) == 'table' and type(result.document) == 'string' then
+      -- Saving the document must reach this server: attach it to the plan's buffer.
+      local plan_buf = vim.fn.bufadd(result.document)
+      if not vim.lsp.buf_is_attached(plan_buf, client.id) then
+        vim.lsp.buf_attach_client(plan_buf, client.id)
+      end
+      local n = result.commits or 0
+      notify(string.format(
+        '%d commit%s planned: edit, then :write to make them (close to cancel)',
+        n,
+        n == 1 and '' or 's'
+      ))
+    end
+    if opts.on_done then
+      opts.on_done(err, result)
+    end
+  end)
+end
+
 --- Shows the latest status of the current buffer's worktree.
 function M.show_status()
   local status = M.get_status()
@@ -476,6 +511,10 @@ function M.create_commands()
     M.unstage_hunk({ range = range_of(opts) })
   end, { range = true, desc = 'commit-nudge: unstage the hunk under the cursor' })
 
+  vim.api.nvim_create_user_command('CommitNudgeSplit', function()
+    M.split()
+  end, { desc = 'commit-nudge: split the uncommitted work into commits (opens the plan; :write applies it)' })
+
   vim.api.nvim_create_user_command('CommitNudgeStatus', function()
     M.show_status()
   end, { desc = 'commit-nudge: show the uncommitted diff of this worktree' })
@@ -483,6 +522,26 @@ function M.create_commands()
   vim.api.nvim_create_user_command('CommitNudgeSnooze', function(opts)
     M.snooze(tonumber(opts.args))
   end, { nargs = '?', desc = 'commit-nudge: snooze nudges for [minutes]' })
+
+  -- The plan document has no filetype, so Neovim would not start or attach the server for it;
+  -- however it was opened (:CommitNudgeSplit, the code action, a lens), `:write` must reach the
+  -- server that wrote it.
+  vim.api.nvim_create_autocmd('BufReadPost', {
+    group = vim.api.nvim_create_augroup('commit_nudge_plan', { clear = true }),
+    pattern = '*/COMMIT_PLAN',
+    desc = 'commit-nudge: attach the server to its plan document',
+    callback = function(args)
+      local path = real_path(vim.api.nvim_buf_get_name(args.buf))
+      local clients = vim.lsp.get_clients({ name = CLIENT_NAME })
+      for _, client in ipairs(clients) do
+        local root = client_root(client)
+        if #clients == 1 or (root and vim.startswith(path, real_path(root) .. '/')) then
+          vim.lsp.buf_attach_client(args.buf, client.id)
+          return
+        end
+      end
+    end,
+  })
 
   vim.api.nvim_create_autocmd('LspAttach', {
     group = vim.api.nvim_create_augroup('commit_nudge_attach', { clear = true }),
