@@ -4,8 +4,10 @@ import * as vscode from 'vscode';
 import {
   CommitStagedArgs,
   CommitStagedResult,
+  OpenPlanResult,
   RepoStatus,
   SERVER_COMMAND_COMMIT_STAGED,
+  SERVER_COMMAND_OPEN_PLAN,
 } from './protocol';
 import { StatusStore } from './statusView';
 
@@ -120,6 +122,43 @@ export async function commitStaged(client: RequestSender | undefined, store: Sta
     return result ?? undefined;
   } catch (error) {
     if (!alreadyShown(error)) void vscode.window.showErrorMessage(`Commit failed: ${errorText(error)}`);
+    return undefined;
+  }
+}
+
+/**
+ * `commitNudge.splitIntoCommits`: the server plans the uncommitted work and opens the plan
+ * document (`.git/COMMIT_PLAN`) with window/showDocument; saving it makes the commits, closing
+ * it unsaved cancels.
+ */
+export async function splitIntoCommits(client: RequestSender | undefined, store: StatusStore): Promise<OpenPlanResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    await vscode.window.showWarningMessage(UNTRUSTED_COMMIT_MESSAGE);
+    return undefined;
+  }
+  if (!client) {
+    await vscode.window.showErrorMessage('Commit Nudge: the language server is not running.');
+    return undefined;
+  }
+  const root = await chooseRepository(store);
+  if (!root) {
+    await vscode.window.showErrorMessage('Commit Nudge: no git repository found in this workspace.');
+    return undefined;
+  }
+  try {
+    const result = await client.sendRequest<OpenPlanResult | null>('workspace/executeCommand', {
+      command: SERVER_COMMAND_OPEN_PLAN,
+      arguments: [{ root: vscode.Uri.file(root).toString() }],
+    });
+    if (result) {
+      vscode.window.setStatusBarMessage(
+        `Commit Nudge: ${result.commits} commit${result.commits === 1 ? '' : 's'} planned; edit, then save to make them (close to cancel)`,
+        10000,
+      );
+    }
+    return result ?? undefined;
+  } catch (error) {
+    if (!alreadyShown(error)) void vscode.window.showErrorMessage(`Commit Nudge: ${errorText(error)}`);
     return undefined;
   }
 }

@@ -8,7 +8,7 @@ import {
   LanguageClientOptions,
   ServerOptions,
 } from 'vscode-languageclient/node';
-import { commitStaged, runHunkAction } from './commands';
+import { commitStaged, runHunkAction, splitIntoCommits } from './commands';
 import { describeSource, discoverServer, serverExecutable } from './discovery';
 import { CONFIG_SECTION, RepoStatus, STATUS_NOTIFICATION } from './protocol';
 import { serverSettings } from './settings';
@@ -104,6 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   context.subscriptions.push(
     vscode.commands.registerCommand('commitNudge.commitStaged', () => commitStaged(client, store)),
+    vscode.commands.registerCommand('commitNudge.splitIntoCommits', () => splitIntoCommits(client, store)),
     vscode.commands.registerCommand('commitNudge.stageHunk', () => runHunkAction(client, 'Stage hunk')),
     vscode.commands.registerCommand('commitNudge.unstageHunk', () => runHunkAction(client, 'Unstage hunk')),
     vscode.commands.registerCommand('commitNudge.restart', async () => {

@@ -57,6 +57,13 @@ export interface CommitStagedResult {
   summary: string;
 }
 
+/** The result of `commit-nudge.openPlan`: the plan document the server opened, and its size. */
+export interface OpenPlanResult {
+  document: string;
+  commits: number;
+}
+
+export const SERVER_COMMAND_OPEN_PLAN = 'commit-nudge.openPlan';
 export const STATUS_NOTIFICATION = 'commitNudge/status';
 export const SERVER_COMMAND_COMMIT_STAGED = 'commit-nudge.commitStaged';
 export const CONFIG_SECTION = 'commitNudge';

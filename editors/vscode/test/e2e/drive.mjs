@@ -207,6 +207,40 @@ try {
   }, 15_000).catch(() => null);
   log(`notification: ${toast ? toast.replace(/\s+/g, ' ').slice(0, 200) : '(none seen)'}`);
   await page.screenshot({ path: path.join(WORK, 'after-commit.png') });
+
+  step = 'split the rest into commits';
+  // The plan document opens in the editor; the user gives its last hunk a commit of its own
+  // (a new `commit` line, the hunk line moved under it with Alt+Down) and saves.
+  const SPLIT = 'Split off in VS Code';
+  const headBefore = Number(git('rev-list', '--count', 'HEAD').trim());
+  const treeBefore = { app: sha('app.txt'), new: sha('new.txt'), hunks: sha('hunks.txt') };
+  await runCommand('Commit Nudge: Split into Commits…');
+  await page.locator('.tab.active', { hasText: 'COMMIT_PLAN' }).waitFor();
+  const planPath = path.join(REPO, '.git', 'COMMIT_PLAN');
+  const planned = readFileSync(planPath, 'utf8');
+  check(/^commit /m.test(planned) && /^ {2}hunks\.txt @@ /m.test(planned), 'the plan document lists commits and hunks');
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(`commit ${SPLIT}`, { delay: 5 });
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Alt+ArrowDown');
+  await runCommand('File: Save');
+  const saved = await until('the edited plan on disk', () => {
+    const text = readFileSync(planPath, 'utf8');
+    return new RegExp(`^commit ${SPLIT}\n {2}\\S`, 'm').test(text) ? text : null;
+  });
+  let nCommits = 0;
+  let pending = false;
+  for (const line of saved.split('\n')) {
+    if (line.startsWith('commit ')) pending = true;
+    else if (pending && /^\s+\S+ @@ /.test(line)) { nCommits++; pending = false; }
+  }
+  await until('the planned commits in git log', () => git('log', '-1', '--format=%s').trim() === SPLIT);
+  check(Number(git('rev-list', '--count', 'HEAD').trim()) === headBefore + nCommits, `one commit per planned commit (${nCommits})`);
+  check(git('status', '--porcelain').trim() === '', 'nothing is left uncommitted');
+  const treeAfter = { app: sha('app.txt'), new: sha('new.txt'), hunks: sha('hunks.txt') };
+  check(JSON.stringify(treeAfter) === JSON.stringify(treeBefore), 'the working tree is unchanged by the plan');
   log('all checks passed');
 } catch (error) {
   console.error(`[e2e] FAILED at step "${step}": ${error.message}`);

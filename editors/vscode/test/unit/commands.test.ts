@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { alreadyShown, commitStaged, commitStagedParams, RequestSender, runHunkAction, UNTRUSTED_COMMIT_MESSAGE } from '../../src/commands';
+import { alreadyShown, commitStaged, commitStagedParams, RequestSender, runHunkAction, splitIntoCommits, UNTRUSTED_COMMIT_MESSAGE } from '../../src/commands';
 import type { RepoStatus } from '../../src/protocol';
 import { StatusStore } from '../../src/statusView';
 import { stub, Uri, workspace } from '../stubs/vscode';
@@ -37,6 +37,32 @@ describe('commitStagedParams', () => {
       command: 'commit-nudge.commitStaged',
       arguments: [{ root: 'file:///work/my%20repo', message: 'Add parser' }],
     });
+  });
+});
+
+describe('splitIntoCommits', () => {
+  beforeEach(() => stub.reset());
+
+  it('asks the server to open the plan of the active file\'s repository', async () => {
+    const store = new StatusStore();
+    store.update(repo('/w/one'));
+    store.update(repo('/w/two', 2));
+    stub.openEditor('/w/two/src/lib.rs', 4, 2);
+    const client = fakeClient({ 'workspace/executeCommand': { document: '/w/two/.git/COMMIT_PLAN', commits: 3 } });
+    const result = await splitIntoCommits(client, store);
+    assert.deepEqual(client.sent, [
+      { method: 'workspace/executeCommand', params: { command: 'commit-nudge.openPlan', arguments: [{ root: 'file:///w/two' }] } },
+    ]);
+    assert.deepEqual(result, { document: '/w/two/.git/COMMIT_PLAN', commits: 3 });
+  });
+
+  it('refuses in an untrusted workspace: applying a plan runs the hooks', async () => {
+    workspace.isTrusted = false;
+    const client = fakeClient();
+    const store = new StatusStore();
+    store.update(repo('/w/r'));
+    assert.equal(await splitIntoCommits(client, store), undefined);
+    assert.deepEqual(client.sent, []);
   });
 });
 
