@@ -20,6 +20,8 @@ pub struct IndexStamp {
     dirs: Vec<u64>,
     /// Some entry is kept out of the working tree (a sparse checkout).
     pub skip_worktree: bool,
+    /// Some entry is a conflict (a stage other than 0): a merge or rebase stopped.
+    pub conflicts: bool,
 }
 
 impl IndexStamp {
@@ -44,6 +46,7 @@ impl IndexStamp {
         let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
         let mut dirs = Vec::new();
         let mut skip_worktree = false;
+        let mut conflicts = false;
         let mut changed = BTreeSet::new();
         let mut still_there = 0usize;
         let mut last_parent: Vec<u8> = Vec::new();
@@ -51,6 +54,7 @@ impl IndexStamp {
             let now = stamp(&entry);
             entries.push(now);
             skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
+            conflicts |= entry.flags & STAGE_MASK != 0;
             if let Some(before) = before {
                 // Usually the entry sits where it sat; after an addition or removal, look it up.
                 let then = match before.entries.get(position) {
@@ -84,6 +88,7 @@ impl IndexStamp {
             by_hash: std::sync::OnceLock::new(),
             dirs,
             skip_worktree,
+            conflicts,
         };
         let all_there = before.is_none_or(|b| still_there == b.entries.len());
         let changed = all_there.then_some(changed);
@@ -115,6 +120,9 @@ impl IndexStamp {
         self.dirs.binary_search(&path_hash(path)).is_ok()
     }
 }
+
+/// The stage of an entry, in its flags (0 unless conflicted).
+const STAGE_MASK: u16 = 0x3000;
 
 /// Assume-valid and the stage (in `flags`), intent-to-add and skip-worktree (extended flags).
 const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
