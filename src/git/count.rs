@@ -51,9 +51,12 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
                 let index_b = repo.index().map(SharedIndex);
                 let root = &root;
                 Some(scope.spawn(move || -> Result<WorkdirSide> {
-                    let index_b = index_b?;
+                    let SharedIndex(mut index_b) = index_b?;
                     let repo_b = Repository::open(root)?;
-                    workdir_side(&repo_b, Some(&index_b.0), options, Some(theirs))
+                    // libgit2 asks a repository for its index even when a diff is handed one
+                    // (to learn whether paths ignore case): make it this one, not a second load.
+                    repo_b.set_index(&mut index_b)?;
+                    workdir_side(&repo_b, Some(&index_b), options, Some(theirs))
                 }))
             }
             None => None,

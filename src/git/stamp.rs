@@ -6,14 +6,15 @@ use std::collections::BTreeSet;
 /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
 pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
 
-/// What each index entry holds that a count depends on (a hash of its path, the start of its
-/// blob id, its mode and the flags that change how it is compared), to tell which entries a
-/// change to the index touched; and a hash of each directory holding tracked files, to tell the
-/// file watcher which ignored paths are tracked all the same. About 24 bytes an entry.
+/// What each index entry holds that a count depends on (a hash of its path, and one of its blob
+/// id, its mode and the flags that change how it is compared), to tell which entries a change to
+/// the index touched; and a hash of each directory holding tracked files, to tell the file
+/// watcher which ignored paths are tracked all the same. 16 bytes an entry (20 once looked up by
+/// path): this is the per-file state the live workspace keeps.
 #[derive(Debug, Default)]
 pub struct IndexStamp {
     /// In the index's order (by path), so that an unchanged index compares position by position.
-    entries: Vec<(u64, u64, u32, u32)>,
+    entries: Vec<(u64, u64)>,
     /// Positions in `entries` sorted by path hash, for lookups by path; built when first needed.
     by_hash: std::sync::OnceLock<Vec<u32>>,
     /// Hashes of the directories with tracked files below them, sorted.
@@ -43,7 +44,7 @@ impl IndexStamp {
         index: &git2::Index,
         before: Option<&IndexStamp>,
     ) -> (IndexStamp, Option<BTreeSet<String>>) {
-        let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
+        let mut entries: Vec<(u64, u64)> = Vec::with_capacity(index.len());
         let mut dirs = Vec::new();
         let mut skip_worktree = false;
         let mut conflicts = false;
@@ -96,7 +97,7 @@ impl IndexStamp {
     }
 
     /// The entry whose path has this hash.
-    fn find(&self, hash: u64) -> Option<(u64, u64, u32, u32)> {
+    fn find(&self, hash: u64) -> Option<(u64, u64)> {
         let order = self.by_hash.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.entries.len())
                 .filter_map(|i| u32::try_from(i).ok())
@@ -136,15 +137,21 @@ fn path_hash(path: &[u8]) -> u64 {
     hasher.finish()
 }
 
-fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
+/// An entry's path hash, and its blob id, mode and stamped flags folded into 64 bits (the id is
+/// already a uniform hash: two of its words, rotated apart, and the rest mixed in by a
+/// multiplication, tell any two entries apart but with a chance of 2^-64).
+fn stamp(entry: &git2::IndexEntry) -> (u64, u64) {
     let id = entry.id.as_bytes();
-    let mut id_start = [0u8; 8];
-    id_start.copy_from_slice(&id[..8]);
-    (
-        path_hash(&entry.path),
-        u64::from_le_bytes(id_start),
-        entry.mode,
-        (u32::from(entry.flags & STAMPED_FLAGS) << 16)
-            | u32::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS),
-    )
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        if let Some(slice) = id.get(at..at + 8) {
+            bytes.copy_from_slice(slice);
+        }
+        u64::from_le_bytes(bytes)
+    };
+    let rest = (u64::from(entry.mode) << 32)
+        | (u64::from(entry.flags & STAMPED_FLAGS) << 16)
+        | u64::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS);
+    let content = word(0) ^ word(8).rotate_left(29) ^ rest.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (path_hash(&entry.path), content)
 }
