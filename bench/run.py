@@ -367,6 +367,8 @@ def main():
     parser.add_argument("--bin", default=str(ROOT / "target" / "release" / "commit-nudge"))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
+    # The binary runs in each repository: a relative path is taken from here.
+    args.bin = str(Path(args.bin).resolve())
     if not Path(args.bin).exists():
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
     sizes = [int(s) for s in args.sizes.split(",")]
