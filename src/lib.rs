@@ -3,8 +3,9 @@
 //! The rooms, with one-way doors (see docs/architecture.md): `git` counts and acts on
 //! repositories, `nudge` decides, `config` reads settings, `report` assembles the status object,
 //! `workspace` is the engine that owns the live state of each repository and decides, `lsp` is
-//! the only room that speaks the protocol, and `prompt` answers the shell prompt (from a live
-//! daemon when it can).
+//! the only room that speaks the protocol, `prompt` answers the shell prompt (from a live daemon
+//! when it can), and `plan` splits the uncommitted work into the few ordered commits it should
+//! have been.
 
 pub mod config;
 pub mod editor_config;
@@ -13,6 +14,7 @@ pub mod habit;
 pub mod lines;
 pub mod lsp;
 pub mod nudge;
+pub mod plan;
 pub mod prompt;
 pub mod report;
 pub mod workspace;

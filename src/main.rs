@@ -1,4 +1,5 @@
-//! The `commit-nudge` command line: the language server, the status, the prompt and the stats.
+//! The `commit-nudge` command line: the language server, the status, the prompt, the stats and
+//! the commit plan.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,6 +9,8 @@ use clap::{Parser, Subcommand};
 use commit_nudge::config::Settings;
 use commit_nudge::git::GitError;
 use commit_nudge::report;
+
+mod plan_command;
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +54,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Propose how to split the uncommitted work into a few ordered commits, and make them.
+    Plan {
+        /// A path inside the repository (default: the current directory).
+        path: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Make the planned commits with `git commit` (hooks and signing as in the terminal).
+        #[arg(long)]
+        apply: bool,
+        /// Open the plan document in $GIT_EDITOR / $EDITOR first; saving it applies the plan.
+        #[arg(long)]
+        edit: bool,
+        /// Signal weights for experiments, such as `references=0,cochange=0.5`.
+        #[arg(long, hide = true)]
+        weights: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,6 +95,21 @@ fn main() -> ExitCode {
         Command::Prompt { path } => prompt(path),
         Command::PromptDaemon { root } => prompt_daemon(&root),
         Command::Stats { path, json } => stats(path, json),
+        Command::Plan {
+            path,
+            json,
+            apply,
+            edit,
+            weights,
+        } => plan_command::run(
+            path,
+            &plan_command::PlanArgs {
+                json,
+                apply,
+                edit,
+                weights,
+            },
+        ),
         Command::EditorConfig(EditorConfig::Helix {
             languages,
             defaults,

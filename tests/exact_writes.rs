@@ -400,3 +400,43 @@ fn a_path_that_does_not_exist_is_named_as_missing() {
         );
     }
 }
+
+#[test]
+fn a_racily_clean_entry_stays_visible_to_git_after_a_stage() {
+    use commit_nudge::git::{open_worktree, stage::stage_file};
+    let repo = Repo::new();
+    // Only the modification time and size tell git whether a file changed.
+    repo.git(&["config", "core.trustctime", "false"]);
+    repo.write("f.txt", "aaaa\n");
+    repo.write("g.txt", "one\n");
+    repo.commit_all("base");
+    // One past second for the file and the index alike: the entry's time is not older than the
+    // index, which makes it racily clean, as git calls it.
+    let touch = |path: &Path| {
+        let status = std::process::Command::new("touch")
+            .args(["-m", "-d", "@1700000000"])
+            .arg(path)
+            .status()
+            .expect("touch");
+        assert!(status.success());
+    };
+    touch(&repo.path("f.txt"));
+    repo.git(&["add", "f.txt"]);
+    // New content of the same size at the same time: only a look at the content tells.
+    repo.write("f.txt", "bbbb\n");
+    touch(&repo.path("f.txt"));
+    touch(&repo.root().join(".git/index"));
+    // git sees it (without rewriting the index, which would settle the question for it).
+    assert_eq!(
+        repo.git(&["--no-optional-locks", "status", "--porcelain"]),
+        " M f.txt\n"
+    );
+
+    repo.write("g.txt", "one\ntwo\n");
+    stage_file(&open_worktree(&repo.root()).expect("open"), "g.txt", None).expect("stage");
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        " M f.txt\nM  g.txt\n",
+        "the rewritten index still lets git see the change to f.txt"
+    );
+}

@@ -6,7 +6,7 @@ mod support;
 use commit_nudge::git::hunks::{file_hunks, LineSelection};
 use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
 use commit_nudge::git::{open_worktree, GitError};
-use support::{git_hunk_patches, header_line, Repo, Rng};
+use support::{git_hunk_patches, headers, Repo, Rng};
 
 /// A random edit of `lines`: inserts, deletions and replacements of short blocks.
 fn random_edit(rng: &mut Rng, lines: &[String]) -> Vec<String> {
@@ -64,15 +64,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
 
         let git_hunks = git_hunk_patches(&repo, "f.txt");
         let ours = file_hunks(&open_worktree(&repo.root()).unwrap(), "f.txt", None).unwrap();
-        let our_headers: Vec<String> = ours
-            .unstaged
-            .iter()
-            .map(|h| header_line(&h.header))
-            .collect();
-        let git_headers: Vec<String> = git_hunks
-            .iter()
-            .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
-            .collect();
+        let (our_headers, git_headers) = headers(&ours.unstaged, &git_hunks);
         assert_eq!(
             our_headers, git_headers,
             "seed {seed}: the same hunks as git diff -U0"

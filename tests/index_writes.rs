@@ -10,7 +10,7 @@ use commit_nudge::git::hunks::{file_hunks, LineSelection};
 use commit_nudge::git::open_worktree;
 use commit_nudge::git::stage::{stage_hunk, HunkTarget};
 use commit_nudge::lines::LineMap;
-use support::{alone, git_hunk_patches, header_line, Repo, Rng};
+use support::{alone, git_hunk_patches, headers, Repo, Rng};
 
 const AUTOCRLF: [&str; 3] = ["false", "true", "input"];
 const ATTRIBUTES: [Option<&str>; 7] = [
@@ -228,15 +228,7 @@ fn staging_a_hunk_of_a_buffer_writes_what_git_would_for_random_files_settings_an
         // git's, from the same text on disk.
         repo.write("f.txt", &buffer);
         let git_hunks = git_hunk_patches(&repo, "f.txt");
-        let our_headers: Vec<String> = ours
-            .unstaged
-            .iter()
-            .map(|h| header_line(&h.header))
-            .collect();
-        let git_headers: Vec<String> = git_hunks
-            .iter()
-            .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
-            .collect();
+        let (our_headers, git_headers) = headers(&ours.unstaged, &git_hunks);
         if ours.binary {
             // git sees the same file as binary: no hunk to stage in either.
             assert!(git_hunks.is_empty(), "{what}: binary for us, not for git");

@@ -123,18 +123,22 @@ pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
 /// The lock is taken before the index is read, as git does: while it is held no other git can
 /// write the index, so the index written is never built on a stale one. The new index is written
 /// beside the lock, moved into the lock's place, and renamed onto the index.
-fn with_index(
+pub(crate) fn with_index(
     repo: &Repository,
     change: impl FnOnce(&mut git2::Index) -> Result<()>,
 ) -> Result<()> {
     let git_dir = repo.path();
     let lock = IndexLock::acquire(&git_dir.join("index.lock"))?;
+    // The time of the index being replaced: entries not older than it are "racily clean".
+    let replaced_at = std::fs::metadata(git_dir.join("index"))
+        .and_then(|m| m.modified())
+        .ok();
     let mut index = repo.index()?;
     // Another process may have written the index since this repository object read it.
     index.read(true)?;
     change(&mut index)?;
     let scratch = git_dir.join(format!("index.commit-nudge-{}", std::process::id()));
-    let written = write_copy(&index, &scratch).and_then(|()| {
+    let written = write_copy(&index, &scratch, replaced_at).and_then(|()| {
         std::fs::rename(&scratch, &lock.path)
             .and_then(|()| std::fs::rename(&lock.path, git_dir.join("index")))
             .map_err(|e| GitError::io("could not replace the index", e))
@@ -148,10 +152,32 @@ fn with_index(
 }
 
 /// Writes the entries of `index` (conflict stages included) as a new index file at `path`.
-fn write_copy(index: &git2::Index, path: &Path) -> Result<()> {
+///
+/// An entry whose file time is not older than the index it came from (`replaced_at`) is "racily
+/// clean": its file may have changed in the same tick without its stat data showing it, and git
+/// re-reads such files only while the index is no newer than them. The new index is newer, so,
+/// as git does when it writes an index, such entries lose their size: git then compares their
+/// content instead of trusting their stat data.
+fn write_copy(
+    index: &git2::Index,
+    path: &Path,
+    replaced_at: Option<std::time::SystemTime>,
+) -> Result<()> {
     let _ = std::fs::remove_file(path);
+    let racy_from = replaced_at
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| {
+            (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            )
+        });
     let mut copy = git2::Index::open(path)?;
-    for entry in index.iter() {
+    for mut entry in index.iter() {
+        let mtime = (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds());
+        if racy_from.is_some_and(|from| mtime >= from) {
+            entry.file_size = 0;
+        }
         copy.add(&entry)?;
     }
     copy.write()?;
@@ -226,7 +252,7 @@ fn put(
 }
 
 /// An index entry with no stat data, so git compares the working tree file by content.
-fn blank_entry(rel_path: &str, mode: u32) -> IndexEntry {
+pub(crate) fn blank_entry(rel_path: &str, mode: u32) -> IndexEntry {
     IndexEntry {
         ctime: IndexTime::new(0, 0),
         mtime: IndexTime::new(0, 0),

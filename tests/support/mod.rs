@@ -259,3 +259,16 @@ pub fn header_line(h: &commit_nudge::git::hunks::HunkHeader) -> String {
         side(h.new_start, h.new_lines)
     )
 }
+
+/// Our hunks' headers beside git's (from `git_hunk_patches`), both as git prints them.
+pub fn headers(
+    ours: &[commit_nudge::git::hunks::Hunk],
+    git_hunks: &[(String, String)],
+) -> (Vec<String>, Vec<String>) {
+    let ours = ours.iter().map(|h| header_line(&h.header)).collect();
+    let git = git_hunks
+        .iter()
+        .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
+        .collect();
+    (ours, git)
+}

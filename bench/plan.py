@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+"""Benchmark of the commit plan, after SmartCommit (FSE 2021).
+
+Take N = 2, 3 and 5 consecutive commits by one author from a real history, leave their combined
+change uncommitted (HEAD = the parent of the first, index = HEAD, working tree = the last commit's
+tree), run `commit-nudge plan --json`, and score hunk accuracy: the share of hunks in the right
+group under the best one-to-one matching of planned groups to real commits. git blame over the
+range tells which commit made each added line (and `blame --reverse` which removed each removed
+line); a hunk whose lines come from several commits is not scored. The baselines "one group per
+file" and "everything in one group" are scored on the same samples. Each plan is then applied in
+the scratch clone and checked for losslessness: a clean tree, one commit per group, each commit's
+diff exactly its group's lines, the final tree equal to the last real commit's.
+
+    python3 bench/plan.py --repo ~/.cache/cn-bench/ripgrep --samples 30
+    python3 bench/plan.py --repo . --samples 30          # this project's own history
+    python3 bench/plan.py --timing                       # 2,000 lines in 30 files, warm and cold
+
+Run by hand; nothing here is a test. Figures go in bench/RESULTS.md.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def git(cwd, *args, check=True):
+    out = subprocess.run(["git", *args], cwd=cwd, capture_output=True,
+                         env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C"})
+    if check and out.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {out.stderr.decode(errors='replace')}")
+    return out.stdout.decode(errors="replace")
+
+
+def chains(repo, n, max_lines, max_files):
+    """Windows of n consecutive first-parent, non-merge commits by one author."""
+    log = git(repo, "log", "--first-parent", "--format=%H %P%x09%ae", "--numstat", "HEAD")
+    commits = []  # newest first: (sha, parents, email, lines, files)
+    for block in log.split("\n\n"):
+        pass
+    current = None
+    for line in log.splitlines():
+        if not line.strip():
+            continue
+        m = re.match(r"^([0-9a-f]{40})((?: [0-9a-f]{40})*)\t(.*)$", line)
+        if m:
+            current = [m.group(1), m.group(2).split(), m.group(3), 0, 0]
+            commits.append(current)
+        elif current is not None:
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                a = int(parts[0]) if parts[0].isdigit() else 0
+                d = int(parts[1]) if parts[1].isdigit() else 0
+                current[3] += a + d
+                current[4] += 1
+    commits.reverse()  # oldest first
+    windows = []
+    for i in range(1, len(commits) - n + 1):
+        window = commits[i:i + n]
+        if any(len(c[1]) != 1 for c in window):
+            continue
+        if any(window[k][1][0] != (window[k - 1][0] if k else commits[i - 1][0]) for k in range(n)):
+            continue
+        if len({c[2] for c in window}) != 1:
+            continue
+        if any(c[3] == 0 for c in window):
+            continue
+        if sum(c[3] for c in window) > max_lines or sum(c[4] for c in window) > max_files:
+            continue
+        windows.append([c[0] for c in window])
+    return windows
+
+
+def parse_json_hunks(plan):
+    groups = []
+    for commit in plan["commits"]:
+        groups.append([(h["path"], h["old_start"], h["old_lines"], h["new_start"], h["new_lines"])
+                       for h in commit["hunks"]])
+    return groups
+
+
+def reference_hunks(work):
+    """The hunks of `git diff -U0 --no-renames HEAD`, plus one per untracked file (git itself)."""
+    out = git(work, "diff", "-U0", "--no-renames", "--no-ext-diff", "--no-textconv", "HEAD")
+    hunks = []
+    path = None
+    binary_paths = set()
+    for line in out.splitlines():
+        if line.startswith("diff --git "):
+            path = None
+        elif line.startswith("+++ ") or line.startswith("--- "):
+            name = line[4:]
+            if name != "/dev/null":
+                path = name[2:]
+        elif line.startswith("Binary files "):
+            m = re.match(r"Binary files (?:a/(.*)|/dev/null) and (?:b/(.*)|/dev/null) differ", line)
+            if m:
+                binary_paths.add(m.group(2) or m.group(1))
+        elif line.startswith("@@ "):
+            m = re.match(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", line)
+            hunks.append((path, int(m.group(1)), int(m.group(2) or 1), int(m.group(3)), int(m.group(4) or 1)))
+    for p in binary_paths:
+        hunks.append((p, 0, 0, 0, 0))
+    for p in git(work, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
+        if p:
+            n = count_lines(os.path.join(work, p))
+            hunks.append((p, 0, 0, 1 if n else 0, n) if n is not None else (p, 0, 0, 0, 0))
+    return hunks
+
+
+def count_lines(path):
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        return None
+    if b"\0" in data[:8000]:
+        return None
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def blame_lines(work, rev_range, rev, path, reverse=False):
+    """For each line of `path` at `rev`: the commit git blame gives it within `rev_range`."""
+    args = ["blame", "--porcelain"]
+    if reverse:
+        args.append("--reverse")
+    args += [rev_range, "--", path] if reverse else [rev_range, "--", path]
+    out = git(work, *args, check=False)
+    owner = {}
+    for line in out.splitlines():
+        m = re.match(r"^([0-9a-f]{40}) (\d+) (\d+)", line)
+        if m:
+            owner[int(m.group(3))] = m.group(1)
+    return owner
+
+
+def label_hunks(work, chain, parent, hunks):
+    """The set of chain commits that made each hunk's lines."""
+    index = {sha: i for i, sha in enumerate(chain)}
+    last = chain[-1]
+    forward = {}
+    backward = {}
+    labels = {}
+    for h in hunks:
+        path, os_, ol, ns, nl = h
+        made = set()
+        if nl > 0:
+            if path not in forward:
+                forward[path] = blame_lines(work, f"{parent}..{last}", last, path)
+            for line in range(ns, ns + nl):
+                sha = forward[path].get(line)
+                if sha in index:
+                    made.add(index[sha])
+        if ol > 0:
+            if path not in backward:
+                backward[path] = blame_lines(work, f"{parent}..{last}", parent, path, reverse=True)
+            for line in range(os_, os_ + ol):
+                sha = backward[path].get(line)
+                if sha == parent:
+                    made.add(0)
+                elif sha in index and index[sha] + 1 < len(chain):
+                    made.add(index[sha] + 1)
+        if ol == 0 and nl == 0:
+            touched = git(work, "log", "--format=%H", f"{parent}..{last}", "--", path).split()
+            made = {index[s] for s in touched if s in index}
+        labels[h] = made
+    return labels
+
+
+def best_matching(groups, labels, n):
+    """Hunks placed right under the best one-to-one matching of groups to commits."""
+    counts = [[0] * n for _ in groups]
+    for g, members in enumerate(groups):
+        for h in members:
+            made = labels.get(h)
+            if made is not None and len(made) == 1:
+                counts[g][next(iter(made))] += 1
+    g = len(groups)
+    if g == 0:
+        return 0
+    best = 0
+    if g <= 9:
+        if g >= n:
+            for perm in itertools.permutations(range(g), n):
+                # perm[c] is the group matched to commit c.
+                best = max(best, sum(counts[perm[c]][c] for c in range(n)))
+        else:
+            for perm in itertools.permutations(range(n), g):
+                # perm[a] is the commit matched to group a.
+                best = max(best, sum(counts[a][perm[a]] for a in range(g)))
+        return best
+    # Many groups: greedy on the largest cells.
+    cells = sorted(((counts[a][b], a, b) for a in range(g) for b in range(n)), reverse=True)
+    used_g, used_c = set(), set()
+    for value, a, b in cells:
+        if a not in used_g and b not in used_c:
+            used_g.add(a)
+            used_c.add(b)
+            best += value
+    return best
+
+
+def check_lossless(work, plan, last):
+    """Applies the plan in the scratch clone and checks it lost nothing."""
+    head_before = git(work, "rev-parse", "HEAD").strip()
+    binary = os.environ.get("COMMIT_NUDGE_BIN")
+    out = subprocess.run([binary, "plan", "--apply", work], capture_output=True)
+    if out.returncode != 0:
+        return False, "apply failed: " + out.stderr.decode(errors="replace")[:300]
+    status = git(work, "status", "--porcelain", "--untracked-files=all")
+    if status.strip():
+        return False, "not clean: " + status[:200]
+    n_made = int(git(work, "rev-list", "--count", f"{head_before}..HEAD").strip())
+    if n_made != len(plan["commits"]):
+        return False, f"{n_made} commits for {len(plan['commits'])} groups"
+    if git(work, "diff", "--name-only", last, "HEAD").strip():
+        return False, "final tree differs from the last commit"
+    # Each commit's lines are its group's lines.
+    for k, commit in enumerate(plan["commits"]):
+        rev = f"HEAD~{n_made - 1 - k}"
+        numstat = git(work, "diff", "--numstat", "--no-renames", f"{rev}~1", rev)
+        got = {}
+        for line in numstat.splitlines():
+            a, d, p = line.split("\t", 2)
+            got[p] = (int(a) if a.isdigit() else 0, int(d) if d.isdigit() else 0)
+        want = {}
+        for h in commit["hunks"]:
+            a, d = want.get(h["path"], (0, 0))
+            want[h["path"]] = (a + h["new_lines"], d + h["old_lines"])
+        if got != want:
+            return False, f"commit {k + 1}: {got} != {want}"
+    return True, ""
+
+
+def run_sample(binary, work, chain, weights):
+    parent = git(work, "rev-parse", f"{chain[0]}~1").strip()
+    last = chain[-1]
+    git(work, "checkout", "-qf", "--detach", last)
+    git(work, "clean", "-qfdx")
+    git(work, "reset", "-q", parent)
+    args = [binary, "plan", "--json", work]
+    if weights:
+        args.append(f"--weights={weights}")
+    start = time.perf_counter()
+    out = subprocess.run(args, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.decode(errors="replace"))
+    plan = json.loads(out.stdout)
+    groups = parse_json_hunks(plan)
+    planned = [h for g in groups for h in g]
+    reference = reference_hunks(work)
+    every_once = sorted(planned) == sorted(reference)
+    labels = label_hunks(work, chain, parent, planned)
+    scored = [h for h in planned if len(labels[h]) == 1]
+    n = len(chain)
+    if not scored:
+        return None
+    per_file = {}
+    for h in planned:
+        per_file.setdefault(h[0], []).append(h)
+    result = {
+        "chain": chain,
+        "hunks": len(planned),
+        "scored": len(scored),
+        "groups": len(groups),
+        "accuracy": best_matching(groups, labels, n) / len(scored),
+        "per_file": best_matching(list(per_file.values()), labels, n) / len(scored),
+        "one_group": best_matching([planned], labels, n) / len(scored),
+        "seconds": elapsed,
+        "every_hunk_once": every_once,
+    }
+    return result, plan, last
+
+
+def accuracy_bench(args):
+    binary = args.bin
+    os.environ["COMMIT_NUDGE_BIN"] = binary
+    scratch = tempfile.mkdtemp(prefix="cn-plan-bench-")
+    work = os.path.join(scratch, "work")
+    git(scratch, "clone", "-q", "--no-checkout", os.path.abspath(args.repo), work)
+    git(work, "config", "user.email", "bench@example.com")
+    git(work, "config", "user.name", "Bench")
+    git(work, "config", "commit.gpgsign", "false")
+    rng = random.Random(args.seed)
+    results = {}
+    for n in args.ns:
+        windows = chains(work, n, args.max_lines, args.max_files)
+        rng.shuffle(windows)
+        rows = []
+        for chain in windows:
+            if len(rows) >= args.samples:
+                break
+            try:
+                sample = run_sample(binary, work, chain, args.weights)
+            except Exception as error:  # noqa: BLE001 - a broken sample is reported and skipped
+                print(f"  skipped {chain[0][:8]}: {error}", file=sys.stderr)
+                continue
+            if sample is None:
+                continue
+            row, plan, last = sample
+            if args.apply:
+                ok, why = check_lossless(work, plan, last)
+                row["lossless"] = ok and row["every_hunk_once"]
+                if not row["lossless"]:
+                    print(f"  not lossless {chain[0][:8]}: {why or 'hunks differ from git diff'}", file=sys.stderr)
+            rows.append(row)
+            if args.verbose:
+                print(f"  N={n} {chain[-1][:8]} hunks={row['hunks']} groups={row['groups']} "
+                      f"acc={row['accuracy']:.2f} file={row['per_file']:.2f} one={row['one_group']:.2f}",
+                      file=sys.stderr)
+        results[n] = rows
+    shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+def summarise(results, apply):
+    lines = ["| N | samples | median | mean | one group per file (median / mean) | everything in one group (median / mean) | groups (mean) | hunks (mean) | plan time (median / max) | lossless |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    all_rows = []
+    for n, rows in results.items():
+        if not rows:
+            continue
+        all_rows += rows
+        lines.append(row_line(str(n), rows, apply))
+    if all_rows:
+        lines.append(row_line("all", all_rows, apply))
+    return "\n".join(lines)
+
+
+def pct(x):
+    return f"{100 * x:.1f} %"
+
+
+def row_line(name, rows, apply):
+    acc = [r["accuracy"] for r in rows]
+    pf = [r["per_file"] for r in rows]
+    one = [r["one_group"] for r in rows]
+    secs = [r["seconds"] for r in rows]
+    lossless = f"{sum(1 for r in rows if r.get('lossless'))}/{len(rows)}" if apply else \
+        f"{sum(1 for r in rows if r['every_hunk_once'])}/{len(rows)} (hunks only)"
+    return (f"| {name} | {len(rows)} | {pct(statistics.median(acc))} | {pct(statistics.mean(acc))} | "
+            f"{pct(statistics.median(pf))} / {pct(statistics.mean(pf))} | "
+            f"{pct(statistics.median(one))} / {pct(statistics.mean(one))} | "
+            f"{statistics.mean(r['groups'] for r in rows):.1f} | {statistics.mean(r['hunks'] for r in rows):.1f} | "
+            f"{1000 * statistics.median(secs):.0f} / {1000 * max(secs):.0f} ms | {lossless} |")
+
+
+def timing_bench(args):
+    """A 2,000-line change in 30 files of ripgrep's tree, planned cold and warm."""
+    scratch = tempfile.mkdtemp(prefix="cn-plan-timing-")
+    work = os.path.join(scratch, "work")
+    git(scratch, "clone", "-q", os.path.abspath(args.repo), work)
+    files = [p for p in git(work, "ls-files", "*.rs").split() if os.path.getsize(os.path.join(work, p)) > 4000][:30]
+    rng = random.Random(1)
+    total = 0
+    for k, path in enumerate(files):
+        full = os.path.join(work, path)
+        lines = open(full, encoding="utf-8", errors="replace").read().split("\n")
+        per_file = 2000 // len(files) + (1 if k < 2000 % len(files) else 0)
+        # Four places per file: some lines replaced, the rest inserted.
+        for part in range(4):
+            at = rng.randrange(1, max(2, len(lines) - 10))
+            count = per_file // 4 + (1 if part < per_file % 4 else 0)
+            new = [f"    let planned_{k}_{part}_{i} = helper_{k}({i});" for i in range(count)]
+            replaced = min(3, count)
+            lines[at:at + replaced] = new
+            total += count + replaced
+        open(full, "w", encoding="utf-8").write("\n".join(lines))
+    numstat = git(work, "diff", "--shortstat")
+    cache = os.path.join(work, ".git", "commit-nudge", "cochange")
+    cold, warm = [], []
+    for _ in range(args.runs):
+        if os.path.exists(cache):
+            os.remove(cache)
+        start = time.perf_counter()
+        subprocess.run([args.bin, "plan", "--json", work], capture_output=True, check=True)
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([args.bin, "plan", "--json", work], capture_output=True, check=True)
+        warm.append(time.perf_counter() - start)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return numstat.strip(), statistics.median(cold), statistics.median(warm)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo", default=os.path.expanduser("~/.cache/cn-bench/ripgrep"))
+    parser.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "commit-nudge"))
+    parser.add_argument("--ns", default="2,3,5", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--samples", type=int, default=30, help="samples per N")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--max-lines", type=int, default=1500, help="skip windows changing more lines")
+    parser.add_argument("--max-files", type=int, default=60, help="skip windows changing more files")
+    parser.add_argument("--weights", default="", help="signal weights passed to plan (ablation)")
+    parser.add_argument("--no-apply", dest="apply", action="store_false", help="skip the lossless check")
+    parser.add_argument("--timing", action="store_true", help="time a 2,000-line, 30-file change")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    if args.timing:
+        stat, cold, warm = timing_bench(args)
+        print(f"{stat}: plan --json cold {1000 * cold:.0f} ms, warm {1000 * warm:.0f} ms (median of {args.runs})")
+        return
+    results = accuracy_bench(args)
+    print(summarise(results, args.apply))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({str(k): v for k, v in results.items()}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+//! The commit planner: the uncommitted work split into a few ordered, titled commits.
+//!
+//! Hunks and signals go in, ordered groups with titles come out. The rooms of the planner:
+//! `read` takes the hunks of `git diff -U0 --no-renames HEAD` (untracked files included) from a
+//! repository with git2; `cochange` reads which files the history commits together (cached per
+//! HEAD); `group` is pure: it weighs references, co-change, place, staging and edit times and
+//! returns ordered groups; `title` names them; `document` renders and parses the plan document
+//! (`.git/COMMIT_PLAN`); `apply` makes the commits with the user's `git commit`.
+//!
+//! Nothing here knows the protocol or an async runtime: plain Rust types in, plain out.
+
+mod affinity;
+pub mod apply;
+pub mod cochange;
+pub mod document;
+pub mod group;
+pub mod read;
+pub mod title;
+pub mod tokens;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use apply::{apply_plan, stage_commit, ApplyOptions, ApplyOutcome};
+pub use document::{parse_document, render_document, DocumentError, PlannedCommit};
+pub use group::{GroupOptions, Signals};
+pub use read::{read_work, Work};
+
+use crate::git::GitError;
+
+/// What changed in one hunk's file, as far as applying it is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HunkKind {
+    /// Lines changed in a file that exists on both sides.
+    Text,
+    /// A file that HEAD lacks (untracked, or added to the index): one hunk with all its lines.
+    Added,
+    /// A file the working tree lacks: one hunk with all its old lines.
+    Deleted,
+    /// A binary change, a mode-only change or a change of type (file, link): one hunk, no lines.
+    Whole,
+}
+
+/// One hunk of the uncommitted work, numbered as `git diff -U0 --no-renames HEAD` numbers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanHunk {
+    /// The path, `/`-separated, relative to the worktree.
+    pub path: String,
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+    /// git's hunk-header context: the line that opens the enclosing function (may be empty).
+    pub header: String,
+    pub kind: HunkKind,
+    /// The removed lines, each with its line ending.
+    pub removed: Vec<Vec<u8>>,
+    /// The added lines, each with its line ending.
+    pub added: Vec<Vec<u8>>,
+    /// Whether the index already holds exactly this change (the user staged it).
+    pub staged: bool,
+}
+
+impl PlanHunk {
+    /// `@@ -10,3 +10,7 @@`, as git prints the hunk's numbers.
+    pub fn range_text(&self) -> String {
+        format!(
+            "@@ -{},{} +{},{} @@",
+            self.old_start, self.old_lines, self.new_start, self.new_lines
+        )
+    }
+
+    /// The hunk's name in a plan document: path, numbers and (when there is one) header.
+    pub fn label(&self) -> String {
+        let mut label = format!("{} {}", self.path, self.range_text());
+        let header = self.header.trim();
+        if !header.is_empty() {
+            label.push(' ');
+            label.push_str(header);
+        }
+        label
+    }
+
+    /// The numbers that identify a hunk within one diff.
+    pub fn key(&self) -> HunkKey {
+        HunkKey {
+            path: self.path.clone(),
+            old_start: self.old_start,
+            old_lines: self.old_lines,
+            new_start: self.new_start,
+            new_lines: self.new_lines,
+        }
+    }
+
+    /// Added plus removed lines.
+    pub fn n_lines(&self) -> usize {
+        self.added.len() + self.removed.len()
+    }
+}
+
+/// A hunk's path and numbers: how a plan document names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HunkKey {
+    pub path: String,
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+}
+
+/// One proposed commit: a title, why its hunks go together, and the hunks (indices into the
+/// work's hunk list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub title: String,
+    pub why: String,
+    pub hunks: Vec<usize>,
+}
+
+/// A commit plan for one worktree.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub root: PathBuf,
+    /// HEAD's commit id, `None` on an unborn branch.
+    pub head: Option<String>,
+    pub hunks: Vec<PlanHunk>,
+    pub groups: Vec<Group>,
+    /// Set when the work was too large to plan finely and the plan groups by directory instead.
+    pub coarse_note: Option<String>,
+    /// A fingerprint of every hunk, to refuse a plan document made for other work.
+    pub fingerprint: String,
+}
+
+/// Why a plan could not be made or applied, worded for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Git(#[from] GitError),
+    #[error("a {0} is in progress: finish or abort it before planning commits")]
+    InProgress(&'static str),
+    #[error("the index has conflicts ({0}): resolve them before planning commits")]
+    Conflicted(String),
+    #[error("{0}")]
+    Document(#[from] DocumentError),
+    #[error("the plan is stale: {0}; nothing was applied, make the plan again")]
+    Stale(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("commit {index} of {total} (\"{title}\") failed, {done} made before it; its hunks and the later ones are as they were:\n{words}")]
+    CommitFailed {
+        index: usize,
+        total: usize,
+        done: usize,
+        title: String,
+        words: String,
+    },
+}
+
+impl From<git2::Error> for PlanError {
+    fn from(error: git2::Error) -> Self {
+        PlanError::Git(GitError::Git(error))
+    }
+}
+
+pub type Result<T, E = PlanError> = std::result::Result<T, E>;
+
+/// How to make a plan.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    pub group: GroupOptions,
+    /// Read co-change from this many recent commits (0: none).
+    pub history_commits: usize,
+    /// Keep the co-change cache under the git directory (the server and the CLI do).
+    pub cache_history: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            group: GroupOptions::default(),
+            history_commits: 300,
+            cache_history: true,
+        }
+    }
+}
+
+/// Plans the uncommitted work of the worktree at `root`.
+///
+/// `edit_times` optionally maps a hunk's key to when the editor saw it appear (Unix
+/// milliseconds); the plan is good without it.
+pub fn plan_worktree(
+    root: &std::path::Path,
+    options: &PlanOptions,
+    edit_times: Option<&std::collections::HashMap<HunkKey, i64>>,
+) -> Result<Plan> {
+    let repo = crate::git::repo::open_worktree(root)?;
+    let work = read_work(&repo)?;
+    let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
+        cochange::cochange(&repo, options.history_commits, options.cache_history)
+            .unwrap_or_default()
+    } else {
+        cochange::CoChange::default()
+    };
+    let times = edit_times.map(|times| {
+        work.hunks
+            .iter()
+            .map(|h| times.get(&h.key()).copied())
+            .collect::<Vec<_>>()
+    });
+    let signals = Signals {
+        cochange: &cochange,
+        old_texts: &work.old_texts,
+        new_texts: &work.new_texts,
+        edit_times: times.as_deref(),
+    };
+    let outcome = group::group(&work.hunks, &signals, &options.group);
+    let fingerprint = fingerprint(&work.hunks);
+    Ok(Plan {
+        root: work.root,
+        head: work.head,
+        groups: outcome.groups,
+        coarse_note: outcome.coarse_note,
+        hunks: work.hunks,
+        fingerprint,
+    })
+}
+
+/// A stable hash of every hunk's path, numbers and lines.
+pub fn fingerprint(hunks: &[PlanHunk]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for hunk in hunks {
+        feed(hunk.label().as_bytes());
+        for line in &hunk.removed {
+            feed(b"-");
+            feed(line);
+        }
+        for line in &hunk.added {
+            feed(b"+");
+            feed(line);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The JSON form of a plan (`plan --json`).
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    pub root: String,
+    pub head: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub commits: Vec<CommitJson>,
+}
+
+/// One commit of `plan --json`.
+#[derive(Debug, Serialize)]
+pub struct CommitJson {
+    pub title: String,
+    pub why: String,
+    pub files: Vec<String>,
+    pub hunks: Vec<HunkJson>,
+}
+
+/// One hunk of `plan --json`, with git's -U0 numbering.
+#[derive(Debug, Serialize)]
+pub struct HunkJson {
+    pub path: String,
+    pub old_start: u32,
+    pub old_lines: u32,
+    pub new_start: u32,
+    pub new_lines: u32,
+    pub header: String,
+}
+
+impl Plan {
+    /// The plan as `plan --json` prints it.
+    pub fn to_json(&self) -> PlanJson {
+        PlanJson {
+            root: self.root.display().to_string(),
+            head: self.head.clone(),
+            note: self.coarse_note.clone(),
+            commits: self
+                .groups
+                .iter()
+                .map(|group| CommitJson {
+                    title: group.title.clone(),
+                    why: group.why.clone(),
+                    files: files_of(&self.hunks, &group.hunks),
+                    hunks: group
+                        .hunks
+                        .iter()
+                        .map(|i| {
+                            let h = &self.hunks[*i];
+                            HunkJson {
+                                path: h.path.clone(),
+                                old_start: h.old_start,
+                                old_lines: h.old_lines,
+                                new_start: h.new_start,
+                                new_lines: h.new_lines,
+                                header: h.header.trim().to_string(),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The human form: each commit's title, then its files with lines added and removed.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        if let Some(note) = &self.coarse_note {
+            out.push_str(&format!("note: {note}\n\n"));
+        }
+        let total = self.groups.len();
+        for (n, group) in self.groups.iter().enumerate() {
+            out.push_str(&format!("commit {}/{}: {}\n", n + 1, total, group.title));
+            for file in files_of(&self.hunks, &group.hunks) {
+                let (added, removed) = group
+                    .hunks
+                    .iter()
+                    .map(|i| &self.hunks[*i])
+                    .filter(|h| h.path == file)
+                    .fold((0, 0), |(a, r), h| (a + h.added.len(), r + h.removed.len()));
+                out.push_str(&format!("    {file}  +{added} -{removed}\n"));
+            }
+        }
+        out
+    }
+}
+
+/// The distinct paths of some hunks, in their first-seen order.
+pub fn files_of(hunks: &[PlanHunk], indices: &[usize]) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for i in indices {
+        if let Some(h) = hunks.get(*i) {
+            if !files.contains(&h.path) {
+                files.push(h.path.clone());
+            }
+        }
+    }
+    files
+}
