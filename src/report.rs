@@ -4,6 +4,7 @@
 //! value, so the shell and the editor always agree.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -30,40 +31,55 @@ pub struct BufferCounts {
     pub since_unix: i64,
 }
 
-/// The per-file view after unsaved buffers replace the disk.
-#[derive(Debug, Clone, Default)]
+/// The per-file view after unsaved buffers replace the disk: the counted rows, read in place
+/// (shared, never copied), with the rows of the few buffers that differ from the disk laid over
+/// them. Building it costs in proportion to the open buffers, not to the rows counted, so a
+/// keystroke in a repository with ten thousand changed files costs what it costs with ten.
+#[derive(Debug, Clone)]
 pub struct Effective {
-    pub staged: Vec<FileDelta>,
-    pub unstaged: BTreeMap<String, FileDelta>,
-    pub untracked: BTreeMap<String, FileDelta>,
-    /// HEAD→working tree for tracked paths.
-    pub tracked_total: BTreeMap<String, FileDelta>,
+    counts: Arc<RepoCounts>,
+    /// The buffers that replace the disk, by path.
+    overlays: BTreeMap<String, Overlay>,
     pub unsaved_files: u64,
     pub oldest_unsaved_unix: Option<i64>,
 }
 
+/// The rows of one buffer that replace the counted ones (`None`: no change on that side).
+#[derive(Debug, Clone)]
+struct Overlay {
+    /// A tracked path: `vs_index` is its unstaged row and `vs_head` its HEAD→working tree row.
+    /// An untracked one: `vs_head` is its untracked row.
+    tracked: bool,
+    vs_index: Option<FileDelta>,
+    vs_head: Option<FileDelta>,
+}
+
 impl Effective {
-    /// Merges counts with the buffers that replace the disk (only those differing from it).
-    pub fn new(counts: &RepoCounts, buffers: &[BufferCounts], settings: &Settings) -> Effective {
-        let exclude = settings.exclude_set();
-        let by_path = |rows: &[FileDelta]| {
-            rows.iter()
-                .map(|r| (r.path.clone(), r.clone()))
-                .collect::<BTreeMap<_, _>>()
-        };
+    /// Lays the buffers that differ from the disk over `counts`.
+    pub fn new(
+        counts: Arc<RepoCounts>,
+        buffers: &[BufferCounts],
+        settings: &Settings,
+    ) -> Effective {
         let mut effective = Effective {
-            staged: counts.staged.clone(),
-            unstaged: by_path(&counts.unstaged),
-            untracked: by_path(&counts.untracked),
-            tracked_total: by_path(&counts.tracked_total),
+            counts,
+            overlays: BTreeMap::new(),
             unsaved_files: 0,
             oldest_unsaved_unix: None,
         };
         if !settings.count_unsaved {
             return effective;
         }
-        for buffer in buffers {
-            if !buffer.differs_from_disk || buffer.ignored || exclude.is_match(&buffer.path) {
+        let differing: Vec<&BufferCounts> = buffers
+            .iter()
+            .filter(|b| b.differs_from_disk && !b.ignored)
+            .collect();
+        if differing.is_empty() {
+            return effective;
+        }
+        let exclude = settings.exclude_set();
+        for buffer in differing {
+            if exclude.is_match(&buffer.path) {
                 continue;
             }
             effective.unsaved_files += 1;
@@ -72,55 +88,99 @@ impl Effective {
                     .oldest_unsaved_unix
                     .map_or(buffer.since_unix, |t| t.min(buffer.since_unix)),
             );
-            if buffer.tracked {
-                set_row(
-                    &mut effective.unstaged,
-                    &buffer.path,
-                    buffer.vs_index.clone(),
-                );
-                set_row(
-                    &mut effective.tracked_total,
-                    &buffer.path,
-                    buffer.vs_head.clone(),
-                );
-            } else if settings.count_untracked {
-                set_row(
-                    &mut effective.untracked,
-                    &buffer.path,
-                    buffer.vs_head.clone(),
+            if buffer.tracked || settings.count_untracked {
+                effective.overlays.insert(
+                    buffer.path.clone(),
+                    Overlay {
+                        tracked: buffer.tracked,
+                        vs_index: buffer.vs_index.clone(),
+                        vs_head: buffer.vs_head.clone(),
+                    },
                 );
             }
         }
         effective
     }
 
+    /// HEAD→index rows (buffers never change them).
+    pub fn staged(&self) -> impl Iterator<Item = &FileDelta> {
+        self.counts.staged.iter()
+    }
+
+    /// Index→working tree rows.
+    pub fn unstaged(&self) -> impl Iterator<Item = &FileDelta> {
+        self.side(&self.counts.unstaged, true, |o| o.vs_index.as_ref())
+    }
+
+    /// Untracked rows.
+    pub fn untracked(&self) -> impl Iterator<Item = &FileDelta> {
+        self.side(&self.counts.untracked, false, |o| o.vs_head.as_ref())
+    }
+
+    /// HEAD→working tree rows of tracked paths.
+    pub fn tracked_total(&self) -> impl Iterator<Item = &FileDelta> {
+        self.side(&self.counts.tracked_total, true, |o| o.vs_head.as_ref())
+    }
+
+    /// The counted rows of one side without the paths a buffer of that kind (tracked or not)
+    /// replaces, then the buffers' own rows of that side.
+    fn side<'s>(
+        &'s self,
+        counted: &'s [FileDelta],
+        tracked: bool,
+        row: impl Fn(&'s Overlay) -> Option<&'s FileDelta> + 's,
+    ) -> impl Iterator<Item = &'s FileDelta> + 's {
+        let replaced = move |path: &str| {
+            !self.overlays.is_empty()
+                && self
+                    .overlays
+                    .get(path)
+                    .is_some_and(|o| o.tracked == tracked)
+        };
+        counted.iter().filter(move |r| !replaced(&r.path)).chain(
+            self.overlays
+                .values()
+                .filter(move |o| o.tracked == tracked)
+                .filter_map(row),
+        )
+    }
+
+    /// A path's row on one side: the buffer's when a buffer of that kind replaces it, else the
+    /// counted one (the rows of a count are sorted by path).
+    fn row_on<'s>(
+        &'s self,
+        counted: &'s [FileDelta],
+        tracked: bool,
+        path: &str,
+    ) -> Option<&'s FileDelta> {
+        match self.overlays.get(path) {
+            Some(overlay) if overlay.tracked == tracked => overlay.vs_head.as_ref(),
+            _ => counted
+                .binary_search_by(|r| r.path.as_str().cmp(path))
+                .ok()
+                .map(|i| &counted[i]),
+        }
+    }
+
+    /// A path's uncommitted row: HEAD→working tree when tracked, else its untracked row.
+    pub fn row(&self, path: &str) -> Option<&FileDelta> {
+        self.row_on(&self.counts.tracked_total, true, path)
+            .or_else(|| self.row_on(&self.counts.untracked, false, path))
+    }
+
     /// What a commit of everything would hold.
     pub fn total(&self) -> LineStat {
-        LineStat::of(self.tracked_total.values().chain(self.untracked.values()))
+        LineStat::of(self.tracked_total().chain(self.untracked()))
     }
 
     /// The 0-based line of the first uncommitted change in `path`, if it has one.
     pub fn first_change_line(&self, path: &str) -> Option<u32> {
-        self.tracked_total
-            .get(path)
-            .or_else(|| self.untracked.get(path))
-            .map(|row| row.first_line.unwrap_or(0))
+        self.row(path).map(|row| row.first_line.unwrap_or(0))
     }
 
     /// Whether `path` holds uncommitted changes.
     pub fn has_changes(&self, path: &str) -> bool {
-        self.tracked_total.contains_key(path) || self.untracked.contains_key(path)
-    }
-}
-
-fn set_row(rows: &mut BTreeMap<String, FileDelta>, path: &str, row: Option<FileDelta>) {
-    match row {
-        Some(row) => {
-            rows.insert(path.to_string(), row);
-        }
-        None => {
-            rows.remove(path);
-        }
+        self.row(path).is_some()
     }
 }
 
@@ -158,10 +218,7 @@ pub fn build(
 ) -> StatusReport {
     let large = &counts.large_files;
     let total = LineStat::of_with_limit(
-        effective
-            .tracked_total
-            .values()
-            .chain(effective.untracked.values()),
+        effective.tracked_total().chain(effective.untracked()),
         large,
     );
     let oldest_change = [counts.oldest_change_unix, effective.oldest_unsaved_unix]
@@ -192,9 +249,9 @@ pub fn build(
         root: counts.info.root.to_string_lossy().into_owned(),
         branch: counts.branch.clone(),
         head: counts.head.clone(),
-        staged: LineStat::of_with_limit(&effective.staged, large),
-        unstaged: LineStat::of_with_limit(effective.unstaged.values(), large),
-        untracked: LineStat::of_with_limit(effective.untracked.values(), large),
+        staged: LineStat::of_with_limit(effective.staged(), large),
+        unstaged: LineStat::of_with_limit(effective.unstaged(), large),
+        untracked: LineStat::of_with_limit(effective.untracked(), large),
         total,
         last_commit_unix: counts.head_time_unix,
         minutes_since_commit: counts.head_time_unix.map(|t| minutes_between(t, now_unix)),
@@ -330,8 +387,11 @@ pub fn status_of(
     let info = crate::git::discover(path)?;
     let parsed = crate::config::with_repo_file(editor_settings, &info.root);
     let repo = crate::git::open_worktree(&info.root)?;
-    let counts = crate::git::count::count_repo(&repo, &count_options(&parsed.settings))?;
-    let effective = Effective::new(&counts, &[], &parsed.settings);
+    let counts = Arc::new(crate::git::count::count_repo(
+        &repo,
+        &count_options(&parsed.settings),
+    )?);
+    let effective = Effective::new(counts.clone(), &[], &parsed.settings);
     let learned = if parsed.settings.lines_auto {
         let sizes = crate::git::history::author_sizes(&repo)?;
         Some(crate::habit::LearnedLines::from_sizes(

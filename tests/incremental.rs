@@ -33,6 +33,70 @@ fn assert_same(partial: &RepoCounts, full: &RepoCounts, context: &str) {
         sorted(&full.tracked_total),
         "{context}: total"
     );
+    assert_eq!(
+        partial.oldest_change_unix, full.oldest_change_unix,
+        "{context}: oldest change"
+    );
+}
+
+/// Paths a pathspec would read as patterns (wildcards, brackets, a leading `!` or
+/// space) and plain ones, in one directory and across many: a chain of re-counts, each on top of
+/// the last (not of a full count), gives what a full count gives.
+#[test]
+fn recounting_odd_names_and_many_directories_equals_a_full_count() {
+    let options = CountOptions {
+        count_untracked: true,
+        ..CountOptions::default()
+    };
+    let names = [
+        "plain.txt",
+        "star*.txt",
+        "q?.txt",
+        "[ab].txt",
+        "a.txt",
+        "b.txt",
+        "qq.txt",
+        "!bang.txt",
+        " lead.txt",
+        "trail .txt",
+        "ünï.txt",
+    ];
+    let repo = Repo::new();
+    for dir in 0..12 {
+        for name in names {
+            repo.write(&format!("d{dir}/{name}"), format!("{dir} {name}\n"));
+        }
+    }
+    repo.commit_all("seed");
+    let git = open_worktree(&repo.root()).unwrap();
+    let mut previous = count_repo(&git, &options).unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut shortcuts = 0;
+    for round in 0..40 {
+        let mut touched = BTreeSet::new();
+        // One directory (a seek per directory) or many (one exact list).
+        let dirs = if round % 2 == 0 { 1 } else { 12 };
+        for _ in 0..1 + rng.below(4) {
+            let name = names[rng.below(names.len() as u64) as usize];
+            let path = format!("d{}/{name}", rng.below(dirs));
+            repo.write(&path, format!("round {round}\n{}\n", rng.below(1000)));
+            touched.insert(path);
+        }
+        let context = format!("round {round} paths {touched:?}");
+        let full = count_repo(&git, &options).unwrap();
+        match recount_paths(&git, &previous, &touched, &options).unwrap() {
+            Some(partial) => {
+                assert_same(&partial, &full, &context);
+                shortcuts += 1;
+                previous = partial;
+            }
+            None => previous = full,
+        }
+    }
+    assert!(
+        shortcuts > 30,
+        "the shortcut was taken only {shortcuts} times"
+    );
 }
 
 #[test]

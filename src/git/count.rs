@@ -5,6 +5,8 @@
 //! named (total). Each is counted per file with the same line statistics `git diff --numstat`
 //! prints: binary files are files with 0 lines, renames are found as git finds them.
 
+use std::collections::BTreeSet;
+use std::ffi::OsString;
 use std::path::Path;
 
 use git2::Repository;
@@ -25,46 +27,56 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
 /// Counts an open repository.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-    // The stamp is taken before anything is counted: should git change the index meanwhile,
-    // the stamp is older than the rows, never newer, and the next re-count redoes those entries.
-    let stamp = if options.stamp_index {
-        let mut index = repo.index()?;
-        index.read(false)?;
-        Some(std::sync::Arc::new(IndexStamp::of(&index)))
-    } else {
-        None
-    };
+    // The index is read once, here: every diff of this count is handed this reading (so libgit2
+    // reloads nothing), and the stamp is taken of it, so that stamp and rows agree entry for
+    // entry even when git writes the index meanwhile (the next count sees that change).
+    let mut index = repo.index()?;
+    index.read(false)?;
     let head = head_state(repo)?;
     let head_tree = head.tree()?;
 
     // Index→working tree: `git diff`, and the untracked files with their content. In a large
     // repository the walk is split in two by top-level entry, one half per thread (git's own
-    // `status` spreads its stat calls over threads too); the second thread starts at once, so
-    // its repository and index load while this one diffs HEAD against the index.
-    let index_bytes = std::fs::metadata(repo.path().join("index")).map_or(0, |m| m.len());
-    let split = index_bytes >= options.split_walk_at.unwrap_or(SPLIT_AT_INDEX_BYTES);
-    let (workdir_a, workdir_b, staged) = std::thread::scope(|scope| {
-        let other = split.then(|| {
-            let root = &root;
-            scope.spawn(move || -> Result<WorkdirSide> {
-                let repo_b = Repository::open(root)?;
-                let names = top_level_names(&repo_b, root, 1)?;
-                workdir_side(&repo_b, options, Some(&names))
-            })
-        });
-        let staged = staged_side(repo, head_tree.as_ref(), options);
-        let mine = if split {
-            top_level_names(repo, &root, 0)
-                .and_then(|names| workdir_side(repo, options, Some(&names)))
-        } else {
-            workdir_side(repo, options, None)
+    // `status` spreads its stat calls over threads too). Both threads read the same in-memory
+    // index (libgit2's diffs only read it, through snapshots), so a large index is held once.
+    let split = index.len() >= options.split_walk_at.unwrap_or(SPLIT_AT_ENTRIES);
+    let names = if split {
+        Some(top_level_names(&index, &root))
+    } else {
+        None
+    };
+    let (workdir_a, workdir_b, staged, stamp) = std::thread::scope(|scope| {
+        let other = match &names {
+            Some((_, theirs)) => {
+                let index_b = repo.index().map(SharedIndex);
+                let root = &root;
+                Some(scope.spawn(move || -> Result<WorkdirSide> {
+                    let SharedIndex(mut index_b) = index_b?;
+                    let repo_b = Repository::open(root)?;
+                    // libgit2 asks a repository for its index even when a diff is handed one
+                    // (to learn whether paths ignore case): make it this one, not a second load.
+                    repo_b.set_index(&mut index_b)?;
+                    workdir_side(&repo_b, Some(&index_b), options, Some(theirs))
+                }))
+            }
+            None => None,
         };
+        let stamp = options
+            .stamp_index
+            .then(|| std::sync::Arc::new(IndexStamp::of(&index)));
+        let staged = staged_side(repo, Some(&index), head_tree.as_ref(), options);
+        let mine = workdir_side(
+            repo,
+            Some(&index),
+            options,
+            names.as_ref().map(|(mine, _)| mine),
+        );
         let theirs = other.map(|handle| {
             handle
                 .join()
                 .unwrap_or_else(|_| Err(git2::Error::from_str("a counting thread failed").into()))
         });
-        (mine, theirs, staged)
+        (mine, theirs, staged, stamp)
     });
     let mut workdir = workdir_a?;
     if let Some(workdir_b) = workdir_b {
@@ -78,23 +90,35 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         workdir,
         options,
         stamp,
+        None,
     )
 }
 
-/// From this size of the index file (about 4,000 entries) two threads walk the working tree
-/// faster than one.
-const SPLIT_AT_INDEX_BYTES: u64 = 400_000;
+/// A second handle on the index this count read, for the other thread of the walk.
+struct SharedIndex(git2::Index);
 
-/// The top-level entries of the worktree (on disk or in the index) that fall to thread `half`
-/// (0 or 1). A name's half is a hash of its bytes, so both threads agree on every name without
-/// sharing a list, even a name only one of them sees.
-fn top_level_names(repo: &Repository, root: &Path, half: u64) -> Result<Vec<std::ffi::OsString>> {
-    let index = repo.index()?;
-    let mut names: std::collections::BTreeSet<std::ffi::OsString> =
-        std::collections::BTreeSet::new();
+// SAFETY: the handle is moved to the walk's second thread and used there only to be diffed
+// against the working tree, while the first thread diffs it too and stamps it. None of that
+// writes the index (no diff asks libgit2 to update it, none is given no index so none reloads
+// it): libgit2 reads it through snapshots, and counts snapshot holders and handles atomically.
+unsafe impl Send for SharedIndex {}
+
+/// From this many index entries two threads walk the working tree faster than one.
+const SPLIT_AT_ENTRIES: usize = 4_000;
+
+/// The top-level entries of the worktree (on disk or in the index), in two halves, one for each
+/// thread. A name's half is a hash of its bytes; an entry with a new first component is only
+/// looked at where the previous one differs (the index is sorted by path, so each top-level
+/// directory's entries are contiguous).
+fn top_level_names(index: &git2::Index, root: &Path) -> (Vec<OsString>, Vec<OsString>) {
+    let mut names: BTreeSet<OsString> = BTreeSet::new();
+    let mut last: Vec<u8> = Vec::new();
     for entry in index.iter() {
         let first = entry.path.split(|b| *b == b'/').next().unwrap_or_default();
-        names.insert(os_string(first));
+        if first != last.as_slice() {
+            last = first.to_vec();
+            names.insert(os_string(first));
+        }
     }
     if let Ok(dir) = std::fs::read_dir(root) {
         for entry in dir.flatten() {
@@ -110,8 +134,5 @@ fn top_level_names(repo: &Repository, root: &Path, half: u64) -> Result<Vec<std:
             })
             & 1
     };
-    Ok(names
-        .into_iter()
-        .filter(|name| parity(name) == half)
-        .collect())
+    names.into_iter().partition(|name| parity(name) == 0)
 }

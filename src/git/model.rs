@@ -43,6 +43,9 @@ impl LineStat {
         files: impl IntoIterator<Item = &'a FileDelta>,
         large_files: &[String],
     ) -> LineStat {
+        if large_files.is_empty() {
+            return LineStat::of(files);
+        }
         let files: Vec<&FileDelta> = files.into_iter().collect();
         let mut stat = LineStat::of(files.iter().copied());
         stat.over_size_limit = files
@@ -76,7 +79,8 @@ pub struct FileDelta {
     pub first_line: Option<u32>,
 }
 
-/// Everything counted for one repository at one moment.
+/// Everything counted for one repository at one moment. Each list of rows is sorted by path
+/// (byte order), so that a path's row is found by binary search.
 #[derive(Debug, Clone)]
 pub struct RepoCounts {
     pub info: RepoInfo,
@@ -96,6 +100,8 @@ pub struct RepoCounts {
     pub tracked_total: Vec<FileDelta>,
     /// The oldest modification time among changed files in the working tree, in Unix seconds.
     pub oldest_change_unix: Option<i64>,
+    /// The file that time is of, so that a re-count looks on disk only at what it re-counts.
+    pub oldest_change_path: Option<String>,
     /// Changed or untracked paths larger than `CountOptions::max_file_bytes` on either side: each
     /// is counted as one file with 0 lines, its content never read.
     pub large_files: Vec<String>,
@@ -119,9 +125,9 @@ pub struct CountOptions {
     /// their content is not read; 0 means no limit of ours (libgit2's own, 512 MiB as git's
     /// `core.bigFileThreshold`, still applies).
     pub max_file_bytes: u64,
-    /// From what size of the index file (bytes) the working-tree walk is split over two
-    /// threads; `None` means `SPLIT_AT_INDEX_BYTES`. (Tests set 0 to exercise the split.)
-    pub split_walk_at: Option<u64>,
+    /// From how many index entries the working-tree walk is split over two threads; `None`
+    /// means `SPLIT_AT_ENTRIES`. (Tests set 0 to exercise the split.)
+    pub split_walk_at: Option<usize>,
     /// Keep an `IndexStamp` with the counts (the live workspace does; a one-off count need not).
     pub stamp_index: bool,
 }

@@ -20,11 +20,11 @@ use git2::{Delta, Repository};
 use super::error::Result;
 use super::model::{CountOptions, RepoCounts};
 use super::rows::{
-    large_files, modified_unix, os_string, plain_modifications, renames_enabled, rows,
-    sized_options, NewSide,
+    large_files, plain_modifications, renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
 use super::sides::{
-    assemble, head_state, staged_side, workdir_side, HeadState, StagedSide, WorkdirSide,
+    assemble, head_state, oldest_change, staged_side, workdir_side_of, HeadState, StagedSide,
+    WorkdirSide,
 };
 use super::stamp::{IndexStamp, SKIP_WORKTREE};
 
@@ -65,9 +65,15 @@ pub fn recount_paths(
             return Ok(None);
         }
     }
-    // Conflicts and sparse checkouts need the full count's special handling.
+    // Conflicts and sparse checkouts need the full count's special handling. The stamp of the
+    // previous count says whether the index had conflicts without a walk over every entry (the
+    // index has not changed since, or this would be a re-count after a git change).
     let index = repo.index()?;
-    if index.has_conflicts()
+    let conflicts = match &previous.index_stamp {
+        Some(stamp) => stamp.conflicts,
+        None => index.has_conflicts(),
+    };
+    if conflicts
         || paths.iter().any(|p| {
             index
                 .get_path(Path::new(p), 0)
@@ -77,29 +83,41 @@ pub fn recount_paths(
         return Ok(None);
     }
     let keep = |path: &str| !options.exclude.is_match(path);
-    let within: Vec<std::ffi::OsString> = paths.iter().map(|p| os_string(p.as_bytes())).collect();
-    let workdir = workdir_side(repo, options, Some(&within))?;
+    let workdir = workdir_side_of(repo, None, options, paths)?;
 
     let head_tree = head.tree()?;
-    let mut total_options = sized_options(options);
-    total_options.disable_pathspec_match(true);
-    for path in paths {
-        total_options.pathspec(path);
+    let mut total_diffs = Vec::new();
+    for limit in PathLimit::groups(paths.iter().map(String::as_str)) {
+        let mut total_options = sized_options(options);
+        limit.apply(&mut total_options);
+        total_diffs.push(
+            repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut total_options))?,
+        );
     }
-    let total_diff =
-        repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut total_options))?;
     // An added or deleted file may pair with another into a rename: only a full count knows.
-    if total_diff
-        .deltas()
+    if total_diffs
+        .iter()
+        .flat_map(|d| d.deltas())
         .any(|d| matches!(d.status(), Delta::Added | Delta::Deleted))
     {
         return Ok(None);
     }
-    let tracked_total = rows(repo, &total_diff, |_| true, &keep, NewSide::Workdir, false)?;
+    let mut tracked_total = Vec::new();
+    for total_diff in &total_diffs {
+        tracked_total.extend(rows(
+            repo,
+            total_diff,
+            |_| true,
+            &keep,
+            NewSide::Workdir,
+            false,
+        )?);
+    }
 
     // A file over the size limit, before or now, is rare: leave it to a full count.
     let mut large = workdir.large;
-    large.extend(large_files(&[&total_diff], options.max_file_bytes));
+    let total_refs: Vec<&git2::Diff<'_>> = total_diffs.iter().collect();
+    large.extend(large_files(&total_refs, options.max_file_bytes));
     if !large.is_empty() || previous.large_files.iter().any(|p| paths.contains(p)) {
         return Ok(None);
     }
@@ -114,12 +132,14 @@ pub fn recount_paths(
     replace(&mut counts.tracked_total, tracked_total);
     counts.plain_unstaged.retain(|p| !paths.contains(p));
     counts.plain_unstaged.extend(workdir.plain);
-    counts.oldest_change_unix = counts
-        .tracked_total
-        .iter()
-        .chain(counts.untracked.iter())
-        .filter_map(|row| modified_unix(&root.join(&row.path)))
-        .min();
+    let oldest = oldest_change(
+        &root,
+        &counts.tracked_total,
+        &counts.untracked,
+        Some((previous, paths)),
+    );
+    counts.oldest_change_unix = oldest.as_ref().map(|(time, _)| *time);
+    counts.oldest_change_path = oldest.map(|(_, path)| path);
     Ok(Some(counts))
 }
 
@@ -144,7 +164,7 @@ pub fn recount_after_git_change(
     // The new stamp and the changed entries come from this one reading of the index, in one
     // pass (see `count_repo` on why the stamp may be older than the rows, never newer).
     let (stamp_now, changed) = IndexStamp::compared(&index, stamp);
-    if index.has_conflicts() || stamp_now.skip_worktree || !previous.large_files.is_empty() {
+    if stamp_now.conflicts || stamp_now.skip_worktree || !previous.large_files.is_empty() {
         return Ok(None);
     }
     let stamp_now = std::sync::Arc::new(stamp_now);
@@ -161,7 +181,7 @@ pub fn recount_after_git_change(
     let head_tree = head.tree()?;
     let staged = match staged_since(repo, previous, &head, head_tree.as_ref(), &changed, options)? {
         Some(staged) => staged,
-        None => staged_side(repo, head_tree.as_ref(), options)?,
+        None => staged_side(repo, Some(&index), head_tree.as_ref(), options)?,
     };
     // The working-tree side of every other path is what it was: neither its index entry nor
     // its file changed.
@@ -172,9 +192,7 @@ pub fn recount_after_git_change(
         large: Vec::new(),
     };
     if !changed.is_empty() {
-        let within: Vec<std::ffi::OsString> =
-            changed.iter().map(|p| os_string(p.as_bytes())).collect();
-        let fresh = workdir_side(repo, options, Some(&within))?;
+        let fresh = workdir_side_of(repo, Some(&index), options, &changed)?;
         if !fresh.large.is_empty() {
             return Ok(None);
         }
@@ -183,6 +201,9 @@ pub fn recount_after_git_change(
         workdir.plain.retain(|p| !changed.contains(p));
         workdir.merge(fresh);
     }
+    // With HEAD where it was, only the changed paths' rows can differ from the previous count's.
+    let head_now = head.commit.as_ref().map(|c| c.id().to_string());
+    let since = (head_now == previous.head).then_some((previous, &changed));
     let counts = assemble(
         repo,
         &head,
@@ -191,6 +212,7 @@ pub fn recount_after_git_change(
         workdir,
         options,
         Some(stamp_now),
+        since,
     )?;
     if !counts.large_files.is_empty() {
         return Ok(None);
@@ -249,12 +271,11 @@ fn staged_since(
         .collect();
     let mut plain = previous.plain_staged.clone();
     plain.retain(|p| !candidates.contains(p));
-    if !candidates.is_empty() {
+    let keep = |path: &str| !options.exclude.is_match(path);
+    let renames = renames_enabled(repo);
+    for limit in PathLimit::groups(candidates.iter().map(String::as_str)) {
         let mut diff_options = sized_options(options);
-        diff_options.disable_pathspec_match(true);
-        for path in &candidates {
-            diff_options.pathspec(path);
-        }
+        limit.apply(&mut diff_options);
         // The tree is read only along these paths: libgit2 skips subtrees off the list.
         let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut diff_options))?;
         if diff.deltas().any(|d| d.status() != Delta::Modified)
@@ -262,8 +283,6 @@ fn staged_since(
         {
             return Ok(None);
         }
-        let keep = |path: &str| !options.exclude.is_match(path);
-        let renames = renames_enabled(repo);
         staged_rows.extend(rows(repo, &diff, |_| true, &keep, NewSide::Odb, renames)?);
         plain.extend(plain_modifications(&diff));
     }

@@ -32,6 +32,72 @@ pub(crate) fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
     paths
 }
 
+/// How a diff is limited to a set of paths: each group becomes one diff.
+pub(crate) enum PathLimit<'p> {
+    /// Plain paths sharing one directory, given to libgit2 as pathspecs: their common leading
+    /// part lets it seek straight to them in the index, the tree and the working tree, so the
+    /// diff costs in proportion to the paths, not to the repository.
+    Seek(Vec<&'p str>),
+    /// Any paths, as an exact list: libgit2 then looks at every index entry to find them.
+    List(Vec<&'p str>),
+}
+
+/// Above this many directories among the paths, one diff over an exact list is cheaper than
+/// one diff per directory (each copies libgit2's list of index entries).
+const MAX_SEEK_GROUPS: usize = 8;
+
+impl<'p> PathLimit<'p> {
+    /// The diffs that cover exactly `paths`: one per directory when the paths are few and
+    /// plain, else one over the exact list.
+    pub(crate) fn groups(paths: impl IntoIterator<Item = &'p str>) -> Vec<PathLimit<'p>> {
+        let paths: Vec<&str> = paths.into_iter().collect();
+        if paths.is_empty() {
+            return Vec::new();
+        }
+        let parent = |path: &'p str| path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let mut by_dir: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for path in &paths {
+            by_dir.entry(parent(path)).or_default().push(path);
+        }
+        if by_dir.len() > MAX_SEEK_GROUPS || !paths.iter().all(|p| is_plain_path(p)) {
+            return vec![PathLimit::List(paths)];
+        }
+        by_dir.into_values().map(PathLimit::Seek).collect()
+    }
+
+    /// Limits `options` to this group's paths.
+    pub(crate) fn apply(&self, options: &mut DiffOptions) {
+        match self {
+            PathLimit::Seek(paths) => {
+                for path in paths {
+                    options.pathspec(*path);
+                }
+            }
+            PathLimit::List(paths) => {
+                options.disable_pathspec_match(true);
+                for path in paths {
+                    options.pathspec(*path);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a path means only itself as a pathspec: no wildcard, escape, negation, trailing
+/// slash or surrounding space, nothing but letters, digits and common punctuation.
+fn is_plain_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.ends_with('/')
+        && !path.starts_with('/')
+        && path.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'/' | b'.' | b'_' | b'-' | b'+' | b'@' | b',' | b'=' | b'%' | b'~'
+                )
+        })
+}
+
 /// `base_options` with the size limit of `options`: bigger files count by size alone.
 pub(crate) fn sized_options(options: &CountOptions) -> DiffOptions {
     let mut diff_options = base_options();

@@ -4,7 +4,7 @@
 //! This is the interface the full count (`count`) and the partial re-count (`partial`) share:
 //! each diffs what it must, and `assemble` turns the sides into `RepoCounts` the same way.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use git2::{Delta, Repository};
@@ -14,7 +14,7 @@ use super::model::{CountOptions, FileDelta, RepoCounts};
 use super::repo::RepoInfo;
 use super::rows::{
     base_options, first_change_line, large_files, modified_unix, path_string, plain_modifications,
-    renames_enabled, rows, sized_options, NewSide,
+    renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
 use super::stamp::{IndexStamp, SKIP_WORKTREE};
 
@@ -26,12 +26,15 @@ pub(crate) struct StagedSide {
 }
 
 /// Diffs HEAD against the index: `git diff --cached`.
+/// With `index`, that reading of the index is diffed; without, the repository's, read again
+/// if git wrote it since.
 pub(crate) fn staged_side(
     repo: &Repository,
+    index: Option<&git2::Index>,
     head_tree: Option<&git2::Tree<'_>>,
     options: &CountOptions,
 ) -> Result<StagedSide> {
-    let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut sized_options(options)))?;
+    let diff = repo.diff_tree_to_index(head_tree, index, Some(&mut sized_options(options)))?;
     let intent_to_add = intent_to_add_paths(repo, &diff)?;
     let keep = |path: &str| !options.exclude.is_match(path) && !intent_to_add.contains(path);
     Ok(StagedSide {
@@ -80,6 +83,9 @@ pub(crate) fn intent_to_add_paths(
 
 /// Puts the staged and working-tree sides together into the counts: HEAD→working tree from the
 /// two, conflicts and sparse entries as git shows them, the oldest change; keeps `stamp`.
+/// `since` is, after a partial re-count with HEAD where it was, the previous counts and the
+/// paths re-counted (see `oldest_change`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn assemble(
     repo: &Repository,
     head: &HeadState<'_>,
@@ -88,6 +94,7 @@ pub(crate) fn assemble(
     workdir: WorkdirSide,
     options: &CountOptions,
     stamp: Option<std::sync::Arc<IndexStamp>>,
+    since: Option<(&RepoCounts, &BTreeSet<String>)>,
 ) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     let info = RepoInfo {
@@ -107,6 +114,11 @@ pub(crate) fn assemble(
         plain: plain_unstaged,
         large: large_unstaged,
     } = workdir;
+    // Every list of rows is kept sorted by path (`RepoCounts` promises it; lookups rely on it).
+    let (mut staged, mut unstaged, mut untracked) = (staged, unstaged, untracked);
+    for rows in [&mut staged, &mut unstaged, &mut untracked] {
+        rows.sort_by(|a, b| a.path.cmp(&b.path));
+    }
 
     // HEAD→working tree (`git diff HEAD`). A path changed on one side only (in the index or in
     // the working tree) has the same row as that side. Only paths changed on both sides, or
@@ -152,9 +164,11 @@ pub(crate) fn assemble(
             renames_enabled(repo),
         )?);
     }
-    let mut unstaged = unstaged;
     let index = repo.index()?;
-    conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
+    // The stamp, when kept, says whether the index has conflicts without another walk.
+    if stamp.as_ref().is_none_or(|s| s.conflicts) {
+        conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
+    }
     // The stamp, when kept, says whether any entry is sparse (it is never newer than the rows).
     if stamp.as_ref().is_none_or(|s| s.skip_worktree) {
         skip_worktree_rows(&index, &staged, &mut unstaged, &mut tracked_total);
@@ -166,11 +180,7 @@ pub(crate) fn assemble(
     large_files.sort_unstable();
     large_files.dedup();
 
-    let oldest_change_unix = tracked_total
-        .iter()
-        .chain(untracked.iter())
-        .filter_map(|file| modified_unix(&root.join(&file.path)))
-        .min();
+    let oldest = oldest_change(&root, &tracked_total, &untracked, since);
 
     Ok(RepoCounts {
         info,
@@ -181,12 +191,47 @@ pub(crate) fn assemble(
         unstaged,
         untracked,
         tracked_total,
-        oldest_change_unix,
+        oldest_change_unix: oldest.as_ref().map(|(time, _)| *time),
+        oldest_change_path: oldest.map(|(_, path)| path),
         large_files,
         plain_staged,
         plain_unstaged,
         index_stamp: stamp,
     })
+}
+
+/// The oldest modification time among the changed and untracked files (`rows`, each sorted by
+/// path), with its path. After a partial re-count (`since`: the previous counts, HEAD where it
+/// was, and the paths re-counted) only the re-counted paths are looked at on disk, since every
+/// other row and its file are as they were; when the previous oldest file was re-counted itself
+/// or has no row any more, every row is looked at.
+pub(crate) fn oldest_change(
+    root: &Path,
+    tracked_total: &[FileDelta],
+    untracked: &[FileDelta],
+    since: Option<(&RepoCounts, &BTreeSet<String>)>,
+) -> Option<(i64, String)> {
+    let has_row = |path: &str| {
+        [tracked_total, untracked]
+            .iter()
+            .any(|rows| rows.binary_search_by(|r| r.path.as_str().cmp(path)).is_ok())
+    };
+    let known = since.and_then(|(previous, changed)| {
+        let time = previous.oldest_change_unix?;
+        let path = previous.oldest_change_path.as_ref()?;
+        (!changed.contains(path) && has_row(path)).then(|| ((time, path.clone()), changed))
+    });
+    let on_disk =
+        |row: &FileDelta| modified_unix(&root.join(&row.path)).map(|t| (t, row.path.clone()));
+    let rows = tracked_total.iter().chain(untracked.iter());
+    match known {
+        Some((oldest, changed)) => rows
+            .filter(|row| changed.contains(&row.path))
+            .filter_map(on_disk)
+            .chain([oldest])
+            .min(),
+        None => rows.filter_map(on_disk).min(),
+    }
 }
 
 /// What the index→working tree diff gives: rows, plainly modified paths, files over the limit.
@@ -198,6 +243,15 @@ pub(crate) struct WorkdirSide {
 }
 
 impl WorkdirSide {
+    pub(crate) fn empty() -> WorkdirSide {
+        WorkdirSide {
+            unstaged: Vec::new(),
+            untracked: Vec::new(),
+            plain: HashSet::new(),
+            large: Vec::new(),
+        }
+    }
+
     pub(crate) fn merge(&mut self, other: WorkdirSide) {
         self.unstaged.extend(other.unstaged);
         self.untracked.extend(other.untracked);
@@ -208,34 +262,59 @@ impl WorkdirSide {
     }
 }
 
-/// Diffs the index against the working tree (limited to the top-level entries `within`).
+/// Diffs the index against the working tree (limited to the top-level entries `within`). With
+/// `index`, that reading of the index is diffed; without, the repository's, read again if git
+/// wrote it since.
 pub(crate) fn workdir_side(
     repo: &Repository,
+    index: Option<&git2::Index>,
     options: &CountOptions,
     within: Option<&Vec<std::ffi::OsString>>,
 ) -> Result<WorkdirSide> {
     if within.is_some_and(|entries| entries.is_empty()) {
         // An empty pathspec would mean everything: this half simply has nothing.
-        return Ok(WorkdirSide {
-            unstaged: Vec::new(),
-            untracked: Vec::new(),
-            plain: HashSet::new(),
-            large: Vec::new(),
-        });
+        return Ok(WorkdirSide::empty());
     }
+    workdir_diff(repo, index, options, |diff_options| {
+        if let Some(entries) = within {
+            diff_options.disable_pathspec_match(true);
+            for entry in entries {
+                diff_options.pathspec(entry.as_os_str());
+            }
+        }
+    })
+}
+
+/// The working-tree side of exactly `paths` (relative, `/`-separated), one diff per group of
+/// them (see `PathLimit`): in proportion to the paths, not to the repository.
+pub(crate) fn workdir_side_of(
+    repo: &Repository,
+    index: Option<&git2::Index>,
+    options: &CountOptions,
+    paths: &BTreeSet<String>,
+) -> Result<WorkdirSide> {
+    let mut side = WorkdirSide::empty();
+    for limit in PathLimit::groups(paths.iter().map(String::as_str)) {
+        side.merge(workdir_diff(repo, index, options, |o| limit.apply(o))?);
+    }
+    Ok(side)
+}
+
+/// One index→working tree diff, limited by `limit`.
+fn workdir_diff(
+    repo: &Repository,
+    index: Option<&git2::Index>,
+    options: &CountOptions,
+    limit: impl FnOnce(&mut git2::DiffOptions),
+) -> Result<WorkdirSide> {
     let keep = |path: &str| !options.exclude.is_match(path);
     let mut diff_options = sized_options(options);
     diff_options
         .include_untracked(options.count_untracked)
         .recurse_untracked_dirs(options.count_untracked)
         .show_untracked_content(options.count_untracked);
-    if let Some(entries) = within {
-        diff_options.disable_pathspec_match(true);
-        for entry in entries {
-            diff_options.pathspec(entry.as_os_str());
-        }
-    }
-    let diff = repo.diff_index_to_workdir(None, Some(&mut diff_options))?;
+    limit(&mut diff_options);
+    let diff = repo.diff_index_to_workdir(index, Some(&mut diff_options))?;
     Ok(WorkdirSide {
         unstaged: rows(
             repo,

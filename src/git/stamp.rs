@@ -6,20 +6,23 @@ use std::collections::BTreeSet;
 /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
 pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
 
-/// What each index entry holds that a count depends on (a hash of its path, the start of its
-/// blob id, its mode and the flags that change how it is compared), to tell which entries a
-/// change to the index touched; and a hash of each directory holding tracked files, to tell the
-/// file watcher which ignored paths are tracked all the same. About 24 bytes an entry.
+/// What each index entry holds that a count depends on (a hash of its path, and one of its blob
+/// id, its mode and the flags that change how it is compared), to tell which entries a change to
+/// the index touched; and a hash of each directory holding tracked files, to tell the file
+/// watcher which ignored paths are tracked all the same. 16 bytes an entry (20 once looked up by
+/// path): this is the per-file state the live workspace keeps.
 #[derive(Debug, Default)]
 pub struct IndexStamp {
     /// In the index's order (by path), so that an unchanged index compares position by position.
-    entries: Vec<(u64, u64, u32, u32)>,
+    entries: Vec<(u64, u64)>,
     /// Positions in `entries` sorted by path hash, for lookups by path; built when first needed.
     by_hash: std::sync::OnceLock<Vec<u32>>,
     /// Hashes of the directories with tracked files below them, sorted.
     dirs: Vec<u64>,
     /// Some entry is kept out of the working tree (a sparse checkout).
     pub skip_worktree: bool,
+    /// Some entry is a conflict (a stage other than 0): a merge or rebase stopped.
+    pub conflicts: bool,
 }
 
 impl IndexStamp {
@@ -41,9 +44,10 @@ impl IndexStamp {
         index: &git2::Index,
         before: Option<&IndexStamp>,
     ) -> (IndexStamp, Option<BTreeSet<String>>) {
-        let mut entries: Vec<(u64, u64, u32, u32)> = Vec::with_capacity(index.len());
+        let mut entries: Vec<(u64, u64)> = Vec::with_capacity(index.len());
         let mut dirs = Vec::new();
         let mut skip_worktree = false;
+        let mut conflicts = false;
         let mut changed = BTreeSet::new();
         let mut still_there = 0usize;
         let mut last_parent: Vec<u8> = Vec::new();
@@ -51,6 +55,7 @@ impl IndexStamp {
             let now = stamp(&entry);
             entries.push(now);
             skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
+            conflicts |= entry.flags & STAGE_MASK != 0;
             if let Some(before) = before {
                 // Usually the entry sits where it sat; after an addition or removal, look it up.
                 let then = match before.entries.get(position) {
@@ -84,6 +89,7 @@ impl IndexStamp {
             by_hash: std::sync::OnceLock::new(),
             dirs,
             skip_worktree,
+            conflicts,
         };
         let all_there = before.is_none_or(|b| still_there == b.entries.len());
         let changed = all_there.then_some(changed);
@@ -91,7 +97,7 @@ impl IndexStamp {
     }
 
     /// The entry whose path has this hash.
-    fn find(&self, hash: u64) -> Option<(u64, u64, u32, u32)> {
+    fn find(&self, hash: u64) -> Option<(u64, u64)> {
         let order = self.by_hash.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.entries.len())
                 .filter_map(|i| u32::try_from(i).ok())
@@ -116,6 +122,9 @@ impl IndexStamp {
     }
 }
 
+/// The stage of an entry, in its flags (0 unless conflicted).
+const STAGE_MASK: u16 = 0x3000;
+
 /// Assume-valid and the stage (in `flags`), intent-to-add and skip-worktree (extended flags).
 const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
 const STAMPED_EXTENDED_FLAGS: u16 = (1 << 13) | SKIP_WORKTREE;
@@ -128,15 +137,21 @@ fn path_hash(path: &[u8]) -> u64 {
     hasher.finish()
 }
 
-fn stamp(entry: &git2::IndexEntry) -> (u64, u64, u32, u32) {
+/// An entry's path hash, and its blob id, mode and stamped flags folded into 64 bits (the id is
+/// already a uniform hash: two of its words, rotated apart, and the rest mixed in by a
+/// multiplication, tell any two entries apart but with a chance of 2^-64).
+fn stamp(entry: &git2::IndexEntry) -> (u64, u64) {
     let id = entry.id.as_bytes();
-    let mut id_start = [0u8; 8];
-    id_start.copy_from_slice(&id[..8]);
-    (
-        path_hash(&entry.path),
-        u64::from_le_bytes(id_start),
-        entry.mode,
-        (u32::from(entry.flags & STAMPED_FLAGS) << 16)
-            | u32::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS),
-    )
+    let word = |at: usize| {
+        let mut bytes = [0u8; 8];
+        if let Some(slice) = id.get(at..at + 8) {
+            bytes.copy_from_slice(slice);
+        }
+        u64::from_le_bytes(bytes)
+    };
+    let rest = (u64::from(entry.mode) << 32)
+        | (u64::from(entry.flags & STAMPED_FLAGS) << 16)
+        | u64::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS);
+    let content = word(0) ^ word(8).rotate_left(29) ^ rest.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (path_hash(&entry.path), content)
 }

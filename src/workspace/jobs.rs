@@ -86,6 +86,9 @@ pub fn count(job: CountJob) -> Event {
             // Open afresh next time, in case the repository itself changed under us.
             *guard = None;
         }
+        // A full count of a large repository frees much of what it read (the index file's bytes,
+        // the walk's lists): hand those pages back instead of keeping them for good.
+        crate::release_free_memory();
         Ok((counts?, parsed))
     });
     Event::Counted {

@@ -53,7 +53,7 @@ impl State {
             .filter(|d| d.root.as_deref() == Some(root))
             .filter_map(|d| d.buffer.clone())
             .collect();
-        let effective = Effective::new(counts, &buffers, &repo.settings);
+        let effective = Effective::new(counts.clone(), &buffers, &repo.settings);
         let report = report::build(
             counts,
             &effective,
@@ -155,13 +155,9 @@ impl State {
         let root = d.root.clone()?;
         let repo = self.repos.get(&root)?;
         let rel_path = d.rel_path.clone()?;
-        let row = self.effective(&root).and_then(|(effective, _)| {
-            effective
-                .tracked_total
-                .get(&rel_path)
-                .or_else(|| effective.untracked.get(&rel_path))
-                .cloned()
-        });
+        let row = self
+            .effective(&root)
+            .and_then(|(effective, _)| effective.row(&rel_path).cloned());
         Some(DocSnapshot {
             file_changed: row.is_some(),
             file_stat: row.map_or((0, 0), |r| (r.added, r.removed)),
