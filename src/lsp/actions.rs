@@ -201,7 +201,9 @@ fn summary_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
     lenses
 }
 
-fn action(
+/// A code action running `command`: a quick fix of the nudges when there are any, else a
+/// `source.commitNudge` action.
+pub(super) fn action(
     title: String,
     command: &str,
     argument: serde_json::Value,

@@ -3,10 +3,9 @@
 //! lens "commit k/N: title" on each of the document's planned hunks.
 
 use serde_json::json;
-use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeLens, Command, Diagnostic,
-};
+use tower_lsp_server::ls_types::{CodeActionOrCommand, CodeLens, Command, Diagnostic};
 
+use super::actions::action;
 use super::commands::{self, RootArgs, StagePlannedArgs};
 use super::to_proto;
 use crate::lines::LineMap;
@@ -106,29 +105,5 @@ fn planned_hunks<'a>(plan: &'a Plan, path: &'a str) -> impl Iterator<Item = (usi
             .iter()
             .filter(move |i| plan.hunks.get(**i).is_some_and(|h| h.path == path))
             .map(move |i| (k, *i))
-    })
-}
-
-fn action(
-    title: String,
-    command: &str,
-    argument: serde_json::Value,
-    diagnostics: &[Diagnostic],
-) -> CodeActionOrCommand {
-    let quick_fix = !diagnostics.is_empty();
-    CodeActionOrCommand::CodeAction(CodeAction {
-        title: title.clone(),
-        kind: Some(if quick_fix {
-            CodeActionKind::QUICKFIX
-        } else {
-            CodeActionKind::new("source.commitNudge")
-        }),
-        diagnostics: quick_fix.then(|| diagnostics.to_vec()),
-        command: Some(Command {
-            title,
-            command: command.to_string(),
-            arguments: Some(vec![argument]),
-        }),
-        ..CodeAction::default()
     })
 }
