@@ -127,12 +127,9 @@ fn top_level_names(index: &git2::Index, root: &Path) -> (Vec<OsString>, Vec<OsSt
     }
     names.remove(std::ffi::OsStr::new(".git"));
     let parity = |name: &std::ffi::OsStr| {
-        name.as_encoded_bytes()
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-                (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-            })
-            & 1
+        let mut hash = super::fnv::Fnv::default();
+        hash.feed(name.as_encoded_bytes());
+        hash.value() & 1
     };
     names.into_iter().partition(|name| parity(name) == 0)
 }

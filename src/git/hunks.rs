@@ -55,14 +55,8 @@ pub struct Hunk {
 impl Hunk {
     /// A hash of the header and every line, to tell whether a hunk is still the one offered.
     pub fn hash(&self) -> String {
-        // FNV-1a, 64 bits: stable across runs and builds, which `DefaultHasher` does not promise.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut feed = |bytes: &[u8]| {
-            for byte in bytes {
-                hash ^= u64::from(*byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
+        let mut hash = super::fnv::Fnv::default();
+        let mut feed = |bytes: &[u8]| hash.feed(bytes);
         let h = self.header;
         feed(
             format!(
@@ -79,7 +73,7 @@ impl Hunk {
             feed(b"+");
             feed(line);
         }
-        format!("{hash:016x}")
+        hash.hex()
     }
 
     /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).

@@ -9,6 +9,7 @@ pub mod commit;
 pub mod convert;
 pub mod count;
 pub mod error;
+pub mod fnv;
 pub mod history;
 pub mod hunks;
 mod model;

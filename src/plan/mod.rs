@@ -229,13 +229,8 @@ pub fn plan_worktree(
 
 /// A stable hash of every hunk's path, numbers and lines.
 pub fn fingerprint(hunks: &[PlanHunk]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
+    let mut hash = crate::git::fnv::Fnv::default();
+    let mut feed = |bytes: &[u8]| hash.feed(bytes);
     for hunk in hunks {
         feed(hunk.label().as_bytes());
         for line in &hunk.removed {
@@ -247,7 +242,7 @@ pub fn fingerprint(hunks: &[PlanHunk]) -> String {
             feed(line);
         }
     }
-    format!("{hash:016x}")
+    hash.hex()
 }
 
 /// The JSON form of a plan (`plan --json`).
