@@ -99,6 +99,31 @@ fn recounting_odd_names_and_many_directories_equals_a_full_count() {
     );
 }
 
+/// libgit2 reads a backslash in a path list as an escape, so a re-count limited to such a path
+/// would miss it (and keep its old row beside the new one): it falls back to a full count.
+#[test]
+fn a_path_with_a_backslash_is_counted_in_full() {
+    let options = CountOptions::default();
+    let repo = Repo::new();
+    for dir in 0..12 {
+        repo.write(&format!("d{dir}/back\\slash.txt"), "one\n");
+    }
+    repo.commit_all("seed");
+    let git = open_worktree(&repo.root()).unwrap();
+    let previous = count_repo(&git, &options).unwrap();
+    let mut touched = BTreeSet::new();
+    for dir in [1, 3, 5, 7, 9, 11, 0, 2, 4] {
+        let path = format!("d{dir}/back\\slash.txt");
+        repo.write(&path, "two\n");
+        touched.insert(path);
+    }
+    assert!(recount_paths(&git, &previous, &touched, &options)
+        .unwrap()
+        .is_none());
+    let full = count_repo(&git, &options).unwrap();
+    assert_eq!(full.unstaged.len(), 9);
+}
+
 #[test]
 fn recounting_changed_paths_equals_a_full_count_over_random_edits() {
     let options = CountOptions {

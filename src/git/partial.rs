@@ -36,6 +36,9 @@ pub fn recount_paths(
     paths: &BTreeSet<String>,
     options: &CountOptions,
 ) -> Result<Option<RepoCounts>> {
+    if paths.iter().any(|p| !limits_exactly(p)) {
+        return Ok(None);
+    }
     let head = head_state(repo)?;
     if head.commit.as_ref().map(|c| c.id().to_string()) != previous.head {
         return Ok(None);
@@ -158,6 +161,9 @@ pub fn recount_after_git_change(
     let Some(stamp) = &previous.index_stamp else {
         return Ok(None);
     };
+    if paths.iter().any(|p| !limits_exactly(p)) {
+        return Ok(None);
+    }
     let mut index = repo.index()?;
     // The repository is kept open between counts: take the index as it is on disk now.
     index.read(false)?;
@@ -350,4 +356,11 @@ fn tree_changes(
         }
     }
     Ok(true)
+}
+
+/// Whether libgit2 can limit a diff to `path` exactly. It reads a backslash in a path list as an
+/// escape even when told the paths are not patterns, so such a path would be missed (and its
+/// old row kept beside the new one): a full count is exact instead.
+fn limits_exactly(path: &str) -> bool {
+    !path.contains('\\')
 }
