@@ -86,8 +86,12 @@ export async function chooseRepository(store: StatusStore): Promise<string | und
   return folder?.uri.fsPath;
 }
 
-/** `commitNudge.commitStaged`: asks for a message and has the server run `git commit`. */
-export async function commitStaged(client: RequestSender | undefined, store: StatusStore): Promise<CommitStagedResult | undefined> {
+/**
+ * The worktree a committing command acts on, or `undefined` after saying why there is none: the
+ * workspace is not trusted (committing runs hooks), the server is not running, or no repository
+ * is found.
+ */
+async function committingRoot(client: RequestSender | undefined, store: StatusStore): Promise<string | undefined> {
   if (!vscode.workspace.isTrusted) {
     await vscode.window.showWarningMessage(UNTRUSTED_COMMIT_MESSAGE);
     return undefined;
@@ -99,8 +103,14 @@ export async function commitStaged(client: RequestSender | undefined, store: Sta
   const root = await chooseRepository(store);
   if (!root) {
     await vscode.window.showErrorMessage('Commit Nudge: no git repository found in this workspace.');
-    return undefined;
   }
+  return root;
+}
+
+/** `commitNudge.commitStaged`: asks for a message and has the server run `git commit`. */
+export async function commitStaged(client: RequestSender | undefined, store: StatusStore): Promise<CommitStagedResult | undefined> {
+  const root = await committingRoot(client, store);
+  if (!client || !root) return undefined;
   const staged = store.forFile(root)?.staged;
   const message = await vscode.window.showInputBox({
     title: 'Commit Staged Hunks',
@@ -132,19 +142,8 @@ export async function commitStaged(client: RequestSender | undefined, store: Sta
  * it unsaved cancels.
  */
 export async function splitIntoCommits(client: RequestSender | undefined, store: StatusStore): Promise<OpenPlanResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    await vscode.window.showWarningMessage(UNTRUSTED_COMMIT_MESSAGE);
-    return undefined;
-  }
-  if (!client) {
-    await vscode.window.showErrorMessage('Commit Nudge: the language server is not running.');
-    return undefined;
-  }
-  const root = await chooseRepository(store);
-  if (!root) {
-    await vscode.window.showErrorMessage('Commit Nudge: no git repository found in this workspace.');
-    return undefined;
-  }
+  const root = await committingRoot(client, store);
+  if (!client || !root) return undefined;
   try {
     const result = await client.sendRequest<OpenPlanResult | null>('workspace/executeCommand', {
       command: SERVER_COMMAND_OPEN_PLAN,
