@@ -69,6 +69,17 @@ pub fn as_git_would_add(
     }))
 }
 
+/// The mode `git add` would record for `rel_path` as it is on disk: a link's, or a regular file's
+/// (see `file_mode`); a path not on disk keeps `index_mode` or gets 100644.
+pub fn mode_git_would_add(repo: &Repository, rel_path: &str, index_mode: Option<u32>) -> u32 {
+    let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    let meta = std::fs::symlink_metadata(root.join(rel_path)).ok();
+    if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
+        return MODE_LINK;
+    }
+    file_mode(repo, meta.as_ref(), index_mode)
+}
+
 /// The mode git gives a regular file: the executable bit from the file system when git trusts
 /// it, else the index's mode (or 100644 for a new path).
 fn file_mode(repo: &Repository, meta: Option<&std::fs::Metadata>, index_mode: Option<u32>) -> u32 {

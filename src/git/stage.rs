@@ -49,7 +49,7 @@ pub fn stage_hunk(
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = staged_content(&current, &hunk)?;
         // A hunk carries lines, not a mode: the index keeps its mode, as `git add -p` does.
-        let mode = index_mode_or_new(repo, index, rel_path)?;
+        let mode = index_mode_or_new(repo, index, rel_path);
         put(repo, index, rel_path, &content, mode)
     })
 }
@@ -68,7 +68,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = unstaged_content(&current, hunk)?;
-        let mode = index_mode_or_new(repo, index, rel_path)?;
+        let mode = index_mode_or_new(repo, index, rel_path);
         put(repo, index, rel_path, &content, mode)
     })
 }
@@ -227,11 +227,10 @@ impl Drop for IndexLock {
 
 /// The mode of `rel_path` in the index or, for a path it does not hold yet, the mode `git add`
 /// would give the file.
-fn index_mode_or_new(repo: &Repository, index: &git2::Index, rel_path: &str) -> Result<u32> {
+fn index_mode_or_new(repo: &Repository, index: &git2::Index, rel_path: &str) -> u32 {
     match index.get_path(Path::new(rel_path), 0) {
-        Some(entry) => Ok(entry.mode),
-        None => Ok(convert::as_git_would_add(repo, rel_path, Some(&[]), None)?
-            .map_or(0o100644, |a| a.mode)),
+        Some(entry) => entry.mode,
+        None => convert::mode_git_would_add(repo, rel_path, None),
     }
 }
 

@@ -51,10 +51,11 @@ impl RepoWatcher {
             let tx = tx.clone();
             let stamp = stamp.clone();
             let parent = root.parent().map(Path::to_path_buf);
+            let dot_git = root.join(".git");
             move |result: notify::Result<notify::Event>| {
                 // The root's parent is watched only to see the root itself go and come back.
                 if let Ok(event) = &result {
-                    let about_root = |p: &PathBuf| p == &root || p == &root.join(".git");
+                    let about_root = |p: &PathBuf| p == &root || p == &dot_git;
                     let in_parent = |p: &PathBuf| p.parent() == parent.as_deref() && p != &root;
                     if event.paths.iter().any(about_root) && made_anew(&event.kind) {
                         let _ = tx.send(Event::Rearm(root.clone()));
