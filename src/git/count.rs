@@ -16,6 +16,7 @@ pub use super::model::{CountOptions, FileDelta, LineStat, RepoCounts};
 use super::repo::open_containing;
 use super::rows::os_string;
 use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
+use super::scan::Scanned;
 use super::stamp::IndexStamp;
 
 /// Counts the repository containing `path`.
@@ -24,8 +25,20 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
     count_repo(&repo, options)
 }
 
-/// Counts an open repository.
+/// Counts an open repository: by a scan of the index file and the working tree
+/// (`scan::count_repo_by_scan`) where that is exact, else by libgit2's whole-tree diffs.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
+    match super::scan::count_repo_by_scan(repo, options) {
+        Ok(Scanned::Counted(counts)) => return Ok(counts),
+        Ok(Scanned::Declined(why)) => tracing::debug!("counting by whole-tree diffs: {why}"),
+        Err(error) => tracing::debug!("the scan failed ({error}); counting by whole-tree diffs"),
+    }
+    count_repo_by_diff(repo, options)
+}
+
+/// Counts an open repository by libgit2's whole-tree diffs: the reference the scan is checked
+/// against, and the count for every repository the scan declines.
+pub fn count_repo_by_diff(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     // The index is read once, here: every diff of this count is handed this reading (so libgit2
     // reloads nothing), and the stamp is taken of it, so that stamp and rows agree entry for

@@ -18,6 +18,7 @@ pub mod partial;
 pub mod renames;
 pub mod repo;
 mod rows;
+pub mod scan;
 mod sides;
 pub mod stage;
 pub mod stamp;
