@@ -15,8 +15,8 @@ use super::error::Result;
 pub use super::model::{CountOptions, FileDelta, LineStat, RepoCounts};
 use super::repo::open_containing;
 use super::rows::os_string;
-use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 use super::scan::Scanned;
+use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 use super::stamp::IndexStamp;
 
 /// Counts the repository containing `path`.
