@@ -188,10 +188,16 @@ impl IndexFile {
 
     /// The entry at stage 0 for `path`, if tracked.
     pub fn find(&self, path: &[u8]) -> Option<&Entry> {
+        self.position(path).map(|at| &self.entries[at])
+    }
+
+    /// Where the entry at stage 0 for `path` sits in `entries`, if tracked.
+    pub fn position(&self, path: &[u8]) -> Option<usize> {
         let at = self.entries.partition_point(|e| self.path(e) < path);
         self.entries
             .get(at)
-            .filter(|e| self.path(e) == path && e.stage() == 0)
+            .is_some_and(|e| self.path(e) == path && e.stage() == 0)
+            .then_some(at)
     }
 
     /// The entry as libgit2 takes it, to build a small in-memory index of some paths.
