@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use git2::Repository;
 
+mod direct;
 mod head;
 mod walk;
 
@@ -120,14 +121,23 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     in_small.extend(staged_paths.iter().filter_map(|p| index.position(p)));
     in_small.sort_unstable();
     in_small.dedup();
-    let mut worktree_paths: Vec<&[u8]> = walked
-        .changed
-        .iter()
-        .map(|&at| index.path(&index.entries[at]))
-        .collect();
-    worktree_paths.extend(walked.untracked.iter().map(Vec::as_slice));
-    worktree_paths.sort_unstable();
-    let (first_half, second_half) = worktree_paths.split_at(worktree_paths.len() / 2);
+    // Plainly modified files are counted directly where nothing can make that differ from
+    // libgit2's diff; the rest, and the untracked names, by libgit2.
+    let direct = direct::attributes_free(repo, &index, &walked.untracked);
+    let (changed_first, changed_second) = walked.changed.split_at(walked.changed.len() / 2);
+    let untracked: Vec<&[u8]> = walked.untracked.iter().map(Vec::as_slice).collect();
+    let (untracked_first, untracked_second) = untracked.split_at(untracked.len() / 2);
+    let half = |scratch: &Scratch, changed: &[usize], untracked: &[&[u8]]| {
+        worktree_half(
+            scratch,
+            &root,
+            &index,
+            options,
+            (direct, rules.file_mode),
+            changed,
+            untracked,
+        )
+    };
     let small = || {
         scratch(
             &root,
@@ -137,9 +147,8 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
         )
     };
     let (other_half, scratch, staged, workdir) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| -> Result<WorkdirSide> {
-            workdir_side_of_list(&small()?, options, second_half)
-        });
+        let other = scope
+            .spawn(|| -> Result<WorkdirSide> { half(&small()?, changed_second, untracked_second) });
         let mine = (|| {
             let scratch = small()?;
             let staged = {
@@ -157,7 +166,7 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
                     )?
                 }
             };
-            let workdir = workdir_side_of_list(&scratch, options, first_half)?;
+            let workdir = half(&scratch, changed_first, untracked_first)?;
             Ok::<_, super::error::GitError>((scratch, staged, workdir))
         })();
         let other = other
@@ -188,18 +197,46 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     Ok(Scanned::Counted(Box::new(counts)))
 }
 
-/// The index→working tree side of exactly these paths, on a scratch handle.
-fn workdir_side_of_list(
+/// The index→working tree side of these candidates (positions in `index`) and untracked names,
+/// on a scratch handle: plain modifications directly when `direct` allows, the rest by libgit2.
+fn worktree_half(
     scratch: &Scratch,
+    root: &Path,
+    index: &IndexFile,
     options: &CountOptions,
-    paths: &[&[u8]],
+    (direct, file_mode): (bool, bool),
+    changed: &[usize],
+    untracked: &[&[u8]],
 ) -> Result<WorkdirSide> {
-    if paths.is_empty() {
-        return Ok(WorkdirSide::empty());
-    }
-    workdir_diff(&scratch.repo, Some(&scratch.index), options, |o| {
-        exact_list(o, paths.iter().copied())
-    })
+    let counted = if direct {
+        direct::direct_rows(&scratch.repo, root, index, changed, options, file_mode)?
+    } else {
+        direct::Direct {
+            rows: Vec::new(),
+            plain: Default::default(),
+            rest: changed.to_vec(),
+        }
+    };
+    let mut paths: Vec<&[u8]> = counted
+        .rest
+        .iter()
+        .map(|&at| index.path(&index.entries[at]))
+        .collect();
+    paths.extend_from_slice(untracked);
+    let mut side = if paths.is_empty() {
+        WorkdirSide::empty()
+    } else {
+        workdir_diff(&scratch.repo, Some(&scratch.index), options, |o| {
+            exact_list(o, paths.iter().copied())
+        })?
+    };
+    side.merge(WorkdirSide {
+        unstaged: counted.rows,
+        untracked: Vec::new(),
+        plain: counted.plain,
+        large: Vec::new(),
+    });
+    Ok(side)
 }
 
 /// Limits a diff to exactly these paths (a directory covers what lies below it).
