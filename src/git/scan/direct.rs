@@ -14,7 +14,7 @@ use std::path::Path;
 use git2::Repository;
 
 use super::super::error::Result;
-use super::super::index_file::IndexFile;
+use super::super::index_file::{IndexFile, FLAG_ASSUME_VALID};
 use super::super::model::{CountOptions, FileDelta};
 use super::super::rows::{first_change_line, sized_options};
 
@@ -42,8 +42,10 @@ pub(super) fn attributes_free(repo: &Repository, index: &IndexFile, untracked: &
             None => return false,
         },
     };
+    // A linked worktree's git directory and the shared one may each hold `info/attributes`.
     let files = [
         repo.path().join("info/attributes"),
+        repo.commondir().join("info/attributes"),
         home_file,
         Path::new("/etc/gitattributes").to_path_buf(),
     ];
@@ -81,7 +83,9 @@ pub(super) fn direct_rows(
             continue;
         };
         let executable = entry.mode == 0o100755;
-        let regular = matches!(entry.mode, 0o100644 | 0o100755);
+        // A file git was told to trust (assume-unchanged) is judged by libgit2, as before.
+        let regular = matches!(entry.mode, 0o100644 | 0o100755)
+            && entry.flags & FLAG_ASSUME_VALID == 0;
         let meta = std::fs::symlink_metadata(root.join(path));
         let same_kind = meta.as_ref().is_ok_and(|m| {
             m.file_type().is_file()
