@@ -39,8 +39,12 @@ impl StatRules {
         };
         // Times, sizes and ids as the index keeps them: the low 32 bits.
         let racy = i64::from(entry.mtime.0) >= self.index_mtime.0;
+        // A size of 0 may be git's mark on a racily clean entry ("smudged"): git then reads the
+        // file whatever its stat data says, and so does the scan.
+        let smudged = entry.size == 0;
         same_mode
             && !racy
+            && !smudged
             && entry.mtime == (st.st_mtime as u32, st.st_mtime_nsec as u32)
             && (!self.trust_ctime || entry.ctime == (st.st_ctime as u32, st.st_ctime_nsec as u32))
             && entry.ino == st.st_ino as u32
