@@ -15,8 +15,8 @@ use super::error::Result;
 pub use super::model::{CountOptions, FileDelta, LineStat, RepoCounts};
 use super::repo::open_containing;
 use super::rows::os_string;
-use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 use super::scan::Scanned;
+use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 use super::stamp::IndexStamp;
 
 /// Counts the repository containing `path`.
@@ -29,7 +29,7 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
 /// (`scan::count_repo_by_scan`) where that is exact, else by libgit2's whole-tree diffs.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     match super::scan::count_repo_by_scan(repo, options) {
-        Ok(Scanned::Counted(counts)) => return Ok(counts),
+        Ok(Scanned::Counted(counts)) => return Ok(*counts),
         Ok(Scanned::Declined(why)) => tracing::debug!("counting by whole-tree diffs: {why}"),
         Err(error) => tracing::debug!("the scan failed ({error}); counting by whole-tree diffs"),
     }

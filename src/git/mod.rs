@@ -12,6 +12,7 @@ pub mod error;
 pub mod fnv;
 pub mod history;
 pub mod hunks;
+pub mod index_file;
 mod model;
 pub mod nommap;
 pub mod partial;

@@ -11,7 +11,7 @@ use super::model::{CountOptions, RepoCounts};
 /// What a scan gives: the counts, or why only whole-tree diffs can count this repository.
 #[derive(Debug)]
 pub enum Scanned {
-    Counted(RepoCounts),
+    Counted(Box<RepoCounts>),
     Declined(&'static str),
 }
 
