@@ -1,83 +1,25 @@
 //! The count by scan equals the count by whole-tree diffs, field by field, and both give git's
-//! own numbers: over seeded random mixes of every kind of change in deep trees, racy writes,
-//! stale stat data, the index's cache-tree in each state, and the counting options.
-//! (Index formats, submodules and the repositories the scan declines are in `scan_odd.rs`.)
+//! own numbers: over seeded random mixes of every kind of change in deep trees, in plain
+//! repositories (where the scan must count, not decline), and with the counting options.
+//! (Stat data and the index file are in `scan_index.rs`; submodules, odd names and the
+//! repositories the scan declines in `scan_odd.rs`; the reference's own gaps in `scan_vs_git.rs`.)
 
 mod scan_support;
 mod support;
 
 use std::os::unix::fs::{symlink, PermissionsExt};
 
-use scan_support::{check, check_against, check_counted, excluding, plain, Git, Verdict};
+use commit_nudge::git::CountOptions;
+use scan_support::{
+    base, check_against, check_counted, check_counted_against, excluding, plain, set_mode, text,
+    Git, Verdict, TRACKED,
+};
 use support::{Repo, Rng};
-
-/// The tracked files of the random mixes: three and four levels deep, with names that sort
-/// around `/` (`a` < `a-b` < `a.b` < `a/` < `a0` in git's byte order).
-const TRACKED: &[&str] = &[
-    "a-b",
-    "a.b",
-    "a0",
-    "a/b",
-    "a/b-c/x",
-    "a/b.c",
-    "a/b0",
-    "a/c-d",
-    "a/c/d-e/f",
-    "a/c/d.txt",
-    "a/c/d/e.txt",
-    "a/c/d/e/f/g.txt",
-    "a/c/d0",
-    "b.txt",
-    "b/x.txt",
-    "with space/é.txt",
-    "z/y-x",
-    "z/y/x.txt",
-    "z/y/x/w.txt",
-];
 
 /// Names new files and directories are made of, sorting around the tracked ones.
 const NEW_NAMES: &[&str] = &[
     "a", "a-b", "a.b", "a0", "n", "n.txt", "é", "x y", "keep.log",
 ];
-
-/// `n` lines naming `tag`, with CRLF endings when `crlf`.
-fn text(n: u64, tag: &str, crlf: bool) -> String {
-    let end = if crlf { "\r\n" } else { "\n" };
-    (0..n).map(|i| format!("{tag} line {i}{end}")).collect()
-}
-
-/// The base repository of a random mix: the tracked files, special ones (empty, no final
-/// newline, binary, executable, symlinks to a file and to a directory), ignore rules at several
-/// levels with negations, and `.git/info/exclude`. With `crlf`, `core.autocrlf=true` and
-/// `* text=auto`, and every file written with CRLF endings.
-fn base(crlf: bool) -> Repo {
-    let repo = Repo::new();
-    if crlf {
-        repo.git(&["config", "core.autocrlf", "true"]);
-        repo.write(".gitattributes", "* text=auto\n");
-    }
-    for (i, path) in TRACKED.iter().enumerate() {
-        repo.write(path, text(5 + i as u64 % 7, path, crlf));
-    }
-    repo.write("empty", "");
-    repo.write("no-newline.txt", "one\ntwo");
-    repo.write("blob.bin", [0u8, 1, 2, 0, 255, 7]);
-    repo.write("run.sh", "echo run\n");
-    set_mode(&repo, "run.sh", 0o755);
-    symlink("a.b", repo.path("link-file")).expect("symlink");
-    symlink("c", repo.path("a/link-dir")).expect("symlink");
-    repo.write(".gitignore", "*.log\n!keep.log\nbuild/\nonly-ignored/\n");
-    repo.write("a/.gitignore", "tmp*\n!tmp-keep\n");
-    repo.write("z/y/.gitignore", "*.o\n");
-    repo.write(".git/info/exclude", "secret*\n");
-    repo.commit_all("base");
-    repo
-}
-
-fn set_mode(repo: &Repo, path: &str, mode: u32) {
-    std::fs::set_permissions(repo.path(path), std::fs::Permissions::from_mode(mode))
-        .expect("chmod");
-}
 
 /// Whether something new can be made at `rel`: nothing is there, and each parent is a directory
 /// or missing (not a file, not a symlink).
@@ -119,7 +61,7 @@ fn new_path(rng: &mut Rng) -> String {
 struct Marks {
     /// The scan may decline (a tracked directory replaced by a file).
     may_decline: bool,
-    /// The reference counts lines otherwise than git (see `scan_odd.rs`): a tracked file replaced
+    /// The reference counts lines otherwise than git (see `scan_vs_git.rs`): a tracked file replaced
     /// by a symlink, a rename under CRLF conversion.
     reference_differs: bool,
 }
@@ -348,4 +290,86 @@ fn random_mixes_with_autocrlf_and_text_auto_count_as_the_reference_and_git() {
         declined.len(),
         declined[0]
     );
+}
+
+/// The scan counts (never declines) plain repositories: clean, each kind of plain change, an
+/// unborn branch, a detached HEAD, and with each of the counting options.
+#[test]
+fn the_scan_counts_plain_repositories() {
+    let empty = Repo::new();
+    check_counted(&empty, &plain(), "an empty repository");
+    empty.write("only/untracked.txt", "u\n");
+    check_counted(&empty, &plain(), "untracked files on an unborn branch");
+    empty.git(&["add", "-A"]);
+    empty.write("only/untracked.txt", "u\nv\n");
+    check_counted(&empty, &plain(), "staged and unstaged on an unborn branch");
+
+    let repo = base(false);
+    check_counted(&repo, &plain(), "a clean repository");
+    repo.write("a/c/d/e.txt", "changed\n");
+    check_counted(&repo, &plain(), "an edit");
+    repo.git(&["add", "a/c/d/e.txt"]);
+    check_counted(&repo, &plain(), "a staged edit");
+    repo.write("a/c/d/e.txt", "changed\nagain\n");
+    std::fs::remove_file(repo.path("b.txt")).expect("rm");
+    repo.git(&["mv", "z/y/x.txt", "z/y/x2.txt"]);
+    repo.write("new/deep/er/n.txt", "new\n");
+    check_counted(&repo, &plain(), "edits on both sides, a deletion, a rename");
+    let options = [
+        CountOptions::default(),
+        CountOptions {
+            stamp_index: true,
+            ..CountOptions::default()
+        },
+        CountOptions {
+            count_untracked: true,
+            ..CountOptions::default()
+        },
+        CountOptions {
+            split_walk_at: Some(0),
+            ..plain()
+        },
+    ];
+    for (i, options) in options.iter().enumerate() {
+        check_counted(&repo, options, &format!("options {i}"));
+    }
+    repo.commit_all("second");
+    repo.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    repo.write("a0", "detached\n");
+    check_counted(&repo, &plain(), "a detached HEAD");
+}
+
+/// The counting options: files over `max_file_bytes` on either side and untracked, and paths
+/// left out by `exclude` (a rename out of an excluded directory too).
+#[test]
+fn the_size_limit_and_exclusions_count_as_the_reference() {
+    let repo = base(false);
+    repo.write("big/staged.txt", text(40, "big", false));
+    repo.write("big/shrinks.txt", text(40, "big", false));
+    repo.write("gen/out.txt", text(8, "generated", false));
+    repo.write("gen/moved.txt", text(12, "moved", false));
+    repo.commit_all("more");
+    repo.write("big/staged.txt", text(41, "big", false));
+    repo.git(&["add", "big/staged.txt"]);
+    repo.write("big/shrinks.txt", "small now\n");
+    repo.write("a/c/d.txt", text(30, "grows", false));
+    repo.write("loose-big.txt", text(50, "loose", false));
+    repo.write("gen/out.txt", "regenerated\n");
+    repo.write("gen/new.txt", "new\n");
+    repo.write("a/x.lock", "lock\n");
+    repo.git(&["mv", "gen/moved.txt", "a/moved.txt"]);
+    let limited = CountOptions {
+        max_file_bytes: 100,
+        ..plain()
+    };
+    check_counted(&repo, &limited, "max_file_bytes 100");
+    const GLOBS: &[&str] = &["gen/**", "**/*.lock"];
+    let excluded = excluding(GLOBS);
+    let git = Git::Excluding(GLOBS);
+    check_counted_against(&repo, &excluded, "exclude gen/** and **/*.lock", git);
+    let both = CountOptions {
+        max_file_bytes: 100,
+        ..excluded
+    };
+    check_counted_against(&repo, &both, "both", git);
 }

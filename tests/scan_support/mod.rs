@@ -1,11 +1,13 @@
 //! What the scan's differential tests share: one repository counted three ways (by scan, by
-//! whole-tree diffs, by the public entry), compared with each other field by field and with git.
+//! whole-tree diffs, by the public entry), compared with each other field by field and with git;
+//! the repositories most cases start from; a look at the index file's form.
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
 use commit_nudge::git::count::{count_repo, count_repo_by_diff, CountOptions};
@@ -57,12 +59,17 @@ pub fn excluding(globs: &[&str]) -> CountOptions {
     }
 }
 
-/// How far the reference is compared with git: every row's lines, or only which paths have rows
-/// (where the reference is known to count lines otherwise than git; see the tests named so).
+/// How the reference is compared with git: every row's lines; only which paths have rows; every
+/// row but those of some paths (both where the reference is known to count otherwise than git,
+/// see `scan_vs_git.rs`); or every
+/// row's lines with git told to leave out these globs (as `exclude` leaves them out, before
+/// renames are paired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Git {
     Lines,
     PathsOnly,
+    Except(&'static [&'static str]),
+    Excluding(&'static [&'static str]),
 }
 
 /// Counts `repo` by scan, by whole-tree diffs and by `count_repo`; asserts that the scan, when it
@@ -82,7 +89,10 @@ pub fn check_against(repo: &Repo, options: &CountOptions, context: &str, git: Gi
         index_before == index_after,
         "{context}: the scan changed .git/index"
     );
-    let reference = count_repo_by_diff(&opened, options).expect("the reference counts");
+    let reference = match count_repo_by_diff(&opened, options) {
+        Ok(reference) => reference,
+        Err(error) => return without_reference(repo, &opened, options, context, scanned, error),
+    };
     let verdict = match scanned {
         Ok(Scanned::Counted(counts)) => {
             assert_same(&counts, &reference, &format!("{context}: scan"));
@@ -98,9 +108,44 @@ pub fn check_against(repo: &Repo, options: &CountOptions, context: &str, git: Gi
     verdict
 }
 
+/// Where libgit2 cannot count a repository at all (a split index): whatever counts, the scan or
+/// `count_repo`, gives git's numbers; the verdict names the reference's failure.
+fn without_reference(
+    repo: &Repo,
+    opened: &git2::Repository,
+    options: &CountOptions,
+    context: &str,
+    scanned: commit_nudge::git::error::Result<Scanned>,
+    error: commit_nudge::git::GitError,
+) -> Verdict {
+    let verdict = match scanned {
+        Ok(Scanned::Counted(counts)) => {
+            let context = format!("{context}: scan, with no reference");
+            assert_git_numbers(repo, &counts, options, &context, Git::Lines);
+            Verdict::Counted
+        }
+        Ok(Scanned::Declined(why)) => {
+            Verdict::Declined(format!("{why}; the reference failed: {error}"))
+        }
+        Err(scan_error) => Verdict::Declined(format!(
+            "error: {scan_error}; the reference failed: {error}"
+        )),
+    };
+    if let Ok(public) = count_repo(opened, options) {
+        let context = format!("{context}: count_repo, with no reference");
+        assert_git_numbers(repo, &public, options, &context, Git::Lines);
+    }
+    verdict
+}
+
 /// `check`, and the scan must have counted (not declined).
 pub fn check_counted(repo: &Repo, options: &CountOptions, context: &str) {
-    let verdict = check(repo, options, context);
+    check_counted_against(repo, options, context, Git::Lines);
+}
+
+/// `check_against`, and the scan must have counted (not declined).
+pub fn check_counted_against(repo: &Repo, options: &CountOptions, context: &str, git: Git) {
+    let verdict = check_against(repo, options, context, git);
     assert_eq!(
         verdict,
         Verdict::Counted,
@@ -226,10 +271,19 @@ pub fn parse_numstat_z(text: &[u8]) -> GitRows {
     rows
 }
 
-/// `git diff --numstat -z` with `args`, per path.
-pub fn git_rows(repo: &Repo, args: &[&str]) -> GitRows {
+/// Pathspecs leaving out `globs`.
+fn pathspecs(globs: &[&str]) -> Vec<String> {
+    let mut specs = vec!["--".to_string(), ".".to_string()];
+    specs.extend(globs.iter().map(|glob| format!(":(exclude,glob){glob}")));
+    specs
+}
+
+/// `git diff --numstat -z` with `args`, per path, leaving out `exclude`.
+pub fn git_rows(repo: &Repo, args: &[&str], exclude: &[&str]) -> GitRows {
+    let specs = pathspecs(exclude);
     let mut full = vec!["diff", "--numstat", "-z"];
     full.extend_from_slice(args);
+    full.extend(specs.iter().map(String::as_str));
     let output = repo.git_output(&full);
     assert!(output.status.success(), "git {full:?} failed");
     parse_numstat_z(&output.stdout)
@@ -238,10 +292,11 @@ pub fn git_rows(repo: &Repo, args: &[&str]) -> GitRows {
 /// git's untracked files, each counted as git would stage it (into a throw-away index, then
 /// diffed against the empty tree): symlinks as their target, text converted as `git add`
 /// converts it. A nested repository (`dir/`) is one file with no lines.
-pub fn git_untracked_rows(repo: &Repo) -> GitRows {
-    let listing = repo
-        .git_output(&["ls-files", "--others", "--exclude-standard", "-z"])
-        .stdout;
+pub fn git_untracked_rows(repo: &Repo, exclude: &[&str]) -> GitRows {
+    let specs = pathspecs(exclude);
+    let mut args = vec!["ls-files", "--others", "--exclude-standard", "-z"];
+    args.extend(specs.iter().map(String::as_str));
+    let listing = repo.git_output(&args).stdout;
     let mut rows = GitRows::new();
     let mut paths: Vec<&OsStr> = Vec::new();
     for path in listing.split(|b| *b == 0).filter(|p| !p.is_empty()) {
@@ -341,23 +396,31 @@ pub fn assert_git_numbers(
         "{context}: branch"
     );
     let large = &counts.large_files;
+    let exclude = match git {
+        Git::Excluding(globs) => globs,
+        _ => &[],
+    };
     let compared = |rows: GitRows| -> GitRows {
         match git {
-            Git::Lines => rows,
+            Git::Lines | Git::Excluding(_) => rows,
             Git::PathsOnly => rows.into_keys().map(|path| (path, (0, 0))).collect(),
+            Git::Except(paths) => rows
+                .into_iter()
+                .filter(|(path, _)| !paths.contains(&path.as_str()))
+                .collect(),
         }
     };
     let sides = [
         (
             "staged",
             &counts.staged,
-            git_rows(repo, &["--cached", base]),
+            git_rows(repo, &["--cached", base], exclude),
         ),
-        ("unstaged", &counts.unstaged, git_rows(repo, &[])),
+        ("unstaged", &counts.unstaged, git_rows(repo, &[], exclude)),
         (
             "tracked_total",
             &counts.tracked_total,
-            git_rows(repo, &[base]),
+            git_rows(repo, &[base], exclude),
         ),
     ];
     for (name, ours, theirs) in sides {
@@ -370,8 +433,125 @@ pub fn assert_git_numbers(
     if options.count_untracked {
         assert_eq!(
             compared(as_git_rows(&counts.untracked, large)),
-            compared(with_options(git_untracked_rows(repo), options, large)),
+            compared(with_options(
+                git_untracked_rows(repo, exclude),
+                options,
+                large
+            )),
             "{context}: untracked vs git"
         );
     }
+}
+
+/// A step that builds or changes a repository, in tables of cases.
+pub type Setup = dyn Fn(&Repo);
+
+/// The tracked files of the random mixes: three and four levels deep, with names that sort
+/// around `/` (`a` < `a-b` < `a.b` < `a/` < `a0` in git's byte order).
+pub const TRACKED: &[&str] = &[
+    "a-b",
+    "a.b",
+    "a0",
+    "a/b",
+    "a/b-c/x",
+    "a/b.c",
+    "a/b0",
+    "a/c-d",
+    "a/c/d-e/f",
+    "a/c/d.txt",
+    "a/c/d/e.txt",
+    "a/c/d/e/f/g.txt",
+    "a/c/d0",
+    "b.txt",
+    "b/x.txt",
+    "with space/é.txt",
+    "z/y-x",
+    "z/y/x.txt",
+    "z/y/x/w.txt",
+];
+
+/// `n` lines naming `tag`, with CRLF endings when `crlf`.
+pub fn text(n: u64, tag: &str, crlf: bool) -> String {
+    let end = if crlf { "\r\n" } else { "\n" };
+    (0..n).map(|i| format!("{tag} line {i}{end}")).collect()
+}
+
+/// The base repository of a random mix: the tracked files, special ones (empty, no final
+/// newline, binary, executable, symlinks to a file and to a directory), ignore rules at several
+/// levels with negations, and `.git/info/exclude`. With `crlf`, `core.autocrlf=true` and
+/// `* text=auto`, and every file written with CRLF endings.
+pub fn base(crlf: bool) -> Repo {
+    let repo = Repo::new();
+    if crlf {
+        repo.git(&["config", "core.autocrlf", "true"]);
+        repo.write(".gitattributes", "* text=auto\n");
+    }
+    for (i, path) in TRACKED.iter().enumerate() {
+        repo.write(path, text(5 + i as u64 % 7, path, crlf));
+    }
+    repo.write("empty", "");
+    repo.write("no-newline.txt", "one\ntwo");
+    repo.write("blob.bin", [0u8, 1, 2, 0, 255, 7]);
+    repo.write("run.sh", "echo run\n");
+    set_mode(&repo, "run.sh", 0o755);
+    symlink("a.b", repo.path("link-file")).expect("symlink");
+    symlink("c", repo.path("a/link-dir")).expect("symlink");
+    repo.write(".gitignore", "*.log\n!keep.log\nbuild/\nonly-ignored/\n");
+    repo.write("a/.gitignore", "tmp*\n!tmp-keep\n");
+    repo.write("z/y/.gitignore", "*.o\n");
+    repo.write(".git/info/exclude", "secret*\n");
+    repo.commit_all("base");
+    repo
+}
+
+/// Sets the permission bits of `path` (an executable bit flipped, as `chmod` does).
+pub fn set_mode(repo: &Repo, path: &str, mode: u32) {
+    std::fs::set_permissions(repo.path(path), std::fs::Permissions::from_mode(mode))
+        .expect("chmod");
+}
+
+/// `n` lines naming `word`.
+pub fn lines(n: usize, word: &str) -> String {
+    (0..n).map(|i| format!("{word} {i}\n")).collect()
+}
+
+/// A committed repository with a few directories, then changes of each plain kind.
+pub fn with_changes() -> Repo {
+    let repo = Repo::new();
+    for (i, path) in [
+        "a/b/c.txt",
+        "a/b.txt",
+        "a-b/x.txt",
+        "d/e/f/g.txt",
+        "top.txt",
+    ]
+    .iter()
+    .enumerate()
+    {
+        repo.write(path, lines(4 + i, path));
+    }
+    repo.commit_all("base");
+    repo.write("a/b/c.txt", lines(9, "edited"));
+    repo.write("d/e/f/g.txt", lines(3, "staged"));
+    repo.git(&["add", "d/e/f/g.txt"]);
+    repo.write("new/n.txt", "new\n");
+    std::fs::remove_file(repo.path("top.txt")).expect("rm");
+    repo
+}
+
+/// The index file's version, from its header.
+pub fn index_version(repo: &Repo) -> u32 {
+    let bytes = repo.index_bytes();
+    u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]])
+}
+
+/// Whether the index holds an extension with this signature (a plain search: the test names
+/// hold none of these words).
+pub fn has_extension(repo: &Repo, signature: &[u8; 4]) -> bool {
+    repo.index_bytes().windows(4).any(|w| w == signature)
+}
+
+/// Whether the index ends with no checksum (`index.skipHash`): 20 zero bytes.
+pub fn without_hash(repo: &Repo) -> bool {
+    repo.index_bytes().ends_with(&[0u8; 20])
 }

@@ -1,0 +1,150 @@
+//! Where the count by whole-tree diffs (the scan's reference) was found to differ from git's own
+//! numbers: each case on its own, smallest repository first. `count_repo` must give git's
+//! numbers, and so must the scan when it counts. (The differential suites leave these rows out
+//! of their comparisons with git, never out of the one between the scan and the reference.)
+
+mod scan_support;
+mod support;
+
+use commit_nudge::git::count::count_repo;
+use commit_nudge::git::open_worktree;
+use commit_nudge::git::scan::{count_repo_by_scan, Scanned};
+use scan_support::{assert_git_numbers, plain, Git};
+use support::Repo;
+
+/// The scan (when it counts) and `count_repo` both give git's numbers, row by row.
+fn counts_follow_git(repo: &Repo, name: &str) {
+    let git = open_worktree(&repo.root()).expect("open");
+    if let Ok(Scanned::Counted(counts)) = count_repo_by_scan(&git, &plain()) {
+        let context = format!("{name}: scan");
+        assert_git_numbers(repo, &counts, &plain(), &context, Git::Lines);
+    }
+    let public = count_repo(&git, &plain()).expect("count_repo counts");
+    let context = format!("{name}: count_repo");
+    assert_git_numbers(repo, &public, &plain(), &context, Git::Lines);
+}
+
+/// git counts a file turned into a symlink as its lines removed and the link's target added
+/// (`1 3 f`); the reference counts 0 lines.
+#[test]
+fn a_file_replaced_by_a_symlink_counts_as_git_does() {
+    let repo = Repo::new();
+    repo.write("f", "1\n2\n3\n");
+    repo.write("t", "x\n");
+    repo.commit_all("base");
+    std::fs::remove_file(repo.path("f")).expect("rm");
+    std::os::unix::fs::symlink("t", repo.path("f")).expect("symlink");
+    counts_follow_git(&repo, "a file replaced by a symlink");
+}
+
+/// Under `core.autocrlf=true`, a renamed file with CRLF endings in the working tree: git's
+/// `diff HEAD` counts `0 0 f => g`; the reference's HEAD→working tree diff compares the file
+/// unconverted (4 added, 4 removed).
+#[test]
+fn a_renamed_crlf_file_under_autocrlf_counts_as_git_does() {
+    let repo = Repo::new();
+    repo.git(&["config", "core.autocrlf", "true"]);
+    repo.write(".gitattributes", "* text=auto\n");
+    repo.write("f", "one\r\ntwo\r\nthree\r\nfour\r\n");
+    repo.commit_all("base");
+    repo.git(&["mv", "f", "g"]);
+    counts_follow_git(&repo, "a renamed CRLF file");
+}
+
+/// A submodule at the commit the index records, with uncommitted work inside: git counts
+/// `0 0 sub` (and nothing at all when only untracked files are inside); the reference counts
+/// the `-dirty` suffix as a changed line (1 added, 1 removed).
+#[test]
+fn a_dirty_submodule_counts_as_git_does() {
+    let upstream = Repo::new();
+    upstream.write("f", "1\n");
+    upstream.commit_all("base");
+    let repo = Repo::new();
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        upstream.root().to_str().expect("utf-8"),
+        "sub",
+    ]);
+    repo.commit_all("a submodule");
+    std::fs::write(repo.path("sub/untracked"), "u\n").expect("write");
+    counts_follow_git(&repo, "only untracked files in a submodule");
+    std::fs::write(repo.path("sub/f"), "1\ndirty\n").expect("write");
+    counts_follow_git(&repo, "a modified file in a submodule");
+}
+
+/// A backslash is an ordinary character in a name on Unix: git names the row `a\b.txt`; the
+/// reference turns it into `a/b.txt`, a path that does not exist.
+#[test]
+fn a_path_with_a_backslash_is_named_as_git_names_it() {
+    let repo = Repo::new();
+    repo.write("a\\b.txt", "1\n");
+    repo.commit_all("base");
+    repo.write("a\\b.txt", "2\n");
+    counts_follow_git(&repo, "a path with a backslash");
+}
+
+/// A directory holding a `.git` file that points nowhere is no repository to git, which lists
+/// the files beside it; the reference counts the directory as a nested repository (`d/`).
+#[test]
+fn a_directory_with_a_stray_git_file_is_listed_as_git_lists_it() {
+    let repo = Repo::new();
+    repo.write("d/.git", "not a repository\n");
+    repo.write("d/inside.txt", "1\n");
+    counts_follow_git(&repo, "a stray .git file");
+}
+
+/// With `core.trustctime=false`, a file rewritten (same size) right after `git add` with its
+/// mtime set back to the exact one recorded: git compares the racy mtime in whole seconds and
+/// reads the file; libgit2 compares nanoseconds, finds the entry older than the index and
+/// trusts the stat data. (git sees the change only when `git add` ran within the second the
+/// file was written: the setup is made again, up to five times, until it does.)
+#[test]
+fn a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it() {
+    for _ in 0..5 {
+        let repo = Repo::new();
+        repo.git(&["config", "core.trustctime", "false"]);
+        repo.write("r.txt", "one\n");
+        repo.commit_all("base");
+        repo.write("r.txt", "two\n");
+        let recorded = std::fs::metadata(repo.path("r.txt"))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        repo.git(&["add", "r.txt"]);
+        repo.write("r.txt", "six\n");
+        std::fs::File::options()
+            .write(true)
+            .open(repo.path("r.txt"))
+            .and_then(|f| f.set_modified(recorded))
+            .expect("set the mtime");
+        if repo.numstat(&[]) == (1, 1, 1) {
+            counts_follow_git(&repo, "a racy rewrite, trustctime=false");
+            return;
+        }
+    }
+    panic!("git never saw the racy rewrite: the setup is wrong");
+}
+
+/// `git update-index --split-index` (or `core.splitIndex`) is a setting users choose; libgit2
+/// cannot read such an index. The count gives git's numbers, or an error that names the split
+/// index (not libgit2's "unsupported mandatory extension: 'link'").
+#[test]
+fn a_split_index_is_counted_or_named() {
+    let repo = Repo::new();
+    repo.write("a.txt", "1\n");
+    repo.commit_all("base");
+    repo.git(&["update-index", "--split-index"]);
+    repo.write("a.txt", "1\n2\n");
+    repo.git(&["add", "a.txt"]);
+    let git = open_worktree(&repo.root()).expect("open");
+    match count_repo(&git, &plain()) {
+        Ok(counts) => assert_git_numbers(&repo, &counts, &plain(), "split index", Git::Lines),
+        Err(error) => assert!(
+            error.to_string().contains("split index"),
+            "the error names the split index: {error}"
+        ),
+    }
+}
