@@ -25,6 +25,16 @@ pub(crate) struct StagedSide {
     pub(crate) large: Vec<String>,
 }
 
+impl StagedSide {
+    pub(crate) fn empty() -> StagedSide {
+        StagedSide {
+            rows: Vec::new(),
+            plain: HashSet::new(),
+            large: Vec::new(),
+        }
+    }
+}
+
 /// Diffs HEAD against the index: `git diff --cached`.
 /// With `index`, that reading of the index is diffed; without, the repository's, read again
 /// if git wrote it since.
@@ -34,7 +44,20 @@ pub(crate) fn staged_side(
     head_tree: Option<&git2::Tree<'_>>,
     options: &CountOptions,
 ) -> Result<StagedSide> {
-    let diff = repo.diff_tree_to_index(head_tree, index, Some(&mut sized_options(options)))?;
+    staged_side_limited(repo, index, head_tree, options, |_| {})
+}
+
+/// `staged_side`, limited by `limit`.
+pub(crate) fn staged_side_limited(
+    repo: &Repository,
+    index: Option<&git2::Index>,
+    head_tree: Option<&git2::Tree<'_>>,
+    options: &CountOptions,
+    limit: impl FnOnce(&mut git2::DiffOptions),
+) -> Result<StagedSide> {
+    let mut diff_options = sized_options(options);
+    limit(&mut diff_options);
+    let diff = repo.diff_tree_to_index(head_tree, index, Some(&mut diff_options))?;
     let intent_to_add = intent_to_add_paths(repo, &diff)?;
     let keep = |path: &str| !options.exclude.is_match(path) && !intent_to_add.contains(path);
     Ok(StagedSide {
@@ -301,7 +324,7 @@ pub(crate) fn workdir_side_of(
 }
 
 /// One index→working tree diff, limited by `limit`.
-fn workdir_diff(
+pub(crate) fn workdir_diff(
     repo: &Repository,
     index: Option<&git2::Index>,
     options: &CountOptions,

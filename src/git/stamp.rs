@@ -25,9 +25,102 @@ pub struct IndexStamp {
     pub conflicts: bool,
 }
 
+/// What the stamp reads of one index entry.
+pub(crate) struct StampEntry<'e> {
+    pub path: &'e [u8],
+    pub oid: &'e [u8],
+    pub mode: u32,
+    pub flags: u16,
+    pub flags_extended: u16,
+}
+
+/// Builds a stamp entry by entry (in the index's order), comparing with an earlier stamp.
+pub(crate) struct StampBuilder<'b> {
+    before: Option<&'b IndexStamp>,
+    stamp: IndexStamp,
+    changed: BTreeSet<String>,
+    still_there: usize,
+    last_parent: Vec<u8>,
+}
+
+impl<'b> StampBuilder<'b> {
+    pub(crate) fn new(capacity: usize, before: Option<&'b IndexStamp>) -> StampBuilder<'b> {
+        StampBuilder {
+            before,
+            stamp: IndexStamp {
+                entries: Vec::with_capacity(capacity),
+                ..IndexStamp::default()
+            },
+            changed: BTreeSet::new(),
+            still_there: 0,
+            last_parent: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, entry: StampEntry<'_>) {
+        let position = self.stamp.entries.len();
+        let now = stamp(&entry);
+        self.stamp.entries.push(now);
+        self.stamp.skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
+        self.stamp.conflicts |= entry.flags & STAGE_MASK != 0;
+        if let Some(before) = self.before {
+            // Usually the entry sits where it sat; after an addition or removal, look it up.
+            let then = match before.entries.get(position) {
+                Some(same) if same.0 == now.0 => Some(*same),
+                _ => before.find(now.0),
+            };
+            self.still_there += usize::from(then.is_some());
+            if then != Some(now) {
+                self.changed
+                    .insert(String::from_utf8_lossy(entry.path).into_owned());
+            }
+        }
+        // Entries come sorted by path: a directory is hashed when the parent changes.
+        let parent = match entry.path.iter().rposition(|b| *b == b'/') {
+            Some(end) => &entry.path[..end],
+            None => &[][..],
+        };
+        if parent != self.last_parent.as_slice() {
+            for (end, _) in parent.iter().enumerate().filter(|(_, b)| **b == b'/') {
+                self.stamp.dirs.push(path_hash(&parent[..end]));
+            }
+            if !parent.is_empty() {
+                self.stamp.dirs.push(path_hash(parent));
+            }
+            self.last_parent = parent.to_vec();
+        }
+    }
+
+    /// The stamp, and the paths whose entries are new or differ from the earlier stamp; `None`
+    /// for those when some entry of the earlier stamp is gone (its path is not kept there).
+    pub(crate) fn finish(mut self) -> (IndexStamp, Option<BTreeSet<String>>) {
+        self.stamp.dirs.sort_unstable();
+        self.stamp.dirs.dedup();
+        let all_there = self
+            .before
+            .is_none_or(|b| self.still_there == b.entries.len());
+        (self.stamp, all_there.then_some(self.changed))
+    }
+}
+
 impl IndexStamp {
     pub fn of(index: &git2::Index) -> IndexStamp {
         Self::build(index, None).0
+    }
+
+    /// The stamp of an index file we read ourselves.
+    pub(crate) fn of_file(index: &super::index_file::IndexFile) -> IndexStamp {
+        let mut builder = StampBuilder::new(index.entries.len(), None);
+        for entry in &index.entries {
+            builder.push(StampEntry {
+                path: index.path(entry),
+                oid: &entry.oid,
+                mode: entry.mode,
+                flags: entry.flags,
+                flags_extended: entry.flags_extended,
+            });
+        }
+        builder.finish().0
     }
 
     /// The stamp of `index` and, in the same pass, the paths whose entries are new or differ
@@ -44,56 +137,17 @@ impl IndexStamp {
         index: &git2::Index,
         before: Option<&IndexStamp>,
     ) -> (IndexStamp, Option<BTreeSet<String>>) {
-        let mut entries: Vec<(u64, u64)> = Vec::with_capacity(index.len());
-        let mut dirs = Vec::new();
-        let mut skip_worktree = false;
-        let mut conflicts = false;
-        let mut changed = BTreeSet::new();
-        let mut still_there = 0usize;
-        let mut last_parent: Vec<u8> = Vec::new();
-        for (position, entry) in index.iter().enumerate() {
-            let now = stamp(&entry);
-            entries.push(now);
-            skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
-            conflicts |= entry.flags & STAGE_MASK != 0;
-            if let Some(before) = before {
-                // Usually the entry sits where it sat; after an addition or removal, look it up.
-                let then = match before.entries.get(position) {
-                    Some(same) if same.0 == now.0 => Some(*same),
-                    _ => before.find(now.0),
-                };
-                still_there += usize::from(then.is_some());
-                if then != Some(now) {
-                    changed.insert(String::from_utf8_lossy(&entry.path).into_owned());
-                }
-            }
-            // Entries come sorted by path: a directory is hashed when the parent changes.
-            let parent = match entry.path.iter().rposition(|b| *b == b'/') {
-                Some(end) => &entry.path[..end],
-                None => &[][..],
-            };
-            if parent != last_parent.as_slice() {
-                for (end, _) in parent.iter().enumerate().filter(|(_, b)| **b == b'/') {
-                    dirs.push(path_hash(&parent[..end]));
-                }
-                if !parent.is_empty() {
-                    dirs.push(path_hash(parent));
-                }
-                last_parent = parent.to_vec();
-            }
+        let mut builder = StampBuilder::new(index.len(), before);
+        for entry in index.iter() {
+            builder.push(StampEntry {
+                path: &entry.path,
+                oid: entry.id.as_bytes(),
+                mode: entry.mode,
+                flags: entry.flags,
+                flags_extended: entry.flags_extended,
+            });
         }
-        dirs.sort_unstable();
-        dirs.dedup();
-        let stamp = IndexStamp {
-            entries,
-            by_hash: std::sync::OnceLock::new(),
-            dirs,
-            skip_worktree,
-            conflicts,
-        };
-        let all_there = before.is_none_or(|b| still_there == b.entries.len());
-        let changed = all_there.then_some(changed);
-        (stamp, changed)
+        builder.finish()
     }
 
     /// The entry whose path has this hash.
@@ -140,8 +194,8 @@ fn path_hash(path: &[u8]) -> u64 {
 /// An entry's path hash, and its blob id, mode and stamped flags folded into 64 bits (the id is
 /// already a uniform hash: two of its words, rotated apart, and the rest mixed in by a
 /// multiplication, tell any two entries apart but with a chance of 2^-64).
-fn stamp(entry: &git2::IndexEntry) -> (u64, u64) {
-    let id = entry.id.as_bytes();
+fn stamp(entry: &StampEntry<'_>) -> (u64, u64) {
+    let id = entry.oid;
     let word = |at: usize| {
         let mut bytes = [0u8; 8];
         if let Some(slice) = id.get(at..at + 8) {
@@ -153,5 +207,5 @@ fn stamp(entry: &git2::IndexEntry) -> (u64, u64) {
         | (u64::from(entry.flags & STAMPED_FLAGS) << 16)
         | u64::from(entry.flags_extended & STAMPED_EXTENDED_FLAGS);
     let content = word(0) ^ word(8).rotate_left(29) ^ rest.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (path_hash(&entry.path), content)
+    (path_hash(entry.path), content)
 }

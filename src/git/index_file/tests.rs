@@ -1,0 +1,208 @@
+//! The index file reader against libgit2's and git's own reading.
+
+use super::*;
+use std::path::Path;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every entry as libgit2 reads it equals ours, for each index version, with a cache-tree
+/// that is valid where git left it valid.
+#[test]
+fn entries_equal_libgit2s_in_every_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let names = [
+        "a.b",
+        "a-b",
+        "a0",
+        "a/b",
+        "a/c/d.txt",
+        "deep/er/and/deeper/file",
+        "ü nicode.txt",
+        &format!("{}/f", "l".repeat(200)),
+        &format!("{}f", "m/".repeat(900)),
+    ];
+    for name in names {
+        let path = root.join(name);
+        if path.exists() {
+            continue;
+        }
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("{name}\n")).unwrap();
+    }
+    git(root, &["add", "."]);
+    git(
+        root,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "seed",
+        ],
+    );
+    std::fs::write(root.join("deep/er/new"), "new\n").unwrap();
+    git(root, &["add", "-N", "deep/er/new"]);
+    for version in ["2", "3", "4"] {
+        git(root, &["update-index", "--index-version", version]);
+        let ours = IndexFile::read(&root.join(".git/index")).expect("read");
+        // An intent-to-add entry has extended flags, which need version 3 at least.
+        let expected = if version == "2" { "3" } else { version };
+        assert_eq!(ours.version.to_string(), expected);
+        let repo = git2::Repository::open(root).unwrap();
+        let theirs = repo.index().unwrap();
+        assert_eq!(ours.entries.len(), theirs.len());
+        for (mine, their) in ours.entries.iter().zip(theirs.iter()) {
+            let mine_git2 = ours.git2_entry(mine);
+            assert_eq!(mine_git2.path, their.path);
+            assert_eq!(mine_git2.id, their.id);
+            assert_eq!(
+                (mine.mode, mine.size, mine.ino, mine.mtime.0, mine.mtime.1),
+                (
+                    their.mode,
+                    their.file_size,
+                    their.ino,
+                    their.mtime.seconds() as u32,
+                    their.mtime.nanoseconds()
+                )
+            );
+            assert_eq!(
+                mine.flags_extended & EXT_INTENT_TO_ADD,
+                their.flags_extended & EXT_INTENT_TO_ADD
+            );
+        }
+        assert!(ours.intent_to_add, "git add -N is seen");
+        let tree = ours.cache_tree.as_ref().expect("a cache-tree");
+        let root = tree.root().expect("a root");
+        assert!(
+            root.valid().is_none(),
+            "the root is invalidated by the new entry"
+        );
+        let a = root.child(b"a").expect("a/ in the cache-tree");
+        assert!(root.child(b"nothing").is_none());
+        let head_a = repo
+            .head()
+            .unwrap()
+            .peel_to_tree()
+            .unwrap()
+            .get_name("a")
+            .unwrap()
+            .id();
+        assert_eq!(
+            a.valid().map(|(_, id)| id),
+            Some(*head_a.as_bytes().first_chunk().unwrap())
+        );
+        assert_eq!(
+            ours.find(b"a/c/d.txt").map(|e| ours.path(e)),
+            Some(&b"a/c/d.txt"[..])
+        );
+        assert_eq!(ours.range_below(b"a/").len(), 2);
+    }
+}
+
+#[test]
+fn a_split_index_is_refused_and_garbage_is_malformed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    std::fs::write(root.join("f"), "f\n").unwrap();
+    git(root, &["add", "f"]);
+    git(root, &["update-index", "--split-index"]);
+    assert!(matches!(
+        IndexFile::read(&root.join(".git/index")),
+        Err(IndexFileError::Unsupported(_))
+    ));
+    std::fs::write(root.join(".git/index"), b"DIRC\0\0\0\x02\0\0\0\x05short").unwrap();
+    assert!(matches!(
+        IndexFile::read(&root.join(".git/index")),
+        Err(IndexFileError::Malformed(_))
+    ));
+    std::fs::remove_file(root.join(".git/index")).unwrap();
+    assert!(IndexFile::read(&root.join(".git/index"))
+        .unwrap()
+        .entries
+        .is_empty());
+}
+
+/// An index of 30,000 entries (three megabytes, so entries are cut by the buffer's end), read
+/// in each version: every entry equals libgit2's, and each can be read again at its offset.
+#[test]
+fn a_large_index_is_read_across_buffer_ends_and_entries_are_found_at_their_offsets() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let blob = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
+    let mut lines = String::new();
+    for i in 0..30_000u32 {
+        // Paths of many lengths, sharing prefixes of many lengths (version 4 strips them).
+        let depth = i % 5;
+        let mut path = String::new();
+        for level in 0..depth {
+            path.push_str(&format!(
+                "d{}{}/",
+                level,
+                "x".repeat((i as usize * 7 + level as usize) % 23)
+            ));
+        }
+        path.push_str(&format!("f{i:05}{}", "y".repeat((i as usize * 13) % 61)));
+        lines.push_str(&format!("100644 {blob}\t{path}\n"));
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["update-index", "--index-info"])
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    for version in ["2", "4", "3"] {
+        git(root, &["update-index", "--index-version", version]);
+        let index_path = root.join(".git/index");
+        let repo = git2::Repository::open(root).unwrap();
+        let theirs = repo.index().unwrap();
+        let mut seen = Vec::new();
+        let end = stream(&index_path, |entry, path, offset| {
+            seen.push((*entry, path.to_vec(), offset));
+        })
+        .expect("read");
+        assert_eq!(seen.len(), theirs.len(), "version {version}");
+        for ((entry, path, _), their) in seen.iter().zip(theirs.iter()) {
+            assert_eq!(path, &their.path, "version {version}");
+            assert_eq!(&entry.oid, their.id.as_bytes());
+        }
+        for (entry, path, offset) in seen.iter().step_by(997) {
+            let again = entry_at(&index_path, end.file, end.version, *offset, path).expect("read");
+            assert_eq!(again.as_ref(), Some(entry), "version {version} at {offset}");
+            let wrong = entry_at(&index_path, end.file, end.version, *offset, b"not/this");
+            assert!(matches!(wrong, Ok(None)));
+        }
+        let whole = IndexFile::read(&index_path).expect("read");
+        assert_eq!(whole.entries.len(), 30_000);
+        assert_eq!(
+            whole.path(&whole.entries[29_999]),
+            seen[29_999].1.as_slice()
+        );
+    }
+}
