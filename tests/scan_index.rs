@@ -183,6 +183,12 @@ fn head_and_index_compare_whatever_the_cache_tree_holds() {
             r.git(&["checkout", "-q", "-f", "main"]);
             r.git(&["reset", "-q", "--soft", "other"]);
         }),
+        (
+            "an unborn branch over a full index (checkout --orphan)",
+            &|r| {
+                r.git(&["checkout", "-q", "--orphan", "fresh"]);
+            },
+        ),
     ];
     for (name, scenario) in scenarios {
         let repo = base(false);
@@ -304,6 +310,41 @@ fn every_index_format_and_extension_counts_as_the_reference() {
         assert!(
             expect(&repo),
             "{name}: the index is not what the case is about"
+        );
+        check_counted(&repo, &plain(), name);
+    }
+}
+
+/// Times the index cannot hold in 32 bits (after 2106, before 1970) and far in the future:
+/// stored truncated, compared truncated, and a same-size replacement (a new inode, the same
+/// mtime) under them is still seen.
+#[test]
+fn timestamps_outside_32_bits_compare_as_git_compares_them() {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let times = [
+        (
+            "after 2106",
+            UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) + 1000),
+        ),
+        ("before 1970", UNIX_EPOCH - Duration::from_secs(86_400)),
+        ("in 2100", UNIX_EPOCH + Duration::from_secs(4_102_444_800)),
+    ];
+    let repo = Repo::new();
+    for (i, (_, time)) in times.iter().enumerate() {
+        repo.write(&format!("t/{i}.txt"), "same\n");
+        set_mtime(&repo, &format!("t/{i}.txt"), *time);
+    }
+    repo.commit_all("odd times");
+    check_counted(&repo, &plain(), "committed");
+    for (i, (name, time)) in times.iter().enumerate() {
+        let file = format!("t/{i}.txt");
+        repo.write("t/new", "diff\n");
+        set_mtime(&repo, "t/new", *time);
+        std::fs::rename(repo.path("t/new"), repo.path(&file)).expect("rename");
+        assert_eq!(
+            repo.numstat(&["--", &file]),
+            (1, 1, 1),
+            "{name}: git sees it"
         );
         check_counted(&repo, &plain(), name);
     }

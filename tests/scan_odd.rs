@@ -13,8 +13,8 @@ use commit_nudge::git::count::count_repo_by_diff;
 use commit_nudge::git::open_worktree;
 use commit_nudge::git::scan::{count_repo_by_scan, Scanned};
 use scan_support::{
-    check, check_counted, check_counted_against, has_extension, index_version, lines, plain,
-    with_changes, Git, Setup, Verdict,
+    check, check_against, check_counted, check_counted_against, has_extension, index_version,
+    lines, plain, with_changes, Git, Setup, Verdict,
 };
 use support::{Repo, Rng};
 
@@ -100,15 +100,16 @@ fn submodules_and_nested_repositories_count_as_the_reference() {
 
 const BACKSLASH: &str = "back\\slash/a\\b.txt";
 
-/// Names with spaces, unicode (composed and decomposed), a backslash, a tab, a newline,
-/// quotes, a leading dash, and names that sort around `/`.
+/// Names with spaces, unicode (composed and decomposed), bytes that are not UTF-8, a tab, a
+/// newline, quotes, a leading dash, glob characters, and names that sort around `/`; then a
+/// backslash, which the scan may decline (libgit2 reads it as an escape in a path list).
 #[test]
 fn odd_names_count_as_the_reference() {
+    use std::os::unix::ffi::OsStrExt;
     let names = [
         "with space/file name.txt",
         "unicode/é-composed.txt",
         "unicode/e\u{301}-decomposed.txt",
-        BACKSLASH,
         "tab\there.txt",
         "new\nline.txt",
         "quote\"d.txt",
@@ -121,10 +122,13 @@ fn odd_names_count_as_the_reference() {
         "*star?.txt",
         "[bracket].txt",
     ];
+    let repo_path = |name: &[u8]| std::ffi::OsStr::from_bytes(name).to_os_string();
     let repo = Repo::new();
     for name in names {
         repo.write(name, lines(3, name));
     }
+    let latin1 = repo.root().join(repo_path(b"latin1-\xe9.txt"));
+    std::fs::write(&latin1, lines(3, "latin-1")).expect("write");
     repo.commit_all("odd names");
     check_counted(&repo, &plain(), "clean");
     for (i, name) in names.iter().enumerate() {
@@ -138,10 +142,18 @@ fn odd_names_count_as_the_reference() {
             _ => std::fs::remove_file(repo.path(name)).expect("rm"),
         }
     }
-    // The reference names a path with a backslash with a slash instead (see
-    // `scan_vs_git.rs`).
+    std::fs::write(&latin1, lines(4, "latin-1")).expect("write");
+    let loose = repo.root().join(repo_path(b"loose-\xff\xfe.txt"));
+    std::fs::write(loose, "untracked\n").expect("write");
+    check_counted(&repo, &plain(), "each changed");
+
+    // The reference names a path with a backslash with a slash instead (see `scan_vs_git.rs`).
     let git = Git::Except(&[BACKSLASH, "back/slash/a/b.txt"]);
-    check_counted_against(&repo, &plain(), "each changed", git);
+    repo.write(BACKSLASH, "1\n");
+    check_against(&repo, &plain(), "a backslash", git);
+    repo.commit_all("a backslash");
+    repo.write(BACKSLASH, "2\n");
+    check_against(&repo, &plain(), "a backslash, edited", git);
 }
 
 /// Settings that change how a file compares: `core.filemode=false` (an executable bit flipped
@@ -295,6 +307,70 @@ fn odd_repositories_are_declined_or_counted_exactly() {
         }
     }
     eprintln!("counted by scan (each equal to the reference): {counted:?}");
+}
+
+/// Files that are neither regular files, links nor directories: git skips an untracked FIFO,
+/// and fails on a tracked file replaced by one ("unsupported file type": only the scan and the
+/// reference are compared then). Executable bits beyond the owner's (git looks at the owner's
+/// alone).
+#[test]
+fn fifos_and_executable_bits_count_as_the_reference() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = with_changes();
+    let mkfifo = |rel: &str| {
+        let status = Command::new("mkfifo")
+            .arg(repo.path(rel))
+            .status()
+            .expect("mkfifo runs");
+        assert!(status.success(), "mkfifo {rel}");
+    };
+    mkfifo("a/pipe");
+    check_counted(&repo, &plain(), "an untracked FIFO");
+    std::fs::remove_file(repo.path("a/b.txt")).expect("rm");
+    mkfifo("a/b.txt");
+    check_against(
+        &repo,
+        &plain(),
+        "a tracked file replaced by a FIFO",
+        Git::Not,
+    );
+    std::fs::remove_file(repo.path("a/b.txt")).expect("rm");
+    repo.git(&["checkout", "--", "a/b.txt"]);
+    for (i, mode) in [0o654, 0o610, 0o744, 0o600].into_iter().enumerate() {
+        std::fs::set_permissions(
+            repo.path("a-b/x.txt"),
+            std::fs::Permissions::from_mode(mode),
+        )
+        .expect("chmod");
+        check(&repo, &plain(), &format!("mode {mode:o}"));
+        if i == 0 {
+            repo.git(&["add", "a-b/x.txt"]);
+            check(&repo, &plain(), &format!("mode {mode:o}, staged"));
+        }
+    }
+}
+
+/// A repository whose git directory lives apart (`git init --separate-git-dir`): `.git` is a
+/// file, the index is elsewhere.
+#[test]
+fn a_separate_git_dir_counts_its_own_index() {
+    let repo = Repo::new();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let git_dir = elsewhere.path().join("repo.git");
+    repo.git(&[
+        "init",
+        "-q",
+        "--separate-git-dir",
+        git_dir.to_str().expect("utf-8"),
+    ]);
+    repo.write("a/b.txt", "1\n");
+    repo.write("c.txt", "1\n");
+    repo.commit_all("base");
+    repo.write("a/b.txt", "2\n");
+    repo.git(&["add", "a/b.txt"]);
+    repo.write("c.txt", "2\n");
+    repo.write("new.txt", "n\n");
+    check_counted(&repo, &plain(), "a separate git dir");
 }
 
 /// The linked worktree itself: the scan must read its own index, not the main one's.

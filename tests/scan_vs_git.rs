@@ -128,6 +128,21 @@ fn a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it() {
     panic!("git never saw the racy rewrite: the setup is wrong");
 }
 
+/// With `diff.renames=copies`, git finds a new file copied from a modified one (`0 0 a => b`);
+/// the reference pairs deleted and added files only, and counts the copy as added.
+#[test]
+fn a_copy_under_diff_renames_copies_counts_as_git_does() {
+    let repo = Repo::new();
+    let text: String = (1..=50).map(|i| format!("{i}\n")).collect();
+    repo.write("a.txt", &text);
+    repo.commit_all("base");
+    repo.write("b.txt", &text);
+    repo.write("a.txt", format!("{text}51\n"));
+    repo.git(&["add", "-A"]);
+    repo.git(&["config", "diff.renames", "copies"]);
+    counts_follow_git(&repo, "a copy");
+}
+
 /// `git update-index --split-index` (or `core.splitIndex`) is a setting users choose; libgit2
 /// cannot read such an index. The count gives git's numbers, or an error that names the split
 /// index (not libgit2's "unsupported mandatory extension: 'link'").
