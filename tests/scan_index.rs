@@ -320,7 +320,7 @@ fn every_index_format_and_extension_counts_as_the_reference() {
 /// mtime) under them is still seen.
 #[test]
 fn timestamps_outside_32_bits_compare_as_git_compares_them() {
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    use std::time::{Duration, UNIX_EPOCH};
     let times = [
         (
             "after 2106",

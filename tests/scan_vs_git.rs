@@ -163,3 +163,38 @@ fn a_split_index_is_counted_or_named() {
         ),
     }
 }
+
+/// `git sparse-checkout set --sparse-index`: libgit2 cannot read a sparse index either. The
+/// count gives git's numbers, or an error that names the sparse index.
+#[test]
+fn a_sparse_index_is_counted_or_named() {
+    let repo = Repo::new();
+    repo.write("in/a.txt", "1\n");
+    repo.write("out/b.txt", "1\n");
+    repo.commit_all("base");
+    repo.git(&["sparse-checkout", "set", "--cone", "--sparse-index", "in"]);
+    repo.write("in/a.txt", "1\n2\n");
+    let git = open_worktree(&repo.root()).expect("open");
+    match count_repo(&git, &plain()) {
+        Ok(counts) => assert_git_numbers(&repo, &counts, &plain(), "sparse index", Git::Lines),
+        Err(error) => assert!(
+            error.to_string().contains("sparse index"),
+            "the error names the sparse index: {error}"
+        ),
+    }
+}
+
+/// `core.ignorecase=true` on a case-sensitive file system (a repository copied from macOS or
+/// Windows), with an untracked `A/B.TXT` beside the tracked `a/b.txt`: git counts the edit of
+/// `a/b.txt` and nothing more; the reference fails whole ("file changed before we could read
+/// it").
+#[test]
+fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
+    let repo = Repo::new();
+    repo.write("a/b.txt", "1\n");
+    repo.commit_all("base");
+    repo.git(&["config", "core.ignorecase", "true"]);
+    repo.write("a/b.txt", "1\n2\n");
+    repo.write("A/B.TXT", "x\n");
+    counts_follow_git(&repo, "ignorecase");
+}
