@@ -90,15 +90,19 @@ fn random_change(repo: &Repo, rng: &mut Rng, crlf: bool, step: u64, marks: &mut 
             format!("edit {path}")
         }
         3 | 4 => {
-            repo.git(&["add", "-A", "--", path]);
-            format!("git add {path}")
+            // Fails, harmlessly, where the path is neither on disk nor tracked.
+            let done = repo.git_output(&["add", "-A", "--", path]).status.success();
+            format!(
+                "git add {path}{}",
+                if done { "" } else { " (nothing there)" }
+            )
         }
         5 if is_file => {
             std::fs::remove_file(&file).expect("rm");
             format!("rm {path}")
         }
         6 if is_file && tracked() => {
-            repo.git(&["rm", "-q", "--", path]);
+            repo.git(&["rm", "-q", "-f", "--", path]);
             format!("git rm {path}")
         }
         7 if is_file && tracked() => {
@@ -195,7 +199,7 @@ fn random_change(repo: &Repo, rng: &mut Rng, crlf: bool, step: u64, marks: &mut 
             }
         },
         15 if is_file && tracked() => {
-            repo.git(&["rm", "-q", "--cached", "--", path]);
+            repo.git(&["rm", "-q", "-f", "--cached", "--", path]);
             format!("git rm --cached {path}")
         }
         16 if is_file => {
