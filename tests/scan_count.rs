@@ -11,14 +11,14 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 
 use commit_nudge::git::CountOptions;
 use scan_support::{
-    base, check_against, check_counted, check_counted_against, excluding, plain, set_mode, text,
-    Git, Verdict, TRACKED,
+    base, check_against, check_counted, check_counted_against, excluding, index_version, plain,
+    set_mode, text, Git, Verdict, TRACKED,
 };
 use support::{Repo, Rng};
 
 /// Names new files and directories are made of, sorting around the tracked ones.
 const NEW_NAMES: &[&str] = &[
-    "a", "a-b", "a.b", "a0", "n", "n.txt", "é", "x y", "keep.log",
+    "a", "a-b", "a.b", "a0", "A", "B.TXT", "n", "n.txt", "é", "x y", "keep.log",
 ];
 
 /// Whether something new can be made at `rel`: nothing is there, and each parent is a directory
@@ -237,16 +237,37 @@ fn random_change(repo: &Repo, rng: &mut Rng, crlf: bool, step: u64, marks: &mut 
     }
 }
 
+/// How the repository of a random mix is set up.
+#[derive(Clone, Copy, Debug)]
+enum Profile {
+    Plain,
+    /// `core.autocrlf=true`, `* text=auto`, files written with CRLF endings.
+    Crlf,
+    /// What large repositories are told to set (`feature.manyFiles`): index version 4, no
+    /// checksum, the untracked cache (refreshed by a `git status` before each round's changes).
+    ManyFiles,
+}
+
 /// Random mixes, checked after each of three rounds of changes; returns the declines of
 /// repositories the scan is meant to count.
-fn random_mixes(crlf: bool, seeds: std::ops::RangeInclusive<u64>) -> Vec<String> {
+fn random_mixes(profile: Profile, seeds: std::ops::RangeInclusive<u64>) -> Vec<String> {
+    let crlf = matches!(profile, Profile::Crlf);
+    let many_files = matches!(profile, Profile::ManyFiles);
     let mut declined = Vec::new();
     for seed in seeds {
         let mut rng = Rng(seed.wrapping_mul(0xA076_1D64_78BD_642F) | 1);
         let repo = base(crlf);
+        if many_files {
+            repo.git(&["config", "feature.manyFiles", "true"]);
+            repo.git(&["config", "core.untrackedCache", "true"]);
+            repo.git(&["update-index", "--index-version", "4"]);
+        }
         let mut done = Vec::new();
         let mut marks = Marks::default();
         for round in 0..3 {
+            if many_files {
+                repo.git(&["status", "--short"]);
+            }
             for step in 0..1 + rng.below(6) {
                 done.push(random_change(
                     &repo,
@@ -258,7 +279,7 @@ fn random_mixes(crlf: bool, seeds: std::ops::RangeInclusive<u64>) -> Vec<String>
             }
             let status = repo.git(&["--no-optional-locks", "status", "--short"]);
             let context =
-                format!("seed {seed} (crlf {crlf}) round {round}: {done:?}\ngit status:\n{status}");
+                format!("seed {seed} ({profile:?}) round {round}: {done:?}\ngit status:\n{status}");
             let git = if marks.reference_differs {
                 Git::PathsOnly
             } else {
@@ -270,13 +291,16 @@ fn random_mixes(crlf: bool, seeds: std::ops::RangeInclusive<u64>) -> Vec<String>
                 }
             }
         }
+        if many_files {
+            assert_eq!(index_version(&repo), 4, "seed {seed}: git kept version 4");
+        }
     }
     declined
 }
 
 #[test]
 fn random_mixes_in_deep_trees_count_as_the_reference_and_git() {
-    let declined = random_mixes(false, 1..=40);
+    let declined = random_mixes(Profile::Plain, 1..=40);
     assert!(
         declined.is_empty(),
         "the scan declined {} plain mixes; the first:\n{}",
@@ -287,10 +311,21 @@ fn random_mixes_in_deep_trees_count_as_the_reference_and_git() {
 
 #[test]
 fn random_mixes_with_autocrlf_and_text_auto_count_as_the_reference_and_git() {
-    let declined = random_mixes(true, 101..=120);
+    let declined = random_mixes(Profile::Crlf, 101..=120);
     assert!(
         declined.is_empty(),
         "the scan declined {} mixes with CRLF; the first:\n{}",
+        declined.len(),
+        declined[0]
+    );
+}
+
+#[test]
+fn random_mixes_with_many_files_settings_count_as_the_reference_and_git() {
+    let declined = random_mixes(Profile::ManyFiles, 201..=220);
+    assert!(
+        declined.is_empty(),
+        "the scan declined {} mixes with feature.manyFiles; the first:\n{}",
         declined.len(),
         declined[0]
     );

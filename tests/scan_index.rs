@@ -349,3 +349,68 @@ fn timestamps_outside_32_bits_compare_as_git_compares_them() {
         check_counted(&repo, &plain(), name);
     }
 }
+
+/// Indexes written by libgit2 (as other tools and commit-nudge's own staging write them): with
+/// the cache-tree libgit2 keeps (primed by `read_tree`, invalidated path by path) or none.
+#[test]
+fn indexes_written_by_libgit2_count_as_the_reference() {
+    use commit_nudge::git::stage::{stage_file, unstage_file};
+    type Write = dyn Fn(&Repo, &git2::Repository, &mut git2::Index);
+    let writes: &[(&str, &Write)] = &[
+        ("add_path in a deep directory", &|r, _, index| {
+            r.write("a/c/d/e/f/g.txt", "added by libgit2\n");
+            index
+                .add_path(std::path::Path::new("a/c/d/e/f/g.txt"))
+                .expect("add");
+        }),
+        ("remove_path", &|_, _, index| {
+            index
+                .remove_path(std::path::Path::new("a/c/d.txt"))
+                .expect("remove");
+        }),
+        ("remove_dir", &|_, _, index| {
+            index
+                .remove_dir(std::path::Path::new("a/c"), 0)
+                .expect("remove_dir");
+        }),
+        ("add_all after edits", &|r, _, index| {
+            r.write("z/y/x/w.txt", "edited\n");
+            r.write("new/deep/n.txt", "new\n");
+            index
+                .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+                .expect("add_all");
+        }),
+        ("update_all after a deletion", &|r, _, index| {
+            std::fs::remove_file(r.path("b/x.txt")).expect("rm");
+            index.update_all(["*"], None).expect("update_all");
+        }),
+        ("read_tree of HEAD~1", &|r, git, index| {
+            r.second_commit();
+            let old = git.revparse_single("HEAD~1").expect("HEAD~1");
+            index.read(true).expect("read");
+            index
+                .read_tree(&old.peel_to_tree().expect("tree"))
+                .expect("read_tree");
+        }),
+    ];
+    for (name, write) in writes {
+        let repo = base(false);
+        let git = git2::Repository::open(repo.root()).expect("open");
+        let mut index = git.index().expect("index");
+        write(&repo, &git, &mut index);
+        index.write().expect("write");
+        repo.write("a/b0", "and an unstaged edit\n");
+        check_counted(&repo, &plain(), name);
+    }
+
+    let repo = base(false);
+    let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
+    repo.write("a/c/d/e.txt", "staged by commit-nudge\n");
+    stage_file(&git, "a/c/d/e.txt", None).expect("stage");
+    check_counted(&repo, &plain(), "stage_file");
+    repo.write("a/c/d/e.txt", "staged by commit-nudge, then edited\n");
+    stage_file(&git, "z/y/x.txt", Some(b"from a buffer\n")).expect("stage");
+    check_counted(&repo, &plain(), "stage_file of a buffer");
+    unstage_file(&git, "a/c/d/e.txt").expect("unstage");
+    check_counted(&repo, &plain(), "unstage_file");
+}
