@@ -7,7 +7,7 @@ use std::path::Path;
 use git2::{Patch, Repository};
 
 use super::error::Result;
-use super::hunks::{head_blob, index_content};
+use super::hunks::head_blob;
 use super::repo::checked_rel_path;
 use super::rows::{base_options, first_change_line};
 use super::FileDelta;
@@ -45,10 +45,11 @@ pub struct BufferBase {
 /// Reads the HEAD and index versions of `rel_path`.
 pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
-    let mut index = repo.index()?;
-    // The repository may be kept open: take the index as it is on disk now.
-    index.read(false)?;
-    let index_content = index_content(repo, &index, rel_path)?;
+    // The index as it is on disk now, read up to this path's entry.
+    let index_content = match super::repo::index_entry(repo, rel_path)? {
+        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
+        None => None,
+    };
     let head = head_blob(repo, rel_path)?.map(|b| b.content().to_vec());
     let tracked = index_content.is_some();
     let ignored = !tracked

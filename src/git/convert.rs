@@ -240,8 +240,7 @@ fn libgit2_skipped_auto_conversion(
     if new.binary() || new.crlf == 0 {
         return Ok(false);
     }
-    let index = repo.index()?;
-    let Some(entry) = index.get_path(Path::new(rel_path), 0) else {
+    let Some(entry) = super::repo::index_entry(repo, rel_path)? else {
         return Ok(false);
     };
     let blob = repo.find_blob(entry.id)?;

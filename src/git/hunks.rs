@@ -110,8 +110,7 @@ pub struct FileHunks {
 /// hunks are those of `git diff` and staging them writes what `git add -p` would.
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
-    let index = repo.index()?;
-    let entry = index.get_path(Path::new(rel_path), 0);
+    let entry = super::repo::index_entry(repo, rel_path)?;
     // An intent-to-add entry (`git add -N`) holds the empty blob and stands for "nothing staged".
     let intent_to_add = entry.as_ref().is_some_and(is_intent_to_add);
     let index_mode = entry.as_ref().map(|e| e.mode);

@@ -12,21 +12,20 @@
 //! those, plus (when HEAD moved) the paths where the old and new HEAD differ and those staged
 //! before. Whenever an addition or deletion might pair into a rename, HEAD→index is diffed whole.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use git2::{Delta, Repository};
 
 use super::error::Result;
+use super::index_file::{self, to_git2, IndexFile, IndexFileError};
 use super::model::{CountOptions, RepoCounts};
 use super::rows::{
     large_files, plain_modifications, renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
-use super::sides::{
-    assemble, head_state, oldest_change, staged_side, workdir_side_of, HeadState, StagedSide,
-    WorkdirSide,
-};
-use super::stamp::{IndexStamp, SKIP_WORKTREE};
+use super::scratch::scratch;
+use super::sides::{assemble, head_state, oldest_change, workdir_side_of, StagedSide, WorkdirSide};
+use super::stamp::{hash_of, IndexStamp, Lookup, SKIP_WORKTREE};
 
 /// Re-counts `paths` (relative to the worktree root) on top of `previous`; `Ok(None)` when only a
 /// full count can be exact.
@@ -71,23 +70,36 @@ pub fn recount_paths(
     // Conflicts and sparse checkouts need the full count's special handling. The stamp of the
     // previous count says whether the index had conflicts without a walk over every entry (the
     // index has not changed since, or this would be a re-count after a git change).
-    let index = repo.index()?;
-    let conflicts = match &previous.index_stamp {
-        Some(stamp) => stamp.conflicts,
-        None => index.has_conflicts(),
+    let entries = match &previous.index_stamp {
+        Some(stamp) if stamp.conflicts || stamp.intent_to_add => return Ok(None),
+        Some(stamp) => entries_of(repo, stamp, paths)?,
+        // Without a stamp (a caller that keeps none), the index file is read whole.
+        None => match IndexFile::read(&repo.path().join("index")) {
+            Ok(index) if !index.conflicts && !index.intent_to_add => Some(
+                paths
+                    .iter()
+                    .filter_map(|p| index.find(p.as_bytes()).map(|e| to_git2(e, p.as_bytes())))
+                    .collect(),
+            ),
+            _ => None,
+        },
     };
-    if conflicts
-        || paths.iter().any(|p| {
-            index
-                .get_path(Path::new(p), 0)
-                .is_some_and(|e| e.flags_extended & SKIP_WORKTREE != 0)
-        })
+    let Some(entries) = entries else {
+        return Ok(None);
+    };
+    if entries
+        .iter()
+        .any(|e| e.flags_extended & SKIP_WORKTREE != 0)
     {
         return Ok(None);
     }
+    // The diffs run on a handle whose index holds these paths' entries alone.
+    let scratch = scratch(&root, entries)?;
+    let repo = &scratch.repo;
     let keep = |path: &str| !options.exclude.is_match(path);
-    let workdir = workdir_side_of(repo, None, options, paths)?;
+    let workdir = workdir_side_of(repo, Some(&scratch.index), options, paths)?;
 
+    let head = head_state(repo)?;
     let head_tree = head.tree()?;
     let mut total_diffs = Vec::new();
     for limit in PathLimit::groups(paths.iter().map(String::as_str)) {
@@ -152,6 +164,9 @@ const MAX_CHANGED_ENTRIES: usize = 256;
 /// Re-counts after a change to the index, HEAD or refs, plus the working-tree `paths` changed
 /// meanwhile, on top of `previous`; `Ok(None)` when only a full count can be exact (no stamp,
 /// entries removed, conflicts, sparse entries, large files, many changes).
+///
+/// The index file is read entry by entry against the previous stamp, keeping only the entries
+/// that changed and those the re-count needs; libgit2 never loads the whole index.
 pub fn recount_after_git_change(
     repo: &Repository,
     previous: &RepoCounts,
@@ -161,85 +176,13 @@ pub fn recount_after_git_change(
     let Some(stamp) = &previous.index_stamp else {
         return Ok(None);
     };
-    if paths.iter().any(|p| !limits_exactly(p)) {
+    if paths.iter().any(|p| !limits_exactly(p)) || !previous.large_files.is_empty() {
         return Ok(None);
     }
-    let mut index = repo.index()?;
-    // The repository is kept open between counts: take the index as it is on disk now.
-    index.read(false)?;
-    // The new stamp and the changed entries come from this one reading of the index, in one
-    // pass (see `count_repo` on why the stamp may be older than the rows, never newer).
-    let (stamp_now, changed) = IndexStamp::compared(&index, stamp);
-    if stamp_now.conflicts || stamp_now.skip_worktree || !previous.large_files.is_empty() {
-        return Ok(None);
-    }
-    let stamp_now = std::sync::Arc::new(stamp_now);
-    let Some(mut changed) = changed else {
-        return Ok(None);
-    };
-    changed.extend(paths.iter().cloned());
-    let root = previous.info.root.clone();
-    if changed.len() > MAX_CHANGED_ENTRIES || changed.iter().any(|p| root.join(p).is_dir()) {
-        return Ok(None);
-    }
-
+    // When HEAD moved, the paths where the old and new HEAD differ, and those staged before.
     let head = head_state(repo)?;
-    let head_tree = head.tree()?;
-    let staged = match staged_since(repo, previous, &head, head_tree.as_ref(), &changed, options)? {
-        Some(staged) => staged,
-        None => staged_side(repo, Some(&index), head_tree.as_ref(), options)?,
-    };
-    // The working-tree side of every other path is what it was: neither its index entry nor
-    // its file changed.
-    let mut workdir = WorkdirSide {
-        unstaged: previous.unstaged.clone(),
-        untracked: previous.untracked.clone(),
-        plain: previous.plain_unstaged.clone(),
-        large: Vec::new(),
-    };
-    if !changed.is_empty() {
-        let fresh = workdir_side_of(repo, Some(&index), options, &changed)?;
-        if !fresh.large.is_empty() {
-            return Ok(None);
-        }
-        workdir.unstaged.retain(|r| !changed.contains(&r.path));
-        workdir.untracked.retain(|r| !changed.contains(&r.path));
-        workdir.plain.retain(|p| !changed.contains(p));
-        workdir.merge(fresh);
-    }
-    // With HEAD where it was, only the changed paths' rows can differ from the previous count's.
     let head_now = head.commit.as_ref().map(|c| c.id().to_string());
-    let since = (head_now == previous.head).then_some((previous, &changed));
-    let counts = assemble(
-        repo,
-        &head,
-        head_tree.as_ref(),
-        staged,
-        workdir,
-        options,
-        Some(stamp_now),
-        since,
-    )?;
-    if !counts.large_files.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(counts))
-}
-
-/// HEAD→index after a change to the index or HEAD, diffing only the paths that can have changed
-/// since `previous` (index entries in `changed`; when HEAD moved, also what differs between the
-/// two HEADs and what was staged before) and keeping its other rows; `None` when that could be
-/// inexact (an addition or deletion, which may pair into a rename) or is no cheaper.
-fn staged_since(
-    repo: &Repository,
-    previous: &RepoCounts,
-    head: &HeadState<'_>,
-    head_tree: Option<&git2::Tree<'_>>,
-    changed: &BTreeSet<String>,
-    options: &CountOptions,
-) -> Result<Option<StagedSide>> {
-    let mut candidates = changed.clone();
-    let head_now = head.commit.as_ref().map(|c| c.id().to_string());
+    let mut from_head = BTreeSet::new();
     if head_now != previous.head {
         let old_tree = match &previous.head {
             Some(id) => {
@@ -251,17 +194,167 @@ fn staged_since(
             }
             None => None,
         };
-        if !tree_changes(repo, old_tree.as_ref(), head_tree, "", &mut candidates)? {
+        if !tree_changes(
+            repo,
+            old_tree.as_ref(),
+            head.tree()?.as_ref(),
+            "",
+            &mut from_head,
+        )? {
             return Ok(None);
         }
         for row in &previous.staged {
-            candidates.insert(row.path.clone());
-            candidates.extend(row.old_path.clone());
+            from_head.insert(row.path.clone());
+            from_head.extend(row.old_path.clone());
         }
     }
+    // The entries the re-count needs besides those that changed: the paths above, and every
+    // path with a row on either side (HEAD→working tree is diffed again for some of them).
+    let mut wanted: HashSet<u64> = HashSet::new();
+    let rows = previous.staged.iter().chain(previous.unstaged.iter());
+    for path in from_head
+        .iter()
+        .chain(paths.iter())
+        .chain(rows.flat_map(|r| std::iter::once(&r.path).chain(r.old_path.as_ref())))
+    {
+        wanted.insert(hash_of(path.as_bytes()));
+    }
+    let Ok(restamp) = IndexStamp::restamp(&repo.path().join("index"), stamp, &wanted) else {
+        return Ok(None);
+    };
+    let stamp_now = &restamp.stamp;
+    if stamp_now.conflicts || stamp_now.skip_worktree || stamp_now.intent_to_add {
+        return Ok(None);
+    }
+    let Some(mut changed) = restamp.changed else {
+        return Ok(None);
+    };
+    changed.extend(paths.iter().cloned());
+    let root = previous.info.root.clone();
+    if changed.len() > MAX_CHANGED_ENTRIES || changed.iter().any(|p| root.join(p).is_dir()) {
+        return Ok(None);
+    }
+    let mut candidates = from_head;
+    candidates.extend(changed.iter().cloned());
     if candidates.len() > MAX_CHANGED_ENTRIES {
         return Ok(None);
     }
+
+    // The diffs run on a handle whose index holds the kept entries alone.
+    let scratch = scratch(
+        &root,
+        restamp
+            .entries
+            .iter()
+            .map(|(entry, path)| to_git2(entry, path)),
+    )?;
+    let repo = &scratch.repo;
+    let head = head_state(repo)?;
+    let head_tree = head.tree()?;
+    let Some(staged) = staged_since(
+        repo,
+        &scratch.index,
+        previous,
+        head_tree.as_ref(),
+        &candidates,
+        options,
+    )?
+    else {
+        return Ok(None);
+    };
+    // The working-tree side of every other path is what it was: neither its index entry nor
+    // its file changed.
+    let mut workdir = WorkdirSide {
+        unstaged: previous.unstaged.clone(),
+        untracked: previous.untracked.clone(),
+        plain: previous.plain_unstaged.clone(),
+        large: Vec::new(),
+    };
+    if !changed.is_empty() {
+        let fresh = workdir_side_of(repo, Some(&scratch.index), options, &changed)?;
+        if !fresh.large.is_empty() {
+            return Ok(None);
+        }
+        workdir.unstaged.retain(|r| !changed.contains(&r.path));
+        workdir.untracked.retain(|r| !changed.contains(&r.path));
+        workdir.plain.retain(|p| !changed.contains(p));
+        workdir.merge(fresh);
+    }
+    // With HEAD where it was, only the changed paths' rows can differ from the previous count's.
+    let since = (head_now == previous.head).then_some((previous, &changed));
+    let counts = assemble(
+        repo,
+        &head,
+        head_tree.as_ref(),
+        staged,
+        workdir,
+        options,
+        Some(std::sync::Arc::new(restamp.stamp)),
+        since,
+    )?;
+    if !counts.large_files.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(counts))
+}
+
+/// The index entries of `paths` (untracked ones have none): read again where the stamp saw
+/// them, else from the index file, else (a split index) from libgit2's reading of it. `None`
+/// when the index changed since the stamp: a re-count of the git change is due anyway.
+fn entries_of(
+    repo: &Repository,
+    stamp: &IndexStamp,
+    paths: &BTreeSet<String>,
+) -> Result<Option<Vec<git2::IndexEntry>>> {
+    let index_path = repo.path().join("index");
+    let mut entries = Vec::new();
+    let mut unknown = false;
+    for path in paths {
+        match stamp.lookup(&index_path, path.as_bytes()) {
+            Lookup::Entry(entry) => entries.push(to_git2(&entry, path.as_bytes())),
+            Lookup::Untracked => {}
+            Lookup::Unknown => unknown = true,
+        }
+    }
+    if !unknown {
+        return Ok(Some(entries));
+    }
+    entries.clear();
+    let wanted: BTreeSet<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
+    let read = index_file::stream(&index_path, |entry, path, _| {
+        if entry.stage() == 0 && wanted.contains(path) {
+            entries.push(to_git2(entry, path));
+        }
+        true
+    });
+    match read {
+        Ok(_) => Ok(Some(entries)),
+        Err(IndexFileError::Unsupported(_)) => {
+            let index = repo.index()?;
+            Ok(Some(
+                paths
+                    .iter()
+                    .filter_map(|p| index.get_path(Path::new(p), 0))
+                    .collect(),
+            ))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// HEAD→index after a change to the index or HEAD, diffing only the `candidates` that can have
+/// changed since `previous` (index entries that changed; when HEAD moved, also what differs
+/// between the two HEADs and what was staged before), on `index` (a small one holding their
+/// entries), and keeping its other rows; `None` when that could be inexact (an addition or
+/// deletion, which may pair into a rename).
+fn staged_since(
+    repo: &Repository,
+    index: &git2::Index,
+    previous: &RepoCounts,
+    head_tree: Option<&git2::Tree<'_>>,
+    candidates: &BTreeSet<String>,
+    options: &CountOptions,
+) -> Result<Option<StagedSide>> {
     let touched = |row: &super::FileDelta| {
         candidates.contains(&row.path)
             || row
@@ -283,7 +376,7 @@ fn staged_since(
         let mut diff_options = sized_options(options);
         limit.apply(&mut diff_options);
         // The tree is read only along these paths: libgit2 skips subtrees off the list.
-        let diff = repo.diff_tree_to_index(head_tree, None, Some(&mut diff_options))?;
+        let diff = repo.diff_tree_to_index(head_tree, Some(index), Some(&mut diff_options))?;
         if diff.deltas().any(|d| d.status() != Delta::Modified)
             || !large_files(&[&diff], options.max_file_bytes).is_empty()
         {

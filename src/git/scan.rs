@@ -32,6 +32,7 @@ use git2::Repository;
 use super::error::Result;
 use super::index_file::{Entry, IndexFile, IndexFileError, FLAG_ASSUME_VALID};
 use super::model::{CountOptions, RepoCounts};
+use super::scratch::{scratch, Scratch};
 use super::sides::{
     assemble, head_state, staged_side_limited, workdir_diff, StagedSide, WorkdirSide,
 };
@@ -125,39 +126,46 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     worktree_paths.extend(walked.untracked.iter().map(Vec::as_slice));
     worktree_paths.sort_unstable();
     let (first_half, second_half) = worktree_paths.split_at(worktree_paths.len() / 2);
-    let small_index = || small_index(&index, &in_small);
-    let (other_half, scratch, mut small, staged, workdir) = std::thread::scope(|scope| {
+    let small = || {
+        scratch(
+            &root,
+            in_small
+                .iter()
+                .map(|&at| index.git2_entry(&index.entries[at])),
+        )
+    };
+    let (other_half, scratch, staged, workdir) = std::thread::scope(|scope| {
         let other = scope.spawn(|| -> Result<WorkdirSide> {
-            let scratch = scratch_repo(&root, &mut small_index()?)?;
-            workdir_side_of_list(&scratch, options, second_half)
+            workdir_side_of_list(&small()?, options, second_half)
         });
         let mine = (|| {
-            let mut small = small_index()?;
-            let scratch = scratch_repo(&root, &mut small)?;
+            let scratch = small()?;
             let staged = {
-                let head = head_state(&scratch)?;
+                let head = head_state(&scratch.repo)?;
                 let head_tree = head.tree()?;
                 if staged_paths.is_empty() {
                     StagedSide::empty()
                 } else {
-                    staged_side_limited(&scratch, Some(&small), head_tree.as_ref(), options, |o| {
-                        exact_list(o, staged_paths.iter().map(Vec::as_slice))
-                    })?
+                    staged_side_limited(
+                        &scratch.repo,
+                        Some(&scratch.index),
+                        head_tree.as_ref(),
+                        options,
+                        |o| exact_list(o, staged_paths.iter().map(Vec::as_slice)),
+                    )?
                 }
             };
             let workdir = workdir_side_of_list(&scratch, options, first_half)?;
-            Ok::<_, super::error::GitError>((scratch, small, staged, workdir))
+            Ok::<_, super::error::GitError>((scratch, staged, workdir))
         })();
         let other = other
             .join()
             .unwrap_or_else(|_| Err(git2::Error::from_str("a counting thread failed").into()));
-        mine.map(|(scratch, small, staged, workdir)| (other, scratch, small, staged, workdir))
+        mine.map(|(scratch, staged, workdir)| (other, scratch, staged, workdir))
     })?;
     let mut workdir = workdir;
     workdir.merge(other_half?);
-    // The handle keeps a pointer to its index: keep the index alive and the handle pointed at it.
-    scratch.set_index(&mut small)?;
-    let head = head_state(&scratch)?;
+    let head = head_state(&scratch.repo)?;
     let head_tree = head.tree()?;
     tracing::debug!("scan: diffed in {:?}", started.elapsed());
     let stamp = options
@@ -165,7 +173,7 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
         .then(|| Arc::new(IndexStamp::of_file(&index)));
     drop(index);
     let counts = assemble(
-        &scratch,
+        &scratch.repo,
         &head,
         head_tree.as_ref(),
         staged,
@@ -178,37 +186,16 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     Ok(Scanned::Counted(Box::new(counts)))
 }
 
-/// A small in-memory index of these entries of `index`.
-fn small_index(index: &IndexFile, positions: &[usize]) -> Result<git2::Index> {
-    let mut small = git2::Index::new()?;
-    for &at in positions {
-        let mut entry = index.git2_entry(&index.entries[at]);
-        // No modification time: libgit2 then looks at the file's content whenever its size is
-        // the same (the scan found its stat data different, or too recent to trust).
-        entry.mtime = git2::IndexTime::new(0, 0);
-        small.add(&entry)?;
-    }
-    Ok(small)
-}
-
-/// A handle on the repository at `root` whose index is `small`.
-fn scratch_repo(root: &Path, small: &mut git2::Index) -> Result<Repository> {
-    let scratch = Repository::open(root)?;
-    scratch.set_index(small)?;
-    Ok(scratch)
-}
-
 /// The index→working tree side of exactly these paths, on a scratch handle.
 fn workdir_side_of_list(
-    scratch: &Repository,
+    scratch: &Scratch,
     options: &CountOptions,
     paths: &[&[u8]],
 ) -> Result<WorkdirSide> {
     if paths.is_empty() {
         return Ok(WorkdirSide::empty());
     }
-    let index = scratch.index()?;
-    workdir_diff(scratch, Some(&index), options, |o| {
+    workdir_diff(&scratch.repo, Some(&scratch.index), options, |o| {
         exact_list(o, paths.iter().copied())
     })
 }

@@ -1,7 +1,10 @@
 //! The index stamp: what each index entry held at a count, to tell later which entries a change
 //! to the index touched, and which directories hold tracked files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+use super::index_file::{self, Entry, FileId, IndexFile, IndexFileError};
 
 /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
 pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
@@ -23,6 +26,29 @@ pub struct IndexStamp {
     pub skip_worktree: bool,
     /// Some entry is a conflict (a stage other than 0): a merge or rebase stopped.
     pub conflicts: bool,
+    /// Some entry is only an intent to add (`git add -N`).
+    pub intent_to_add: bool,
+    /// Where each entry starts in the index file (empty when not known), and which file that
+    /// was (its identity and version): an entry is read again there while the file is the same.
+    offsets: Vec<u32>,
+    file: Option<(FileId, u32)>,
+}
+
+/// What the stamp knows of a path's index entry.
+pub(crate) enum Lookup {
+    Entry(Entry),
+    Untracked,
+    /// The index file changed since the stamp was taken (or its places are not kept).
+    Unknown,
+}
+
+/// A new stamp read from the index file, compared with an earlier one.
+pub(crate) struct Restamp {
+    pub stamp: IndexStamp,
+    /// The paths whose entries are new or differ; `None` when some earlier entry is gone.
+    pub changed: Option<BTreeSet<String>>,
+    /// The entries (with their paths) that changed or were asked for.
+    pub entries: Vec<(Entry, Vec<u8>)>,
 }
 
 /// What the stamp reads of one index entry.
@@ -57,12 +83,15 @@ impl<'b> StampBuilder<'b> {
         }
     }
 
-    pub(crate) fn push(&mut self, entry: StampEntry<'_>) {
+    /// Adds an entry; says whether it is new or differs from the earlier stamp.
+    pub(crate) fn push(&mut self, entry: StampEntry<'_>) -> bool {
         let position = self.stamp.entries.len();
+        let mut differs = false;
         let now = stamp(&entry);
         self.stamp.entries.push(now);
         self.stamp.skip_worktree |= entry.flags_extended & SKIP_WORKTREE != 0;
         self.stamp.conflicts |= entry.flags & STAGE_MASK != 0;
+        self.stamp.intent_to_add |= entry.flags_extended & (1 << 13) != 0;
         if let Some(before) = self.before {
             // Usually the entry sits where it sat; after an addition or removal, look it up.
             let then = match before.entries.get(position) {
@@ -71,6 +100,7 @@ impl<'b> StampBuilder<'b> {
             };
             self.still_there += usize::from(then.is_some());
             if then != Some(now) {
+                differs = true;
                 self.changed
                     .insert(String::from_utf8_lossy(entry.path).into_owned());
             }
@@ -89,6 +119,7 @@ impl<'b> StampBuilder<'b> {
             }
             self.last_parent = parent.to_vec();
         }
+        differs
     }
 
     /// The stamp, and the paths whose entries are new or differ from the earlier stamp; `None`
@@ -109,18 +140,66 @@ impl IndexStamp {
     }
 
     /// The stamp of an index file we read ourselves.
-    pub(crate) fn of_file(index: &super::index_file::IndexFile) -> IndexStamp {
+    pub(crate) fn of_file(index: &IndexFile) -> IndexStamp {
         let mut builder = StampBuilder::new(index.entries.len(), None);
         for entry in &index.entries {
-            builder.push(StampEntry {
-                path: index.path(entry),
-                oid: &entry.oid,
-                mode: entry.mode,
-                flags: entry.flags,
-                flags_extended: entry.flags_extended,
-            });
+            builder.push(stamp_entry(entry, index.path(entry)));
         }
-        builder.finish().0
+        let mut stamp = builder.finish().0;
+        stamp.offsets = index.offsets.clone();
+        stamp.file = Some((index.file, index.version));
+        stamp
+    }
+
+    /// The stamp of the index file at `index_path`, read entry by entry and compared with
+    /// `before` as it goes; keeps the entries that changed and those whose path hashes are in
+    /// `wanted` (see `hash_of`).
+    pub(crate) fn restamp(
+        index_path: &Path,
+        before: &IndexStamp,
+        wanted: &HashSet<u64>,
+    ) -> Result<Restamp, IndexFileError> {
+        let mut builder = StampBuilder::new(before.entries.len(), Some(before));
+        let mut offsets = Vec::with_capacity(before.entries.len());
+        let mut entries = Vec::new();
+        let end = index_file::stream(index_path, |entry, path, offset| {
+            let differs = builder.push(stamp_entry(entry, path));
+            if differs || wanted.contains(&path_hash(path)) {
+                entries.push((*entry, path.to_vec()));
+            }
+            if let Ok(offset) = u32::try_from(offset) {
+                offsets.push(offset);
+            }
+            true
+        })?;
+        let (mut stamp, changed) = builder.finish();
+        if offsets.len() == stamp.entries.len() {
+            stamp.offsets = offsets;
+            stamp.file = Some((end.file, end.version));
+        }
+        Ok(Restamp {
+            stamp,
+            changed,
+            entries,
+        })
+    }
+
+    /// The index entry of `path` as this stamp saw it, read again from the index file at
+    /// `index_path` at the place the stamp kept.
+    pub(crate) fn lookup(&self, index_path: &Path, path: &[u8]) -> Lookup {
+        let Some((file, version)) = self.file else {
+            return Lookup::Unknown;
+        };
+        let Some(position) = self.position(path_hash(path)) else {
+            return Lookup::Untracked;
+        };
+        let Some(&offset) = self.offsets.get(position) else {
+            return Lookup::Unknown;
+        };
+        match index_file::entry_at(index_path, file, version, u64::from(offset), path) {
+            Ok(Some(entry)) => Lookup::Entry(entry),
+            _ => Lookup::Unknown,
+        }
     }
 
     /// The stamp of `index` and, in the same pass, the paths whose entries are new or differ
@@ -152,6 +231,11 @@ impl IndexStamp {
 
     /// The entry whose path has this hash.
     fn find(&self, hash: u64) -> Option<(u64, u64)> {
+        self.position(hash).map(|at| self.entries[at])
+    }
+
+    /// Where the entry whose path has this hash sits.
+    fn position(&self, hash: u64) -> Option<usize> {
         let order = self.by_hash.get_or_init(|| {
             let mut order: Vec<u32> = (0..self.entries.len())
                 .filter_map(|i| u32::try_from(i).ok())
@@ -162,7 +246,7 @@ impl IndexStamp {
         order
             .binary_search_by_key(&hash, |&i| self.entries[i as usize].0)
             .ok()
-            .map(|k| self.entries[order[k] as usize])
+            .map(|k| order[k] as usize)
     }
 
     /// Whether `path` (relative, `/`-separated) is tracked.
@@ -182,6 +266,21 @@ const STAGE_MASK: u16 = 0x3000;
 /// Assume-valid and the stage (in `flags`), intent-to-add and skip-worktree (extended flags).
 const STAMPED_FLAGS: u16 = 0x8000 | 0x3000;
 const STAMPED_EXTENDED_FLAGS: u16 = (1 << 13) | SKIP_WORKTREE;
+
+fn stamp_entry<'e>(entry: &'e Entry, path: &'e [u8]) -> StampEntry<'e> {
+    StampEntry {
+        path,
+        oid: &entry.oid,
+        mode: entry.mode,
+        flags: entry.flags,
+        flags_extended: entry.flags_extended,
+    }
+}
+
+/// The hash the stamp keeps of a path, to name the paths `IndexStamp::restamp` should keep.
+pub(crate) fn hash_of(path: &[u8]) -> u64 {
+    path_hash(path)
+}
 
 /// A stable hash of a path's bytes (the same in every process run: `DefaultHasher::new`).
 fn path_hash(path: &[u8]) -> u64 {

@@ -82,10 +82,9 @@ pub fn count(job: CountJob) -> Event {
             }
         }
         let counts = git::count::count_repo(repo, &options);
-        if counts.is_err() {
-            // Open afresh next time, in case the repository itself changed under us.
-            *guard = None;
-        }
+        // Open afresh next time: in case the repository itself changed under us, and so that
+        // what libgit2 keeps of a full count (a whole index, when the scan declined) goes.
+        *guard = None;
         // A full count of a large repository frees much of what it read (the index file's bytes,
         // the walk's lists): hand those pages back instead of keeping them for good.
         crate::release_free_memory();
@@ -179,8 +178,9 @@ pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJo
             return Err(GitError::Refused("the repository could not be opened".to_string()).into());
         };
         let result = run_on(repo, &root, &job);
-        if result.is_err() && job.writes() {
-            // Whatever the failed write left in this repository's copy of the index goes.
+        if job.writes() {
+            // The write loaded the whole index into this repository object (libgit2 writes it
+            // whole): let it go rather than keep it, and with it whatever a failed write left.
             *guard = None;
         }
         result
@@ -194,11 +194,8 @@ fn run_on(
     job: &GitJob,
 ) -> Result<JobOutput, Error> {
     let bytes = |text: &Option<Arc<String>>| text.as_ref().map(|t| t.as_bytes().to_vec());
-    // Another process may have written the index since this repository object read it; before
-    // a write it is read again whatever its stamp says, so nothing left in memory is built upon.
-    repo.index()
-        .and_then(|mut index| index.read(job.writes()))
-        .map_err(GitError::from)?;
+    // Each job reads the index file as it is now: lookups read it up to their entry, writes
+    // read it whole under git's lock (`stage::with_index`).
     match job {
         GitJob::StageHunk { path, text, target } => {
             git::stage::stage_hunk(repo, path, bytes(text).as_deref(), target)?;

@@ -128,6 +128,43 @@ pub struct IndexFile {
     pub conflicts: bool,
     pub skip_worktree: bool,
     pub intent_to_add: bool,
+    /// Where each entry starts in the file (files over 4 GiB keep none), and which file it was.
+    pub offsets: Vec<u32>,
+    pub file: FileId,
+}
+
+/// The stage-0 entry of `path` in the index file at `index_path`, read up to it and no further.
+pub fn find_entry(index_path: &Path, path: &[u8]) -> Result<Option<Entry>> {
+    let mut found = None;
+    stream(index_path, |entry, here, _| match here.cmp(path) {
+        std::cmp::Ordering::Less => true,
+        std::cmp::Ordering::Equal if entry.stage() != 0 => true,
+        std::cmp::Ordering::Equal => {
+            found = Some(*entry);
+            false
+        }
+        std::cmp::Ordering::Greater => false,
+    })?;
+    Ok(found)
+}
+
+/// `entry` as libgit2 takes it, with its path.
+pub fn to_git2(entry: &Entry, path: &[u8]) -> git2::IndexEntry {
+    let name_len = path.len().min(0xFFF) as u16;
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(entry.ctime.0 as i32, entry.ctime.1),
+        mtime: git2::IndexTime::new(entry.mtime.0 as i32, entry.mtime.1),
+        dev: entry.dev,
+        ino: entry.ino,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        file_size: entry.size,
+        id: git2::Oid::from_bytes(&entry.oid).unwrap_or(git2::Oid::ZERO_SHA1),
+        flags: (entry.flags & !0xFFF & !FLAG_EXTENDED) | name_len,
+        flags_extended: entry.flags_extended,
+        path: path.to_vec(),
+    }
 }
 
 impl IndexFile {
@@ -135,20 +172,24 @@ impl IndexFile {
     pub fn read(path: &Path) -> Result<IndexFile> {
         let mut index = IndexFile::default();
         let mut paths_overflow = false;
-        let end = stream::stream(path, |entry, path, _offset| {
+        let end = stream::stream(path, |entry, path, offset| {
             index.conflicts |= entry.flags & STAGE_MASK != 0;
             index.skip_worktree |= entry.flags_extended & EXT_SKIP_WORKTREE != 0;
             index.intent_to_add |= entry.flags_extended & EXT_INTENT_TO_ADD != 0;
             let Ok(path_at) = u32::try_from(index.paths.len()) else {
                 paths_overflow = true;
-                return;
+                return false;
             };
             index.paths.extend_from_slice(path);
+            if let Ok(offset) = u32::try_from(offset) {
+                index.offsets.push(offset);
+            }
             index.entries.push(Entry {
                 path_at,
                 path_len: path.len() as u32,
                 ..*entry
             });
+            true
         })?;
         if paths_overflow {
             return Err(IndexFileError::Unsupported(
@@ -157,6 +198,10 @@ impl IndexFile {
         }
         index.version = end.version;
         index.file_mtime = (end.file.mtime.0, end.file.mtime.1);
+        index.file = end.file;
+        if index.offsets.len() != index.entries.len() {
+            index.offsets.clear();
+        }
         index.cache_tree = end.cache_tree;
         Ok(index)
     }
@@ -190,22 +235,7 @@ impl IndexFile {
 
     /// The entry as libgit2 takes it, to build a small in-memory index of some paths.
     pub fn git2_entry(&self, entry: &Entry) -> git2::IndexEntry {
-        let path = self.path(entry).to_vec();
-        let name_len = path.len().min(0xFFF) as u16;
-        git2::IndexEntry {
-            ctime: git2::IndexTime::new(entry.ctime.0 as i32, entry.ctime.1),
-            mtime: git2::IndexTime::new(entry.mtime.0 as i32, entry.mtime.1),
-            dev: entry.dev,
-            ino: entry.ino,
-            mode: entry.mode,
-            uid: entry.uid,
-            gid: entry.gid,
-            file_size: entry.size,
-            id: git2::Oid::from_bytes(&entry.oid).unwrap_or(git2::Oid::ZERO_SHA1),
-            flags: (entry.flags & !0xFFF & !FLAG_EXTENDED) | name_len,
-            flags_extended: entry.flags_extended,
-            path,
-        }
+        to_git2(entry, self.path(entry))
     }
 }
 

@@ -43,8 +43,8 @@ const CHUNK: usize = 1 << 20;
 const HEAD: usize = 62;
 
 /// Reads the index at `path`, handing `visit` each entry with its path and its offset in the
-/// file. An absent file is an empty index.
-pub fn stream(path: &Path, mut visit: impl FnMut(&Entry, &[u8], u64)) -> Result<StreamEnd> {
+/// file, until `visit` says to stop (false). An absent file is an empty index.
+pub fn stream(path: &Path, mut visit: impl FnMut(&Entry, &[u8], u64) -> bool) -> Result<StreamEnd> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -72,7 +72,13 @@ pub fn stream(path: &Path, mut visit: impl FnMut(&Entry, &[u8], u64)) -> Result<
     for _ in 0..count {
         let offset = buf.offset();
         let entry = buf.entry(version, &mut path)?;
-        visit(&entry, &path, offset);
+        if !visit(&entry, &path, offset) {
+            return Ok(StreamEnd {
+                version,
+                cache_tree: None,
+                file: id,
+            });
+        }
     }
     let cache_tree = buf.extensions()?;
     Ok(StreamEnd {

@@ -185,6 +185,7 @@ fn a_large_index_is_read_across_buffer_ends_and_entries_are_found_at_their_offse
         let mut seen = Vec::new();
         let end = stream(&index_path, |entry, path, offset| {
             seen.push((*entry, path.to_vec(), offset));
+            true
         })
         .expect("read");
         assert_eq!(seen.len(), theirs.len(), "version {version}");
