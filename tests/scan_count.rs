@@ -412,3 +412,152 @@ fn the_size_limit_and_exclusions_count_as_the_reference() {
     };
     check_counted_against(&repo, &both, "both", git);
 }
+
+/// Each file and symlink of the working tree (not under `.git`) with what a watcher would see
+/// change: size, modification time, mode, link target.
+fn snapshot(repo: &Repo) -> std::collections::BTreeMap<String, String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut files = std::collections::BTreeMap::new();
+    let mut dirs = vec![repo.root()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("list").flatten() {
+            let path = entry.path();
+            let rel = path.strip_prefix(repo.root()).expect("inside");
+            let rel = rel.to_string_lossy().into_owned();
+            let Ok(meta) = path.symlink_metadata() else {
+                continue;
+            };
+            if meta.is_dir() {
+                if rel != ".git" {
+                    dirs.push(path);
+                }
+                continue;
+            }
+            let target = std::fs::read_link(&path).ok();
+            let seen = format!(
+                "{} {} {} {} {target:?}",
+                meta.len(),
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.mode()
+            );
+            files.insert(rel, seen);
+        }
+    }
+    files
+}
+
+/// Re-counts on top of the previous counts, as the live workspace makes them (the paths a
+/// watcher saw change, with the index stamp after a git command), equal the reference, each
+/// built on the last re-count rather than on a full count.
+#[test]
+fn recounts_after_random_changes_equal_the_reference() {
+    use commit_nudge::git::count::count_repo;
+    use commit_nudge::git::partial::{recount_after_git_change, recount_paths};
+    let (mut shortcuts, mut full) = (0, 0);
+    for seed in 301..=316u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+        let repo = base(false);
+        let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
+        let mut previous = count_repo(&git, &plain()).expect("count");
+        let mut done = Vec::new();
+        for step in 0..12 {
+            let files = snapshot(&repo);
+            let (index, head) = (repo.index_bytes(), repo.git(&["rev-parse", "-q", "HEAD"]));
+            let commands: [&[&str]; 5] = [
+                &["commit", "-q", "-m", "step"],
+                &["reset", "-q"],
+                &["reset", "-q", "--soft", "HEAD~1"],
+                &["stash", "-q"],
+                &["checkout", "-q", "HEAD", "--", "a"],
+            ];
+            if rng.below(4) == 0 {
+                let command = commands[rng.below(commands.len() as u64) as usize];
+                let ok = repo.git_output(command).status.success();
+                done.push(format!(
+                    "git {command:?}{}",
+                    if ok { "" } else { " (failed)" }
+                ));
+            } else {
+                let mut marks = Marks::default();
+                done.push(random_change(&repo, &mut rng, false, step, &mut marks));
+            }
+            let now = snapshot(&repo);
+            let touched: std::collections::BTreeSet<String> = files
+                .iter()
+                .filter(|(path, seen)| now.get(*path) != Some(seen))
+                .chain(now.iter().filter(|(path, _)| !files.contains_key(*path)))
+                .map(|(path, _)| path.clone())
+                .collect();
+            let git_changed =
+                repo.index_bytes() != index || repo.git(&["rev-parse", "-q", "HEAD"]) != head;
+            // As the workspace does: a file that decides the rules (ignore files, attributes)
+            // counts everything.
+            let rules = touched.iter().any(|path| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                matches!(name, ".gitignore" | ".gitattributes" | ".gitmodules")
+            });
+            let recounted = if rules {
+                Ok(None)
+            } else if git_changed {
+                recount_after_git_change(&git, &previous, &touched, &plain())
+            } else {
+                recount_paths(&git, &previous, &touched, &plain())
+            };
+            let context = format!("seed {seed} step {step}: {done:?}, touched {touched:?}");
+            let reference = commit_nudge::git::count::count_repo_by_diff(
+                &commit_nudge::git::open_worktree(&repo.root()).expect("open"),
+                &plain(),
+            )
+            .expect("the reference counts");
+            previous = match recounted {
+                Ok(Some(counts)) => {
+                    scan_support::assert_same(&counts, &reference, &context);
+                    shortcuts += 1;
+                    counts
+                }
+                _ => {
+                    full += 1;
+                    count_repo(&git, &plain()).expect("count")
+                }
+            };
+        }
+    }
+    assert!(
+        shortcuts > 60,
+        "re-counted {shortcuts} times, counted in full {full} times"
+    );
+}
+
+/// A staged rename undone by putting its old path back in the index (`git mv a/e.txt k.txt`,
+/// then `git reset -- a/e.txt`, or `git checkout HEAD -- a`): git then shows `k.txt` as added.
+/// The re-count after that git change must too (the smallest case the random re-counts above
+/// found).
+#[test]
+fn a_rename_undone_by_restoring_its_old_path_is_recounted_exactly() {
+    use commit_nudge::git::count::{count_repo, count_repo_by_diff};
+    use commit_nudge::git::partial::recount_after_git_change;
+    let undos: [&[&str]; 2] = [
+        &["reset", "-q", "--", "a/e.txt"],
+        &["checkout", "-q", "HEAD", "--", "a"],
+    ];
+    for undo in undos {
+        let repo = Repo::new();
+        repo.write("a/e.txt", text(8, "e", false));
+        repo.write("b.txt", "b\n");
+        repo.commit_all("base");
+        repo.git(&["mv", "a/e.txt", "k.txt"]);
+        let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
+        let previous = count_repo(&git, &plain()).expect("count");
+        repo.git(undo);
+        let touched = ["a/e.txt".to_string()].into();
+        let context = format!("git {undo:?}");
+        let reference = count_repo_by_diff(&git, &plain()).expect("the reference counts");
+        scan_support::assert_git_numbers(&repo, &reference, &plain(), &context, Git::Lines);
+        if let Some(recounted) =
+            recount_after_git_change(&git, &previous, &touched, &plain()).expect("re-count")
+        {
+            scan_support::assert_same(&recounted, &reference, &format!("{context}: re-count"));
+        }
+    }
+}
