@@ -59,7 +59,7 @@ fn new_path(rng: &mut Rng) -> String {
 /// What one random change may lead to, besides plain differences.
 #[derive(Default)]
 struct Marks {
-    /// The scan may decline (a tracked directory replaced by a file).
+    /// The scan may decline (a tracked directory replaced by a file, conflicts).
     may_decline: bool,
     /// The reference counts lines otherwise than git (see `scan_vs_git.rs`): a tracked file replaced
     /// by a symlink, a rename under CRLF conversion.
@@ -76,7 +76,7 @@ fn random_change(repo: &Repo, rng: &mut Rng, crlf: bool, step: u64, marks: &mut 
             .status
             .success()
     };
-    match rng.below(20) {
+    match rng.below(26) {
         0..=2 if is_file => {
             let text = String::from_utf8_lossy(&repo.read(path)).into_owned();
             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -225,6 +225,28 @@ fn random_change(repo: &Repo, rng: &mut Rng, crlf: bool, step: u64, marks: &mut 
             }
             repo.write(&to, "*.txt\n!d.txt\n");
             format!("new {dir}/.gitignore")
+        }
+        20..=24 => {
+            // A git command that rewrites the index (and its cache-tree) or moves HEAD; it may
+            // fail (nothing to commit, no HEAD~1) or leave conflicts (a stash that does not
+            // apply), which the scan may decline and git counts otherwise than the reference.
+            let dir = pick(rng, &["a", "a/c", "z", "."]);
+            let commands: [&[&str]; 7] = [
+                &["commit", "-q", "-m", "step"],
+                &["reset", "-q", "--soft", "HEAD~1"],
+                &["read-tree", "HEAD"],
+                &["read-tree", "HEAD~1"],
+                &["stash", "-q"],
+                &["stash", "pop", "-q"],
+                &["checkout", "-q", "HEAD", "--", dir],
+            ];
+            let command = commands[rng.below(commands.len() as u64) as usize];
+            let ok = repo.git_output(command).status.success();
+            if !repo.git(&["ls-files", "-u"]).is_empty() {
+                marks.may_decline = true;
+                marks.reference_differs = true;
+            }
+            format!("git {command:?}{}", if ok { "" } else { " (failed)" })
         }
         _ => {
             // Stat data changes, content does not.
