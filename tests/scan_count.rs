@@ -270,8 +270,8 @@ enum Profile {
     ManyFiles,
 }
 
-/// Random mixes, checked after each of three rounds of changes; returns the declines of
-/// repositories the scan is meant to count.
+/// Random mixes, checked after each of three rounds of changes (each round with other counting
+/// options); returns the declines of repositories the scan is meant to count.
 fn random_mixes(profile: Profile, seeds: std::ops::RangeInclusive<u64>) -> Vec<String> {
     let crlf = matches!(profile, Profile::Crlf);
     let many_files = matches!(profile, Profile::ManyFiles);
@@ -307,7 +307,23 @@ fn random_mixes(profile: Profile, seeds: std::ops::RangeInclusive<u64>) -> Vec<S
             } else {
                 Git::Lines
             };
-            if let Verdict::Declined(why) = check_against(&repo, &plain(), &context, git) {
+            // Each round with other options: the live workspace's, the size limit, no untracked.
+            let options = match round {
+                0 => plain(),
+                1 => CountOptions {
+                    max_file_bytes: 40,
+                    ..plain()
+                },
+                _ => CountOptions {
+                    count_untracked: false,
+                    ..plain()
+                },
+            };
+            // Over the size limit a file's content is never read, so a rename of it with any edit
+            // (a CRLF file's too) is not paired as git pairs it: that round is compared with the
+            // reference alone.
+            let git = if round == 1 { Git::Not } else { git };
+            if let Verdict::Declined(why) = check_against(&repo, &options, &context, git) {
                 if !marks.may_decline {
                     declined.push(format!("{context}\ndeclined: {why}"));
                 }
