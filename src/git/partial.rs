@@ -12,7 +12,7 @@
 //! those, plus (when HEAD moved) the paths where the old and new HEAD differ and those staged
 //! before. Whenever an addition or deletion might pair into a rename, HEAD→index is diffed whole.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use git2::{Delta, Repository};
@@ -25,7 +25,7 @@ use super::rows::{
 };
 use super::scratch::scratch;
 use super::sides::{assemble, head_state, oldest_change, workdir_side_of, StagedSide, WorkdirSide};
-use super::stamp::{hash_of, IndexStamp, Lookup, SKIP_WORKTREE};
+use super::stamp::{hash_of, IndexStamp, Lookup, PathHashes, SKIP_WORKTREE};
 
 /// Re-counts `paths` (relative to the worktree root) on top of `previous`; `Ok(None)` when only a
 /// full count can be exact.
@@ -158,8 +158,11 @@ pub fn recount_paths(
     Ok(Some(counts))
 }
 
-/// Above this many changed index entries, a full count is as cheap and simpler.
-const MAX_CHANGED_ENTRIES: usize = 256;
+/// Above this many paths to diff again (changed index entries, paths changed between two HEADs,
+/// rows staged before a commit), a full count is counted instead. Each path costs a lookup in
+/// HEAD's trees and a diff of its file; a full count of a large repository costs a stat of every
+/// file: this bound keeps a re-count well below that.
+const MAX_CHANGED_ENTRIES: usize = 20_000;
 
 /// Re-counts after a change to the index, HEAD or refs, plus the working-tree `paths` changed
 /// meanwhile, on top of `previous`; `Ok(None)` when only a full count can be exact (no stamp,
@@ -179,7 +182,7 @@ pub fn recount_after_git_change(
     if paths.iter().any(|p| !limits_exactly(p)) || !previous.large_files.is_empty() {
         return Ok(None);
     }
-    // When HEAD moved, the paths where the old and new HEAD differ, and those staged before.
+    // When HEAD moved, the paths where the old and new HEAD differ.
     let head = head_state(repo)?;
     let head_now = head.commit.as_ref().map(|c| c.id().to_string());
     let mut from_head = BTreeSet::new();
@@ -203,14 +206,10 @@ pub fn recount_after_git_change(
         )? {
             return Ok(None);
         }
-        for row in &previous.staged {
-            from_head.insert(row.path.clone());
-            from_head.extend(row.old_path.clone());
-        }
     }
     // The entries the re-count needs besides those that changed: the paths above, and every
     // path with a row on either side (HEAD→working tree is diffed again for some of them).
-    let mut wanted: HashSet<u64> = HashSet::new();
+    let mut wanted = PathHashes::default();
     let rows = previous.staged.iter().chain(previous.unstaged.iter());
     for path in from_head
         .iter()
@@ -219,6 +218,7 @@ pub fn recount_after_git_change(
     {
         wanted.insert(hash_of(path.as_bytes()));
     }
+    let started = std::time::Instant::now();
     let Ok(restamp) = IndexStamp::restamp(&repo.path().join("index"), stamp, &wanted) else {
         return Ok(None);
     };
@@ -234,8 +234,23 @@ pub fn recount_after_git_change(
     if changed.len() > MAX_CHANGED_ENTRIES || changed.iter().any(|p| root.join(p).is_dir()) {
         return Ok(None);
     }
+    tracing::debug!(
+        "re-count after a git change: index read in {:?}, {} entries changed",
+        started.elapsed(),
+        changed.len()
+    );
+    // A staged row of a path that neither HEAD nor the index changed is what it was; a rename's
+    // row is diffed again whole when either of its paths is.
     let mut candidates = from_head;
     candidates.extend(changed.iter().cloned());
+    for row in &previous.staged {
+        if let Some(old) = &row.old_path {
+            if candidates.contains(&row.path) || candidates.contains(old) {
+                candidates.insert(row.path.clone());
+                candidates.insert(old.clone());
+            }
+        }
+    }
     if candidates.len() > MAX_CHANGED_ENTRIES {
         return Ok(None);
     }
@@ -295,6 +310,10 @@ pub fn recount_after_git_change(
     if !counts.large_files.is_empty() {
         return Ok(None);
     }
+    tracing::debug!(
+        "re-count after a git change: done in {:?}",
+        started.elapsed()
+    );
     Ok(Some(counts))
 }
 
@@ -404,11 +423,12 @@ fn tree_changes(
     out: &mut BTreeSet<String>,
 ) -> Result<bool> {
     use std::collections::BTreeMap;
-    type Side = (git2::Oid, Option<git2::ObjectType>);
+    // An entry's id, kind and mode (a mode alone may change between two commits).
+    type Side = (git2::Oid, Option<git2::ObjectType>, i32);
     let entries = |tree: Option<&git2::Tree<'_>>| -> BTreeMap<Vec<u8>, Side> {
         tree.map(|t| {
             t.iter()
-                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind())))
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.kind(), e.filemode())))
                 .collect()
         })
         .unwrap_or_default()
@@ -426,7 +446,7 @@ fn tree_changes(
         let path = format!("{prefix}{name}");
         let subtree = |side: Option<&Side>| -> Result<Option<git2::Tree<'_>>> {
             match side {
-                Some((id, Some(git2::ObjectType::Tree))) => Ok(Some(repo.find_tree(*id)?)),
+                Some((id, Some(git2::ObjectType::Tree), _)) => Ok(Some(repo.find_tree(*id)?)),
                 _ => Ok(None),
             }
         };
@@ -439,7 +459,7 @@ fn tree_changes(
         }
         // A file (or submodule) on either side is a changed path; a directory was walked above.
         let is_file = |side: Option<&Side>| {
-            side.is_some_and(|(_, kind)| *kind != Some(git2::ObjectType::Tree))
+            side.is_some_and(|(_, kind, _)| *kind != Some(git2::ObjectType::Tree))
         };
         if is_file(before) || is_file(after) {
             out.insert(path);

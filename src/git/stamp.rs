@@ -12,13 +12,15 @@ pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
 /// What each index entry holds that a count depends on (a hash of its path, and one of its blob
 /// id, its mode and the flags that change how it is compared), to tell which entries a change to
 /// the index touched; and a hash of each directory holding tracked files, to tell the file
-/// watcher which ignored paths are tracked all the same. 16 bytes an entry (20 once looked up by
-/// path): this is the per-file state the live workspace keeps.
+/// watcher which ignored paths are tracked all the same; and where each entry sits in the index
+/// file, to read one entry again without reading the others. 20 bytes an entry (28 once looked
+/// up by path): this is the per-file state the live workspace keeps.
 #[derive(Debug, Default)]
 pub struct IndexStamp {
     /// In the index's order (by path), so that an unchanged index compares position by position.
     entries: Vec<(u64, u64)>,
-    /// Positions in `entries` sorted by path hash, for lookups by path; built when first needed.
+    /// Positions in `entries` by path hash (an open-addressing table, `u32::MAX` for an empty
+    /// slot), for lookups by path; built when first needed, in one pass.
     by_hash: std::sync::OnceLock<Vec<u32>>,
     /// Hashes of the directories with tracked files below them, sorted.
     dirs: Vec<u64>,
@@ -83,8 +85,9 @@ impl<'b> StampBuilder<'b> {
         }
     }
 
-    /// Adds an entry; says whether it is new or differs from the earlier stamp.
-    pub(crate) fn push(&mut self, entry: StampEntry<'_>) -> bool {
+    /// Adds an entry; says whether it is new or differs from the earlier stamp, and gives the
+    /// hash of its path.
+    pub(crate) fn push(&mut self, entry: StampEntry<'_>) -> (bool, u64) {
         let position = self.stamp.entries.len();
         let mut differs = false;
         let now = stamp(&entry);
@@ -119,7 +122,7 @@ impl<'b> StampBuilder<'b> {
             }
             self.last_parent = parent.to_vec();
         }
-        differs
+        (differs, now.0)
     }
 
     /// The stamp, and the paths whose entries are new or differ from the earlier stamp; `None`
@@ -157,14 +160,14 @@ impl IndexStamp {
     pub(crate) fn restamp(
         index_path: &Path,
         before: &IndexStamp,
-        wanted: &HashSet<u64>,
+        wanted: &PathHashes,
     ) -> Result<Restamp, IndexFileError> {
         let mut builder = StampBuilder::new(before.entries.len(), Some(before));
         let mut offsets = Vec::with_capacity(before.entries.len());
         let mut entries = Vec::new();
         let end = index_file::stream(index_path, |entry, path, offset| {
-            let differs = builder.push(stamp_entry(entry, path));
-            if differs || wanted.contains(&path_hash(path)) {
+            let (differs, hash) = builder.push(stamp_entry(entry, path));
+            if differs || wanted.contains(&hash) {
                 entries.push((*entry, path.to_vec()));
             }
             if let Ok(offset) = u32::try_from(offset) {
@@ -236,17 +239,30 @@ impl IndexStamp {
 
     /// Where the entry whose path has this hash sits.
     fn position(&self, hash: u64) -> Option<usize> {
-        let order = self.by_hash.get_or_init(|| {
-            let mut order: Vec<u32> = (0..self.entries.len())
-                .filter_map(|i| u32::try_from(i).ok())
-                .collect();
-            order.sort_unstable_by_key(|&i| self.entries[i as usize].0);
-            order
+        let table = self.by_hash.get_or_init(|| {
+            // At most half full, so that a probe ends after a slot or two.
+            let slots = (self.entries.len() * 2).next_power_of_two().max(2);
+            let mut table = vec![u32::MAX; slots];
+            for (position, (hash, _)) in self.entries.iter().enumerate() {
+                let Ok(position) = u32::try_from(position) else {
+                    break;
+                };
+                let mut slot = (*hash as usize) & (slots - 1);
+                while table[slot] != u32::MAX {
+                    slot = (slot + 1) & (slots - 1);
+                }
+                table[slot] = position;
+            }
+            table
         });
-        order
-            .binary_search_by_key(&hash, |&i| self.entries[i as usize].0)
-            .ok()
-            .map(|k| order[k] as usize)
+        let mut slot = (hash as usize) & (table.len() - 1);
+        loop {
+            match table[slot] {
+                u32::MAX => return None,
+                at if self.entries[at as usize].0 == hash => return Some(at as usize),
+                _ => slot = (slot + 1) & (table.len() - 1),
+            }
+        }
     }
 
     /// Whether `path` (relative, `/`-separated) is tracked.
@@ -282,12 +298,54 @@ pub(crate) fn hash_of(path: &[u8]) -> u64 {
     path_hash(path)
 }
 
-/// A stable hash of a path's bytes (the same in every process run: `DefaultHasher::new`).
+/// A hash of a path's bytes, the same in every process run, taken eight bytes at a time (a
+/// stamp hashes every path of the index each time git writes it: a million at a time).
 fn path_hash(path: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    path.hash(&mut hasher);
-    hasher.finish()
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut hash = (path.len() as u64).wrapping_mul(K);
+    let mut words = path.chunks_exact(8);
+    let mut mix = |word: u64| hash = (hash ^ word).wrapping_mul(K).rotate_left(31);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        mix(u64::from_le_bytes(bytes));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut bytes = [0u8; 8];
+        bytes[..rest.len()].copy_from_slice(rest);
+        mix(u64::from_le_bytes(bytes));
+    }
+    // MurmurHash3's finaliser: every input bit reaches every output bit.
+    let mut k = hash;
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
+/// A set of path hashes (already uniform: the set hashes them no further).
+pub(crate) type PathHashes = HashSet<u64, std::hash::BuildHasherDefault<Passthrough>>;
+
+/// A hasher that keeps the `u64` it is given.
+#[derive(Default)]
+pub(crate) struct Passthrough(u64);
+
+impl std::hash::Hasher for Passthrough {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// An entry's path hash, and its blob id, mode and stamped flags folded into 64 bits (the id is
