@@ -264,3 +264,41 @@ fn a_smudged_entry_of_an_emptied_file_is_seen_as_git_sees_it() {
     assert_eq!(repo.numstat(&[]), (1, 0, 1), "git sees the file emptied");
     counts_follow_git(&repo, "a smudged entry, the file emptied");
 }
+
+/// HEAD's tree records `b.txt` with mode 100664, as old versions of git wrote it (git reads it
+/// as 100644), and the index's cache-tree names the tree it was committed as: git counts no
+/// change; the reference counts `b.txt` as staged (a mode change, 0 lines).
+#[test]
+fn a_legacy_mode_in_heads_tree_counts_as_git_does() {
+    let repo = Repo::new();
+    repo.write("b.txt", "b\n");
+    repo.write("d/c.txt", "c\n");
+    repo.commit_all("base");
+    let listing = repo.git(&["ls-tree", "HEAD"]);
+    let mut tree = Vec::new();
+    for line in listing.lines() {
+        let (meta, name) = line.split_once('\t').expect("mode type id\tname");
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let mode = match (name, fields[0]) {
+            ("b.txt", _) => "100664",
+            (_, "040000") => "40000",
+            (_, mode) => mode,
+        };
+        tree.extend(format!("{mode} {name}\0").bytes());
+        let id = fields[2];
+        tree.extend((0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).expect("hex")));
+    }
+    let scratch = repo.root().join(".git/legacy-tree");
+    std::fs::write(&scratch, tree).expect("write");
+    let scratch = scratch.to_str().expect("utf-8");
+    let id = repo.git(&["hash-object", "-t", "tree", "-w", "--literally", scratch]);
+    let commit = repo.git(&["commit-tree", id.trim(), "-p", "HEAD", "-m", "legacy"]);
+    repo.git(&["reset", "-q", "--soft", commit.trim()]);
+    let raw = repo.git_output(&["cat-file", "tree", "HEAD^{tree}"]).stdout;
+    assert!(
+        raw.windows(12).any(|w| w == b"100664 b.txt"),
+        "a legacy mode"
+    );
+    repo.write("d/c.txt", "c\nedited\n");
+    counts_follow_git(&repo, "a legacy mode");
+}
