@@ -1,8 +1,9 @@
 //! The count by scan equals the count by whole-tree diffs, field by field, and both give git's
 //! own numbers: over seeded random mixes of every kind of change in deep trees, in plain
 //! repositories (where the scan must count, not decline), and with the counting options.
-//! (Stat data and the index file are in `scan_index.rs`; submodules, odd names and the
-//! repositories the scan declines in `scan_odd.rs`; the reference's own gaps in `scan_vs_git.rs`.)
+//! Re-counts built on each other are checked against the reference too. (Stat data and the
+//! index file are in `scan_index.rs`; submodules, odd names and the repositories the scan
+//! declines in `scan_odd.rs`.)
 
 mod scan_support;
 mod support;
@@ -61,8 +62,10 @@ fn new_path(rng: &mut Rng) -> String {
 struct Marks {
     /// The scan may decline (a tracked directory replaced by a file, conflicts).
     may_decline: bool,
-    /// The reference counts lines otherwise than git (see `scan_vs_git.rs`): a tracked file replaced
-    /// by a symlink, a rename under CRLF conversion.
+    /// The reference (and so the scan) counts lines otherwise than git: a tracked file replaced
+    /// by a symlink (git: the file's lines removed, the link added; the reference: 0 lines), a
+    /// rename of a CRLF file under `core.autocrlf` (the reference compares it unconverted), a
+    /// conflict.
     reference_differs: bool,
 }
 

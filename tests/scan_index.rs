@@ -1,12 +1,14 @@
 //! The count by scan against the count by whole-tree diffs (and git) where the index and the
 //! files' stat data matter: racy writes, stale stat data, the cache-tree in each state, index
-//! versions and extensions.
+//! versions and extensions, indexes written by libgit2. Two cases at the end are compared with
+//! git alone: there the scan gives git's numbers and the reference does not.
 
 mod scan_support;
 mod support;
 
 use scan_support::{
-    base, check_counted, has_extension, index_version, plain, with_changes, without_hash, Setup,
+    base, check_counted, check_follows_git, has_extension, index_version, plain, with_changes,
+    without_hash, Setup,
 };
 use support::Repo;
 
@@ -31,7 +33,8 @@ fn mtime(repo: &Repo, rel: &str) -> std::time::SystemTime {
 /// `core.trustctime=false`) and still differs. git sees it through its racy check; so must the
 /// scan. The mtime is the one the file had (the brief moment before the index was written), or
 /// one in the future, which makes the entry racy whatever the clock. (The first with
-/// `core.trustctime=false` is in `scan_vs_git.rs`: the reference misses it.)
+/// `core.trustctime=false` the reference misses: see
+/// `a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it`.)
 #[test]
 fn a_racy_rewrite_of_the_same_size_is_seen() {
     use std::time::{Duration, SystemTime};
@@ -413,4 +416,75 @@ fn indexes_written_by_libgit2_count_as_the_reference() {
     check_counted(&repo, &plain(), "stage_file of a buffer");
     unstage_file(&git, "a/c/d/e.txt").expect("unstage");
     check_counted(&repo, &plain(), "unstage_file");
+}
+
+/// With `core.trustctime=false`, a file rewritten (same size) right after `git add` with its
+/// mtime set back to the exact one recorded: git compares the racy mtime in whole seconds and
+/// reads the file, and so does the scan; the reference (libgit2) compares nanoseconds, finds the
+/// entry older than the index and trusts the stat data, so it is compared with git here, not
+/// with the reference. (git sees the change only when `git add` ran within the second the
+/// file was written: the setup is made again, up to five times, until it does.)
+#[test]
+fn a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it() {
+    for _ in 0..5 {
+        let repo = Repo::new();
+        repo.git(&["config", "core.trustctime", "false"]);
+        repo.write("r.txt", "one\n");
+        repo.commit_all("base");
+        repo.write("r.txt", "two\n");
+        let recorded = std::fs::metadata(repo.path("r.txt"))
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        repo.git(&["add", "r.txt"]);
+        repo.write("r.txt", "six\n");
+        std::fs::File::options()
+            .write(true)
+            .open(repo.path("r.txt"))
+            .and_then(|f| f.set_modified(recorded))
+            .expect("set the mtime");
+        if repo.numstat(&[]) == (1, 1, 1) {
+            check_follows_git(&repo, &plain(), "a racy rewrite, trustctime=false");
+            return;
+        }
+    }
+    panic!("git never saw the racy rewrite: the setup is wrong");
+}
+
+/// HEAD's tree records `b.txt` with mode 100664, as old versions of git wrote it (git reads it
+/// as 100644), and the index's cache-tree names the tree it was committed as: git counts no
+/// change, nor does the scan; the reference counts `b.txt` as staged (a mode change, 0 lines),
+/// so it is compared with git here, not with the reference.
+#[test]
+fn a_legacy_mode_in_heads_tree_counts_as_git_does() {
+    let repo = Repo::new();
+    repo.write("b.txt", "b\n");
+    repo.write("d/c.txt", "c\n");
+    repo.commit_all("base");
+    let listing = repo.git(&["ls-tree", "HEAD"]);
+    let mut tree = Vec::new();
+    for line in listing.lines() {
+        let (meta, name) = line.split_once('\t').expect("mode type id\tname");
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let mode = match (name, fields[0]) {
+            ("b.txt", _) => "100664",
+            (_, "040000") => "40000",
+            (_, mode) => mode,
+        };
+        tree.extend(format!("{mode} {name}\0").bytes());
+        let id = fields[2];
+        tree.extend((0..20).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).expect("hex")));
+    }
+    let scratch = repo.root().join(".git/legacy-tree");
+    std::fs::write(&scratch, tree).expect("write");
+    let scratch = scratch.to_str().expect("utf-8");
+    let id = repo.git(&["hash-object", "-t", "tree", "-w", "--literally", scratch]);
+    let commit = repo.git(&["commit-tree", id.trim(), "-p", "HEAD", "-m", "legacy"]);
+    repo.git(&["reset", "-q", "--soft", commit.trim()]);
+    let raw = repo.git_output(&["cat-file", "tree", "HEAD^{tree}"]).stdout;
+    assert!(
+        raw.windows(12).any(|w| w == b"100664 b.txt"),
+        "a legacy mode"
+    );
+    repo.write("d/c.txt", "c\nedited\n");
+    check_follows_git(&repo, &plain(), "a legacy mode in HEAD's tree");
 }

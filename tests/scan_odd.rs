@@ -62,9 +62,10 @@ fn submodules_and_nested_repositories_count_as_the_reference() {
     std::fs::write(sub.join("top2.txt"), "dirty\n").expect("write");
     std::fs::write(sub.join("a/b/c.txt"), "dirty\n").expect("write");
     check_counted(&repo, &plain(), "uncommitted work inside the submodule");
-    // A submodule with uncommitted work: git counts it otherwise than the reference (see
-    // `scan_vs_git.rs`); its rows are left out of
-    // the comparison with git (not of the one with the reference).
+    // A submodule with uncommitted work at the commit the index records: git counts `0 0` (or
+    // nothing, when only untracked files are inside), the reference the `-dirty` suffix as a
+    // changed line. Its rows are left out of the comparison with git (not of the one with the
+    // reference).
     let dirty = Git::Except(&["libs/sub"]);
     repo.git(&["add", "libs/sub"]);
     check_counted_against(&repo, &plain(), "the submodule's new commit staged", dirty);
@@ -147,7 +148,7 @@ fn odd_names_count_as_the_reference() {
     std::fs::write(loose, "untracked\n").expect("write");
     check_counted(&repo, &plain(), "each changed");
 
-    // The reference names a path with a backslash with a slash instead (see `scan_vs_git.rs`).
+    // The reference names a path with a backslash with a slash instead (`a/b.txt` for `a\b.txt`).
     let git = Git::Except(&[BACKSLASH, "back/slash/a/b.txt"]);
     repo.write(BACKSLASH, "1\n");
     check_against(&repo, &plain(), "a backslash", git);
@@ -290,8 +291,9 @@ fn odd_repositories_are_declined_or_counted_exactly() {
     for (name, setup) in odd {
         let repo = with_changes();
         setup(&repo);
-        // Where the reference is known to count otherwise than git (see `scan_vs_git.rs`); a
-        // conflicted path is checked against git by `tests/odd_repos.rs` (its total only).
+        // Where the reference is known to count otherwise than git (a file replaced by a
+        // symlink: 0 lines for git's removed and added ones); a conflicted path is checked
+        // against git by `tests/odd_repos.rs` (its total only).
         let git = if name.contains("replaced by a symlink") {
             Git::PathsOnly
         } else if name.contains("conflict") {

@@ -61,9 +61,8 @@ pub fn excluding(globs: &[&str]) -> CountOptions {
 
 /// How the reference is compared with git: every row's lines; only which paths have rows; every
 /// row but those of some paths (both where the reference is known to count otherwise than git,
-/// see `scan_vs_git.rs`); or every
-/// row's lines with git told to leave out these globs (as `exclude` leaves them out, before
-/// renames are paired).
+/// as each use says); or every row's lines with git told to leave out these globs (as `exclude`
+/// leaves them out, before renames are paired).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Git {
     Lines,
@@ -140,6 +139,22 @@ fn without_reference(
         assert_git_numbers(repo, &public, options, &context, Git::Lines);
     }
     verdict
+}
+
+/// Where the reference is known to differ from git and the scan not: the scan counts, and it and
+/// `count_repo` give git's own numbers.
+pub fn check_follows_git(repo: &Repo, options: &CountOptions, context: &str) {
+    let opened = open_worktree(&repo.root()).expect("open the repository");
+    match count_repo_by_scan(&opened, options) {
+        Ok(Scanned::Counted(counts)) => {
+            let context = format!("{context}: scan");
+            assert_git_numbers(repo, &counts, options, &context, Git::Lines);
+        }
+        other => panic!("{context}: the scan did not count: {other:?}"),
+    }
+    let public = count_repo(&opened, options).expect("count_repo counts");
+    let context = format!("{context}: count_repo");
+    assert_git_numbers(repo, &public, options, &context, Git::Lines);
 }
 
 /// `check`, and the scan must have counted (not declined).
