@@ -207,20 +207,37 @@ pub fn recount_after_git_change(
             return Ok(None);
         }
     }
-    // The entries the re-count needs besides those that changed: the paths above, and every
-    // path with a row on either side (HEAD→working tree is diffed again for some of them).
-    let mut wanted = PathHashes::default();
-    let rows = previous.staged.iter().chain(previous.unstaged.iter());
-    for path in from_head
-        .iter()
-        .chain(paths.iter())
-        .chain(rows.flat_map(|r| std::iter::once(&r.path).chain(r.old_path.as_ref())))
-    {
-        wanted.insert(hash_of(path.as_bytes()));
+    // The entries the re-count needs besides those that changed: the paths above, and those of
+    // the rows HEAD→working tree is diffed again for (see `assemble`): rows on both sides, and
+    // rows that are not plain modifications (with a rename's old path).
+    let mut needed: BTreeSet<&str> = from_head.iter().chain(paths).map(String::as_str).collect();
+    let unstaged: std::collections::HashSet<&str> =
+        previous.unstaged.iter().map(|r| r.path.as_str()).collect();
+    let sides = [
+        (&previous.staged, &previous.plain_staged),
+        (&previous.unstaged, &previous.plain_unstaged),
+    ];
+    for (rows, plain) in sides {
+        for row in rows.iter() {
+            let both = std::ptr::eq(rows, &previous.staged) && unstaged.contains(row.path.as_str());
+            if both || row.old_path.is_some() || !plain.contains(&row.path) {
+                needed.insert(&row.path);
+                needed.extend(row.old_path.as_deref());
+            }
+        }
     }
+    let index_path = repo.path().join("index");
     let started = std::time::Instant::now();
-    let Ok(restamp) = IndexStamp::restamp(&repo.path().join("index"), stamp, &wanted) else {
-        return Ok(None);
+    // The index file is read again only when git wrote it since the stamp was taken.
+    let restamp = match stamp.unchanged(&index_path, &needed) {
+        Some(restamp) => restamp,
+        None => {
+            let wanted: PathHashes = needed.iter().map(|p| hash_of(p.as_bytes())).collect();
+            let Ok(restamp) = IndexStamp::restamp(&index_path, stamp, &wanted) else {
+                return Ok(None);
+            };
+            restamp
+        }
     };
     let stamp_now = &restamp.stamp;
     if stamp_now.conflicts || stamp_now.skip_worktree || stamp_now.intent_to_add {
@@ -304,7 +321,7 @@ pub fn recount_after_git_change(
         staged,
         workdir,
         options,
-        Some(std::sync::Arc::new(restamp.stamp)),
+        Some(restamp.stamp.clone()),
         since,
     )?;
     if !counts.large_files.is_empty() {

@@ -46,7 +46,7 @@ pub(crate) enum Lookup {
 
 /// A new stamp read from the index file, compared with an earlier one.
 pub(crate) struct Restamp {
-    pub stamp: IndexStamp,
+    pub stamp: std::sync::Arc<IndexStamp>,
     /// The paths whose entries are new or differ; `None` when some earlier entry is gone.
     pub changed: Option<BTreeSet<String>>,
     /// The entries (with their paths) that changed or were asked for.
@@ -181,8 +181,34 @@ impl IndexStamp {
             stamp.file = Some((end.file, end.version));
         }
         Ok(Restamp {
-            stamp,
+            stamp: std::sync::Arc::new(stamp),
             changed,
+            entries,
+        })
+    }
+
+    /// `restamp` when the index file is still the one this stamp read: nothing changed, and the
+    /// entries of `paths` are read again where the stamp saw them. `None` when the file changed.
+    pub(crate) fn unchanged(
+        self: &std::sync::Arc<Self>,
+        index_path: &Path,
+        paths: &BTreeSet<&str>,
+    ) -> Option<Restamp> {
+        let (file, _) = self.file?;
+        if FileId::at(index_path) != Some(file) {
+            return None;
+        }
+        let mut entries = Vec::new();
+        for path in paths {
+            match self.lookup(index_path, path.as_bytes()) {
+                Lookup::Entry(entry) => entries.push((entry, path.as_bytes().to_vec())),
+                Lookup::Untracked => {}
+                Lookup::Unknown => return None,
+            }
+        }
+        Some(Restamp {
+            stamp: self.clone(),
+            changed: Some(BTreeSet::new()),
             entries,
         })
     }

@@ -21,6 +21,11 @@ pub struct FileId {
 }
 
 impl FileId {
+    /// The identity of the file at `path` now, if there is one.
+    pub fn at(path: &Path) -> Option<FileId> {
+        std::fs::metadata(path).ok().map(|meta| FileId::of(&meta))
+    }
+
     fn of(meta: &std::fs::Metadata) -> FileId {
         FileId {
             len: meta.len(),
