@@ -199,6 +199,90 @@ fn settings_that_change_comparisons_count_as_the_reference() {
     check_counted(&links, &plain(), "core.symlinks=false, the link as a file");
 }
 
+/// Where attributes come from besides the working tree's `.gitattributes` (the git directory's
+/// `info/attributes`, `core.attributesFile`) and from `.gitattributes` files below the root,
+/// tracked or not: each changes how files read (`-diff`, `binary`, `text`), so plainly modified
+/// files must be counted as git counts them there too.
+#[test]
+fn attributes_from_anywhere_count_as_the_reference() {
+    let cases: &[(&str, &Setup)] = &[
+        ("info/attributes", &|r| {
+            r.write(".git/info/attributes", "*.txt -diff\n");
+        }),
+        ("core.attributesFile", &|r| {
+            let file = r.root().join(".git/more-attributes");
+            std::fs::write(&file, "*.txt binary\n").expect("write");
+            r.git(&[
+                "config",
+                "core.attributesFile",
+                file.to_str().expect("utf-8"),
+            ]);
+        }),
+        ("a tracked .gitattributes below the root", &|r| {
+            r.write("a/b/.gitattributes", "*.txt -diff\n");
+            r.git(&["add", "a/b/.gitattributes"]);
+        }),
+        ("an untracked .gitattributes below the root", &|r| {
+            r.write("d/e/f/.gitattributes", "*.txt -diff\n");
+        }),
+        ("text=auto with core.eol=crlf, from info/attributes", &|r| {
+            r.write(".git/info/attributes", "* text=auto\n");
+            r.git(&["config", "core.eol", "crlf"]);
+            r.write("a-b/x.txt", "one\r\ntwo\r\n");
+        }),
+    ];
+    for (name, setup) in cases {
+        let repo = with_changes();
+        setup(&repo);
+        repo.write("d/e/f/g.txt", lines(5, "edited again"));
+        check_counted(&repo, &plain(), name);
+    }
+}
+
+/// File contents whose reading decides the numbers: a NUL byte early (binary) and after the
+/// first 8000 bytes (text, as git reads it), lone CRs, CRLF without any conversion, a last line
+/// without its newline gained or lost, a file emptied and one filled, a line added into a run of
+/// equal lines (where the hunk's place, the first changed line, is a choice).
+#[test]
+fn contents_read_as_git_reads_them() {
+    let long: String = (0..900).map(|i| format!("line {i:04}\n")).collect();
+    let mut late_nul = long.clone().into_bytes();
+    late_nul.extend(b"\0 after 9000 bytes\n");
+    let before: &[(&str, &[u8])] = &[
+        ("early-nul", b"text\nmore\n"),
+        ("late-nul", long.as_bytes()),
+        ("lone-cr", b"one\rtwo\rthree\r"),
+        ("crlf", b"one\r\ntwo\r\n"),
+        ("gains-newline", b"one\ntwo"),
+        ("loses-newline", b"one\ntwo\n"),
+        ("emptied", b"one\ntwo\n"),
+        ("filled", b""),
+        ("run", b"a\na\na\nb\na\na\n"),
+    ];
+    let after: &[(&str, &[u8])] = &[
+        ("early-nul", b"te\0xt\nmore\n"),
+        ("late-nul", &late_nul),
+        ("lone-cr", b"one\rtwo\rTHREE\r"),
+        ("crlf", b"one\r\n2\r\ntwo\r\n"),
+        ("gains-newline", b"one\ntwo\n"),
+        ("loses-newline", b"one\ntwo"),
+        ("emptied", b""),
+        ("filled", b"one\n"),
+        ("run", b"a\na\na\na\nb\na\na\na\n"),
+    ];
+    let repo = Repo::new();
+    for (name, bytes) in before {
+        repo.write(&format!("c/{name}"), bytes);
+    }
+    repo.commit_all("before");
+    for (name, bytes) in after {
+        repo.write(&format!("c/{name}"), bytes);
+    }
+    check_counted(&repo, &plain(), "each changed");
+    repo.git(&["add", "-A"]);
+    check_counted(&repo, &plain(), "each staged");
+}
+
 /// What the scan is meant to decline (or count exactly): for each, `count_repo` still equals the
 /// reference and git, and the scan declines or equals the reference (`check` asserts both).
 #[test]
