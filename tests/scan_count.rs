@@ -12,8 +12,8 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 
 use commit_nudge::git::CountOptions;
 use scan_support::{
-    base, check_against, check_counted, check_counted_against, excluding, index_version, plain,
-    set_mode, text, Git, Verdict, TRACKED,
+    base, check_against, check_counted, check_counted_against, excluding, index_version, new_repo,
+    plain, set_mode, text, Git, Verdict, TRACKED,
 };
 use support::{Repo, Rng};
 
@@ -376,7 +376,7 @@ fn random_mixes_with_many_files_settings_count_as_the_reference_and_git() {
 /// unborn branch, a detached HEAD, and with each of the counting options.
 #[test]
 fn the_scan_counts_plain_repositories() {
-    let empty = Repo::new();
+    let empty = new_repo();
     check_counted(&empty, &plain(), "an empty repository");
     empty.write("only/untracked.txt", "u\n");
     check_counted(&empty, &plain(), "untracked files on an unborn branch");
@@ -583,7 +583,7 @@ fn a_rename_undone_by_restoring_its_old_path_is_recounted_exactly() {
         &["checkout", "-q", "HEAD", "--", "a"],
     ];
     for undo in undos {
-        let repo = Repo::new();
+        let repo = new_repo();
         repo.write("a/e.txt", text(8, "e", false));
         repo.write("b.txt", "b\n");
         repo.commit_all("base");

@@ -7,8 +7,8 @@ mod scan_support;
 mod support;
 
 use scan_support::{
-    base, check_counted, check_follows_git, has_extension, index_version, plain, with_changes,
-    without_hash, Setup,
+    base, check, check_counted, check_follows_git, has_extension, index_version, new_repo, plain,
+    with_changes, without_hash, Setup,
 };
 use support::Repo;
 
@@ -40,7 +40,7 @@ fn a_racy_rewrite_of_the_same_size_is_seen() {
     use std::time::{Duration, SystemTime};
     for (trust_ctime, future) in [(true, false), (true, true), (false, true)] {
         let context = format!("trustctime {trust_ctime}, mtime in the future {future}");
-        let repo = Repo::new();
+        let repo = new_repo();
         repo.git(&["config", "core.trustctime", &trust_ctime.to_string()]);
         repo.write("a/b/racy.txt", "one\n");
         repo.write("a/other.txt", "other\n");
@@ -79,12 +79,37 @@ fn a_racy_rewrite_of_the_same_size_is_seen() {
     }
 }
 
+/// `git update-index --assume-unchanged f`, then an edit of `f`: git trusts the flag and counts
+/// nothing for `f` (nor does the reference); neither may the scan, whichever way it reads the
+/// file (directly, with no line-ending setting anywhere, or through libgit2).
+#[test]
+fn an_assume_unchanged_file_is_trusted_as_git_trusts_it() {
+    for autocrlf in [None, Some("false")] {
+        let repo = new_repo();
+        if let Some(value) = autocrlf {
+            repo.git(&["config", "core.autocrlf", value]);
+        }
+        repo.write("d/f.txt", "one\ntwo\n");
+        repo.write("d/g.txt", "g\n");
+        repo.commit_all("base");
+        repo.git(&["update-index", "--assume-unchanged", "d/f.txt"]);
+        repo.write("d/f.txt", "one\n2\nthree\n");
+        repo.write("d/g.txt", "g\nedited\n");
+        assert_eq!(repo.numstat(&[]), (1, 1, 0), "git counts d/g.txt alone");
+        check(
+            &repo,
+            &plain(),
+            &format!("assume-unchanged, core.autocrlf {autocrlf:?}"),
+        );
+    }
+}
+
 /// Another file of the same size and mtime put in place by a rename (a new inode), with
 /// `core.trustctime=false`: git sees the new inode and reads the file.
 #[test]
 fn a_file_replaced_with_the_same_size_and_mtime_is_seen() {
     use std::time::{Duration, SystemTime};
-    let repo = Repo::new();
+    let repo = new_repo();
     repo.git(&["config", "core.trustctime", "false"]);
     repo.write("d/f.txt", "one\n");
     let old = SystemTime::now() - Duration::from_secs(3600);
@@ -332,7 +357,7 @@ fn timestamps_outside_32_bits_compare_as_git_compares_them() {
         ("before 1970", UNIX_EPOCH - Duration::from_secs(86_400)),
         ("in 2100", UNIX_EPOCH + Duration::from_secs(4_102_444_800)),
     ];
-    let repo = Repo::new();
+    let repo = new_repo();
     for (i, (_, time)) in times.iter().enumerate() {
         repo.write(&format!("t/{i}.txt"), "same\n");
         set_mtime(&repo, &format!("t/{i}.txt"), *time);
@@ -427,7 +452,7 @@ fn indexes_written_by_libgit2_count_as_the_reference() {
 #[test]
 fn a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it() {
     for _ in 0..5 {
-        let repo = Repo::new();
+        let repo = new_repo();
         repo.git(&["config", "core.trustctime", "false"]);
         repo.write("r.txt", "one\n");
         repo.commit_all("base");
@@ -456,7 +481,7 @@ fn a_racy_rewrite_with_trustctime_off_is_seen_as_git_sees_it() {
 /// so it is compared with git here, not with the reference.
 #[test]
 fn a_legacy_mode_in_heads_tree_counts_as_git_does() {
-    let repo = Repo::new();
+    let repo = new_repo();
     repo.write("b.txt", "b\n");
     repo.write("d/c.txt", "c\n");
     repo.commit_all("base");

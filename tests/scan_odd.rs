@@ -14,9 +14,9 @@ use commit_nudge::git::open_worktree;
 use commit_nudge::git::scan::{count_repo_by_scan, Scanned};
 use scan_support::{
     check, check_against, check_counted, check_counted_against, has_extension, index_version,
-    lines, plain, with_changes, Git, Setup, Verdict,
+    lines, new_repo, plain, with_changes, Git, Setup, Verdict,
 };
-use support::{Repo, Rng};
+use support::Rng;
 
 /// Runs git in `dir` (a submodule, a nested repository) with the fixtures' isolation.
 fn git_in(dir: &Path, args: &[&str]) -> String {
@@ -124,7 +124,7 @@ fn odd_names_count_as_the_reference() {
         "[bracket].txt",
     ];
     let repo_path = |name: &[u8]| std::ffi::OsStr::from_bytes(name).to_os_string();
-    let repo = Repo::new();
+    let repo = new_repo();
     for name in names {
         repo.write(name, lines(3, name));
     }
@@ -190,7 +190,7 @@ fn settings_that_change_comparisons_count_as_the_reference() {
     repo.write("build/untracked.txt", "ignored\n");
     check_counted(&repo, &plain(), "a global ignore file, tracked in ignored");
 
-    let links = Repo::new();
+    let links = new_repo();
     links.git(&["config", "core.symlinks", "false"]);
     links.write("target.txt", "t\n");
     std::os::unix::fs::symlink("target.txt", links.path("link")).expect("symlink");
@@ -270,7 +270,7 @@ fn contents_read_as_git_reads_them() {
         ("filled", b"one\n"),
         ("run", b"a\na\na\na\nb\na\na\na\n"),
     ];
-    let repo = Repo::new();
+    let repo = new_repo();
     for (name, bytes) in before {
         repo.write(&format!("c/{name}"), bytes);
     }
@@ -436,7 +436,7 @@ fn fifos_and_executable_bits_count_as_the_reference() {
 /// file, the index is elsewhere.
 #[test]
 fn a_separate_git_dir_counts_its_own_index() {
-    let repo = Repo::new();
+    let repo = new_repo();
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let git_dir = elsewhere.path().join("repo.git");
     repo.git(&[

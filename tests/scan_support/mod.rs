@@ -462,6 +462,22 @@ pub fn assert_git_numbers(
     }
 }
 
+/// A new repository (as `Repo::new`) without the fixtures' `core.autocrlf=false`: with no
+/// line-ending setting at all the scan counts plainly modified files directly, and that count is
+/// what most cases must exercise. Where the user's or the system's git configuration (which the
+/// in-process count reads, unlike the fixtures' git) sets `core.autocrlf`, it is kept, so that
+/// both counts read files as the fixtures' git does.
+pub fn new_repo() -> Repo {
+    let repo = Repo::new();
+    let elsewhere = git2::Config::open_default()
+        .map(|config| config.get_entry("core.autocrlf").is_ok())
+        .unwrap_or(true);
+    if !elsewhere {
+        repo.git(&["config", "--unset", "core.autocrlf"]);
+    }
+    repo
+}
+
 /// A step that builds or changes a repository, in tables of cases.
 pub type Setup = dyn Fn(&Repo);
 
@@ -500,7 +516,7 @@ pub fn text(n: u64, tag: &str, crlf: bool) -> String {
 /// levels with negations, and `.git/info/exclude`. With `crlf`, `core.autocrlf=true` and
 /// `* text=auto`, and every file written with CRLF endings.
 pub fn base(crlf: bool) -> Repo {
-    let repo = Repo::new();
+    let repo = new_repo();
     if crlf {
         repo.git(&["config", "core.autocrlf", "true"]);
         repo.write(".gitattributes", "* text=auto\n");
@@ -536,7 +552,7 @@ pub fn lines(n: usize, word: &str) -> String {
 
 /// A committed repository with a few directories, then changes of each plain kind.
 pub fn with_changes() -> Repo {
-    let repo = Repo::new();
+    let repo = new_repo();
     for (i, path) in [
         "a/b/c.txt",
         "a/b.txt",
