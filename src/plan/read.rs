@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use git2::{Delta, DiffOptions, Patch, Repository, RepositoryState};
 
 use super::{HunkKind, PlanError, PlanHunk, Result};
+use crate::git::scratch::Scratch;
 
 /// Files larger than this are read for their hunks but not for the identifier signal.
 const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -42,6 +43,15 @@ pub fn check_state(repo: &Repository) -> Result<()> {
     };
     if let Some(busy) = busy {
         return Err(PlanError::InProgress(busy));
+    }
+    // Read from the index file when it can be (libgit2 would load every entry to answer).
+    let mut conflicted = false;
+    let read = crate::git::index_file::stream(&repo.path().join("index"), |entry, _, _| {
+        conflicted |= entry.stage() != 0;
+        !conflicted
+    });
+    if read.is_ok() && !conflicted {
+        return Ok(());
     }
     let index = repo.index()?;
     if index.has_conflicts() {
@@ -114,6 +124,48 @@ fn lines_of(patch: &Patch<'_>, index: usize) -> Result<(Lines, Lines)> {
     Ok((removed, added))
 }
 
+/// The paths the work touches (from a count, renames' old paths included) and a repository
+/// handle whose index holds their entries alone, so that the diffs of `read_work` read those
+/// paths and no others; `None` when the index is in a form we do not read or a path would be
+/// read by libgit2 as a pattern (then the repository's own index is diffed whole).
+fn narrowed(repo: &Repository) -> Result<Option<(Scratch, Vec<String>)>> {
+    let options = crate::git::CountOptions {
+        count_untracked: true,
+        ..crate::git::CountOptions::default()
+    };
+    let counts = crate::git::count::count_repo(repo, &options)?;
+    let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for rows in [
+        &counts.staged,
+        &counts.unstaged,
+        &counts.untracked,
+        &counts.tracked_total,
+    ] {
+        for row in rows {
+            paths.insert(row.path.clone());
+            paths.extend(row.old_path.clone());
+        }
+    }
+    if paths.iter().any(|p| p.contains('\\')) {
+        return Ok(None);
+    }
+    let wanted: HashSet<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
+    let mut entries = Vec::new();
+    let read = crate::git::index_file::stream(&repo.path().join("index"), |entry, path, _| {
+        if entry.stage() == 0 && wanted.contains(path) {
+            entries.push(crate::git::index_file::to_git2(entry, path));
+        }
+        true
+    });
+    if read.is_err() {
+        return Ok(None);
+    }
+    let root = repo.workdir().unwrap_or(repo.path());
+    let scratch = crate::git::scratch::scratch(root, entries)
+        .map_err(|e| PlanError::Refused(e.to_string()))?;
+    Ok(Some((scratch, paths.into_iter().collect())))
+}
+
 /// Reads the work of the worktree `repo` opens: every hunk from HEAD to the working tree.
 pub fn read_work(repo: &Repository) -> Result<Work> {
     check_state(repo)?;
@@ -121,15 +173,40 @@ pub fn read_work(repo: &Repository) -> Result<Work> {
         .workdir()
         .map(|p| p.components().collect::<PathBuf>())
         .ok_or_else(|| PlanError::Refused("a bare repository has no work to plan".to_string()))?;
+    // The diffs below read only the paths a count found changed, when they can.
+    let narrowed = narrowed(repo)?;
+    if narrowed.as_ref().is_some_and(|(_, paths)| paths.is_empty()) {
+        return Ok(Work {
+            root,
+            head: head_of(repo)?.map(|c| c.id().to_string()),
+            ..Work::default()
+        });
+    }
+    let own_index;
+    let (repo, index) = match &narrowed {
+        Some((scratch, _)) => (&scratch.repo, &scratch.index),
+        None => {
+            own_index = repo.index()?;
+            (repo, &own_index)
+        }
+    };
+    let limit = |options: &mut DiffOptions| {
+        if let Some((_, paths)) = &narrowed {
+            options.disable_pathspec_match(true);
+            for path in paths {
+                options.pathspec(path);
+            }
+        }
+    };
     let head = head_of(repo)?;
     let head_tree = head.as_ref().map(|c| c.tree()).transpose()?;
-    let index = repo.index()?;
 
     // What the user staged: HEAD→index hunks by path, and which paths the index→working tree
     // side leaves alone (their whole change is staged).
     let mut staged_options = diff_options(repo, false);
+    limit(&mut staged_options);
     let staged_diff =
-        repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut staged_options))?;
+        repo.diff_tree_to_index(head_tree.as_ref(), Some(index), Some(&mut staged_options))?;
     let mut staged_hunks: HashMap<String, Vec<StagedHunk>> = HashMap::new();
     let mut staged_paths: HashSet<String> = HashSet::new();
     for delta_index in 0..staged_diff.deltas().len() {
@@ -150,11 +227,13 @@ pub fn read_work(repo: &Repository) -> Result<Work> {
         }
     }
     let mut unstaged_options = diff_options(repo, true);
-    let unstaged_diff = repo.diff_index_to_workdir(Some(&index), Some(&mut unstaged_options))?;
+    limit(&mut unstaged_options);
+    let unstaged_diff = repo.diff_index_to_workdir(Some(index), Some(&mut unstaged_options))?;
     let unstaged_paths: HashSet<String> =
         unstaged_diff.deltas().map(|d| delta_path_of(&d)).collect();
 
     let mut options = diff_options(repo, true);
+    limit(&mut options);
     let diff = repo.diff_tree_to_workdir_with_index(head_tree.as_ref(), Some(&mut options))?;
     let mut work = Work {
         root: root.clone(),

@@ -13,6 +13,10 @@ use super::{Error, Outcome, Output, Reply};
 use crate::nudge::NudgeCode;
 use crate::plan::{ApplyOutcome, Plan, PlanError};
 
+/// Above this many changed files the work is planned only when the user asks: a plan reads every
+/// changed file, and a background plan would run again at each change of the work.
+pub(super) const BACKGROUND_PLAN_MAX_FILES: usize = 500;
+
 /// A plan whose document the user has open.
 pub(super) struct OpenPlan {
     /// `<git dir>/COMMIT_PLAN`, as written.
@@ -136,7 +140,9 @@ impl State {
     }
 
     /// When a repository's nudge is about its lines or files, plans its work in the background
-    /// (once per state of the work) so that the quick fix can say how many commits it makes.
+    /// (once per state of the work) so that the quick fix can say how many commits it makes;
+    /// not for work larger than `BACKGROUND_PLAN_MAX_FILES` (then the fix says "Split into
+    /// commits…" and plans when chosen).
     pub(super) fn preview_plan(&mut self, root: &Path, nudges: &[crate::nudge::Nudge]) {
         let about_size = nudges
             .iter()
@@ -147,6 +153,9 @@ impl State {
         let Some(key) = self.work_key(root) else {
             return;
         };
+        if self.changed_files(root) > BACKGROUND_PLAN_MAX_FILES {
+            return;
+        }
         if self
             .plans
             .previews
@@ -187,6 +196,14 @@ impl State {
             ));
         }
         message
+    }
+
+    /// How many files the latest count found changed (staged, unstaged or untracked rows).
+    fn changed_files(&self, root: &Path) -> usize {
+        self.repos
+            .get(root)
+            .and_then(|repo| repo.counts.as_ref())
+            .map_or(0, |c| c.staged.len() + c.unstaged.len() + c.untracked.len())
     }
 
     /// A key for the work on disk as the latest count saw it (HEAD and every changed file's

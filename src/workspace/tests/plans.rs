@@ -233,3 +233,25 @@ fn a_size_nudge_plans_in_the_background_for_the_split_action() {
         None
     );
 }
+
+#[test]
+fn work_over_the_background_bound_is_planned_only_when_asked() {
+    let repo = tangled();
+    let root = repo.root();
+    for i in 0..=super::super::plans::BACKGROUND_PLAN_MAX_FILES {
+        std::fs::write(root.join(format!("new{i}.txt")), "new\n").expect("write");
+    }
+    let mut engine = Engine::configured(1);
+    engine.settle(Event::AddFolders(vec![root.clone()]));
+    let doc = engine.open(
+        &repo,
+        "src/lib.rs",
+        &std::fs::read_to_string(root.join("src/lib.rs")).expect("read"),
+    );
+    let snapshot = engine.state.doc_snapshot(&doc).expect("snapshot");
+    assert!(!snapshot.report.expect("report").nudges.is_empty());
+    assert_eq!(snapshot.split_into, None, "no plan in the background");
+    // Asked for, the plan is made all the same.
+    let (_, text, commits) = open_plan(&mut engine, &root);
+    assert!(commits >= 1, "{text}");
+}
