@@ -9,14 +9,11 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use commit_nudge::git::count::count_repo_by_diff;
-use commit_nudge::git::open_worktree;
-use commit_nudge::git::scan::{count_repo_by_scan, Scanned};
 use scan_support::{
     check, check_against, check_counted, check_counted_against, has_extension, index_version,
     lines, new_repo, plain, with_changes, Git, Setup, Verdict,
 };
-use support::Rng;
+use support::{Repo, Rng};
 
 /// Runs git in `dir` (a submodule, a nested repository) with the fixtures' isolation.
 fn git_in(dir: &Path, args: &[&str]) -> String {
@@ -455,23 +452,40 @@ fn a_separate_git_dir_counts_its_own_index() {
     check_counted(&repo, &plain(), "a separate git dir");
 }
 
-/// The linked worktree itself: the scan must read its own index, not the main one's.
+/// The linked worktree itself: the scan must read its own index, not the main one's, and the
+/// attributes of the repository's shared git directory (`info/attributes` lives there, not in
+/// the worktree's own git directory).
 #[test]
-fn a_linked_worktree_counts_its_own_index() {
+fn a_linked_worktree_counts_its_own_index_and_the_shared_attributes() {
     let repo = with_changes();
     repo.commit_all("all");
-    let linked = repo.path("linked-tree");
-    repo.git(&["worktree", "add", "-q", "-b", "linked", "linked-tree"]);
-    std::fs::write(linked.join("a/b.txt"), "linked edit\n").expect("write");
-    git_in(&linked, &["add", "a/b.txt"]);
+    // The linked worktree in a temp dir of its own, so that the fixtures' git runs in it.
+    let linked = Repo {
+        dir: tempfile::Builder::new()
+            .prefix("cn-linked")
+            .tempdir()
+            .expect("temp dir"),
+    };
+    let at = linked.root();
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "linked",
+        at.to_str().expect("utf-8"),
+    ]);
+    linked.write("a/b.txt", "linked edit\n");
+    linked.git(&["add", "a/b.txt"]);
+    linked.write("a/b/c.txt", "linked, unstaged\n");
     repo.write("top.txt", "main worktree only\n");
-    let git = open_worktree(&linked).expect("open");
-    let reference = count_repo_by_diff(&git, &plain()).expect("reference");
-    assert_eq!(reference.staged.len(), 1, "{:?}", reference.staged);
-    match count_repo_by_scan(&git, &plain()).expect("scan") {
-        Scanned::Counted(counts) => scan_support::assert_same(&counts, &reference, "linked"),
-        Scanned::Declined(why) => panic!("the scan declined a linked worktree: {why}"),
-    }
+    check_counted(&linked, &plain(), "a linked worktree");
+    repo.write(".git/info/attributes", "*.txt -diff\n");
+    check_counted(
+        &linked,
+        &plain(),
+        "a linked worktree, info/attributes shared",
+    );
 }
 
 /// Sequences of git commands, each followed by a few edits and a count: the index as git's
