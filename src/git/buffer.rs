@@ -40,14 +40,29 @@ pub struct BufferBase {
     /// Whether the path is a symlink on disk: a buffer shown through it is its target's text,
     /// which never stands for the link.
     pub link: bool,
+    /// The index entries of this path and of the attributes files that may apply to it: what a
+    /// repository handle needs to convert the buffer (`scratch::scratch_of`) without loading the
+    /// whole index.
+    pub entries: Vec<super::scratch::KeptEntry>,
 }
 
 /// Reads the HEAD and index versions of `rel_path`.
 pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
-    // The index as it is on disk now, read up to this path's entry.
-    let index_content = match super::repo::index_entry(repo, rel_path)? {
-        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
+    // The index as it is on disk now: this path's entry and the attributes files' entries, on a
+    // handle of our own (an attribute lookup would otherwise load every entry of the index).
+    let entries = super::scratch::entries_for_path(repo, rel_path)?;
+    let root = repo.workdir().unwrap_or(repo.path());
+    let scratch = super::scratch::scratch_of(root, &entries)?;
+    let repo = &scratch.repo;
+    let own = entries
+        .iter()
+        .find(|(_, path)| path.as_slice() == rel_path.as_bytes());
+    let index_content = match own {
+        Some((entry, _)) => {
+            let id = git2::Oid::from_bytes(&entry.oid)?;
+            Some(repo.find_blob(id)?.content().to_vec())
+        }
         None => None,
     };
     let head = head_blob(repo, rel_path)?.map(|b| b.content().to_vec());
@@ -66,6 +81,7 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
         ignored,
         converts: super::convert::converts(repo, rel_path)?,
         link,
+        entries,
     })
 }
 

@@ -20,7 +20,7 @@ pub mod renames;
 pub mod repo;
 mod rows;
 pub mod scan;
-pub(crate) mod scratch;
+pub mod scratch;
 mod sides;
 pub mod stage;
 pub mod stamp;

@@ -33,3 +33,54 @@ pub(crate) fn scratch(
     repo.set_index(&mut index)?;
     Ok(Scratch { repo, index })
 }
+
+/// An index entry and its path, as kept to build a scratch handle again later.
+pub type KeptEntry = (super::index_file::Entry, Vec<u8>);
+
+/// The index entries work on one path needs: its own, and those of the `.gitattributes` files
+/// that could apply to it (libgit2 reads an attributes file from the index when the working tree
+/// has none). Read from the index file; a split or sparse index is asked of libgit2.
+pub(crate) fn entries_for_path(repo: &Repository, rel_path: &str) -> Result<Vec<KeptEntry>> {
+    let mut wanted: Vec<Vec<u8>> = vec![rel_path.as_bytes().to_vec()];
+    let mut dir = String::new();
+    wanted.push(b".gitattributes".to_vec());
+    for part in rel_path
+        .split('/')
+        .rev()
+        .skip(1)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        dir.push_str(part);
+        dir.push('/');
+        wanted.push(format!("{dir}.gitattributes").into_bytes());
+    }
+    let mut entries = Vec::new();
+    let read = super::index_file::stream(&repo.path().join("index"), |entry, path, _| {
+        if entry.stage() == 0 && wanted.iter().any(|w| w.as_slice() == path) {
+            entries.push((*entry, path.to_vec()));
+        }
+        true
+    });
+    if read.is_ok() {
+        return Ok(entries);
+    }
+    let mut index = repo.index()?;
+    index.read(false)?;
+    Ok(wanted
+        .iter()
+        .filter_map(|w| index.get_path(Path::new(&*String::from_utf8_lossy(w)), 0))
+        .map(|e| (super::index_file::from_git2(&e), e.path.clone()))
+        .collect())
+}
+
+/// A scratch handle at `root` whose index holds `entries`.
+pub(crate) fn scratch_of(root: &Path, entries: &[KeptEntry]) -> Result<Scratch> {
+    scratch(
+        root,
+        entries
+            .iter()
+            .map(|(entry, path)| super::index_file::to_git2(entry, path)),
+    )
+}

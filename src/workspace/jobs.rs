@@ -127,14 +127,14 @@ pub fn diff_buffer(job: BufferJob) -> Event {
         };
         // Line endings and `ident` are converted as `git add` would, which needs the
         // repository's attributes; most paths have no conversion and skip it.
+        // On a handle whose index holds the entries the base kept, never the whole index.
         let converted = if base.converts && !base.link {
-            let guard = open_shared(&shared, &root)?;
-            let Some(repo) = guard.as_ref() else {
-                return Err(
-                    GitError::Refused("the repository could not be opened".to_string()).into(),
-                );
-            };
-            Some(git::convert::to_git(repo, &rel_path, text.as_bytes())?)
+            let scratch = git::scratch::scratch_of(&root, &base.entries)?;
+            Some(git::convert::to_git(
+                &scratch.repo,
+                &rel_path,
+                text.as_bytes(),
+            )?)
         } else {
             None
         };
@@ -226,11 +226,17 @@ fn run_on(
             commit(root, &text, true)
         }
         GitJob::PrepareCommitMessage => Ok(JobOutput::CommitMessage(prepare_commit_message(repo)?)),
-        GitJob::Hunks { path, text } => Ok(JobOutput::Hunks(git::hunks::file_hunks(
-            repo,
-            path,
-            Some(text.as_bytes()),
-        )?)),
+        GitJob::Hunks { path, text } => {
+            // On a handle whose index holds this path's entries alone (attribute lookups would
+            // load every entry of the repository's index, and keep them).
+            let entries = git::scratch::entries_for_path(repo, path)?;
+            let scratch = git::scratch::scratch_of(root, &entries)?;
+            Ok(JobOutput::Hunks(git::hunks::file_hunks(
+                &scratch.repo,
+                path,
+                Some(text.as_bytes()),
+            )?))
+        }
         GitJob::OpenPlan
         | GitJob::PreviewPlan { .. }
         | GitJob::ApplyPlan { .. }

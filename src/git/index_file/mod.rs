@@ -148,6 +148,28 @@ pub fn find_entry(index_path: &Path, path: &[u8]) -> Result<Option<Entry>> {
     Ok(found)
 }
 
+/// libgit2's entry in our form (its path kept apart).
+pub fn from_git2(entry: &git2::IndexEntry) -> Entry {
+    let mut oid = [0u8; 20];
+    let id = entry.id.as_bytes();
+    oid[..id.len().min(20)].copy_from_slice(&id[..id.len().min(20)]);
+    Entry {
+        ctime: (entry.ctime.seconds() as u32, entry.ctime.nanoseconds()),
+        mtime: (entry.mtime.seconds() as u32, entry.mtime.nanoseconds()),
+        dev: entry.dev,
+        ino: entry.ino,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        size: entry.file_size,
+        oid,
+        flags: entry.flags,
+        flags_extended: entry.flags_extended,
+        path_at: 0,
+        path_len: 0,
+    }
+}
+
 /// `entry` as libgit2 takes it, with its path.
 pub fn to_git2(entry: &Entry, path: &[u8]) -> git2::IndexEntry {
     let name_len = path.len().min(0xFFF) as u16;
