@@ -84,8 +84,8 @@ pub(super) fn direct_rows(
         };
         let executable = entry.mode == 0o100755;
         // A file git was told to trust (assume-unchanged) is judged by libgit2, as before.
-        let regular = matches!(entry.mode, 0o100644 | 0o100755)
-            && entry.flags & FLAG_ASSUME_VALID == 0;
+        let regular =
+            matches!(entry.mode, 0o100644 | 0o100755) && entry.flags & FLAG_ASSUME_VALID == 0;
         let meta = std::fs::symlink_metadata(root.join(path));
         let same_kind = meta.as_ref().is_ok_and(|m| {
             m.file_type().is_file()
