@@ -204,20 +204,27 @@ fn stage_planned_stages_exactly_one_planned_commit() {
     assert!(repo.git(&["diff", "--name-only"]).lines().count() >= 1);
 }
 
-#[test]
-fn a_size_nudge_plans_in_the_background_for_the_split_action() {
-    let repo = tangled();
+/// An engine with a line limit of 1 on `repo` and `src/lib.rs` open: asserts the nudge shows and
+/// gives the engine and the "Split into N" of that document.
+fn nudged(repo: &Repo) -> (Engine, Option<usize>) {
     let root = repo.root();
     let mut engine = Engine::configured(1);
     engine.settle(Event::AddFolders(vec![root.clone()]));
     let doc = engine.open(
-        &repo,
+        repo,
         "src/lib.rs",
         &std::fs::read_to_string(root.join("src/lib.rs")).expect("read"),
     );
     let snapshot = engine.state.doc_snapshot(&doc).expect("snapshot");
     assert!(!snapshot.report.expect("report").nudges.is_empty());
-    let n = snapshot.split_into.expect("planned in the background");
+    (engine, snapshot.split_into)
+}
+
+#[test]
+fn a_size_nudge_plans_in_the_background_for_the_split_action() {
+    let repo = tangled();
+    let (_, split_into) = nudged(&repo);
+    let n = split_into.expect("planned in the background");
     assert!(n >= 2, "{n}");
     // Without a size nudge, nothing is planned in the background.
     let quiet = tangled();
@@ -241,16 +248,8 @@ fn work_over_the_background_bound_is_planned_only_when_asked() {
     for i in 0..=super::super::plans::BACKGROUND_PLAN_MAX_FILES {
         std::fs::write(root.join(format!("new{i}.txt")), "new\n").expect("write");
     }
-    let mut engine = Engine::configured(1);
-    engine.settle(Event::AddFolders(vec![root.clone()]));
-    let doc = engine.open(
-        &repo,
-        "src/lib.rs",
-        &std::fs::read_to_string(root.join("src/lib.rs")).expect("read"),
-    );
-    let snapshot = engine.state.doc_snapshot(&doc).expect("snapshot");
-    assert!(!snapshot.report.expect("report").nudges.is_empty());
-    assert_eq!(snapshot.split_into, None, "no plan in the background");
+    let (mut engine, split_into) = nudged(&repo);
+    assert_eq!(split_into, None, "no plan in the background");
     // Asked for, the plan is made all the same.
     let (_, text, commits) = open_plan(&mut engine, &root);
     assert!(commits >= 1, "{text}");
