@@ -336,7 +336,11 @@ fn after_a_reclone_no_prompt_waits_on_the_daemon_and_its_answers_are_the_new_rep
     // one takes over; either way the prompt never waits for a barrier that cannot come.
     let output = shell.run_prompt(true);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("did not answer"), "{stderr}");
+    // It may say at once that it is still counting the new repository (the prompt then counts
+    // here), but never keep the prompt waiting until a timeout.
+    for waited in ["in time", "timed out", "temporarily unavailable"] {
+        assert!(!stderr.contains(waited), "{stderr}");
+    }
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim_end(), expected);
     shell.until_the_daemon_answers();
     assert_eq!(shell.prompt(true), (expected, true));
