@@ -111,6 +111,17 @@ pub struct FileHunks {
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
     let entry = super::repo::index_entry(repo, rel_path)?;
+    file_hunks_from(repo, rel_path, text, entry)
+}
+
+/// `file_hunks` with the path's index entry already read (`None`: untracked).
+pub fn file_hunks_from(
+    repo: &Repository,
+    rel_path: &str,
+    text: Option<&[u8]>,
+    entry: Option<git2::IndexEntry>,
+) -> Result<FileHunks> {
+    checked_rel_path(rel_path)?;
     // An intent-to-add entry (`git add -N`) holds the empty blob and stands for "nothing staged".
     let intent_to_add = entry.as_ref().is_some_and(is_intent_to_add);
     let index_mode = entry.as_ref().map(|e| e.mode);

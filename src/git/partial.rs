@@ -13,12 +13,11 @@
 //! before. Whenever an addition or deletion might pair into a rename, HEAD→index is diffed whole.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use git2::{Delta, Repository};
 
 use super::error::Result;
-use super::index_file::{self, to_git2, IndexFile, IndexFileError};
+use super::index_file::{to_git2, IndexFile};
 use super::model::{CountOptions, RepoCounts};
 use super::rows::{
     large_files, plain_modifications, renames_enabled, rows, sized_options, NewSide, PathLimit,
@@ -335,8 +334,7 @@ pub fn recount_after_git_change(
 }
 
 /// The index entries of `paths` (untracked ones have none): read again where the stamp saw
-/// them, else from the index file, else (a split index) from libgit2's reading of it. `None`
-/// when the index changed since the stamp: a re-count of the git change is due anyway.
+/// them, else from the index file (`scratch::entries_of`).
 fn entries_of(
     repo: &Repository,
     stamp: &IndexStamp,
@@ -355,27 +353,14 @@ fn entries_of(
     if !unknown {
         return Ok(Some(entries));
     }
-    entries.clear();
     let wanted: BTreeSet<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
-    let read = index_file::stream(&index_path, |entry, path, _| {
-        if entry.stage() == 0 && wanted.contains(path) {
-            entries.push(to_git2(entry, path));
-        }
-        true
-    });
-    match read {
-        Ok(_) => Ok(Some(entries)),
-        Err(IndexFileError::Unsupported(_)) => {
-            let index = repo.index()?;
-            Ok(Some(
-                paths
-                    .iter()
-                    .filter_map(|p| index.get_path(Path::new(p), 0))
-                    .collect(),
-            ))
-        }
-        Err(_) => Ok(None),
-    }
+    let found = super::scratch::entries_of(repo, &wanted)?;
+    Ok(Some(
+        found
+            .iter()
+            .map(|(entry, path)| to_git2(entry, path))
+            .collect(),
+    ))
 }
 
 /// HEAD→index after a change to the index or HEAD, diffing only the `candidates` that can have

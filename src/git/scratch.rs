@@ -3,6 +3,9 @@
 //! in proportion to them, and the repository's own index (a million entries, perhaps) is never
 //! loaded into libgit2.
 
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use git2::Repository;
@@ -37,42 +40,35 @@ pub(crate) fn scratch(
 /// An index entry and its path, as kept to build a scratch handle again later.
 pub type KeptEntry = (super::index_file::Entry, Vec<u8>);
 
-/// The index entries work on one path needs: its own, and those of the `.gitattributes` files
-/// that could apply to it (libgit2 reads an attributes file from the index when the working tree
-/// has none). Read from the index file; a split or sparse index is asked of libgit2.
-pub(crate) fn entries_for_path(repo: &Repository, rel_path: &str) -> Result<Vec<KeptEntry>> {
-    let mut wanted: Vec<Vec<u8>> = vec![rel_path.as_bytes().to_vec()];
-    let mut dir = String::new();
-    wanted.push(b".gitattributes".to_vec());
-    for part in rel_path
-        .split('/')
-        .rev()
-        .skip(1)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-    {
-        dir.push_str(part);
-        dir.push('/');
-        wanted.push(format!("{dir}.gitattributes").into_bytes());
-    }
-    let mut entries = Vec::new();
-    let read = super::index_file::stream(&repo.path().join("index"), |entry, path, _| {
-        if entry.stage() == 0 && wanted.iter().any(|w| w.as_slice() == path) {
-            entries.push((*entry, path.to_vec()));
-        }
-        true
-    });
-    if read.is_ok() {
-        return Ok(entries);
+/// The stage-0 index entries of `paths` that the index holds: read from the index file up to
+/// the last of them; an index our reader refuses (a split or sparse one) is asked of libgit2.
+pub(crate) fn entries_of(repo: &Repository, paths: &BTreeSet<&[u8]>) -> Result<Vec<KeptEntry>> {
+    if let Ok(found) = super::index_file::find_entries(&repo.path().join("index"), paths) {
+        return Ok(found);
     }
     let mut index = repo.index()?;
     index.read(false)?;
-    Ok(wanted
+    Ok(paths
         .iter()
-        .filter_map(|w| index.get_path(Path::new(&*String::from_utf8_lossy(w)), 0))
-        .map(|e| (super::index_file::from_git2(&e), e.path.clone()))
+        .filter_map(|path| index.get_path(Path::new(OsStr::from_bytes(path)), 0))
+        .map(|entry| (super::index_file::from_git2(&entry), entry.path.clone()))
         .collect())
+}
+
+/// The index entries work on one path needs: its own, and those of the `.gitattributes` files
+/// that could apply to it (libgit2 reads an attributes file from the index when the working tree
+/// has none).
+pub(crate) fn entries_for_path(repo: &Repository, rel_path: &str) -> Result<Vec<KeptEntry>> {
+    let mut wanted: Vec<Vec<u8>> = vec![rel_path.as_bytes().to_vec(), b".gitattributes".to_vec()];
+    let mut dir = String::new();
+    if let Some((parents, _)) = rel_path.rsplit_once('/') {
+        for part in parents.split('/') {
+            dir.push_str(part);
+            dir.push('/');
+            wanted.push(format!("{dir}.gitattributes").into_bytes());
+        }
+    }
+    entries_of(repo, &wanted.iter().map(Vec::as_slice).collect())
 }
 
 /// A scratch handle at `root` whose index holds `entries`.

@@ -149,19 +149,12 @@ fn narrowed(repo: &Repository) -> Result<Option<(Scratch, Vec<String>)>> {
     if paths.iter().any(|p| p.contains('\\')) {
         return Ok(None);
     }
-    let wanted: HashSet<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
-    let mut entries = Vec::new();
-    let read = crate::git::index_file::stream(&repo.path().join("index"), |entry, path, _| {
-        if entry.stage() == 0 && wanted.contains(path) {
-            entries.push(crate::git::index_file::to_git2(entry, path));
-        }
-        true
-    });
-    if read.is_err() {
+    let wanted = paths.iter().map(|p| p.as_bytes()).collect();
+    let Ok(entries) = crate::git::scratch::entries_of(repo, &wanted) else {
         return Ok(None);
-    }
+    };
     let root = repo.workdir().unwrap_or(repo.path());
-    let scratch = crate::git::scratch::scratch(root, entries)
+    let scratch = crate::git::scratch::scratch_of(root, &entries)
         .map_err(|e| PlanError::Refused(e.to_string()))?;
     Ok(Some((scratch, paths.into_iter().collect())))
 }

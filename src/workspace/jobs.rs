@@ -229,12 +229,18 @@ fn run_on(
         GitJob::Hunks { path, text } => {
             // On a handle whose index holds this path's entries alone (attribute lookups would
             // load every entry of the repository's index, and keep them).
+            // The index is read once, for both.
             let entries = git::scratch::entries_for_path(repo, path)?;
             let scratch = git::scratch::scratch_of(root, &entries)?;
-            Ok(JobOutput::Hunks(git::hunks::file_hunks(
+            let own = entries
+                .iter()
+                .find(|(_, kept)| kept.as_slice() == path.as_bytes())
+                .map(|(entry, kept)| git::index_file::to_git2(entry, kept));
+            Ok(JobOutput::Hunks(git::hunks::file_hunks_from(
                 &scratch.repo,
                 path,
                 Some(text.as_bytes()),
+                own,
             )?))
         }
         GitJob::OpenPlan

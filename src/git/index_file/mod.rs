@@ -135,15 +135,27 @@ pub struct IndexFile {
 
 /// The stage-0 entry of `path` in the index file at `index_path`, read up to it and no further.
 pub fn find_entry(index_path: &Path, path: &[u8]) -> Result<Option<Entry>> {
-    let mut found = None;
-    stream(index_path, |entry, here, _| match here.cmp(path) {
-        std::cmp::Ordering::Less => true,
-        std::cmp::Ordering::Equal if entry.stage() != 0 => true,
-        std::cmp::Ordering::Equal => {
-            found = Some(*entry);
-            false
+    let paths = std::collections::BTreeSet::from([path]);
+    Ok(find_entries(index_path, &paths)?
+        .pop()
+        .map(|(entry, _)| entry))
+}
+
+/// The stage-0 entries of `paths` in the index file at `index_path` (with their paths), read up
+/// to the last of them and no further.
+pub fn find_entries(
+    index_path: &Path,
+    paths: &std::collections::BTreeSet<&[u8]>,
+) -> Result<Vec<(Entry, Vec<u8>)>> {
+    let mut found = Vec::new();
+    let Some(&last) = paths.last() else {
+        return Ok(found);
+    };
+    stream(index_path, |entry, path, _| {
+        if entry.stage() == 0 && paths.contains(path) {
+            found.push((*entry, path.to_vec()));
         }
-        std::cmp::Ordering::Greater => false,
+        path <= last
     })?;
     Ok(found)
 }

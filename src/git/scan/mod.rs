@@ -101,7 +101,7 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     );
 
     // Every path handed to libgit2 must mean only itself (see `partial::limits_exactly`).
-    let paths = staged_paths
+    let mut paths = staged_paths
         .iter()
         .chain(walked.untracked.iter())
         .map(Vec::as_slice)
@@ -111,7 +111,7 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
                 .iter()
                 .map(|&at| index.path(&index.entries[at])),
         );
-    if paths.clone().any(|p| p.contains(&b'\\')) {
+    if paths.any(|p| p.contains(&b'\\')) {
         return Ok(Scanned::Declined("a path with a backslash"));
     }
 
