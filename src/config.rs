@@ -15,8 +15,8 @@ use crate::nudge::{Limits, Severity};
 pub const REPO_FILE: &str = ".commit-nudge.toml";
 
 mod table;
-use table::known_settings;
 pub use table::{default_settings_json, SettingKind, SettingSpec, SETTINGS, SEVERITY_NAMES};
+use table::{known_settings, per_repository_settings, Origin, TypedValue};
 
 /// Every setting, with the defaults documented in the README.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,7 +126,7 @@ pub fn parse_editor_settings(value: &Value) -> Parsed {
     };
     match value {
         Value::Null => {}
-        Value::Object(map) => apply(map, &mut parsed, Source::Editor),
+        Value::Object(map) => apply(map, &mut parsed, Origin::Editor),
         other => parsed.problems.push(format!(
             "commitNudge settings should be an object, not {}; using the defaults",
             kind(other)
@@ -152,7 +152,7 @@ pub fn apply_repo_file(base: &Settings, toml_text: &str) -> Parsed {
         }
     };
     if let Value::Object(map) = value {
-        apply(&map, &mut parsed, Source::RepoFile);
+        apply(&map, &mut parsed, Origin::RepoFile);
     }
     parsed
 }
@@ -174,170 +174,134 @@ pub fn with_repo_file(base: &Settings, root: &Path) -> Parsed {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
-    Editor,
-    RepoFile,
-}
-
-impl Source {
+impl Origin {
     fn prefix(self) -> &'static str {
         match self {
-            Source::Editor => "commitNudge.",
-            Source::RepoFile => ".commit-nudge.toml: ",
+            Origin::Editor => "commitNudge.",
+            Origin::RepoFile => ".commit-nudge.toml: ",
         }
     }
 }
 
-fn apply(map: &Map<String, Value>, parsed: &mut Parsed, source: Source) {
-    let prefix = source.prefix();
-    let defaults = Settings::default();
+/// Applies one settings object, row by row of the table: a top-level key is a setting or a group
+/// of them (`thresholds`); every value is checked by its row's kind and stored by its row's
+/// `set`. A wrong value is reported in a sentence and leaves the setting as it was. `null` leaves
+/// it as it was, silently (an editor's way of saying "unset").
+fn apply(map: &Map<String, Value>, parsed: &mut Parsed, origin: Origin) {
+    let prefix = origin.prefix();
     for (key, value) in map {
-        let settings = &mut parsed.settings;
-        let problems = &mut parsed.problems;
-        match (key.as_str(), source) {
-            ("thresholds", _) => match value {
-                Value::Object(thresholds) => {
-                    for (name, value) in thresholds {
-                        // `"lines": "auto"` learns the limit from the author's own history.
-                        if name == "lines" && value.as_str() == Some("auto") {
-                            settings.lines_auto = true;
-                            settings.lines = defaults.lines;
-                            continue;
-                        }
-                        if name == "lines" {
-                            settings.lines_auto = false;
-                        }
-                        let (slot, default) = match name.as_str() {
-                            "lines" => (&mut settings.lines, defaults.lines),
-                            "files" => (&mut settings.files, defaults.files),
-                            "minutes" => (&mut settings.minutes, defaults.minutes),
-                            other => {
-                                problems.push(format!(
-                                    "{prefix}thresholds.{other} is not a setting (known: lines, files, minutes)"
-                                ));
-                                continue;
-                            }
-                        };
-                        match value.as_u64() {
-                            Some(n) => *slot = n,
-                            None => {
-                                *slot = default;
-                                problems.push(format!(
-                                    "{prefix}thresholds.{name} should be a whole number ≥ 0{}, not {}; using {default}",
-                                    if name == "lines" { " or \"auto\"" } else { "" },
-                                    shown(value)
-                                ));
-                            }
+        if value.is_null() {
+            continue;
+        }
+        let rows: Vec<&SettingSpec> = SETTINGS
+            .iter()
+            .filter(|spec| {
+                spec.key == key
+                    || spec
+                        .key
+                        .strip_prefix(key.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .collect();
+        if rows.is_empty() {
+            parsed.problems.push(match origin {
+                Origin::Editor => format!(
+                    "commitNudge.{key} is not a setting (known: {})",
+                    known_settings()
+                ),
+                Origin::RepoFile => format!(
+                    "{REPO_FILE}: {key} cannot be set per repository (only {}); it is ignored",
+                    per_repository_settings()
+                ),
+            });
+            continue;
+        }
+        if origin == Origin::RepoFile && !rows.iter().all(|spec| spec.per_repository) {
+            parsed.problems.push(format!(
+                "{REPO_FILE}: {key} cannot be set per repository (only {}); it is ignored",
+                per_repository_settings()
+            ));
+            continue;
+        }
+        match rows.as_slice() {
+            [spec] if spec.key == key => apply_one(spec, value, parsed, origin),
+            group => {
+                let Value::Object(members) = value else {
+                    let example = group.first().map_or(String::new(), |spec| {
+                        let name = spec.key.rsplit('.').next().unwrap_or(spec.key);
+                        format!(" like {{\"{name}\": {}}}", spec.default)
+                    });
+                    parsed.problems.push(format!(
+                        "{prefix}{key} should be an object{example}, not {}; using the defaults",
+                        kind(value)
+                    ));
+                    continue;
+                };
+                for (name, value) in members {
+                    let full = format!("{key}.{name}");
+                    match group.iter().find(|spec| spec.key == full) {
+                        Some(spec) if !value.is_null() => apply_one(spec, value, parsed, origin),
+                        Some(_) => {}
+                        None => {
+                            let known: Vec<&str> = group
+                                .iter()
+                                .filter_map(|spec| spec.key.rsplit('.').next())
+                                .collect();
+                            parsed.problems.push(format!(
+                                "{prefix}{full} is not a setting (known: {})",
+                                known.join(", ")
+                            ));
                         }
                     }
                 }
-                Value::Null => {}
-                other => problems.push(format!(
-                    "{prefix}thresholds should be an object like {{\"lines\": 200}}, not {}; using the defaults",
-                    kind(other)
-                )),
-            },
-            ("exclude", _) => match value {
-                Value::Array(items) => {
-                    let mut patterns = Vec::new();
-                    for item in items {
-                        match item.as_str() {
-                            Some(pattern) => match compile_glob(pattern) {
-                                Ok(_) => patterns.push(pattern.to_string()),
-                                Err(error) => problems.push(format!(
-                                    "{prefix}exclude pattern {pattern:?} is not a valid glob ({error}); it is skipped"
-                                )),
-                            },
-                            None => problems.push(format!(
-                                "{prefix}exclude should hold strings, not {}; it is skipped",
-                                shown(item)
-                            )),
-                        }
-                    }
-                    if source == Source::RepoFile {
-                        // A team's excludes add to the user's own.
-                        for pattern in patterns {
-                            if !settings.exclude.contains(&pattern) {
-                                settings.exclude.push(pattern);
-                            }
-                        }
-                    } else {
-                        settings.exclude = patterns;
-                    }
-                }
-                Value::Null => {}
-                other => problems.push(format!(
-                    "{prefix}exclude should be a list of glob patterns, not {}; using the defaults",
-                    kind(other)
-                )),
-            },
-            ("countUntracked", Source::Editor) => bool_setting(value, &mut settings.count_untracked, defaults.count_untracked, "countUntracked", problems),
-            ("countUnsaved", Source::Editor) => bool_setting(value, &mut settings.count_unsaved, defaults.count_unsaved, "countUnsaved", problems),
-            ("askOnWarning", Source::Editor) => bool_setting(
-                value,
-                &mut settings.ask_on_warning,
-                defaults.ask_on_warning,
-                "askOnWarning",
-                problems,
-            ),
-            ("codeLens", Source::Editor) => bool_setting(value, &mut settings.code_lens, defaults.code_lens, "codeLens", problems),
-            ("severity", Source::Editor) => match value.as_str().and_then(Severity::parse) {
-                Some(severity) => settings.severity = severity,
-                None => {
-                    settings.severity = defaults.severity;
-                    problems.push(format!(
-                        "commitNudge.severity should be one of \"hint\", \"information\", \"warning\", \"error\", not {}; using \"information\"",
-                        shown(value)
-                    ));
-                }
-            },
-            ("snoozeMinutes", Source::Editor) => match value.as_u64() {
-                Some(n) if n > 0 => settings.snooze_minutes = n,
-                _ => {
-                    settings.snooze_minutes = defaults.snooze_minutes;
-                    problems.push(format!(
-                        "commitNudge.snoozeMinutes should be a whole number > 0, not {}; using {}",
-                        shown(value),
-                        defaults.snooze_minutes
-                    ));
-                }
-            },
-            ("maxFileBytes", Source::Editor) => match value.as_u64() {
-                Some(n) => settings.max_file_bytes = n,
-                None => {
-                    settings.max_file_bytes = defaults.max_file_bytes;
-                    problems.push(format!(
-                        "commitNudge.maxFileBytes should be a whole number of bytes ≥ 0, not {}; using {}",
-                        shown(value),
-                        defaults.max_file_bytes
-                    ));
-                }
-            },
-            (other, Source::Editor) => problems.push(format!(
-                "commitNudge.{other} is not a setting (known: {})",
-                known_settings()
-            )),
-            (other, Source::RepoFile) => problems.push(format!(
-                "{REPO_FILE}: {other} cannot be set per repository (only thresholds and exclude); it is ignored"
-            )),
+            }
         }
     }
 }
 
-fn bool_setting(
-    value: &Value,
-    slot: &mut bool,
-    default: bool,
-    name: &str,
-    problems: &mut Vec<String>,
-) {
-    match value.as_bool() {
-        Some(b) => *slot = b,
+/// Checks one value by its row's kind and stores it, or says in a sentence why not.
+fn apply_one(spec: &SettingSpec, value: &Value, parsed: &mut Parsed, origin: Origin) {
+    let prefix = origin.prefix();
+    let key = spec.key;
+    let typed = match spec.kind {
+        SettingKind::Bool => value.as_bool().map(TypedValue::Bool),
+        SettingKind::Count => value.as_u64().map(TypedValue::Count),
+        SettingKind::CountOrAuto if value.as_str() == Some("auto") => Some(TypedValue::Auto),
+        SettingKind::CountOrAuto => value.as_u64().map(TypedValue::Count),
+        SettingKind::PositiveCount => value.as_u64().filter(|n| *n > 0).map(TypedValue::Count),
+        SettingKind::Severity => value
+            .as_str()
+            .and_then(Severity::parse)
+            .map(TypedValue::Severity),
+        SettingKind::Globs => value.as_array().map(|items| {
+            let mut patterns = Vec::new();
+            for item in items {
+                match item.as_str() {
+                    Some(pattern) => match compile_glob(pattern) {
+                        Ok(_) => patterns.push(pattern.to_string()),
+                        Err(error) => parsed.problems.push(format!(
+                            "{prefix}{key} pattern {pattern:?} is not a valid glob ({error}); it is skipped"
+                        )),
+                    },
+                    None => parsed.problems.push(format!(
+                        "{prefix}{key} should hold strings, not {}; it is skipped",
+                        shown(item)
+                    )),
+                }
+            }
+            TypedValue::Globs(patterns)
+        }),
+    };
+    match typed {
+        Some(typed) => (spec.set)(&mut parsed.settings, typed, origin),
         None => {
-            *slot = default;
-            problems.push(format!(
-                "commitNudge.{name} should be true or false, not {}; using {default}",
+            let outcome = match origin {
+                Origin::Editor => format!("using {}", spec.default),
+                Origin::RepoFile => "it is ignored".to_string(),
+            };
+            parsed.problems.push(format!(
+                "{prefix}{key} should be {}, not {}; {outcome}",
+                spec.kind.expected(),
                 shown(value)
             ));
         }
@@ -527,6 +491,33 @@ mod tests {
         assert!(bogus.problems[0].ends_with(
             "(known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes)"
         ));
+    }
+
+    #[test]
+    fn null_leaves_a_setting_as_it_was_and_a_repository_file_says_what_it_may_set() {
+        let parsed =
+            parse_editor_settings(&json!({"thresholds": {"lines": null}, "codeLens": null}));
+        assert_eq!(parsed, Parsed::default());
+        let base = Settings {
+            lines: 90,
+            ..Settings::default()
+        };
+        let wrong = apply_repo_file(
+            &base,
+            "codeLens = false\n[thresholds]\nlines = -1\nbogus = 2\n",
+        );
+        assert_eq!(
+            wrong.settings, base,
+            "a wrong value in the file leaves the editor's"
+        );
+        assert_eq!(
+            wrong.problems,
+            vec![
+                ".commit-nudge.toml: codeLens cannot be set per repository (only thresholds and exclude); it is ignored",
+                ".commit-nudge.toml: thresholds.bogus is not a setting (known: lines, files, minutes)",
+                ".commit-nudge.toml: thresholds.lines should be a whole number ≥ 0 or \"auto\", not -1; it is ignored",
+            ]
+        );
     }
 
     #[test]

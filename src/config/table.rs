@@ -3,6 +3,9 @@
 
 use serde_json::{Map, Value};
 
+use super::Settings;
+use crate::nudge::Severity;
+
 /// What values a setting takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SettingKind {
@@ -20,10 +23,30 @@ pub enum SettingKind {
     Globs,
 }
 
+/// A setting's value once its kind has checked it: what a row's `set` receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TypedValue {
+    Bool(bool),
+    Count(u64),
+    /// `"auto"`, for [`SettingKind::CountOrAuto`].
+    Auto,
+    Severity(Severity),
+    Globs(Vec<String>),
+}
+
+/// Where a value comes from: the editor sets everything; a repository's `.commit-nudge.toml`
+/// only the rows marked `per_repository`, and its excludes add to the editor's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Editor,
+    RepoFile,
+}
+
 /// One setting as every client and document shows it: the single source of truth from which the
 /// VS Code schema, the Neovim and Emacs defaults, the Helix snippet and the README tables are
-/// generated or checked (`tests/settings_everywhere.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// generated or checked (`tests/settings_everywhere.rs`), and from which the server parses it
+/// (`config::parse_editor_settings`): a new setting is one row.
+#[derive(Debug, Clone, Copy)]
 pub struct SettingSpec {
     /// The dotted path under `commitNudge`, such as `thresholds.lines`.
     pub key: &'static str,
@@ -35,6 +58,10 @@ pub struct SettingSpec {
     pub modal_client_default: Option<&'static str>,
     /// What it does, in Markdown: one meaning everywhere.
     pub doc: &'static str,
+    /// Whether a repository's `.commit-nudge.toml` may set it for everyone.
+    pub per_repository: bool,
+    /// Stores a value its kind accepted.
+    pub(crate) set: fn(&mut Settings, TypedValue, Origin),
 }
 
 /// The severity names, quietest first.
@@ -48,6 +75,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "200",
         modal_client_default: None,
         doc: "Nudge (`uncommitted-lines`) when the added + removed lines a commit of everything would hold reach this; `0` turns it off; `\"auto\"` learns it from your history here (the 75th percentile of your recent commits, 30–800).",
+        per_repository: true,
+        set: set_lines,
     },
     SettingSpec {
         key: "thresholds.files",
@@ -55,6 +84,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "15",
         modal_client_default: None,
         doc: "Nudge (`uncommitted-files`) when the changed files reach this; `0` turns it off.",
+        per_repository: true,
+        set: |s, v, _| set_count(&mut s.files, v),
     },
     SettingSpec {
         key: "thresholds.minutes",
@@ -62,6 +93,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "60",
         modal_client_default: None,
         doc: "Nudge (`uncommitted-age`) when the uncommitted work reaches this age in minutes, measured from the later of the last commit and the oldest change still uncommitted; `0` turns it off.",
+        per_repository: true,
+        set: |s, v, _| set_count(&mut s.minutes, v),
     },
     SettingSpec {
         key: "countUntracked",
@@ -69,6 +102,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "true",
         modal_client_default: None,
         doc: "Count files git neither tracks nor ignores.",
+        per_repository: false,
+        set: |s, v, _| set_bool(&mut s.count_untracked, v),
     },
     SettingSpec {
         key: "countUnsaved",
@@ -76,6 +111,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "true",
         modal_client_default: None,
         doc: "Count the unsaved text of open documents instead of the file on disk.",
+        per_repository: false,
+        set: |s, v, _| set_bool(&mut s.count_unsaved, v),
     },
     SettingSpec {
         key: "exclude",
@@ -83,6 +120,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: r#"["**/*.lock", "**/package-lock.json"]"#,
         modal_client_default: None,
         doc: "Glob patterns left out of every count (gitignore-like: `*` stays in a directory, a pattern without `/` matches anywhere); a `.commit-nudge.toml` adds its own.",
+        per_repository: true,
+        set: set_exclude,
     },
     SettingSpec {
         key: "severity",
@@ -90,6 +129,12 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: r#""information""#,
         modal_client_default: None,
         doc: "Severity of a nudge at its limit (`hint`, `information`, `warning`, `error`); one level louder at twice the limit.",
+        per_repository: false,
+        set: |s, v, _| {
+            if let TypedValue::Severity(severity) = v {
+                s.severity = severity;
+            }
+        },
     },
     SettingSpec {
         key: "codeLens",
@@ -97,6 +142,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "true",
         modal_client_default: None,
         doc: "Show the code lenses (this file's and the workspace's +/−, *Commit staged hunks…*).",
+        per_repository: false,
+        set: |s, v, _| set_bool(&mut s.code_lens, v),
     },
     SettingSpec {
         key: "askOnWarning",
@@ -104,6 +151,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "true",
         modal_client_default: Some("false"),
         doc: "When a nudge first turns into a warning, offer *Commit staged hunks…*, *Snooze* and *Settings* once (`window/showMessageRequest`, not again within an hour). The Neovim and Emacs configs set it to `false`: their prompt is modal.",
+        per_repository: false,
+        set: |s, v, _| set_bool(&mut s.ask_on_warning, v),
     },
     SettingSpec {
         key: "snoozeMinutes",
@@ -111,6 +160,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "30",
         modal_client_default: None,
         doc: "How long *Snooze commit nudges* lasts, in minutes.",
+        per_repository: false,
+        set: |s, v, _| set_count(&mut s.snooze_minutes, v),
     },
     SettingSpec {
         key: "maxFileBytes",
@@ -118,6 +169,8 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "52428800",
         modal_client_default: None,
         doc: "A changed or untracked file larger than this many bytes (default 50 MiB) counts by size alone (1 file, 0 lines, its content not read) and the status says how many (`over_size_limit`); `0` turns the limit off.",
+        per_repository: false,
+        set: |s, v, _| set_count(&mut s.max_file_bytes, v),
     },
 ];
 
@@ -153,14 +206,87 @@ pub fn default_settings_json(modal: bool) -> Value {
     Value::Object(root)
 }
 
+/// The top-level names a repository's file may set, for messages ("only thresholds and exclude").
+pub(super) fn per_repository_settings() -> String {
+    let names = top_level_names(|spec| spec.per_repository);
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// The top-level names of the settings, for messages ("known: thresholds, countUntracked, …").
 pub(super) fn known_settings() -> String {
+    top_level_names(|_| true).join(", ")
+}
+
+/// The top-level names (`thresholds` once for its three rows) of the rows `keep` accepts.
+fn top_level_names(keep: impl Fn(&SettingSpec) -> bool) -> Vec<&'static str> {
     let mut names: Vec<&str> = Vec::new();
-    for spec in SETTINGS {
+    for spec in SETTINGS.iter().filter(|spec| keep(spec)) {
         let top = spec.key.split('.').next().unwrap_or(spec.key);
         if !names.contains(&top) {
             names.push(top);
         }
     }
-    names.join(", ")
+    names
+}
+
+fn set_count(slot: &mut u64, value: TypedValue) {
+    if let TypedValue::Count(n) = value {
+        *slot = n;
+    }
+}
+
+fn set_bool(slot: &mut bool, value: TypedValue) {
+    if let TypedValue::Bool(b) = value {
+        *slot = b;
+    }
+}
+
+/// `"auto"` learns the line limit from the author's own history; the number stays the fallback.
+fn set_lines(settings: &mut Settings, value: TypedValue, _: Origin) {
+    match value {
+        TypedValue::Auto => {
+            settings.lines_auto = true;
+            settings.lines = Settings::default().lines;
+        }
+        TypedValue::Count(n) => {
+            settings.lines_auto = false;
+            settings.lines = n;
+        }
+        _ => {}
+    }
+}
+
+/// A team's excludes (the repository file) add to the user's own; the editor's replace them.
+fn set_exclude(settings: &mut Settings, value: TypedValue, origin: Origin) {
+    let TypedValue::Globs(patterns) = value else {
+        return;
+    };
+    match origin {
+        Origin::Editor => settings.exclude = patterns,
+        Origin::RepoFile => {
+            for pattern in patterns {
+                if !settings.exclude.contains(&pattern) {
+                    settings.exclude.push(pattern);
+                }
+            }
+        }
+    }
+}
+
+impl SettingKind {
+    /// What a value of this kind should be, for messages ("should be a whole number ≥ 0").
+    pub(crate) fn expected(self) -> &'static str {
+        match self {
+            SettingKind::Bool => "true or false",
+            SettingKind::Count => "a whole number ≥ 0",
+            SettingKind::CountOrAuto => "a whole number ≥ 0 or \"auto\"",
+            SettingKind::PositiveCount => "a whole number > 0",
+            SettingKind::Severity => "one of \"hint\", \"information\", \"warning\", \"error\"",
+            SettingKind::Globs => "a list of glob patterns",
+        }
+    }
 }
