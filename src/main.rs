@@ -1,11 +1,11 @@
 //! The `commit-nudge` command line: the language server, the status, the prompt, the stats and
-//! the commit plan.
+//! the commit plan; and, made from these clap definitions, its shell completions and man page.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use commit_nudge::config::Settings;
 use commit_nudge::git::GitError;
 use commit_nudge::report;
@@ -71,6 +71,18 @@ enum Command {
         #[arg(long, hide = true)]
         weights: Option<String>,
     },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish or powershell).
+    Completions {
+        /// The shell, such as `bash`.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `commit-nudge man > ~/.local/share/man/man1/commit-nudge.1`;
+    /// with --dir, write it and one page per command (commit-nudge-status.1 and so on) there.
+    Man {
+        /// A directory for commit-nudge.1 and the commands' pages.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +126,28 @@ fn main() -> ExitCode {
             languages,
             defaults,
         }) => helix_config(&languages, defaults),
+        Command::Completions { shell } => {
+            let mut cli = Cli::command();
+            clap_complete::generate(shell, &mut cli, "commit-nudge", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man { dir } => man_page(dir),
+    }
+}
+
+/// The man pages, from the clap definitions: the top-level page (whose SUBCOMMANDS section lists
+/// each command) on stdout, or with `dir` that page and one per command, as `git` ships them.
+fn man_page(dir: Option<PathBuf>) -> ExitCode {
+    let written = match dir {
+        None => clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()),
+        Some(dir) => clap_mangen::generate_to(Cli::command(), dir),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("commit-nudge: could not write the man page: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

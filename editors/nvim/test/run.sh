@@ -78,6 +78,18 @@ git -C "$repo" --no-pager diff --shortstat
 
 export XDG_STATE_HOME="$tmp/state" XDG_DATA_HOME="$tmp/data" XDG_CACHE_HOME="$tmp/cache"
 status=0
+
+# lsp/commit_nudge.lua alone (as nvim-lspconfig ships it): no editors/nvim on the runtime path.
+(
+  cd "$repo"
+  CN_BIN="$bin" CN_FILE="$repo/app.py" CN_LSP_FILE="$nvim_dir/lsp/commit_nudge.lua" timeout 120 \
+    "$NVIM" --headless --clean -c "luafile $here/lsp_alone.lua"
+) || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "== lsp/commit_nudge.lua alone: nvim exited $status"
+  exit 1
+fi
+
 (
   cd "$repo"
   CN_BIN="$bin" CN_REPO="$repo" CN_FILE="$repo/app.py" timeout 180 \

@@ -216,6 +216,10 @@ try {
   const treeBefore = { app: sha('app.txt'), new: sha('new.txt'), hunks: sha('hunks.txt') };
   await runCommand('Commit Nudge: Split into Commits…');
   await page.locator('.tab.active', { hasText: 'COMMIT_PLAN' }).waitFor();
+  // The plan document as it opens, for the README (docs/screenshots/ only when asked, see run.sh).
+  await page.locator('.monaco-editor .view-lines', { hasText: 'commit ' }).first().waitFor();
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'vscode-plan.png') });
+  log(`screenshot: ${path.join(SCREENSHOT_DIR, 'vscode-plan.png')}`);
   const planPath = path.join(REPO, '.git', 'COMMIT_PLAN');
   const planned = readFileSync(planPath, 'utf8');
   check(/^commit /m.test(planned) && /^ {2}hunks\.txt @@ /m.test(planned), 'the plan document lists commits and hunks');

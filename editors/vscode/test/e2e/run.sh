@@ -12,7 +12,10 @@
 #                      from COMMIT_NUDGE_BIN)
 #   COMMIT_NUDGE_BIN   server binary for that .vsix and for the harness's own checks (default:
 #                      <repo>/target/debug/commit-nudge, built if missing)
-#   SCREENSHOT_DIR     where vscode.png goes (default: <repo>/docs/screenshots)
+#   COMMIT_NUDGE_SCREENSHOTS=1  write vscode.png to docs/screenshots/ (the README's picture);
+#                      without it the picture goes to the temp dir, and a plain run leaves the
+#                      checkout clean
+#   SCREENSHOT_DIR     where vscode.png goes (overrides the two above)
 #   E2E_KEEP=1         keep the temp dir (code-server data, logs, the test repository)
 #   E2E_TIMEOUT_MS     per-step timeout for the browser driver (default 90000)
 # Heavy installs are cached under $HOME/.cache/commit-nudge-ci/ (see setup.sh).
@@ -22,7 +25,9 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 EXT_DIR="$(cd "$SCRIPT_DIR/../.." && pwd)"
 REPO_ROOT="$(cd "$EXT_DIR/../.." && pwd)"
 COMMIT_NUDGE_BIN="${COMMIT_NUDGE_BIN:-$REPO_ROOT/target/debug/commit-nudge}"
-SCREENSHOT_DIR="${SCREENSHOT_DIR:-$REPO_ROOT/docs/screenshots}"
+if [[ -z "${SCREENSHOT_DIR:-}" && "${COMMIT_NUDGE_SCREENSHOTS:-}" == 1 ]]; then
+  SCREENSHOT_DIR="$REPO_ROOT/docs/screenshots"
+fi
 
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
@@ -157,6 +162,7 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { log "code-server did not come up"; exit 1; }
 
+SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 log "drive VS Code with playwright-core"
 E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
