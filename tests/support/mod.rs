@@ -4,127 +4,13 @@
 #![allow(dead_code)]
 
 pub mod lsp;
+mod repo;
 
-use std::path::{Path, PathBuf};
+#[allow(unused_imports)]
+pub use repo::{sum_numstat, Repo};
+
+use std::path::Path;
 use std::process::Command;
-
-/// A repository in a temp dir, built and inspected with the real `git`.
-pub struct Repo {
-    pub dir: tempfile::TempDir,
-}
-
-impl Repo {
-    /// A new repository on branch `main` with an identity and no commits.
-    pub fn new() -> Repo {
-        let dir = tempfile::Builder::new()
-            .prefix("cn-test")
-            .tempdir()
-            .expect("temp dir");
-        let repo = Repo { dir };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.email", "dev@example.com"]);
-        repo.git(&["config", "user.name", "Dev"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo.git(&["config", "core.autocrlf", "false"]);
-        repo
-    }
-
-    pub fn root(&self) -> PathBuf {
-        self.dir.path().canonicalize().expect("canonical root")
-    }
-
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.root().join(rel)
-    }
-
-    /// Runs git in the repository, panicking with its output when it fails.
-    pub fn git(&self, args: &[&str]) -> String {
-        let output = self.git_output(args);
-        assert!(
-            output.status.success(),
-            "git {:?} failed: {}{}",
-            args,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    pub fn git_output(&self, args: &[&str]) -> std::process::Output {
-        Command::new("git")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.dir.path())
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs")
-    }
-
-    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
-        let path = self.path(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(path, content).expect("write");
-    }
-
-    pub fn read(&self, rel: &str) -> Vec<u8> {
-        std::fs::read(self.path(rel)).expect("read")
-    }
-
-    pub fn commit_all(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
-    /// `git diff --numstat` with these args, summed into (files, added, removed).
-    pub fn numstat(&self, args: &[&str]) -> (u64, u64, u64) {
-        let mut full = vec!["diff", "--numstat"];
-        full.extend_from_slice(args);
-        sum_numstat(&self.git(&full))
-    }
-
-    /// The untracked files' (files, lines) as git counts them (`git diff --no-index /dev/null f`).
-    pub fn untracked_numstat(&self) -> (u64, u64, u64) {
-        let listing = self.git(&["ls-files", "--others", "--exclude-standard", "-z"]);
-        let mut sum = (0, 0, 0);
-        for file in listing.split('\0').filter(|f| !f.is_empty()) {
-            let output = self.git_output(&["diff", "--no-index", "--numstat", "/dev/null", file]);
-            let (_, added, removed) = sum_numstat(&String::from_utf8_lossy(&output.stdout));
-            sum = (sum.0 + 1, sum.1 + added, sum.2 + removed);
-        }
-        sum
-    }
-
-    /// The bytes of the index entry for `rel` (`git show :rel`).
-    pub fn index_blob(&self, rel: &str) -> Vec<u8> {
-        self.git_output(&["show", &format!(":{rel}")]).stdout
-    }
-
-    pub fn index_bytes(&self) -> Vec<u8> {
-        std::fs::read(self.root().join(".git/index")).expect("index")
-    }
-}
-
-/// Sums `--numstat` output; binary rows (`-\t-`) count as files with 0 lines.
-pub fn sum_numstat(text: &str) -> (u64, u64, u64) {
-    text.lines()
-        .filter(|l| !l.is_empty())
-        .fold((0, 0, 0), |(f, a, r), line| {
-            let mut parts = line.split('\t');
-            let added = parts
-                .next()
-                .and_then(|p| p.parse::<u64>().ok())
-                .unwrap_or(0);
-            let removed = parts
-                .next()
-                .and_then(|p| p.parse::<u64>().ok())
-                .unwrap_or(0);
-            (f + 1, a + added, r + removed)
-        })
-}
 
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_commit-nudge")

@@ -9,69 +9,19 @@ mod nudges;
 mod plans;
 mod scheduling;
 
-use std::path::PathBuf;
-use std::process::Command as Process;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+#[path = "../../../tests/support/repo.rs"]
+mod repo;
+
 use super::effect::Effect;
 use super::jobs;
 use super::*;
-
-/// A repository made by real `git` in a temp dir.
-struct Repo {
-    dir: tempfile::TempDir,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.name", "Test"]);
-        repo.git(&["config", "user.email", "test@example.com"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    fn root(&self) -> PathBuf {
-        self.dir.path().canonicalize().expect("canonical root")
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = Process::new("git")
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let path = self.dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-        std::fs::write(path, text).expect("write");
-    }
-
-    fn commit_all(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-    }
-
-    /// A repository with `a.txt` committed as one line, and `lines` lines in it on disk.
-    fn with_lines(lines: usize) -> Repo {
-        let repo = Repo::new();
-        repo.write("a.txt", "a\n");
-        repo.commit_all("seed");
-        repo.write("a.txt", &"a\n".repeat(lines));
-        repo
-    }
-}
+use repo::Repo;
 
 /// The engine with a fake clock; runs effects in place and records what it sent.
 struct Engine {

@@ -22,7 +22,7 @@ fn crossing_into_warning_offers_once_within_the_cool_down() {
         "after the status"
     );
     // More work while warning: a new status, no new offer.
-    repo.write("a.txt", &"a\n".repeat(40));
+    repo.write("a.txt", "a\n".repeat(40));
     engine.settle(Event::FilesChanged(vec![repo.root().join("a.txt")]));
     let outputs = engine.take();
     assert_eq!(statuses(&outputs)[0].total.added, 39);
@@ -30,13 +30,13 @@ fn crossing_into_warning_offers_once_within_the_cool_down() {
     // Back under, over again within the cool-down: quiet; after it: asked again.
     repo.write("a.txt", "a\n");
     engine.settle(Event::FilesChanged(vec![repo.root().join("a.txt")]));
-    repo.write("a.txt", &"a\n".repeat(30));
+    repo.write("a.txt", "a\n".repeat(30));
     engine.settle(Event::FilesChanged(vec![repo.root().join("a.txt")]));
     assert_eq!(offers(&engine.take()), 0);
     engine.advance(ASK_COOL_DOWN_SECONDS);
     repo.write("a.txt", "a\n");
     engine.settle(Event::FilesChanged(vec![repo.root().join("a.txt")]));
-    repo.write("a.txt", &"a\n".repeat(30));
+    repo.write("a.txt", "a\n".repeat(30));
     engine.settle(Event::FilesChanged(vec![repo.root().join("a.txt")]));
     assert_eq!(offers(&engine.take()), 1);
 }
@@ -98,7 +98,7 @@ fn a_snooze_hides_the_nudges_until_it_ends_and_a_commit_ends_it() {
     }))
     .expect("snoozed");
     repo.commit_all("work");
-    repo.write("a.txt", &"b\n".repeat(30));
+    repo.write("a.txt", "b\n".repeat(30));
     engine.settle(Event::FilesChanged(vec![root.join(".git/HEAD")]));
     let outputs = engine.take();
     assert_eq!(

@@ -13,7 +13,7 @@ fn tangled() -> Repo {
     repo.commit_all("seed");
     repo.write(
         "src/lib.rs",
-        &lib.replace("    1\n", "    10\n")
+        lib.replace("    1\n", "    10\n")
             .replace("    2\n", "    20\n"),
     );
     repo.write(
