@@ -82,7 +82,7 @@ fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
     } else if error.code() == git2::ErrorCode::Owner {
         GitError::NotOwned(path.to_path_buf())
     } else {
-        GitError::Git(error)
+        GitError::from(error)
     }
 }
 
