@@ -28,7 +28,7 @@ pub enum GitError {
     /// A repository git makes that the libraries under commit-nudge cannot read yet: `what` names
     /// it as git's documentation does, `why` says which layer refuses it. One line, never the
     /// library's own error text.
-    #[error("commit-nudge cannot serve this repository yet: it uses {what}, which {why}; git itself works here")]
+    #[error("this repository uses {what}, which {why}: commit-nudge cannot serve it yet (git itself works here)")]
     Unservable {
         what: &'static str,
         why: &'static str,
