@@ -19,7 +19,7 @@ pub mod repo;
 pub use diffs::{buffer, convert, hunks, scratch};
 pub(crate) use diffs::{nommap, renames};
 pub use formats::{fnv, index_file, stamp};
-pub use status::{count, partial, scan};
+pub use status::{conflicted_paths, count, partial, scan};
 pub(crate) use status::{model, rows, sides};
 pub use writes::{commit, stage};
 
