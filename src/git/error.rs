@@ -25,8 +25,47 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+    /// A repository git makes that the libraries under commit-nudge cannot read yet: `what` names
+    /// it as git's documentation does, `why` says which layer refuses it. One line, never the
+    /// library's own error text.
+    #[error("this repository uses {what}, which {why}: commit-nudge cannot serve it yet (git itself works here)")]
+    Unservable {
+        what: &'static str,
+        why: &'static str,
+    },
     #[error("{0}")]
-    Git(#[from] git2::Error),
+    Git(git2::Error),
+}
+
+impl From<git2::Error> for GitError {
+    fn from(error: git2::Error) -> Self {
+        unservable_of(&error).unwrap_or(GitError::Git(error))
+    }
+}
+
+/// libgit2's refusals of a repository git itself reads (SHA-256 objects, reftable refs, a sparse or
+/// split index), recognised so that the user reads what and why instead of libgit2's wording.
+pub(crate) fn unservable_of(error: &git2::Error) -> Option<GitError> {
+    let message = error.message();
+    let libgit2 = "libgit2 (the library commit-nudge reads git with) cannot read";
+    let (what, why) = if message.contains("object format") || message.contains("objectformat") {
+        (
+            "SHA-256 object names (extensions.objectFormat=sha256)",
+            libgit2,
+        )
+    } else if message.contains("refstorage") || message.contains("reftable") {
+        (
+            "the reftable ref storage (extensions.refStorage=reftable)",
+            libgit2,
+        )
+    } else if message.contains("'sdir'") {
+        ("a sparse index (index.sparse=true)", libgit2)
+    } else if message.contains("'link'") {
+        ("a split index (core.splitIndex=true)", libgit2)
+    } else {
+        return None;
+    };
+    Some(GitError::Unservable { what, why })
 }
 
 impl GitError {

@@ -2,8 +2,8 @@
 
 use git2::{DiffOptions, Repository, Sort};
 
-use super::error::Result;
-use super::sides::head_state;
+use crate::git::error::Result;
+use crate::git::sides::head_state;
 
 /// One commit's size, as `git show --numstat` would sum it (renames not followed).
 #[derive(Debug, Clone, PartialEq, Eq)]

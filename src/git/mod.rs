@@ -4,26 +4,24 @@
 //! hold (`count`), computes and applies hunks (`hunks`), and commits the index by running the
 //! user's own `git commit` (`commit`), which is the only place a git subprocess is started.
 
-pub mod buffer;
-pub mod commit;
-pub mod convert;
-pub mod count;
+// The rooms, one per layer: formats on disk, status, diffs and conversions, writes.
+pub mod diffs;
+pub mod formats;
+pub mod status;
+pub mod writes;
+
 pub mod error;
-pub mod fnv;
 pub mod history;
-pub mod hunks;
-pub mod index_file;
-mod model;
-pub mod nommap;
-pub mod partial;
-pub mod renames;
 pub mod repo;
-mod rows;
-pub mod scan;
-pub mod scratch;
-mod sides;
-pub mod stage;
-pub mod stamp;
+
+// Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
+// outside src/git need not change.
+pub use diffs::{buffer, convert, hunks, scratch};
+pub(crate) use diffs::{nommap, renames};
+pub use formats::{fnv, index_file, stamp};
+pub use status::{conflicted_paths, count, partial, scan};
+pub(crate) use status::{model, rows, sides};
+pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use error::GitError;

@@ -4,7 +4,7 @@ use std::path::{Component, Path, PathBuf};
 
 use git2::{Repository, RepositoryOpenFlags};
 
-use super::error::{GitError, Result};
+use crate::git::error::{GitError, Result};
 
 /// What we know of a repository's location once it is found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub fn discover(path: &Path) -> Result<RepoInfo> {
 
 /// Opens the repository whose working tree is `root` (as returned by `discover`).
 pub fn open_worktree(root: &Path) -> Result<Repository> {
-    super::nommap::ensure_registered();
+    crate::git::nommap::ensure_registered();
     let repo = Repository::open_ext(
         root,
         RepositoryOpenFlags::NO_SEARCH,
@@ -40,7 +40,7 @@ pub fn open_worktree(root: &Path) -> Result<Repository> {
 
 /// Opens the repository containing `path`, searching upward.
 pub fn open_containing(path: &Path) -> Result<Repository> {
-    super::nommap::ensure_registered();
+    crate::git::nommap::ensure_registered();
     // A path that does not exist yet (a new buffer) is looked up from its nearest existing parent.
     let mut start = path.to_path_buf();
     while !start.exists() {
@@ -82,7 +82,7 @@ fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
     } else if error.code() == git2::ErrorCode::Owner {
         GitError::NotOwned(path.to_path_buf())
     } else {
-        GitError::Git(error)
+        GitError::from(error)
     }
 }
 
@@ -188,7 +188,7 @@ fn canonicalize_existing_prefix(path: &Path) -> Option<PathBuf> {
 /// would load every entry of the index (and keep them) to answer. A split or sparse index, which
 /// our reader does not read, is asked of libgit2.
 pub fn index_entry(repo: &Repository, rel_path: &str) -> Result<Option<git2::IndexEntry>> {
-    use super::index_file::{find_entry, to_git2};
+    use crate::git::index_file::{find_entry, to_git2};
     match find_entry(&repo.path().join("index"), rel_path.as_bytes()) {
         Ok(found) => Ok(found.map(|entry| to_git2(&entry, rel_path.as_bytes()))),
         Err(_) => {

@@ -160,7 +160,7 @@ pub enum PlanError {
 
 impl From<git2::Error> for PlanError {
     fn from(error: git2::Error) -> Self {
-        PlanError::Git(GitError::Git(error))
+        PlanError::Git(GitError::from(error))
     }
 }
 

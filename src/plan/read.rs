@@ -44,26 +44,9 @@ pub fn check_state(repo: &Repository) -> Result<()> {
     if let Some(busy) = busy {
         return Err(PlanError::InProgress(busy));
     }
-    // Read from the index file when it can be (libgit2 would load every entry to answer).
-    let mut conflicted = false;
-    let read = crate::git::index_file::stream(&repo.path().join("index"), |entry, _, _| {
-        conflicted |= entry.stage() != 0;
-        !conflicted
-    });
-    if read.is_ok() && !conflicted {
-        return Ok(());
-    }
-    let index = repo.index()?;
-    if index.has_conflicts() {
-        let mut paths: Vec<String> = index
-            .conflicts()?
-            .filter_map(|c| c.ok())
-            .filter_map(|c| c.our.or(c.their).or(c.ancestor))
-            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-            .collect();
-        paths.sort();
-        paths.dedup();
-        return Err(PlanError::Conflicted(paths.join(", ")));
+    let conflicted = crate::git::conflicted_paths(repo)?;
+    if !conflicted.is_empty() {
+        return Err(PlanError::Conflicted(conflicted.join(", ")));
     }
     Ok(())
 }

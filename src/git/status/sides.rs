@@ -9,14 +9,14 @@ use std::path::Path;
 
 use git2::{Delta, Repository};
 
-use super::error::Result;
-use super::model::{CountOptions, FileDelta, RepoCounts};
-use super::repo::RepoInfo;
-use super::rows::{
+use crate::git::error::Result;
+use crate::git::model::{CountOptions, FileDelta, RepoCounts};
+use crate::git::repo::RepoInfo;
+use crate::git::rows::{
     base_options, first_change_line, large_files, modified_unix, path_string, plain_modifications,
     renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
-use super::stamp::{IndexStamp, SKIP_WORKTREE};
+use crate::git::stamp::{IndexStamp, SKIP_WORKTREE};
 
 /// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
 pub(crate) struct StagedSide {
@@ -96,7 +96,7 @@ pub(crate) fn intent_to_add_paths(
         };
         if index
             .get_path(path, 0)
-            .is_some_and(|entry| super::hunks::is_intent_to_add(&entry))
+            .is_some_and(|entry| crate::git::hunks::is_intent_to_add(&entry))
         {
             paths.insert(path_string(path));
         }

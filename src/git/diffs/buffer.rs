@@ -6,11 +6,11 @@ use std::path::Path;
 
 use git2::{Patch, Repository};
 
-use super::error::Result;
-use super::hunks::head_blob;
-use super::repo::checked_rel_path;
-use super::rows::{base_options, first_change_line};
-use super::FileDelta;
+use crate::git::error::Result;
+use crate::git::hunks::head_blob;
+use crate::git::repo::checked_rel_path;
+use crate::git::rows::{base_options, first_change_line};
+use crate::git::FileDelta;
 
 /// An open buffer's text compared with HEAD, the index and the disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub struct BufferBase {
     /// The index entries of this path and of the attributes files that may apply to it: what a
     /// repository handle needs to convert the buffer (`scratch::scratch_of`) without loading the
     /// whole index.
-    pub entries: Vec<super::scratch::KeptEntry>,
+    pub entries: Vec<crate::git::scratch::KeptEntry>,
 }
 
 /// Reads the HEAD and index versions of `rel_path`.
@@ -51,9 +51,9 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
     // The index as it is on disk now: this path's entry and the attributes files' entries, on a
     // handle of our own (an attribute lookup would otherwise load every entry of the index).
-    let entries = super::scratch::entries_for_path(repo, rel_path)?;
+    let entries = crate::git::scratch::entries_for_path(repo, rel_path)?;
     let root = repo.workdir().unwrap_or(repo.path());
-    let scratch = super::scratch::scratch_of(root, &entries)?;
+    let scratch = crate::git::scratch::scratch_of(root, &entries)?;
     let repo = &scratch.repo;
     let own = entries
         .iter()
@@ -79,7 +79,7 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
         index: index_content,
         tracked,
         ignored,
-        converts: super::convert::converts(repo, rel_path)?,
+        converts: crate::git::convert::converts(repo, rel_path)?,
         link,
         entries,
     })

@@ -30,14 +30,14 @@ mod direct;
 mod head;
 mod walk;
 
-use super::error::Result;
-use super::index_file::{IndexFile, IndexFileError};
-use super::model::{CountOptions, RepoCounts};
-use super::scratch::{scratch, Scratch};
-use super::sides::{
+use crate::git::error::Result;
+use crate::git::index_file::{IndexFile, IndexFileError};
+use crate::git::model::{CountOptions, RepoCounts};
+use crate::git::scratch::{scratch, Scratch};
+use crate::git::sides::{
     assemble, head_state, staged_side_limited, workdir_diff, StagedSide, WorkdirSide,
 };
-use super::stamp::IndexStamp;
+use crate::git::stamp::IndexStamp;
 use head::staged_paths;
 use walk::{walk_worktree, Decline, StatRules};
 
@@ -167,7 +167,7 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
                 }
             };
             let workdir = half(&scratch, changed_first, untracked_first)?;
-            Ok::<_, super::error::GitError>((scratch, staged, workdir))
+            Ok::<_, crate::git::error::GitError>((scratch, staged, workdir))
         })();
         let other = other
             .join()

@@ -16,15 +16,17 @@ use std::collections::BTreeSet;
 
 use git2::{Delta, Repository};
 
-use super::error::Result;
-use super::index_file::{to_git2, IndexFile};
-use super::model::{CountOptions, RepoCounts};
-use super::rows::{
+use crate::git::error::Result;
+use crate::git::index_file::{to_git2, IndexFile};
+use crate::git::model::{CountOptions, RepoCounts};
+use crate::git::rows::{
     large_files, plain_modifications, renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
-use super::scratch::scratch;
-use super::sides::{assemble, head_state, oldest_change, workdir_side_of, StagedSide, WorkdirSide};
-use super::stamp::{hash_of, IndexStamp, Lookup, PathHashes, SKIP_WORKTREE};
+use crate::git::scratch::scratch;
+use crate::git::sides::{
+    assemble, head_state, oldest_change, workdir_side_of, StagedSide, WorkdirSide,
+};
+use crate::git::stamp::{hash_of, IndexStamp, Lookup, PathHashes, SKIP_WORKTREE};
 
 /// Re-counts `paths` (relative to the worktree root) on top of `previous`; `Ok(None)` when only a
 /// full count can be exact.
@@ -47,7 +49,7 @@ pub fn recount_paths(
             return Ok(None);
         }
         let prefix = format!("{path}/");
-        let touches_rename = |rows: &[super::FileDelta]| {
+        let touches_rename = |rows: &[crate::git::FileDelta]| {
             rows.iter().any(|r| {
                 r.old_path.is_some() && (r.path == *path || r.old_path.as_deref() == Some(path))
             })
@@ -136,7 +138,7 @@ pub fn recount_paths(
         return Ok(None);
     }
     let mut counts = previous.clone();
-    let replace = |old: &mut Vec<super::FileDelta>, new: Vec<super::FileDelta>| {
+    let replace = |old: &mut Vec<crate::git::FileDelta>, new: Vec<crate::git::FileDelta>| {
         old.retain(|r| !paths.contains(&r.path));
         old.extend(new);
         old.sort_by(|a, b| a.path.cmp(&b.path));
@@ -354,7 +356,7 @@ fn entries_of(
         return Ok(Some(entries));
     }
     let wanted: BTreeSet<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
-    let found = super::scratch::entries_of(repo, &wanted)?;
+    let found = crate::git::scratch::entries_of(repo, &wanted)?;
     Ok(Some(
         found
             .iter()
@@ -376,14 +378,14 @@ fn staged_since(
     candidates: &BTreeSet<String>,
     options: &CountOptions,
 ) -> Result<Option<StagedSide>> {
-    let touched = |row: &super::FileDelta| {
+    let touched = |row: &crate::git::FileDelta| {
         candidates.contains(&row.path)
             || row
                 .old_path
                 .as_ref()
                 .is_some_and(|o| candidates.contains(o))
     };
-    let mut staged_rows: Vec<super::FileDelta> = previous
+    let mut staged_rows: Vec<crate::git::FileDelta> = previous
         .staged
         .iter()
         .filter(|r| !touched(r))

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use globset::GlobSet;
 use serde::Serialize;
 
-use super::repo::RepoInfo;
-use super::stamp::IndexStamp;
+use crate::git::repo::RepoInfo;
+use crate::git::stamp::IndexStamp;
 
 /// Files, added lines and removed lines: one row of `git diff --numstat`, summed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -11,13 +11,13 @@ use std::path::Path;
 
 use git2::Repository;
 
-use super::error::Result;
-pub use super::model::{CountOptions, FileDelta, LineStat, RepoCounts};
-use super::repo::open_containing;
-use super::rows::os_string;
-use super::scan::Scanned;
-use super::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
-use super::stamp::IndexStamp;
+use crate::git::error::Result;
+pub use crate::git::model::{CountOptions, FileDelta, LineStat, RepoCounts};
+use crate::git::repo::open_containing;
+use crate::git::rows::os_string;
+use crate::git::scan::Scanned;
+use crate::git::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
+use crate::git::stamp::IndexStamp;
 
 /// Counts the repository containing `path`.
 pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
@@ -28,7 +28,7 @@ pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
 /// Counts an open repository: by a scan of the index file and the working tree
 /// (`scan::count_repo_by_scan`) where that is exact, else by libgit2's whole-tree diffs.
 pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
-    match super::scan::count_repo_by_scan(repo, options) {
+    match crate::git::scan::count_repo_by_scan(repo, options) {
         Ok(Scanned::Counted(counts)) => return Ok(*counts),
         Ok(Scanned::Declined(why)) => tracing::debug!("counting by whole-tree diffs: {why}"),
         Err(error) => tracing::debug!("the scan failed ({error}); counting by whole-tree diffs"),
@@ -140,7 +140,7 @@ fn top_level_names(index: &git2::Index, root: &Path) -> (Vec<OsString>, Vec<OsSt
     }
     names.remove(std::ffi::OsStr::new(".git"));
     let parity = |name: &std::ffi::OsStr| {
-        let mut hash = super::fnv::Fnv::default();
+        let mut hash = crate::git::fnv::Fnv::default();
         hash.feed(name.as_encoded_bytes());
         hash.value() & 1
     };

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use git2::{Binding, Repository};
 
-use super::error::{GitError, Result};
+use crate::git::error::{GitError, Result};
 
 /// The content and mode of an index entry, as `git add` would write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,7 +240,7 @@ fn libgit2_skipped_auto_conversion(
     if new.binary() || new.crlf == 0 {
         return Ok(false);
     }
-    let Some(entry) = super::repo::index_entry(repo, rel_path)? else {
+    let Some(entry) = crate::git::repo::index_entry(repo, rel_path)? else {
         return Ok(false);
     };
     let blob = repo.find_blob(entry.id)?;

@@ -9,13 +9,13 @@ use std::path::Path;
 
 use git2::{IndexEntry, IndexTime, Repository};
 
-use super::convert;
-use super::error::{GitError, Result};
-use super::hunks::{
+use crate::git::convert;
+use crate::git::error::{GitError, Result};
+use crate::git::hunks::{
     file_hunks, index_content, select_lines, staged_content, unstaged_content, HunkHeader,
     LineSelection,
 };
-use super::repo::checked_rel_path;
+use crate::git::repo::checked_rel_path;
 
 /// The hunk an action was offered for: its header, the hash of its lines, and the lines chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]

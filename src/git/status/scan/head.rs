@@ -5,9 +5,9 @@ use std::ops::Range;
 
 use git2::Repository;
 
-use super::super::error::Result;
-use super::super::index_file::{CacheNode, IndexFile};
 use super::walk::{index_children, Child};
+use crate::git::error::Result;
+use crate::git::index_file::{CacheNode, IndexFile};
 
 /// The paths where HEAD and the index differ: HEAD's trees against the index's entries, skipping
 /// every directory whose cache-tree id equals HEAD's (git's own shortcut).

@@ -4,10 +4,10 @@ use std::path::Path;
 
 use git2::{Blob, Patch, Repository};
 
-use super::convert;
-use super::error::{GitError, Result};
-use super::repo::checked_rel_path;
-use super::rows::base_options;
+use crate::git::convert;
+use crate::git::error::{GitError, Result};
+use crate::git::repo::checked_rel_path;
+use crate::git::rows::base_options;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
@@ -55,7 +55,7 @@ pub struct Hunk {
 impl Hunk {
     /// A hash of the header and every line, to tell whether a hunk is still the one offered.
     pub fn hash(&self) -> String {
-        let mut hash = super::fnv::Fnv::default();
+        let mut hash = crate::git::fnv::Fnv::default();
         let mut feed = |bytes: &[u8]| hash.feed(bytes);
         let h = self.header;
         feed(
@@ -78,7 +78,7 @@ impl Hunk {
 
     /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).
     pub fn new_line_span(&self) -> (u32, u32) {
-        let start = super::rows::first_line_of(self.header.new_start, self.header.new_lines);
+        let start = crate::git::rows::first_line_of(self.header.new_start, self.header.new_lines);
         let end = start + self.header.new_lines.max(1) - 1;
         (start, end)
     }
@@ -110,7 +110,7 @@ pub struct FileHunks {
 /// hunks are those of `git diff` and staging them writes what `git add -p` would.
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
-    let entry = super::repo::index_entry(repo, rel_path)?;
+    let entry = crate::git::repo::index_entry(repo, rel_path)?;
     file_hunks_from(repo, rel_path, text, entry)
 }
 

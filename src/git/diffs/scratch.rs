@@ -10,7 +10,7 @@ use std::path::Path;
 
 use git2::Repository;
 
-use super::error::Result;
+use crate::git::error::Result;
 
 /// The handle and its index (kept alive beside it).
 pub(crate) struct Scratch {
@@ -38,12 +38,12 @@ pub(crate) fn scratch(
 }
 
 /// An index entry and its path, as kept to build a scratch handle again later.
-pub type KeptEntry = (super::index_file::Entry, Vec<u8>);
+pub type KeptEntry = (crate::git::index_file::Entry, Vec<u8>);
 
 /// The stage-0 index entries of `paths` that the index holds: read from the index file up to
 /// the last of them; an index our reader refuses (a split or sparse one) is asked of libgit2.
 pub(crate) fn entries_of(repo: &Repository, paths: &BTreeSet<&[u8]>) -> Result<Vec<KeptEntry>> {
-    if let Ok(found) = super::index_file::find_entries(&repo.path().join("index"), paths) {
+    if let Ok(found) = crate::git::index_file::find_entries(&repo.path().join("index"), paths) {
         return Ok(found);
     }
     let mut index = repo.index()?;
@@ -51,7 +51,12 @@ pub(crate) fn entries_of(repo: &Repository, paths: &BTreeSet<&[u8]>) -> Result<V
     Ok(paths
         .iter()
         .filter_map(|path| index.get_path(Path::new(OsStr::from_bytes(path)), 0))
-        .map(|entry| (super::index_file::from_git2(&entry), entry.path.clone()))
+        .map(|entry| {
+            (
+                crate::git::index_file::from_git2(&entry),
+                entry.path.clone(),
+            )
+        })
         .collect())
 }
 
@@ -77,6 +82,6 @@ pub(crate) fn scratch_of(root: &Path, entries: &[KeptEntry]) -> Result<Scratch> 
         root,
         entries
             .iter()
-            .map(|(entry, path)| super::index_file::to_git2(entry, path)),
+            .map(|(entry, path)| crate::git::index_file::to_git2(entry, path)),
     )
 }

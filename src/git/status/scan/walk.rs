@@ -6,8 +6,8 @@ use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::super::index_file::{Entry, IndexFile, FLAG_ASSUME_VALID};
-use super::super::model::CountOptions;
+use crate::git::index_file::{Entry, IndexFile, FLAG_ASSUME_VALID};
+use crate::git::model::CountOptions;
 
 /// Why the scan cannot count this repository exactly.
 #[derive(Debug)]

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use super::index_file::{self, Entry, FileId, IndexFile, IndexFileError};
+use crate::git::index_file::{self, Entry, FileId, IndexFile, IndexFileError};
 
 /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags (sparse checkouts).
 pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;

@@ -7,8 +7,8 @@ use std::time::UNIX_EPOCH;
 
 use git2::{Delta, Diff, DiffOptions, Repository};
 
-use super::error::Result;
-use super::model::{CountOptions, FileDelta};
+use crate::git::error::Result;
+use crate::git::model::{CountOptions, FileDelta};
 
 /// The paths whose old or new side in these diffs is larger than `limit` bytes (none when 0).
 pub(crate) fn large_files(diffs: &[&Diff<'_>], limit: u64) -> Vec<String> {
@@ -209,8 +209,8 @@ pub(crate) fn rows(
         files.push(row);
     }
     if renames && !deleted.is_empty() && !added.is_empty() {
-        let pairs = super::renames::pair(&deleted, &added);
-        let contents = |sides: &[super::renames::Side], row: usize| {
+        let pairs = crate::git::renames::pair(&deleted, &added);
+        let contents = |sides: &[crate::git::renames::Side], row: usize| {
             sides
                 .iter()
                 .find(|s| s.row == row)
@@ -266,7 +266,7 @@ fn rename_side(
     file: &git2::DiffFile<'_>,
     on_disk: Option<String>,
     binary: bool,
-) -> super::renames::Side {
+) -> crate::git::renames::Side {
     let (id, mode) = (file.id(), file.mode());
     if binary && file.size() > RENAME_READ_LIMIT {
         let mut content = b"\0too large to read: ".to_vec();
@@ -275,7 +275,7 @@ fn rename_side(
         } else {
             content.extend_from_slice(id.as_bytes());
         }
-        return super::renames::Side {
+        return crate::git::renames::Side {
             row,
             content,
             regular: false,
@@ -292,7 +292,7 @@ fn rename_side(
             .map(|b| b.content().to_vec())
             .unwrap_or_default(),
     };
-    super::renames::Side {
+    crate::git::renames::Side {
         row,
         content,
         regular: matches!(mode, git2::FileMode::Blob | git2::FileMode::BlobExecutable),

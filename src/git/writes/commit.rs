@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::error::{GitError, Result};
+use crate::git::error::{GitError, Result};
 
 /// How to run the commit.
 #[derive(Debug, Clone)]

@@ -1,0 +1,11 @@
+//! Diffs and conversions: a file's hunks (`hunks`), an unsaved buffer's (`buffer`), the conversion
+//! of text as `git add` converts it (`convert`), rename pairing (`renames`), the small-index
+//! handle every limited diff runs on (`scratch`), and the filter that keeps libgit2 from mapping
+//! working-tree files (`nommap`).
+
+pub mod buffer;
+pub mod convert;
+pub mod hunks;
+pub(crate) mod nommap;
+pub(crate) mod renames;
+pub mod scratch;

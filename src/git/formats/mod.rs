@@ -1,0 +1,7 @@
+//! The formats on disk that commit-nudge reads itself: git's index file (`index_file`), the stamp
+//! kept of it between counts (`stamp`), and the stable hash their fingerprints use (`fnv`).
+//! Nothing here opens a repository through libgit2.
+
+pub mod fnv;
+pub mod index_file;
+pub mod stamp;

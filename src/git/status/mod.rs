@@ -1,0 +1,13 @@
+//! Status: what a commit would hold. `model` is what a count produces and takes; `rows` and
+//! `sides` are the plumbing every count shares; `scan` is the fast count by scan, `count` the full
+//! count (the scan, else libgit2's whole-tree diffs), `partial` the re-count of what changed.
+
+mod conflicts;
+pub mod count;
+pub(crate) mod model;
+pub mod partial;
+pub(crate) mod rows;
+pub mod scan;
+pub(crate) mod sides;
+
+pub use conflicts::conflicted_paths;
