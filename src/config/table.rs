@@ -119,6 +119,13 @@ pub const SETTINGS: &[SettingSpec] = &[
         modal_client_default: None,
         doc: "A changed or untracked file larger than this many bytes (default 50 MiB) counts by size alone (1 file, 0 lines, its content not read) and the status says how many (`over_size_limit`); `0` turns the limit off.",
     },
+    SettingSpec {
+        key: "recordWork",
+        kind: SettingKind::Bool,
+        default: "true",
+        modal_client_default: None,
+        doc: "Keep a record of how the work was done (which lines came at each save, in `.git/commit-nudge/record`), so that the commit plan follows it; `commit-nudge plan --forget` deletes it.",
+    },
 ];
 
 /// The default settings object (the `commitNudge` value), built from [`SETTINGS`]; `modal` gives
