@@ -48,6 +48,8 @@ pub struct Settings {
     /// Files larger than this count as changed by size alone: 1 file, 0 lines, content not read
     /// (default 50 MiB; 0 turns our limit off).
     pub max_file_bytes: u64,
+    /// Keep the record of how the work was done, for the commit plan (default true).
+    pub record_work: bool,
 }
 
 /// The longest snooze: a day.
@@ -69,6 +71,7 @@ impl Default for Settings {
             exclude: vec!["**/*.lock".to_string(), "**/package-lock.json".to_string()],
             severity: limits.severity,
             code_lens: true,
+            record_work: true,
             ask_on_warning: true,
             snooze_minutes: 30,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
@@ -489,7 +492,7 @@ mod tests {
         }
         let bogus = parse_editor_settings(&json!({"bogus": 1}));
         assert!(bogus.problems[0].ends_with(
-            "(known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes)"
+            "(known: thresholds, countUntracked, countUnsaved, exclude, severity, codeLens, askOnWarning, snoozeMinutes, maxFileBytes, recordWork)"
         ));
     }
 

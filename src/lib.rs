@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod nudge;
 pub mod plan;
 pub mod prompt;
+pub mod record;
 pub mod report;
 pub mod workspace;
 

@@ -67,6 +67,13 @@ enum Command {
         /// Open the plan document in $GIT_EDITOR / $EDITOR first; saving it applies the plan.
         #[arg(long)]
         edit: bool,
+        /// Delete this repository's record of how the work was done (`.git/commit-nudge/record`)
+        /// and plan nothing.
+        #[arg(long, conflicts_with_all = ["json", "apply", "edit"])]
+        forget: bool,
+        /// Plan without the record of how the work was done.
+        #[arg(long)]
+        no_record: bool,
         /// Signal weights for experiments, such as `references=0,cochange=0.5`.
         #[arg(long, hide = true)]
         weights: Option<String>,
@@ -112,6 +119,8 @@ fn main() -> ExitCode {
             json,
             apply,
             edit,
+            forget,
+            no_record,
             weights,
         } => plan_command::run(
             path,
@@ -119,6 +128,8 @@ fn main() -> ExitCode {
                 json,
                 apply,
                 edit,
+                forget,
+                no_record,
                 weights,
             },
         ),

@@ -11,6 +11,10 @@ pub struct PlanArgs {
     pub json: bool,
     pub apply: bool,
     pub edit: bool,
+    /// Delete the record of how the work was done instead of planning.
+    pub forget: bool,
+    /// Plan without the record.
+    pub no_record: bool,
     pub weights: Option<String>,
 }
 
@@ -45,7 +49,21 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         .unwrap_or_default();
     let git_dir = repo.path().to_path_buf();
     drop(repo);
-    let mut options = PlanOptions::default();
+    if args.forget {
+        let record = commit_nudge::record::path_in(&git_dir);
+        let gone = commit_nudge::record::forget(&root)
+            .with_context(|| format!("could not delete {}", record.display()))?;
+        if gone {
+            println!("deleted the record of the work: {}", record.display());
+        } else {
+            println!("no record of the work to delete ({})", record.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut options = PlanOptions {
+        use_record: !args.no_record,
+        ..PlanOptions::default()
+    };
     if let Some(weights) = &args.weights {
         let mut rest = Vec::new();
         for pair in weights.split(',') {

@@ -304,7 +304,8 @@ fn the_defaults_the_clients_send_are_the_servers() {
             "codeLens",
             "askOnWarning",
             "snoozeMinutes",
-            "maxFileBytes"
+            "maxFileBytes",
+            "recordWork"
         ]
     );
 }

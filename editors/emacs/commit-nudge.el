@@ -52,14 +52,15 @@
     :codeLens t
     :askOnWarning :json-false
     :snoozeMinutes 30
-    :maxFileBytes 52428800)
+    :maxFileBytes 52428800
+    :recordWork t)
   "The `commitNudge' settings sent to the server, as a plist.
 Use :json-false for false and vectors for lists.  The defaults are the
 server's, except :askOnWarning, off because Emacs's prompt is modal."
   :type 'plist)
 
 (defconst commit-nudge--setting-paths
-  '(((:thresholds :lines)) ((:thresholds :files)) ((:thresholds :minutes)) ((:countUntracked) t) ((:countUnsaved) t) ((:exclude)) ((:severity)) ((:codeLens) t) ((:askOnWarning) t) ((:snoozeMinutes)) ((:maxFileBytes)))
+  '(((:thresholds :lines)) ((:thresholds :files)) ((:thresholds :minutes)) ((:countUntracked) t) ((:countUnsaved) t) ((:exclude)) ((:severity)) ((:codeLens) t) ((:askOnWarning) t) ((:snoozeMinutes)) ((:maxFileBytes)) ((:recordWork) t))
   "The leaves of `commit-nudge-settings', and whether each is a boolean.")
 ;; END generated settings
 

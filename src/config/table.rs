@@ -172,6 +172,15 @@ pub const SETTINGS: &[SettingSpec] = &[
         per_repository: false,
         set: |s, v, _| set_count(&mut s.max_file_bytes, v),
     },
+    SettingSpec {
+        key: "recordWork",
+        kind: SettingKind::Bool,
+        default: "true",
+        modal_client_default: None,
+        doc: "Keep a record of how the work was done (which lines came at each save, in `.git/commit-nudge/record`), so that the commit plan follows it; `commit-nudge plan --forget` deletes it.",
+        per_repository: false,
+        set: |s, v, _| set_bool(&mut s.record_work, v),
+    },
 ];
 
 /// The default settings object (the `commitNudge` value), built from [`SETTINGS`]; `modal` gives

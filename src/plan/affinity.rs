@@ -1,4 +1,4 @@
-//! The affinity of two hunks: what references, place, co-change and edit times say about
+//! The affinity of two hunks: what references, place, and co-change say about
 //! whether they belong to one commit. Language-agnostic: identifiers come from the tokenizer,
 //! definitions from the keywords most languages share, enclosing functions from git's hunk
 //! headers.
@@ -328,14 +328,6 @@ pub(super) fn affinity(
         score += w.references * f64::min(rare, 0.6);
     }
 
-    // Edit times.
-    if let Some(times) = signals.edit_times {
-        if let (Some(Some(ta)), Some(Some(tb))) = (times.get(a), times.get(b)) {
-            if (ta - tb).abs() <= options.edit_window_ms {
-                score += w.edit_time * 0.5;
-            }
-        }
-    }
     (score, why)
 }
 

@@ -4,7 +4,7 @@
 //! (an identifier introduced, removed or defined in one hunk and used in another, or a rare one
 //! both touch), place (same file and nearby lines, the same enclosing function, the same
 //! directory, a test beside its code, a manifest beside its lock file), co-change (files the
-//! history commits together) and, when the editor saw them, edit times. Hunks that cannot be
+//! history commits together) and, where the record of how the work was done has them, its episodes (`episodes`). Hunks that cannot be
 //! applied apart and hunks the user staged are joined first. Groups then merge, strongest link
 //! first (the link of two groups is their strongest pair), while the link is at least the
 //! threshold; the groups are ordered so that a group whose identifiers others use comes first.
@@ -24,8 +24,9 @@ pub struct Signals<'a> {
     pub old_texts: &'a HashMap<String, Vec<u8>>,
     /// The working tree's text of each changed file.
     pub new_texts: &'a HashMap<String, Vec<u8>>,
-    /// When the editor saw each hunk appear (Unix milliseconds), by hunk index, if known.
-    pub edit_times: Option<&'a [Option<i64>]>,
+    /// The episode of work each hunk came from, by hunk index, from the record of how the work
+    /// was done (`super::episodes`), if there is one.
+    pub episodes: Option<&'a [Option<u32>]>,
 }
 
 /// How much each signal counts; 0 turns a signal off (the benchmark measures each that way).
@@ -106,8 +107,6 @@ pub struct GroupOptions {
     pub max_groups: usize,
     /// Past this many hunks the plan groups by directory, which takes bounded time.
     pub max_hunks: usize,
-    /// Hunks edited within this many milliseconds of each other count as edited together.
-    pub edit_window_ms: i64,
 }
 
 impl Default for GroupOptions {
@@ -117,7 +116,6 @@ impl Default for GroupOptions {
             threshold: 0.65,
             max_groups: 8,
             max_hunks: 1500,
-            edit_window_ms: 120_000,
         }
     }
 }
@@ -150,6 +148,35 @@ pub fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) 
             sets.union(pair[0], pair[1]);
         }
     }
+    // The record's episodes: the hunks of one episode start as one group, and groups of two
+    // episodes never merge; hunks the record does not know join by the signals below.
+    let mut episode_of_root: HashMap<usize, u32> = HashMap::new();
+    if let Some(episodes) = signals.episodes.filter(|_| options.weights.edit_time > 0.0) {
+        let mut first: HashMap<u32, usize> = HashMap::new();
+        for (i, episode) in episodes.iter().enumerate().take(n) {
+            if let Some(episode) = episode {
+                let root = match first.get(episode) {
+                    Some(f) => sets.union(*f, i),
+                    None => sets.find(i),
+                };
+                first.entry(*episode).or_insert(i);
+                episode_of_root.insert(root, *episode);
+            }
+        }
+    }
+    let mut apart = |sets: &mut UnionFind, ra: usize, rb: usize| -> bool {
+        match (episode_of_root.get(&ra), episode_of_root.get(&rb)) {
+            (Some(x), Some(y)) if x != y => true,
+            (x, y) => {
+                let episode = x.or(y).copied();
+                let root = sets.union(ra, rb);
+                if let Some(episode) = episode {
+                    episode_of_root.insert(root, episode);
+                }
+                false
+            }
+        }
+    };
     // Affinities between every pair of hunks.
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
@@ -178,7 +205,9 @@ pub fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) 
         if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
             continue;
         }
-        sets.union(ra, rb);
+        if apart(&mut sets, ra, rb) {
+            continue;
+        }
         if let Some(why) = reasons.get(&(*a, *b)) {
             joined_by.entry(*a).or_default().extend(why.iter().cloned());
         }
@@ -193,7 +222,9 @@ pub fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) 
         if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
             continue;
         }
-        sets.union(ra, rb);
+        if apart(&mut sets, ra, rb) {
+            continue;
+        }
         count -= 1;
     }
     // Still too many (groups with no link at all): join by directory.
@@ -447,7 +478,7 @@ mod tests {
 
     fn plan(
         hunks: &[PlanHunk],
-        times: Option<&[Option<i64>]>,
+        episodes: Option<&[Option<u32>]>,
         weights: Weights,
     ) -> Vec<Vec<usize>> {
         let cochange = CoChange::default();
@@ -456,7 +487,7 @@ mod tests {
             cochange: &cochange,
             old_texts: &old,
             new_texts: &new,
-            edit_times: times,
+            episodes,
         };
         let options = GroupOptions {
             weights,
@@ -529,22 +560,24 @@ mod tests {
     }
 
     #[test]
-    fn edit_times_join_hunks_edited_together() {
+    fn the_records_episodes_part_hunks_the_other_signals_would_join() {
+        // Same file, nearby: the signals join all three; the record says 0 and 2 were written
+        // together, 1 in another episode; 3 is not in the record and joins by the signals.
         let hunks = vec![
-            hunk("a/x.txt", 5, 1, &["alpha"], &["beta"]),
-            hunk("b/y.txt", 5, 1, &["gamma"], &["delta"]),
-            hunk("c/z.txt", 5, 1, &["epsilon"], &["zeta"]),
+            hunk("src/x.txt", 5, 1, &["alpha"], &["beta"]),
+            hunk("src/x.txt", 9, 1, &["gamma"], &["delta"]),
+            hunk("src/x.txt", 14, 1, &["epsilon"], &["zeta"]),
+            hunk("src/x.txt", 18, 1, &["eta"], &["theta"]),
         ];
-        let times = [Some(1_000), Some(30_000), Some(9_000_000)];
-        assert_eq!(plan(&hunks, None, Weights::default()).len(), 3);
-        let weights = Weights {
-            edit_time: 2.0,
-            ..Weights::default()
-        };
-        assert_eq!(
-            plan(&hunks, Some(&times), weights),
-            vec![vec![0, 1], vec![2]]
-        );
+        assert_eq!(plan(&hunks, None, Weights::default()).len(), 1);
+        let episodes = [Some(0), Some(1), Some(0), None];
+        let parted = plan(&hunks, Some(&episodes), Weights::default());
+        assert_eq!(parted.len(), 2, "{parted:?}");
+        assert!(parted.iter().any(|g| g.starts_with(&[0, 2])), "{parted:?}");
+        assert!(parted.iter().any(|g| g.starts_with(&[1])), "{parted:?}");
+        // Weight 0 turns the record off.
+        let off = Weights::parse("edit_time=0").unwrap();
+        assert_eq!(plan(&hunks, Some(&episodes), off).len(), 1);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Hunks and signals go in, ordered groups with titles come out. The rooms of the planner:
 //! `read` takes the hunks of `git diff -U0 --no-renames HEAD` (untracked files included) from a
 //! repository with git2; `cochange` reads which files the history commits together (cached per
-//! HEAD); `group` is pure: it weighs references, co-change, place, staging and edit times and
+//! HEAD); `group` is pure: it weighs references, co-change, place, staging and the record's episodes and
 //! returns ordered groups; `title` names them; `document` renders and parses the plan document
 //! (`.git/COMMIT_PLAN`); `apply` makes the commits with the user's `git commit`.
 //!
@@ -13,6 +13,7 @@ mod affinity;
 pub mod apply;
 pub mod cochange;
 pub mod document;
+pub(crate) mod episodes;
 pub mod group;
 pub mod read;
 pub mod title;
@@ -174,6 +175,8 @@ pub struct PlanOptions {
     pub history_commits: usize,
     /// Keep the co-change cache under the git directory (the server and the CLI do).
     pub cache_history: bool,
+    /// Read the worktree's record of how the work was done (`crate::record`) when there is one.
+    pub use_record: bool,
 }
 
 impl Default for PlanOptions {
@@ -182,18 +185,20 @@ impl Default for PlanOptions {
             group: GroupOptions::default(),
             history_commits: 300,
             cache_history: true,
+            use_record: true,
         }
     }
 }
 
 /// Plans the uncommitted work of the worktree at `root`.
 ///
-/// `edit_times` optionally maps a hunk's key to when the editor saw it appear (Unix
-/// milliseconds); the plan is good without it.
+/// `record` is the record of how the work was done (`crate::record`); with `None` and
+/// `options.use_record`, the worktree's own record is read, if it has a usable one. The plan is
+/// good without one.
 pub fn plan_worktree(
     root: &std::path::Path,
     options: &PlanOptions,
-    edit_times: Option<&std::collections::HashMap<HunkKey, i64>>,
+    record: Option<&crate::record::Record>,
 ) -> Result<Plan> {
     let repo = crate::git::repo::open_worktree(root)?;
     let work = read_work(&repo)?;
@@ -203,17 +208,18 @@ pub fn plan_worktree(
     } else {
         cochange::CoChange::default()
     };
-    let times = edit_times.map(|times| {
-        work.hunks
-            .iter()
-            .map(|h| times.get(&h.key()).copied())
-            .collect::<Vec<_>>()
-    });
+    let own_record = match record {
+        None if options.use_record && !work.hunks.is_empty() => crate::record::load_worktree(root),
+        _ => None,
+    };
+    let episodes = record
+        .or(own_record.as_ref())
+        .and_then(|record| episodes::episodes_of(record, &work.hunks));
     let signals = Signals {
         cochange: &cochange,
         old_texts: &work.old_texts,
         new_texts: &work.new_texts,
-        edit_times: times.as_deref(),
+        episodes: episodes.as_deref(),
     };
     let outcome = group::group(&work.hunks, &signals, &options.group);
     let fingerprint = fingerprint(&work.hunks);

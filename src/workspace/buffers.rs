@@ -62,6 +62,7 @@ impl State {
             entry.buffer = None;
             entry.unsaved_since = None;
             if let (Some(root), Some(rel_path)) = (entry.root.clone(), entry.rel_path.clone()) {
+                self.record(&root, vec![rel_path.clone()]);
                 self.request_paths(&root, [rel_path].into());
             }
         }
@@ -75,6 +76,17 @@ impl State {
         if let Some(i) = self.commit_documents.iter().position(|(f, _)| is_it(f)) {
             let (file, root) = self.commit_documents.remove(i);
             self.start_job(None, root, GitJob::CommitDocument { path: file });
+        }
+    }
+
+    /// Asks for a snapshot of `rel_paths` in the record of how the work was done, if the user
+    /// keeps one: on saves and file-system writes only, never on a keystroke.
+    pub(super) fn record(&mut self, root: &Path, rel_paths: Vec<String>) {
+        if self.settings.record_work && !rel_paths.is_empty() {
+            self.effect(Effect::Record {
+                root: root.to_path_buf(),
+                rel_paths,
+            });
         }
     }
 

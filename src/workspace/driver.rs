@@ -81,6 +81,14 @@ impl Driver {
                 repo,
                 job,
             } => self.blocking(move || jobs::run(ticket, root, repo, job)),
+            Effect::Record { root, rel_paths } => {
+                tokio::task::spawn_blocking(move || {
+                    let now = crate::record::now_ms();
+                    if let Err(error) = crate::record::observe(&root, &rel_paths, now) {
+                        tracing::warn!("the record of the work was not kept: {error}");
+                    }
+                });
+            }
             Effect::FlushAfter { root, delay } => {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {

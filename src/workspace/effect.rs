@@ -31,6 +31,13 @@ pub enum Effect {
         repo: SharedRepo,
         job: GitJob,
     },
+    /// Append a snapshot of these files to the repository's record of how the work was done
+    /// (`crate::record`), on the blocking pool; nothing comes back (a failure costs the record
+    /// alone). Never asked for on a keystroke: on saves and file-system writes.
+    Record {
+        root: PathBuf,
+        rel_paths: Vec<String>,
+    },
     /// Send `Event::Flush(root)` after `delay`.
     FlushAfter {
         root: PathBuf,

@@ -98,6 +98,9 @@ impl State {
                 }
             }
         }
+        for (root, rel_paths) in &partial {
+            self.record(root, rel_paths.iter().cloned().collect());
+        }
         full.sort();
         full.dedup();
         git.sort();

@@ -327,7 +327,8 @@ fn worth_a_count(root: &Path, path: &Path, is_ignored: &dyn Fn(&Path) -> bool) -
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
-        return !name.ends_with(".lock") && !name.starts_with(BARRIER_PREFIX);
+        let in_record = path.parent().is_some_and(|p| p.ends_with("commit-nudge"));
+        return !name.ends_with(".lock") && !name.starts_with(BARRIER_PREFIX) && !in_record;
     };
     let parts: Vec<&std::ffi::OsStr> = relative
         .components()
@@ -343,7 +344,10 @@ fn worth_a_count(root: &Path, path: &Path, is_ignored: &dyn Fn(&Path) -> bool) -
             .map(|p| p.to_string_lossy())
             .unwrap_or_default();
         return match parts.get(1).map(|p| p.to_string_lossy()) {
-            Some(second) if second == "objects" || second == "logs" => false,
+            // Our own record (`crate::record`) changes no count.
+            Some(second) if second == "objects" || second == "logs" || second == "commit-nudge" => {
+                false
+            }
             Some(second) if second.starts_with(BARRIER_PREFIX) => false,
             _ => !name.ends_with(".lock"),
         };

@@ -7,6 +7,7 @@
 mod commands;
 mod nudges;
 mod plans;
+mod record;
 mod scheduling;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -137,6 +138,10 @@ fn run(effect: Effect) -> Option<Event> {
             job,
         } => Some(jobs::run(ticket, root, repo, job)),
         Effect::FlushAfter { root, .. } => Some(Event::Flush(root)),
+        Effect::Record { root, rel_paths } => {
+            crate::record::observe(&root, &rel_paths, crate::record::now_ms()).expect("recorded");
+            None
+        }
         Effect::Watch { .. } | Effect::Unwatch(_) | Effect::Send(_) | Effect::Answer(..) => None,
     }
 }

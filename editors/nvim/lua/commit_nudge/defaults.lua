@@ -17,6 +17,7 @@ function M.settings()
     askOnWarning = false,
     snoozeMinutes = 30,
     maxFileBytes = 52428800,
+    recordWork = true,
   }
   -- END generated settings
 end

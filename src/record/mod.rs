@@ -1,0 +1,347 @@
+//! The record of how the work was done: per repository, at each save or file-system write, which
+//! lines entered the uncommitted work since the last snapshot. The planner reads it
+//! (`plan::episodes`) to tell which hunks were written together; nothing else does.
+//!
+//! Why lines by content hash: a final hunk's lines can be found in the record however far later
+//! edits moved them, and a line is written once, the first time it is seen, so the record grows
+//! with the work, not with the number of saves.
+//!
+//! The file is `<git dir>/commit-nudge/record`, text, one item a line:
+//!
+//! ```text
+//! commit-nudge record 1 <HEAD oid or "none">
+//! s <unix ms>
+//! + <fnv64 hex> <path>      a line added to <path> against HEAD, first seen at the snapshot above
+//! - <fnv64 hex> <path>      a line of HEAD removed from <path>, first seen there
+//! ```
+//!
+//! Invariants: it is never in refs, the index or the object database; a record of another HEAD,
+//! or one that does not parse, is ignored and written anew; a torn last line (a write cut short)
+//! is dropped; it never grows past `MAX_BYTES` (the oldest half of its snapshots go first);
+//! every failure to read or write it costs only the record (logged), never the work or a plan.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The largest record kept on disk.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
+const MAGIC: &str = "commit-nudge record 1";
+
+/// Which way a line went against HEAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Added,
+    Removed,
+}
+
+/// One line of one file, by content.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LineKey {
+    pub side: Side,
+    pub hash: u64,
+    pub path: String,
+}
+
+/// One snapshot: when, and the lines first seen in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub at_ms: i64,
+    pub lines: Vec<LineKey>,
+}
+
+/// A parsed record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    /// The HEAD it was recorded on (`None` for an unborn branch).
+    pub head: Option<String>,
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// Why a record on disk was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    Missing,
+    OtherHead,
+    Corrupt(String),
+}
+
+/// The hash a line is recorded by (its bytes without the line end).
+pub fn line_hash(line: &[u8]) -> u64 {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut hash = crate::git::fnv::Fnv::default();
+    hash.feed(line);
+    hash.value()
+}
+
+impl Record {
+    /// Parses a record's text. A torn last line (no newline at the end) is dropped.
+    pub fn parse(text: &str) -> Result<Record, Unusable> {
+        let complete = match text.rfind('\n') {
+            Some(end) => &text[..end],
+            None => return Err(Unusable::Corrupt("no complete header".into())),
+        };
+        let mut lines = complete.split('\n');
+        let header = lines.next().unwrap_or_default();
+        let head = header
+            .strip_prefix(MAGIC)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .ok_or_else(|| Unusable::Corrupt(format!("not a record header: {header:?}")))?;
+        let head = match head {
+            "none" => None,
+            oid if oid.len() >= 40 && oid.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Some(oid.to_string())
+            }
+            other => return Err(Unusable::Corrupt(format!("not a HEAD: {other:?}"))),
+        };
+        let mut record = Record {
+            head,
+            snapshots: Vec::new(),
+        };
+        for (n, line) in lines.enumerate() {
+            let bad = || Unusable::Corrupt(format!("line {}: {line:?}", n + 2));
+            if let Some(at) = line.strip_prefix("s ") {
+                let at_ms = at.parse().map_err(|_| bad())?;
+                record.snapshots.push(Snapshot {
+                    at_ms,
+                    lines: Vec::new(),
+                });
+                continue;
+            }
+            let side = match line.get(..2) {
+                Some("+ ") => Side::Added,
+                Some("- ") => Side::Removed,
+                _ => return Err(bad()),
+            };
+            let (hash, path) = line[2..].split_once(' ').ok_or_else(bad)?;
+            let hash = u64::from_str_radix(hash, 16).map_err(|_| bad())?;
+            if path.is_empty() {
+                return Err(bad());
+            }
+            let snapshot = record.snapshots.last_mut().ok_or_else(bad)?;
+            snapshot.lines.push(LineKey {
+                side,
+                hash,
+                path: path.to_string(),
+            });
+        }
+        Ok(record)
+    }
+
+    /// The record's text.
+    pub fn render(&self) -> String {
+        let mut out = header(self.head.as_deref());
+        for snapshot in &self.snapshots {
+            out.push_str(&render_snapshot(snapshot));
+        }
+        out
+    }
+
+    /// Every line key already in the record.
+    pub fn seen(&self) -> HashSet<&LineKey> {
+        self.snapshots.iter().flat_map(|s| s.lines.iter()).collect()
+    }
+}
+
+fn header(head: Option<&str>) -> String {
+    format!("{MAGIC} {}\n", head.unwrap_or("none"))
+}
+
+fn render_snapshot(snapshot: &Snapshot) -> String {
+    let mut out = format!("s {}\n", snapshot.at_ms);
+    for line in &snapshot.lines {
+        let sign = match line.side {
+            Side::Added => '+',
+            Side::Removed => '-',
+        };
+        out.push_str(&format!("{sign} {:016x} {}\n", line.hash, line.path));
+    }
+    out
+}
+
+/// Where the record of the repository with git directory `git_dir` lives.
+pub fn path_in(git_dir: &Path) -> PathBuf {
+    git_dir.join("commit-nudge").join("record")
+}
+
+/// Reads the record at `path` if it is one of `head`.
+pub fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
+        Err(e) => return Err(Unusable::Corrupt(e.to_string())),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| Unusable::Corrupt("not UTF-8".into()))?;
+    let record = Record::parse(&text)?;
+    if record.head.as_deref() != head {
+        return Err(Unusable::OtherHead);
+    }
+    Ok(record)
+}
+
+/// The record of the worktree at `root` for its current HEAD, if there is a usable one.
+pub fn load_worktree(root: &Path) -> Option<Record> {
+    let repo = crate::git::repo::open_worktree(root).ok()?;
+    let head = head_of(&repo);
+    load(&path_in(repo.path()), head.as_deref()).ok()
+}
+
+/// Deletes the record of the worktree at `root`; whether there was one.
+pub fn forget(root: &Path) -> std::io::Result<bool> {
+    let repo =
+        crate::git::repo::open_worktree(root).map_err(|e| std::io::Error::other(e.to_string()))?;
+    match std::fs::remove_file(path_in(repo.path())) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn head_of(repo: &git2::Repository) -> Option<String> {
+    repo.head()
+        .ok()
+        .and_then(|h| h.target())
+        .map(|oid| oid.to_string())
+}
+
+/// The lines of `new` not in `old` and of `old` not in `new`, counted as multisets: which lines a
+/// file gained and lost against HEAD, wherever they are.
+pub fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
+    let count = |text: &[u8]| {
+        let mut counts: HashMap<u64, i64> = HashMap::new();
+        let mut order = Vec::new();
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            let hash = line_hash(line);
+            let slot = counts.entry(hash).or_insert(0);
+            if *slot == 0 {
+                order.push(hash);
+            }
+            *slot += 1;
+        }
+        (counts, order)
+    };
+    let (old_counts, old_order) = count(old);
+    let (new_counts, new_order) = count(new);
+    let added = new_order
+        .into_iter()
+        .filter(|h| new_counts[h] > old_counts.get(h).copied().unwrap_or(0))
+        .collect();
+    let removed = old_order
+        .into_iter()
+        .filter(|h| old_counts[h] > new_counts.get(h).copied().unwrap_or(0))
+        .collect();
+    (added, removed)
+}
+
+/// Takes a snapshot of `rel_paths` in the worktree at `root` (their text on disk against HEAD's)
+/// at `now_ms`, and appends the lines not yet in the record. Returns how many lines it added.
+/// Every failure is the record's alone: the caller logs it and goes on.
+pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, String> {
+    // One writer at a time in this process (a save and its file-system event come together).
+    static ONE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _writer = ONE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
+    let repo = crate::git::repo::open_worktree(root).map_err(|e| e.to_string())?;
+    let head = head_of(&repo);
+    let tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let path = path_in(repo.path());
+    let (record, fresh) = match load(&path, head.as_deref()) {
+        Ok(record) => (record, false),
+        Err(Unusable::Missing) => (Record::default(), true),
+        Err(why) => {
+            tracing::info!("record {}: {why:?}; starting anew", path.display());
+            (Record::default(), true)
+        }
+    };
+    let seen = record.seen();
+    let mut snapshot = Snapshot {
+        at_ms: now_ms,
+        lines: Vec::new(),
+    };
+    for rel_path in rel_paths {
+        if rel_path.contains('\n') || rel_path.is_empty() {
+            continue;
+        }
+        let Ok(checked) = crate::git::repo::checked_rel_path(rel_path) else {
+            continue;
+        };
+        let new = std::fs::read(root.join(checked)).unwrap_or_default();
+        let old = tree
+            .as_ref()
+            .and_then(|t| t.get_path(checked).ok())
+            .and_then(|entry| entry.to_object(&repo).ok())
+            .and_then(|object| object.into_blob().ok())
+            .map(|blob| blob.content().to_vec())
+            .unwrap_or_default();
+        if old == new {
+            continue;
+        }
+        let (added, removed) = changed_lines(&old, &new);
+        let sides = [(Side::Added, added), (Side::Removed, removed)];
+        for (side, hashes) in sides {
+            for hash in hashes {
+                let key = LineKey {
+                    side,
+                    hash,
+                    path: rel_path.clone(),
+                };
+                if !seen.contains(&key) {
+                    snapshot.lines.push(key);
+                }
+            }
+        }
+    }
+    let added = snapshot.lines.len();
+    if added == 0 && !fresh {
+        return Ok(0);
+    }
+    let mut text = render_snapshot(&snapshot);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let rewrite = fresh || size + text.len() as u64 > MAX_BYTES;
+    let result = if rewrite {
+        let mut record = Record { head, ..record };
+        if added > 0 {
+            record.snapshots.push(snapshot);
+        }
+        while record.render().len() as u64 > MAX_BYTES && record.snapshots.len() > 1 {
+            let half = record.snapshots.len() / 2;
+            record.snapshots.drain(..half);
+        }
+        text = record.render();
+        write_anew(&path, &text)
+    } else {
+        append(&path, &text)
+    };
+    result.map_err(|e| format!("could not write {}: {e}", path.display()))?;
+    Ok(added)
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Writes the record through a temporary file and a rename, so a reader never sees half of it.
+fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temp = path.with_extension("tmp");
+    let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

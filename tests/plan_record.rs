@@ -1,0 +1,163 @@
+//! The plan follows the work as it was done: edits replayed through the binary over stdio (open,
+//! change, save, hunk by hunk; a pause; the server restarted; more edits), then the plan opened
+//! with `commit-nudge.openPlan` keeps the two pieces of work apart, where the plan without the
+//! record makes them one commit. `plan --forget` deletes the record.
+
+mod support;
+
+use serde_json::json;
+use support::lsp::{uri, Client};
+use support::{run_cli, Repo};
+
+/// The text of `f.txt` with the lines numbered in `edited` replaced.
+fn text_with(edited: &[usize]) -> String {
+    (1..=60)
+        .map(|n| {
+            if edited.contains(&n) {
+                format!("edited {n}\n")
+            } else {
+                format!("line {n}\n")
+            }
+        })
+        .collect()
+}
+
+/// Waits until the record holds `n` snapshots (each save's is taken off the keystroke path).
+fn wait_for_snapshots(repo: &Repo, n: usize) {
+    let path = repo.path(".git/commit-nudge/record");
+    for _ in 0..3000 {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let count = text.lines().filter(|l| l.starts_with("s ")).count();
+        assert!(count <= n, "{text}");
+        if count == n {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the record never reached {n} snapshots");
+}
+
+fn start(repo: &Repo) -> Client {
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({}));
+    client
+}
+
+/// The planned commits, each as the new start lines of its hunks, from `plan --json`.
+fn cli_plan(repo: &Repo, extra: &[&str]) -> Vec<Vec<u64>> {
+    let root = repo.root();
+    let mut args = vec!["plan", "--json"];
+    args.extend(extra);
+    args.push(root.to_str().unwrap());
+    let out = run_cli(&root, &args);
+    assert!(out.status.success(), "{out:?}");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    plan["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["hunks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["new_start"].as_u64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_plan_follows_a_replayed_history_across_a_restart() {
+    let repo = Repo::new();
+    repo.write("f.txt", text_with(&[]));
+    repo.commit_all("seed");
+    let file = uri(&repo.path("f.txt"));
+    // The first piece of work: four edits, each saved as it is made.
+    let first = [4, 16, 28, 40];
+    let second = [10, 22, 34, 52];
+    let mut client = start(&repo);
+    client.open(&file, &text_with(&[]));
+    let mut edited: Vec<usize> = Vec::new();
+    let mut version = 1;
+    let mut replay = |client: &mut Client, lines: &[usize]| {
+        for line in lines {
+            edited.push(*line);
+            let text = text_with(&edited);
+            // Written whole by a rename, as most editors save: a watcher never reads half a file.
+            let staging = repo.path(".git/f.txt.saving");
+            std::fs::write(&staging, &text).expect("write");
+            std::fs::rename(&staging, repo.path("f.txt")).expect("rename");
+            version += 1;
+            client.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": file, "version": version}, "contentChanges": [{"text": text}]}),
+            );
+            client.notify(
+                "textDocument/didSave",
+                json!({"textDocument": {"uri": file}}),
+            );
+            // Each save's snapshot is taken before the next edit (an editor's saves are apart).
+            wait_for_snapshots(&repo, edited.len());
+        }
+    };
+    replay(&mut client, &first);
+    // A pause long against the gaps between saves, and the editor restarted.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(client.shutdown().success());
+    let mut client = start(&repo);
+    client.open(&file, &text_with(&first));
+    replay(&mut client, &second);
+    let record = repo.path(".git/commit-nudge/record");
+    let text = std::fs::read_to_string(&record).expect("the record is kept");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("s ")).count(),
+        8,
+        "{text}"
+    );
+
+    let answer = client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.openPlan", "arguments": [{"root": uri(&repo.root())}]}),
+    );
+    let document = answer["result"]["document"]
+        .as_str()
+        .expect("a plan document");
+    let plan = std::fs::read_to_string(document).unwrap();
+    // Each planned commit holds hunks of one piece of work only (a piece may be split, never
+    // joined with the other).
+    let mut commits: Vec<Vec<u64>> = Vec::new();
+    for line in plan.lines() {
+        if line.starts_with("commit ") {
+            commits.push(Vec::new());
+        } else if let Some(at) = line.trim_start().strip_prefix("f.txt @@ -") {
+            let start: u64 = at.split(',').next().unwrap().parse().unwrap();
+            commits.last_mut().unwrap().push(start);
+        }
+    }
+    let piece = |start: &u64| first.contains(&(*start as usize));
+    assert!(commits.len() >= 2, "{plan}");
+    for commit in &commits {
+        assert!(
+            commit.iter().all(piece) || !commit.iter().any(piece),
+            "{plan}"
+        );
+    }
+    assert_eq!(commits.iter().map(Vec::len).sum::<usize>(), 8, "{plan}");
+    // The command line plans the same way with the record, and as one commit without it.
+    assert!(cli_plan(&repo, &[]).len() >= 2);
+    assert_eq!(cli_plan(&repo, &["--no-record"]).len(), 1);
+    // The record is in none of git's views.
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--ignored"]),
+        " M f.txt\n"
+    );
+    // `plan --forget` deletes it.
+    let root = repo.root();
+    let out = run_cli(&root, &["plan", "--forget", root.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deleted the record"));
+    assert!(!record.exists());
+    assert_eq!(cli_plan(&repo, &[]).len(), 1);
+    assert!(client.shutdown().success());
+}
