@@ -14,11 +14,27 @@ diff exactly its group's lines, the final tree equal to the last real commit's.
     python3 bench/plan.py --repo ~/.cache/cn-bench/ripgrep --samples 30
     python3 bench/plan.py --repo . --samples 30          # this project's own history
     python3 bench/plan.py --timing                       # 2,000 lines in 30 files, warm and cold
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 100 --jobs 2
+                                                         # all six histories, per repository and per N
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 100 --jobs 2 \
+        --loo bench/weights-grid.txt                     # leave one repository out over a weights grid
+
+With --corpus each bundle is cloned once under ~/.cache/cn-bench/<name> (kept between runs), the
+samples of each history are drawn once from a seed made of --seed, the history's name and N (the
+same samples for every weights candidate and every run), and histories are planned in parallel, at
+most two at a time (one scratch clone each). With --loo, each line of the file is one weights
+candidate (`--weights` syntax; an empty line is the defaults); every candidate is scored on every
+history, and each history is reported under the candidate that scores best on the other five (mean
+of their medians), never under one fitted on itself. Per-candidate results are cached under
+~/.cache/cn-bench/results/ by binary, history, candidate and sampling, so a rerun only plans what
+changed.
 
 Run by hand; nothing here is a test. Figures go in bench/RESULTS.md.
 """
 
 import argparse
+import concurrent.futures
+import hashlib
 import itertools
 import json
 import os
@@ -285,26 +301,30 @@ def run_sample(binary, work, chain, weights):
     return result, plan, last
 
 
-def accuracy_bench(args):
+def accuracy_bench(args, repo=None, weights=None, name=None):
+    """Plan and score one history's samples; `repo`, `weights` and `name` override the arguments."""
     binary = args.bin
     os.environ["COMMIT_NUDGE_BIN"] = binary
+    repo = repo or args.repo
+    weights = args.weights if weights is None else weights
     scratch = tempfile.mkdtemp(prefix="cn-plan-bench-")
     work = os.path.join(scratch, "work")
-    git(scratch, "clone", "-q", "--no-checkout", os.path.abspath(args.repo), work)
+    git(scratch, "clone", "-q", "--no-checkout", os.path.abspath(repo), work)
     git(work, "config", "user.email", "bench@example.com")
     git(work, "config", "user.name", "Bench")
     git(work, "config", "commit.gpgsign", "false")
-    rng = random.Random(args.seed)
     results = {}
     for n in args.ns:
         windows = chains(work, n, args.max_lines, args.max_files)
-        rng.shuffle(windows)
+        # One seed per history and N: the samples do not depend on which histories or Ns run.
+        seed = args.seed if name is None else f"{args.seed}:{name}:{n}"
+        random.Random(seed).shuffle(windows)
         rows = []
         for chain in windows:
             if len(rows) >= args.samples:
                 break
             try:
-                sample = run_sample(binary, work, chain, args.weights)
+                sample = run_sample(binary, work, chain, weights)
             except Exception as error:  # noqa: BLE001 - a broken sample is reported and skipped
                 print(f"  skipped {chain[0][:8]}: {error}", file=sys.stderr)
                 continue
@@ -324,6 +344,117 @@ def accuracy_bench(args):
         results[n] = rows
     shutil.rmtree(scratch, ignore_errors=True)
     return results
+
+
+CORPUS = ["ripgrep", "requests", "cobra", "jq", "axios", "jsoup"]
+
+
+def corpus_clones(corpus):
+    """Each bundle of the corpus cloned once under ~/.cache/cn-bench (to a temp name, then moved)."""
+    cache = os.path.expanduser("~/.cache/cn-bench")
+    os.makedirs(cache, exist_ok=True)
+    repos = {}
+    for name in CORPUS:
+        bundle = os.path.join(corpus, f"{name}.bundle")
+        if not os.path.exists(bundle):
+            continue
+        target = os.path.join(cache, name)
+        if not os.path.isdir(target):
+            temp = tempfile.mkdtemp(prefix=f".{name}-", dir=cache)
+            git(cache, "clone", "-q", bundle, os.path.join(temp, name))
+            try:
+                os.rename(os.path.join(temp, name), target)
+            except OSError:
+                pass  # another run moved its clone first: use that one
+            shutil.rmtree(temp, ignore_errors=True)
+        repos[name] = target
+    return repos
+
+
+def binary_id(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+def cached_history(args, name, repo, weights):
+    """One history's results for one weights candidate, from the cache or planned now."""
+    key = json.dumps([binary_id(args.bin), name, git(repo, "rev-parse", "HEAD").strip(), weights,
+                      args.ns, args.samples, args.seed, args.max_lines, args.max_files, args.apply])
+    cache = os.path.expanduser("~/.cache/cn-bench/results")
+    os.makedirs(cache, exist_ok=True)
+    path = os.path.join(cache, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return {int(k): v for k, v in json.load(f).items()}
+    start = time.perf_counter()
+    results = accuracy_bench(args, repo=repo, weights=weights, name=name)
+    print(f"  {name} [{weights or 'defaults'}]: {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    with open(path + ".tmp", "w") as f:
+        json.dump({str(k): v for k, v in results.items()}, f)
+    os.replace(path + ".tmp", path)
+    return results
+
+
+def corpus_bench(args, candidates):
+    """Every candidate on every history of the corpus, at most two histories planned at once."""
+    repos = corpus_clones(args.corpus)
+    jobs = [(name, repo, w) for w in candidates for name, repo in repos.items()]
+    out = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
+        futures = {pool.submit(cached_history, args, name, repo, w): (name, w) for name, repo, w in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            out[futures[future]] = future.result()
+    return list(repos), out
+
+
+def history_score(results):
+    """The figure a candidate is chosen by: the mean over N of the median accuracy."""
+    medians = [statistics.median(r["accuracy"] for r in rows) for rows in results.values() if rows]
+    return statistics.mean(medians) if medians else 0.0
+
+
+def corpus_table(names, chosen, apply, loo=False):
+    """Per history and per N: planner beside both baselines, under the weights `chosen` gives it."""
+    lines = ["| history | weights | N | samples | median | mean | one group per file (median / mean) | "
+             "everything in one group (median / mean) | lead over per file (medians) | lossless |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    every = {}
+    for name in names:
+        weights, results = chosen[name]
+        rows_all = []
+        for n, rows in sorted(results.items()):
+            if not rows:
+                continue
+            rows_all += rows
+            every.setdefault(n, []).extend(rows)
+            lines.append(corpus_line(name, weights, str(n), rows, apply))
+        if rows_all:
+            lines.append(corpus_line(name, weights, "all", rows_all, apply))
+    for n, rows in sorted(every.items()):
+        lines.append(corpus_line("all", "each as above" if loo else "", str(n), rows, apply))
+    return "\n".join(lines)
+
+
+def corpus_line(name, weights, n, rows, apply):
+    acc = statistics.median(r["accuracy"] for r in rows)
+    pf = statistics.median(r["per_file"] for r in rows)
+    one = statistics.median(r["one_group"] for r in rows)
+    lossless = f"{sum(1 for r in rows if r.get('lossless'))}/{len(rows)}" if apply else "not checked"
+    return (f"| {name} | {weights or 'defaults'} | {n} | {len(rows)} | {pct(acc)} | "
+            f"{pct(statistics.mean(r['accuracy'] for r in rows))} | "
+            f"{pct(pf)} / {pct(statistics.mean(r['per_file'] for r in rows))} | "
+            f"{pct(one)} / {pct(statistics.mean(r['one_group'] for r in rows))} | "
+            f"{100 * (acc - pf):+.1f} | {lossless} |")
+
+
+def leave_one_out(names, out, candidates):
+    """For each history, the candidate best on the other five (never fitted on itself)."""
+    chosen = {}
+    for held in names:
+        others = [n for n in names if n != held]
+        best = max(candidates, key=lambda w: statistics.mean(history_score(out[(o, w)]) for o in others))
+        chosen[held] = (best, out[(held, best)])
+    return chosen
 
 
 def summarise(results, apply):
@@ -410,7 +541,29 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--json-out")
+    parser.add_argument("--corpus", help="a directory of <name>.bundle histories: run on all of them")
+    parser.add_argument("--jobs", type=int, default=2, help="histories planned at once (at most 2)")
+    parser.add_argument("--loo", help="a file of weights candidates, one a line: leave one history out")
     args = parser.parse_args()
+    if args.corpus:
+        candidates = [args.weights]
+        if args.loo:
+            with open(args.loo) as f:
+                candidates = [line.strip() for line in f if not line.lstrip().startswith("#")]
+            candidates = list(dict.fromkeys(candidates))
+        start = time.perf_counter()
+        names, out = corpus_bench(args, candidates)
+        if args.loo:
+            chosen = leave_one_out(names, out, candidates)
+        else:
+            chosen = {name: (args.weights, out[(name, args.weights)]) for name in names}
+        print(corpus_table(names, chosen, args.apply, loo=bool(args.loo)))
+        print(f"\n{len(candidates)} candidate(s) x {len(names)} histories in "
+              f"{time.perf_counter() - start:.0f} s (cached results count as 0)")
+        if args.json_out:
+            with open(args.json_out, "w") as f:
+                json.dump({f"{k[0]}|{k[1]}": {str(n): v for n, v in r.items()} for k, r in out.items()}, f)
+        return
     if args.timing:
         stat, cold, warm = timing_bench(args)
         print(f"{stat}: plan --json cold {1000 * cold:.0f} ms, warm {1000 * warm:.0f} ms (median of {args.runs})")

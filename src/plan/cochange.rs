@@ -3,10 +3,14 @@
 //! The last few hundred non-merge commits reachable from HEAD are read as names-only tree diffs
 //! (no file content is compared), and kept in a cache file under the git directory keyed by HEAD,
 //! so that a second plan at the same HEAD reads one small file instead of walking history.
+//! The walk is bounded twice: by a number of commits and by a time budget, so that a first plan
+//! in a very large history (or on a slow disk) stops reading history rather than stall; what it
+//! read is cached like a full walk, so later plans at that HEAD agree with the first.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use git2::{DiffOptions, Repository, Sort};
 
@@ -15,6 +19,10 @@ use super::Result;
 /// A commit that touched more files than this (a reformat, a vendored update) says little about
 /// which files belong together and is skipped.
 const MAX_FILES_PER_COMMIT: usize = 40;
+
+/// The most time a plan spends reading history for co-change; past it the commits read so far
+/// are the history.
+const HISTORY_BUDGET: Duration = Duration::from_millis(250);
 
 /// The files of each recent commit, and for each file the commits that touched it.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +87,7 @@ pub fn cochange(repo: &Repository, max_commits: usize, use_cache: bool) -> Resul
             return Ok(CoChange::from_commits(&commits));
         }
     }
-    let commits = commit_files(repo, head.id(), max_commits)?;
+    let commits = commit_files(repo, head.id(), max_commits, HISTORY_BUDGET)?;
     if use_cache {
         // A cache that cannot be written only costs the next plan some time.
         let _ = write_cache(&cache_path, &head_id, max_commits, &commits);
@@ -87,18 +95,21 @@ pub fn cochange(repo: &Repository, max_commits: usize, use_cache: bool) -> Resul
     Ok(CoChange::from_commits(&commits))
 }
 
-/// The paths each of the last `max_commits` non-merge commits touched, newest first.
+/// The paths each of the last `max_commits` non-merge commits touched, newest first, as many as
+/// `budget` allows reading.
 pub fn commit_files(
     repo: &Repository,
     head: git2::Oid,
     max_commits: usize,
+    budget: Duration,
 ) -> Result<Vec<Vec<String>>> {
+    let started = Instant::now();
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TIME)?;
     walk.push(head)?;
     let mut commits = Vec::new();
     for oid in walk {
-        if commits.len() >= max_commits {
+        if commits.len() >= max_commits || started.elapsed() >= budget {
             break;
         }
         let commit = repo.find_commit(oid?)?;
@@ -199,5 +210,42 @@ mod tests {
         assert_eq!(index.score("a.rs", "c.rs"), 0.0, "together once only");
         assert_eq!(index.score("a.rs", "zzz"), 0.0);
         assert_eq!(index.commits_touching("a.rs"), 3);
+    }
+
+    /// A repository of `count` one-file commits, made with libgit2 in a temporary directory.
+    fn history(count: usize) -> (tempfile::TempDir, Repository, git2::Oid) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let signature = git2::Signature::now("T", "t@example.com").unwrap();
+        let mut parent: Option<git2::Oid> = None;
+        for n in 0..count {
+            let blob = repo.blob(format!("{n}\n").as_bytes()).unwrap();
+            let mut builder = repo.treebuilder(None).unwrap();
+            builder.insert(format!("f{n}.txt"), blob, 0o100644).unwrap();
+            let tree = repo.find_tree(builder.write().unwrap()).unwrap();
+            let parents: Vec<git2::Commit> = parent
+                .iter()
+                .map(|p| repo.find_commit(*p).unwrap())
+                .collect();
+            let parents: Vec<&git2::Commit> = parents.iter().collect();
+            let id = repo
+                .commit(None, &signature, &signature, "c", &tree, &parents)
+                .unwrap();
+            parent = Some(id);
+        }
+        (dir, repo, parent.unwrap())
+    }
+
+    #[test]
+    fn the_history_read_stops_at_the_commit_bound_and_at_the_time_budget() {
+        let (_dir, repo, head) = history(5);
+        let long = Duration::from_secs(3600);
+        assert_eq!(commit_files(&repo, head, 100, long).unwrap().len(), 5);
+        let three = commit_files(&repo, head, 3, long).unwrap();
+        assert_eq!(three.len(), 3);
+        assert!(three[0].contains(&"f4.txt".to_string()), "newest first");
+        assert!(commit_files(&repo, head, 100, Duration::ZERO)
+            .unwrap()
+            .is_empty());
     }
 }
