@@ -1,5 +1,6 @@
 //! `commit-nudge absorb`: the commit each uncommitted hunk would fold into (dry run for now).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -25,11 +26,11 @@ pub fn run(path: Option<PathBuf>, json: bool, dry_run: bool, any_author: bool) -
             return ExitCode::FAILURE;
         }
     };
+    // Written with errors ignored, so that a closed pipe (`| head`) ends quietly.
+    let mut out = std::io::stdout().lock();
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        let _ = writeln!(out, "{text}");
         return ExitCode::SUCCESS;
     }
     for c in &report.candidates {
@@ -41,14 +42,14 @@ pub fn run(path: Option<PathBuf>, json: bool, dry_run: bool, any_author: bool) -
         if mine.is_empty() {
             continue;
         }
-        println!("fixup {} {}", &c.id[..7.min(c.id.len())], c.subject);
+        let _ = writeln!(out, "fixup {} {}", &c.id[..7.min(c.id.len())], c.subject);
         for h in mine {
-            println!("    {} {}", h.path, h.range);
+            let _ = writeln!(out, "    {} {}", h.path, h.range);
         }
     }
     let left: Vec<_> = report.hunks.iter().filter(|h| h.target.is_none()).collect();
     if !left.is_empty() {
-        println!("left behind");
+        let _ = writeln!(out, "left behind");
         for h in left {
             println!(
                 "    {} {}: {}",
