@@ -7,6 +7,7 @@
 //! when it can), and `plan` splits the uncommitted work into the few ordered commits it should
 //! have been.
 
+pub mod absorb;
 pub mod config;
 pub mod editor_config;
 pub mod git;

@@ -10,6 +10,7 @@ use commit_nudge::config::Settings;
 use commit_nudge::git::GitError;
 use commit_nudge::report;
 
+mod absorb_command;
 mod plan_command;
 
 #[derive(Parser)]
@@ -53,6 +54,20 @@ enum Command {
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// The commit each uncommitted hunk amends among the branch's own commits (dry run).
+    Absorb {
+        /// A path inside the repository (default: the current directory).
+        path: Option<PathBuf>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// List each target commit with its hunks and each hunk left behind with its reason.
+        #[arg(long)]
+        dry_run: bool,
+        /// Consider every author's commits, not only user.email's.
+        #[arg(long)]
+        any_author: bool,
     },
     /// Propose how to split the uncommitted work into a few ordered commits, and make them.
     Plan {
@@ -114,6 +129,12 @@ fn main() -> ExitCode {
         Command::Prompt { path } => prompt(path),
         Command::PromptDaemon { root } => prompt_daemon(&root),
         Command::Stats { path, json } => stats(path, json),
+        Command::Absorb {
+            path,
+            json,
+            dry_run,
+            any_author,
+        } => absorb_command::run(path, json, dry_run, any_author),
         Command::Plan {
             path,
             json,
