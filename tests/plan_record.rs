@@ -102,8 +102,15 @@ fn a_plan_follows_a_replayed_history_across_a_restart() {
         }
     };
     replay(&mut client, &first);
-    // A pause long against the gaps between saves, and the editor restarted.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // A pause long against the gaps between saves (measured on the record: a loaded machine
+    // spaces them out), and the editor restarted.
+    let text = std::fs::read_to_string(repo.path(".git/commit-nudge/record")).unwrap();
+    let times: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("s ")?.parse().ok())
+        .collect();
+    let widest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    std::thread::sleep(std::time::Duration::from_millis(1500 + 10 * widest));
     assert!(client.shutdown().success());
     let mut client = start(&repo);
     client.open(&file, &text_with(&first));

@@ -266,7 +266,11 @@ pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, 
         let Ok(checked) = crate::git::repo::checked_rel_path(rel_path) else {
             continue;
         };
-        let new = std::fs::read(root.join(checked)).unwrap_or_default();
+        // A file that is gone is not recorded: its removal is in git's diff alone, and a
+        // worktree being deleted (`rm -rf`) must not see its git directory written to.
+        let Ok(new) = std::fs::read(root.join(checked)) else {
+            continue;
+        };
         let old = tree
             .as_ref()
             .and_then(|t| t.get_path(checked).ok())
@@ -293,7 +297,7 @@ pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, 
         }
     }
     let added = snapshot.lines.len();
-    if added == 0 && !fresh {
+    if added == 0 {
         return Ok(0);
     }
     let mut text = render_snapshot(&snapshot);
@@ -324,8 +328,12 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Writes the record through a temporary file and a rename, so a reader never sees half of it.
 fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
+    // Only our own directory is made: never a git directory that was deleted meanwhile.
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        match std::fs::create_dir(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
     }
     let temp = path.with_extension("tmp");
     let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
