@@ -43,6 +43,7 @@ export interface ServerSettings {
   askOnWarning: boolean;
   snoozeMinutes: number;
   maxFileBytes: number;
+  recordWork: boolean;
 }
 
 /** The argument object of `commit-nudge.commitStaged`. */

@@ -21,6 +21,7 @@ describe('serverSettings', () => {
       askOnWarning: true,
       snoozeMinutes: 30,
       maxFileBytes: 52428800,
+      recordWork: true,
     });
   });
 
@@ -36,6 +37,7 @@ describe('serverSettings', () => {
     stub.config.set('commitNudge.askOnWarning', false);
     stub.config.set('commitNudge.snoozeMinutes', 10);
     stub.config.set('commitNudge.maxFileBytes', 0);
+    stub.config.set('commitNudge.recordWork', false);
     stub.config.set('commitNudge.serverPath', '/bin/commit-nudge');
     const settings = serverSettings(vscode.workspace.getConfiguration('commitNudge'));
     assert.deepEqual(settings, {
@@ -48,6 +50,7 @@ describe('serverSettings', () => {
       askOnWarning: false,
       snoozeMinutes: 10,
       maxFileBytes: 0,
+      recordWork: false,
     });
     assert.equal('serverPath' in settings, false, 'the client-only setting is not sent');
   });
