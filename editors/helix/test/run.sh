@@ -37,6 +37,7 @@ check("default settings", settings == {
     "countUntracked": True, "countUnsaved": True,
     "exclude": ["**/*.lock", "**/package-lock.json"], "severity": "information",
     "codeLens": True, "askOnWarning": True, "snoozeMinutes": 30, "maxFileBytes": 52428800,
+    "recordWork": True,
 }, settings)
 
 # Each language's servers in Helix's excerpt, then commit-nudge.
