@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::affinity::{affinity, old_span, Facts};
 use super::cochange::CoChange;
+pub use super::options::{GroupOptions, Weights};
 use super::tokens::Interner;
 use super::{Group, HunkKind, PlanHunk};
 
@@ -27,97 +28,6 @@ pub struct Signals<'a> {
     /// The episode of work each hunk came from, by hunk index, from the record of how the work
     /// was done (`super::episodes`), if there is one.
     pub episodes: Option<&'a [Option<u32>]>,
-}
-
-/// How much each signal counts; 0 turns a signal off (the benchmark measures each that way).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Weights {
-    pub references: f64,
-    /// The same edit (a word removed, or added, in both hunks).
-    pub same_edit: f64,
-    pub cochange: f64,
-    pub same_file: f64,
-    pub function: f64,
-    pub directory: f64,
-    pub test_pair: f64,
-    pub manifest: f64,
-    pub edit_time: f64,
-    /// Whether the staged hunks are kept together as the first commit (1) or not (0).
-    pub staged: f64,
-}
-
-impl Default for Weights {
-    fn default() -> Self {
-        Weights {
-            references: 1.0,
-            // Off: on the benchmark it moved the mean by under a point, up on one history and
-            // down on the other. Kept for experiments (`--weights same_edit=1`).
-            same_edit: 0.0,
-            cochange: 1.0,
-            same_file: 1.0,
-            function: 1.0,
-            directory: 1.0,
-            test_pair: 1.0,
-            manifest: 1.0,
-            edit_time: 1.0,
-            staged: 1.0,
-        }
-    }
-}
-
-impl Weights {
-    /// Reads `name=value` pairs separated by commas (such as `references=0,cochange=0.5`) over
-    /// the defaults.
-    pub fn parse(text: &str) -> Result<Weights, String> {
-        let mut weights = Weights::default();
-        for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (name, value) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("{pair:?} is not name=value"))?;
-            let value: f64 = value
-                .trim()
-                .parse()
-                .map_err(|_| format!("{value:?} is not a number"))?;
-            let slot = match name.trim() {
-                "references" => &mut weights.references,
-                "same_edit" => &mut weights.same_edit,
-                "cochange" => &mut weights.cochange,
-                "same_file" => &mut weights.same_file,
-                "function" => &mut weights.function,
-                "directory" => &mut weights.directory,
-                "test_pair" => &mut weights.test_pair,
-                "manifest" => &mut weights.manifest,
-                "edit_time" => &mut weights.edit_time,
-                "staged" => &mut weights.staged,
-                other => return Err(format!("no signal is called {other:?}")),
-            };
-            *slot = value;
-        }
-        Ok(weights)
-    }
-}
-
-/// How to group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupOptions {
-    pub weights: Weights,
-    /// Two groups merge while their strongest link is at least this.
-    pub threshold: f64,
-    /// Past this many groups, the closest ones merge even below the threshold.
-    pub max_groups: usize,
-    /// Past this many hunks the plan groups by directory, which takes bounded time.
-    pub max_hunks: usize,
-}
-
-impl Default for GroupOptions {
-    fn default() -> Self {
-        GroupOptions {
-            weights: Weights::default(),
-            threshold: 0.65,
-            max_groups: 8,
-            max_hunks: 1500,
-        }
-    }
 }
 
 /// The groups, ordered, and a note when the plan had to be coarse.

@@ -15,6 +15,7 @@ pub mod cochange;
 pub mod document;
 pub(crate) mod episodes;
 pub mod group;
+mod options;
 pub mod read;
 pub mod title;
 pub mod tokens;
