@@ -42,7 +42,7 @@
   "The commit-nudge executable."
   :type 'string)
 
-;; BEGIN generated settings: from src/config/table.rs (cargo test --test settings_everywhere).
+;; BEGIN generated settings: from src/config/table.rs (cargo test --test it settings_everywhere).
 (defcustom commit-nudge-settings
   '(:thresholds (:lines 200 :files 15 :minutes 60)
     :countUntracked t

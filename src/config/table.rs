@@ -44,7 +44,7 @@ pub(crate) enum Origin {
 
 /// One setting as every client and document shows it: the single source of truth from which the
 /// VS Code schema, the Neovim and Emacs defaults, the Helix snippet and the README tables are
-/// generated or checked (`tests/settings_everywhere.rs`), and from which the server parses it
+/// generated or checked (`tests/it/settings_everywhere.rs`), and from which the server parses it
 /// (`config::parse_editor_settings`): a new setting is one row.
 #[derive(Debug, Clone, Copy)]
 pub struct SettingSpec {

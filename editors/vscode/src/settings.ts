@@ -1,7 +1,7 @@
 //! Reads the `commitNudge.*` settings and shapes them as the server's settings object.
 //!
 //! The settings and their defaults are those `package.json` declares (checked against the server's
-//! own table by `tests/settings_everywhere.rs`), so every declared setting is sent, and a new one
+//! own table by `tests/it/settings_everywhere.rs`), so every declared setting is sent, and a new one
 //! needs no code here.
 
 import manifest from '../package.json';

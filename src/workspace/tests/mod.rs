@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-#[path = "../../../tests/support/repo.rs"]
+#[path = "../../../tests/it/support/repo.rs"]
 mod repo;
 
 use super::effect::Effect;

@@ -6,7 +6,7 @@ local M = {}
 function M.settings()
   -- askOnWarning is off here: Neovim's window/showMessageRequest is a modal inputlist that would
   -- stop typing, so the diagnostic and the statusline nudge instead.
-  -- BEGIN generated settings: from src/config/table.rs (cargo test --test settings_everywhere).
+  -- BEGIN generated settings: from src/config/table.rs (cargo test --test it settings_everywhere).
   return {
     thresholds = { lines = 200, files = 15, minutes = 60 },
     countUntracked = true,

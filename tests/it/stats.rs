@@ -1,7 +1,7 @@
 //! `commit-nudge stats` reads the current author's history, built here by real git with known
 //! sizes: other authors and merges are left out.
 
-mod support;
+use crate::support;
 
 use support::{run_cli, Repo};
 

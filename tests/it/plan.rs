@@ -3,7 +3,7 @@
 //! hunk is in exactly one commit, a refused commit leaves the rest as it was, a bad document
 //! applies nothing.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

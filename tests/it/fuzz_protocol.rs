@@ -5,7 +5,7 @@
 //! The default run lasts a few seconds. `COMMIT_NUDGE_FUZZ_SECONDS=600` runs longer, and
 //! `COMMIT_NUDGE_FUZZ_SEED=<n>` replays a run (the seed is printed at the start).
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;

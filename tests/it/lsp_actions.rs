@@ -1,7 +1,7 @@
 //! Hunk actions through the language server, as an editor uses them: code actions at the cursor,
 //! code lenses, commands, and the commit-message document for editors without a prompt.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::lsp::{uri, Client};

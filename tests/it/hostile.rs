@@ -2,7 +2,7 @@
 //! mark if anything ran is counted, diffed and staged (CLI, library and language server), and no
 //! mark appears. Real git, run afterwards in the same repository, leaves marks: the trap works.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

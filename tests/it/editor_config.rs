@@ -2,7 +2,7 @@
 //! Helix's defaults (a stand-in for Helix's `languages.toml` in its format) found the way Helix finds its
 //! runtime, and the user's own `languages.toml` on top.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

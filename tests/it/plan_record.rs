@@ -3,7 +3,7 @@
 //! with `commit-nudge.openPlan` keeps the two pieces of work apart, where the plan without the
 //! record makes them one commit. `plan --forget` deletes the record.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::lsp::{uri, Client};

@@ -1,7 +1,7 @@
 //! Staging and unstaging hunks, checked against git itself: staging hunk k gives exactly the
 //! index that `git apply --cached` of git's own hunk k gives, and the working tree never changes.
 
-mod support;
+use crate::support;
 
 use commit_nudge::git::hunks::{file_hunks, LineSelection};
 use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};

@@ -3,7 +3,7 @@
 //! the repository: symlinks, line-ending conversion, a workspace reached through a symlink, a lone
 //! CR, intent-to-add entries, modes, deleted last lines; and the live state after a re-clone.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

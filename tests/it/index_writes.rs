@@ -4,7 +4,7 @@
 //! `git apply --cached` of git's own hunk (narrowed to the selected lines) leaves, after git's own
 //! conversion of the same text on disk. `COMMIT_NUDGE_PROPERTY_CASES` raises the number of cases.
 
-mod support;
+use crate::support;
 
 use commit_nudge::git::hunks::{file_hunks, LineSelection};
 use commit_nudge::git::open_worktree;

@@ -4,7 +4,7 @@
 //! Each test gives its daemons a private runtime directory (`XDG_RUNTIME_DIR`), so it sees only
 //! its own socket and lock file, and a short idle time, so none outlives the test by much.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;

@@ -2,7 +2,7 @@
 //! fix opens the plan document, the lenses name each hunk's planned commit, the user moves a hunk
 //! line and saves, and the commits are made with the user's hooks, nothing lost.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::lsp::{uri, Client};

@@ -3,8 +3,8 @@
 //! linked worktree, sequences of git commands. Each is compared field by field with the count
 //! by whole-tree diffs and with git.
 
-mod scan_support;
-mod support;
+use crate::scan_support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;
@@ -374,7 +374,7 @@ fn odd_repositories_are_declined_or_counted_exactly() {
         setup(&repo);
         // Where the reference is known to count otherwise than git (a file replaced by a
         // symlink: 0 lines for git's removed and added ones); a conflicted path is checked
-        // against git by `tests/odd_repos.rs` (its total only).
+        // against git by `tests/it/odd_repos.rs` (its total only).
         let git = if name.contains("replaced by a symlink") {
             Git::PathsOnly
         } else if name.contains("conflict") {
@@ -538,7 +538,7 @@ fn after_each_git_command_the_scan_counts_as_the_reference() {
             }
             let context = format!("seed {seed} round {round}: {done:?}");
             // A stash that does not apply cleanly leaves conflicts: the scan declines them, and
-            // the reference's rows for them are checked against git by `tests/odd_repos.rs`.
+            // the reference's rows for them are checked against git by `tests/it/odd_repos.rs`.
             let conflicts = !repo.git(&["ls-files", "-u"]).is_empty();
             let git = if conflicts {
                 Git::PathsOnly

@@ -1,7 +1,7 @@
 //! `commit-nudge absorb --dry-run`: targets decided from blame over the branch's own commits,
 //! against repositories built by real git; the dry run changes nothing.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::Repo;

@@ -1,6 +1,6 @@
 //! Every count `commit-nudge status` prints equals git's own numbers for the same repository.
 
-mod support;
+use crate::support;
 
 use support::{run_cli, section, sorted_rows, status_json, Repo, Rng};
 

@@ -22,7 +22,7 @@ pub fn run_cli(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
-        // The prompt daemon has tests of its own (tests/prompt.rs); elsewhere prompts count cold.
+        // The prompt daemon has tests of its own (tests/it/prompt.rs); elsewhere prompts count cold.
         .env("COMMIT_NUDGE_PROMPT_DAEMON", "0")
         .output()
         .expect("binary runs")

@@ -6,7 +6,7 @@
 //! also records git's own numbers for the work, so that the day the kind is served the assertion
 //! to add is the count (see docs/architecture.md, "Every repository git makes").
 
-mod support;
+use crate::support;
 
 use support::{run_cli, Repo};
 

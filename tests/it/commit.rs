@@ -1,7 +1,7 @@
 //! Committing staged hunks runs the user's own `git commit`: hooks run, git's refusals come back
 //! in git's words, and a refused commit changes nothing.
 
-mod support;
+use crate::support;
 
 use commit_nudge::git::commit::{commit_staged, CommitOptions};
 use commit_nudge::git::GitError;

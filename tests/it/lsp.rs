@@ -1,7 +1,7 @@
 //! The language server, spoken to over stdio like an editor would: nudges appear, follow the
 //! numbers and the settings, and the server survives bad input.
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::lsp::{uri, Client};

@@ -5,8 +5,8 @@
 //! index file are in `scan_index.rs`; submodules, odd names and the repositories the scan
 //! declines in `scan_odd.rs`.)
 
-mod scan_support;
-mod support;
+use crate::scan_support;
+use crate::support;
 
 use std::os::unix::fs::{symlink, PermissionsExt};
 

@@ -1,7 +1,7 @@
 //! Odd repositories, each built by real `git`: every one gives git's own numbers or one clear
 //! message, within a bounded time, and never a crash.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! Every setting has one name, kind, default and meaning everywhere: the VS Code schema, the
 //! Neovim and Emacs defaults and the README tables are generated from the server's settings table
 //! (`commit_nudge::config::SETTINGS`) and checked here. After changing the table, run
-//! `COMMIT_NUDGE_BLESS=1 cargo test --test settings_everywhere` to rewrite them.
+//! `COMMIT_NUDGE_BLESS=1 cargo test --test it settings_everywhere` to rewrite them.
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +66,7 @@ fn check_region(rel: &str, begin: &str, end: &str, body: &str) {
             std::fs::write(&path, &wanted).expect("write");
         } else {
             panic!(
-                "{rel} differs from the settings table; run COMMIT_NUDGE_BLESS=1 cargo test --test settings_everywhere\n--- wanted region:\n{body}"
+                "{rel} differs from the settings table; run COMMIT_NUDGE_BLESS=1 cargo test --test it settings_everywhere\n--- wanted region:\n{body}"
             );
         }
     }
@@ -268,7 +268,7 @@ fn the_vscode_schema_is_the_settings_table() {
         .join(",\n");
     assert!(
         bless(),
-        "editors/vscode/package.json's settings differ from the settings table; run COMMIT_NUDGE_BLESS=1 cargo test --test settings_everywhere\n--- wanted:\n{body}"
+        "editors/vscode/package.json's settings differ from the settings table; run COMMIT_NUDGE_BLESS=1 cargo test --test it settings_everywhere\n--- wanted:\n{body}"
     );
     let open = "      \"properties\": {\n";
     let start = text.find(open).expect("a properties object") + open.len();

@@ -3,8 +3,8 @@
 //! versions and extensions, indexes written by libgit2. Two cases at the end are compared with
 //! git alone: there the scan gives git's numbers and the reference does not.
 
-mod scan_support;
-mod support;
+use crate::scan_support;
+use crate::support;
 
 use scan_support::{
     base, check, check_counted, check_follows_git, has_extension, index_version, new_repo, plain,

@@ -4,7 +4,7 @@
 //! refused cleanly when git holds it; at the end `git fsck` is clean, every line written is in
 //! the working tree, the index or the history, and the counts converge to git's.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

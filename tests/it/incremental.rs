@@ -1,7 +1,7 @@
 //! Live and incremental counting: re-counting only the changed paths gives exactly what a full
 //! count gives, and the server follows changes on disk, in the index and in HEAD by itself.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

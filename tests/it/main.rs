@@ -1,0 +1,36 @@
+//! The integration tests, one crate: each module below was a crate of its own under `tests/`,
+//! and each linked the whole library and the vendored libgit2 again, which was most of the time
+//! `cargo test` spent building on two cores. Shared fixtures live in `support` (repositories
+//! built by real git with an isolated environment, an LSP client over stdio) and
+//! `scan_support` (the differential scan's reference). Run one module with
+//! `cargo test --test it plan_record::`.
+
+mod scan_support;
+mod support;
+
+mod absorb;
+mod cli_docs;
+mod commit;
+mod concurrent;
+mod counts;
+mod editor_config;
+mod every_repo;
+mod exact_writes;
+mod fuzz_protocol;
+mod hostile;
+mod hunks;
+mod incremental;
+mod index_writes;
+mod links;
+mod lsp;
+mod lsp_actions;
+mod odd_repos;
+mod plan;
+mod plan_lsp;
+mod plan_record;
+mod prompt;
+mod scan_count;
+mod scan_index;
+mod scan_odd;
+mod settings_everywhere;
+mod stats;
