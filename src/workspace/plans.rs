@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::effect::{Effect, GitJob};
+use super::effect::{Effect, PlanJob};
 use super::state::State;
 use super::{Error, Outcome, Output, Reply};
 use crate::nudge::NudgeCode;
@@ -37,7 +37,7 @@ pub(super) struct Plans {
 impl State {
     /// `Command::OpenPlan`: plan on the blocking pool, then write the document.
     pub(super) fn open_plan(&mut self, root: PathBuf, reply: Reply) {
-        self.run_in(root, reply, GitJob::OpenPlan);
+        self.run_in(root, reply, PlanJob::Open);
     }
 
     /// `Command::ApplyPlan`: apply the saved document of the plan open for `root`.
@@ -45,7 +45,7 @@ impl State {
         let fingerprint = self
             .open_plan_at(&root)
             .map(|open| open.plan.fingerprint.clone());
-        let job = GitJob::ApplyPlan {
+        let job = PlanJob::Apply {
             document: None,
             fingerprint,
         };
@@ -73,7 +73,7 @@ impl State {
             self.effect(Effect::reply(reply, Err(refusal.into())));
             return;
         }
-        let job = GitJob::StagePlanned {
+        let job = PlanJob::StagePlanned {
             plan,
             commit: commit - 1,
         };
@@ -113,7 +113,7 @@ impl State {
             return;
         };
         let open = &self.plans.open[&root];
-        let job = GitJob::ApplyPlan {
+        let job = PlanJob::Apply {
             document: Some(open.document.clone()),
             fingerprint: Some(open.plan.fingerprint.clone()),
         };
@@ -165,7 +165,7 @@ impl State {
             return;
         }
         self.plans.previewing.insert(root.to_path_buf());
-        self.start_job(None, root.to_path_buf(), GitJob::PreviewPlan { key });
+        self.start_job(None, root.to_path_buf(), PlanJob::Preview { key });
     }
 
     /// The background plan finished (`commits` is `None` when it failed).
