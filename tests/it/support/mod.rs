@@ -158,3 +158,35 @@ pub fn headers(
         .collect();
     (ours, git)
 }
+
+/// A JSON answer as a snapshot shows it (`expect_test`): pretty-printed with sorted keys, the
+/// repository's root spelled `$ROOT`, and each value under a key named in `varying` (a time, an
+/// age) replaced by `"…"`, so that the snapshot holds the whole answer and nothing that changes
+/// from run to run.
+pub fn snapshot(value: &serde_json::Value, root: &Path, varying: &[&str]) -> String {
+    fn redact(value: &serde_json::Value, varying: &[&str]) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(key, value)| {
+                        let value = if varying.contains(&key.as_str()) {
+                            serde_json::Value::String("…".to_string())
+                        } else {
+                            redact(value, varying)
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(|v| redact(v, varying)).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let text = serde_json::to_string_pretty(&redact(value, varying)).expect("JSON prints");
+    let root = root.to_string_lossy();
+    let root_uri = format!("file://{root}");
+    text.replace(&root_uri, "$ROOT_URI")
+        .replace(root.as_ref(), "$ROOT")
+}
