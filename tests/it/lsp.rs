@@ -190,18 +190,10 @@ fn old_uncommitted_work_gets_the_age_nudge() {
     let repo = Repo::new();
     repo.write("a.txt", "one\n");
     let three_hours_ago = support_time_ago(3 * 3600);
-    let output = std::process::Command::new("git")
-        .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", "old"])
-        .current_dir(repo.root())
-        .env("GIT_AUTHOR_DATE", &three_hours_ago)
-        .env("GIT_COMMITTER_DATE", &three_hours_ago)
-        .output()
-        .unwrap();
-    let _ = output;
     repo.git(&["add", "a.txt"]);
-    let output = std::process::Command::new("git")
+    let output = repo
+        .command()
         .args(["commit", "-q", "-m", "old"])
-        .current_dir(repo.root())
         .env("GIT_AUTHOR_DATE", &three_hours_ago)
         .env("GIT_COMMITTER_DATE", &three_hours_ago)
         .output()

@@ -106,11 +106,8 @@ fn untracked_by_git(dir: &Path, base: &str) -> (u64, u64, u64) {
         std::fs::copy(git_dir.join("index"), &index).expect("copy the index");
     }
     let with_index = |args: &[&OsStr]| {
-        let output = Command::new("git")
+        let output = support::git_command(dir, Path::new("/dev/null"))
             .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", std::env::temp_dir())
             .env("GIT_INDEX_FILE", &index)
             .output()
             .expect("git runs");

@@ -7,7 +7,7 @@ pub mod lsp;
 mod repo;
 
 #[allow(unused_imports)]
-pub use repo::{git_in, git_output_in, sum_numstat, Repo};
+pub use repo::{git_command, git_in, git_output_in, sum_numstat, Repo};
 
 use std::path::Path;
 use std::process::Command;

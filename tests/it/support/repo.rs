@@ -51,10 +51,13 @@ impl Repo {
     }
 
     pub fn git_output(&self, args: &[&str]) -> std::process::Output {
+        self.command().args(args).output().expect("git runs")
+    }
+
+    /// `git` to run in the repository with the fixtures' isolation, for a test that adds an
+    /// environment (a date) or a standard input of its own.
+    pub fn command(&self) -> Command {
         git_command(self.dir.path(), &self.dir.path().join(".git/test-global-config"))
-            .args(args)
-            .output()
-            .expect("git runs")
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
