@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::nudge::{Limits, Severity};
 
 /// The file at a worktree root that lets a team set thresholds and excludes for everyone.
-pub const REPO_FILE: &str = ".commit-nudge.toml";
+pub(crate) const REPO_FILE: &str = ".commit-nudge.toml";
 
 mod table;
 pub use table::{default_settings_json, SettingKind, SettingSpec, SETTINGS, SEVERITY_NAMES};
@@ -53,10 +53,10 @@ pub struct Settings {
 }
 
 /// The longest snooze: a day.
-pub const MAX_SNOOZE_MINUTES: u64 = 24 * 60;
+pub(crate) const MAX_SNOOZE_MINUTES: u64 = 24 * 60;
 
 /// The default of `maxFileBytes`: 50 MiB.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -83,14 +83,14 @@ impl Settings {
     /// The limits the nudge policy applies.
     /// When a snooze asked for now (`now_unix`) ends: after `minutes`, or the `snoozeMinutes`
     /// setting when the asker names none, kept between one minute and a day.
-    pub fn snooze_until(&self, minutes: Option<u64>, now_unix: i64) -> i64 {
+    pub(crate) fn snooze_until(&self, minutes: Option<u64>, now_unix: i64) -> i64 {
         let minutes = minutes
             .unwrap_or(self.snooze_minutes)
             .clamp(1, MAX_SNOOZE_MINUTES);
         now_unix + i64::try_from(minutes * 60).unwrap_or(0)
     }
 
-    pub fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             lines: self.lines,
             files: self.files,
@@ -101,7 +101,7 @@ impl Settings {
     }
 
     /// The exclude patterns as one matcher. Patterns were checked when parsed.
-    pub fn exclude_set(&self) -> GlobSet {
+    pub(crate) fn exclude_set(&self) -> GlobSet {
         let mut builder = GlobSetBuilder::new();
         for pattern in &self.exclude {
             if let Ok(glob) = compile_glob(pattern) {
@@ -139,7 +139,7 @@ pub fn parse_editor_settings(value: &Value) -> Parsed {
 }
 
 /// Applies a repository's `.commit-nudge.toml` text on top of `base`.
-pub fn apply_repo_file(base: &Settings, toml_text: &str) -> Parsed {
+pub(crate) fn apply_repo_file(base: &Settings, toml_text: &str) -> Parsed {
     let mut parsed = Parsed {
         settings: base.clone(),
         problems: Vec::new(),
@@ -161,7 +161,7 @@ pub fn apply_repo_file(base: &Settings, toml_text: &str) -> Parsed {
 }
 
 /// Reads `<root>/.commit-nudge.toml` if there is one and applies it on top of `base`.
-pub fn with_repo_file(base: &Settings, root: &Path) -> Parsed {
+pub(crate) fn with_repo_file(base: &Settings, root: &Path) -> Parsed {
     match std::fs::read_to_string(root.join(REPO_FILE)) {
         Ok(text) => apply_repo_file(base, &text),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Parsed {

@@ -54,7 +54,7 @@ impl HelixEnv {
     /// `HELIX_RUNTIME`, the runtime in the configuration folder, then the `runtime` folder next
     /// to the `hx` binary (after following its symbolic links) and its parent (a source checkout
     /// keeps `languages.toml` beside `runtime/`).
-    pub fn default_candidates(&self) -> Vec<PathBuf> {
+    pub(crate) fn default_candidates(&self) -> Vec<PathBuf> {
         let mut candidates = Vec::new();
         if let Some(file) = &self.defaults_file {
             candidates.push(file.clone());
@@ -107,7 +107,7 @@ pub struct LanguagesFile {
 
 impl LanguagesFile {
     /// Reads and parses a `languages.toml`.
-    pub fn read(path: &Path) -> Result<LanguagesFile, EditorConfigError> {
+    pub(crate) fn read(path: &Path) -> Result<LanguagesFile, EditorConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| EditorConfigError::Read {
             path: path.to_path_buf(),
             source,
@@ -116,7 +116,7 @@ impl LanguagesFile {
     }
 
     /// Parses the text of a `languages.toml` read from `path`.
-    pub fn parse(path: &Path, text: &str) -> Result<LanguagesFile, EditorConfigError> {
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<LanguagesFile, EditorConfigError> {
         let table: toml::Table =
             toml::from_str(text).map_err(|error| EditorConfigError::Parse {
                 path: path.to_path_buf(),
@@ -287,7 +287,7 @@ fn near_names(name: &str, file: &LanguagesFile) -> String {
 }
 
 /// The settings object as TOML lines, in the order of the settings table.
-pub fn settings_toml(settings: &Json) -> String {
+pub(crate) fn settings_toml(settings: &Json) -> String {
     let mut out = String::new();
     let mut done: Vec<&str> = Vec::new();
     for spec in SETTINGS {

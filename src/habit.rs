@@ -6,13 +6,13 @@ use serde::Serialize;
 use crate::git::history::CommitSize;
 
 /// Fewer of the author's commits than this and history says too little: the fixed limit holds.
-pub const MIN_HISTORY: usize = 10;
+pub(crate) const MIN_HISTORY: usize = 10;
 /// The learned line limit never goes below or above these.
-pub const AUTO_MIN_LINES: u64 = 30;
-pub const AUTO_MAX_LINES: u64 = 800;
+pub(crate) const AUTO_MIN_LINES: u64 = 30;
+pub(crate) const AUTO_MAX_LINES: u64 = 800;
 
 /// The `p`-th percentile (0–100) of `values` by the nearest-rank method; `None` when empty.
-pub fn percentile(values: &[u64], p: u32) -> Option<u64> {
+pub(crate) fn percentile(values: &[u64], p: u32) -> Option<u64> {
     if values.is_empty() {
         return None;
     }
@@ -27,9 +27,7 @@ pub fn percentile(values: &[u64], p: u32) -> Option<u64> {
 /// Where a line limit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LimitSource {
-    /// The configured number.
-    Fixed,
+pub(crate) enum LimitSource {
     /// The 75th percentile of the author's recent commits here.
     History { usual: u64, commits: usize },
     /// "auto" was asked for, but the history is too short.
@@ -38,7 +36,7 @@ pub enum LimitSource {
 
 /// The line limit learned from commit sizes: the 75th percentile, clamped to sane bounds, or
 /// `fallback` when there are fewer than `MIN_HISTORY` commits.
-pub fn auto_lines_limit(sizes: &[u64], fallback: u64) -> (u64, LimitSource) {
+pub(crate) fn auto_lines_limit(sizes: &[u64], fallback: u64) -> (u64, LimitSource) {
     if sizes.len() < MIN_HISTORY {
         return (
             fallback,
@@ -59,20 +57,20 @@ pub fn auto_lines_limit(sizes: &[u64], fallback: u64) -> (u64, LimitSource) {
 
 /// A line limit learned from history, and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LearnedLines {
+pub(crate) struct LearnedLines {
     pub limit: u64,
     pub source: LimitSource,
 }
 
 impl LearnedLines {
     /// Learns from the author's commit sizes, with `fallback` for a young history.
-    pub fn from_sizes(sizes: &[u64], fallback: u64) -> LearnedLines {
+    pub(crate) fn from_sizes(sizes: &[u64], fallback: u64) -> LearnedLines {
         let (limit, source) = auto_lines_limit(sizes, fallback);
         LearnedLines { limit, source }
     }
 
     /// Puts the learned limit into `limits`, with the usual size for the message.
-    pub fn apply(&self, limits: &mut crate::nudge::Limits) {
+    pub(crate) fn apply(&self, limits: &mut crate::nudge::Limits) {
         limits.lines = self.limit;
         limits.lines_usual = match self.source {
             LimitSource::History { usual, .. } => Some(usual),

@@ -58,7 +58,7 @@ impl LineMap {
     }
 
     /// The last editor line that holds text: the empty line after a final line break is not one.
-    pub fn last_text_line(&self) -> u32 {
+    pub(crate) fn last_text_line(&self) -> u32 {
         if self.ends_with_break {
             self.last_editor_line.saturating_sub(1)
         } else {
@@ -67,12 +67,13 @@ impl LineMap {
     }
 
     /// How many lines git sees in the text.
-    pub fn git_lines(&self) -> u32 {
+    pub(crate) fn git_lines(&self) -> u32 {
         self.git_lines
     }
 
     /// The last line an editor shows (0-based; the empty line after a final newline included).
-    pub fn last_editor_line(&self) -> u32 {
+    #[cfg(test)]
+    fn last_editor_line(&self) -> u32 {
         self.last_editor_line
     }
 
@@ -89,7 +90,7 @@ impl LineMap {
     }
 
     /// The editor line where git line `line` starts (past the end: counted on from the end).
-    pub fn to_editor(&self, line: u32) -> u32 {
+    pub(crate) fn to_editor(&self, line: u32) -> u32 {
         match self.editor_of_git.get(line as usize) {
             Some(editor) => *editor,
             None if self.editor_of_git.is_empty() => line,

@@ -16,7 +16,7 @@ pub enum Severity {
 
 impl Severity {
     /// One level louder, stopping at `Error`.
-    pub fn raised(self) -> Severity {
+    pub(crate) fn raised(self) -> Severity {
         match self {
             Severity::Hint => Severity::Information,
             Severity::Information => Severity::Warning,
@@ -24,16 +24,7 @@ impl Severity {
         }
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Hint => "hint",
-            Severity::Information => "information",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Severity> {
+    pub(crate) fn parse(name: &str) -> Option<Severity> {
         match name {
             "hint" => Some(Severity::Hint),
             "information" | "info" => Some(Severity::Information),
@@ -56,7 +47,7 @@ pub enum NudgeCode {
 }
 
 impl NudgeCode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             NudgeCode::Lines => "uncommitted-lines",
             NudgeCode::Files => "uncommitted-files",
@@ -75,7 +66,7 @@ pub struct Nudge {
 
 /// The limits and loudness the policy applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Nudge when added + removed lines reach this.
     pub lines: u64,
     /// Nudge when changed files reach this.
@@ -102,7 +93,7 @@ impl Default for Limits {
 
 /// The numbers the policy looks at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Added plus removed lines that a commit of everything would hold.
     pub lines: u64,
     /// Files that a commit of everything would hold.
@@ -113,7 +104,7 @@ pub struct Snapshot {
 }
 
 /// Decides which nudges apply to `snapshot` at time `now_unix`.
-pub fn evaluate(snapshot: &Snapshot, limits: &Limits, now_unix: i64) -> Vec<Nudge> {
+pub(crate) fn evaluate(snapshot: &Snapshot, limits: &Limits, now_unix: i64) -> Vec<Nudge> {
     let mut nudges = Vec::new();
     if snapshot.files == 0 && snapshot.lines == 0 {
         return nudges;

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use commit_nudge::plan::{self, document, PlanError, PlanOptions};
+use commit_nudge::plan::{self, PlanError, PlanOptions, PlannedCommit, DOCUMENT_NAME};
 
 /// The switches of `plan`.
 pub struct PlanArgs {
@@ -74,8 +74,8 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
                 _ => rest.push(pair),
             }
         }
-        options.group.weights = plan::group::Weights::parse(&rest.join(","))
-            .map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
+        options.group.weights =
+            plan::Weights::parse(&rest.join(",")).map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
     }
     let plan = plan::plan_worktree(&root, &options, None)?;
     if plan.hunks.is_empty() {
@@ -86,10 +86,10 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         return edit_and_apply(&plan, &git_dir);
     }
     if args.apply {
-        let commits: Vec<document::PlannedCommit> = plan
+        let commits: Vec<PlannedCommit> = plan
             .groups
             .iter()
-            .map(|g| document::PlannedCommit {
+            .map(|g| PlannedCommit {
                 title: g.title.clone(),
                 hunks: g.hunks.clone(),
             })
@@ -109,7 +109,7 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
 
 fn apply(
     root: &Path,
-    commits: &[document::PlannedCommit],
+    commits: &[PlannedCommit],
     fingerprint: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     if commits.is_empty() {
@@ -132,7 +132,7 @@ fn apply(
 
 /// Writes `.git/COMMIT_PLAN`, opens it in the user's editor, and applies it if it was saved.
 fn edit_and_apply(plan: &plan::Plan, git_dir: &Path) -> anyhow::Result<ExitCode> {
-    let document_path = git_dir.join(document::DOCUMENT_NAME);
+    let document_path = git_dir.join(DOCUMENT_NAME);
     std::fs::write(&document_path, plan::render_document(plan))
         .with_context(|| format!("could not write {}", document_path.display()))?;
     let written = std::fs::metadata(&document_path)

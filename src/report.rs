@@ -14,7 +14,7 @@ use crate::nudge::{evaluate, Nudge, Snapshot};
 
 /// An open document whose unsaved text is counted instead of the file on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BufferCounts {
+pub(crate) struct BufferCounts {
     /// The path relative to the worktree root.
     pub path: String,
     /// Whether the path is in the index (else it is a new, untracked file).
@@ -36,7 +36,7 @@ pub struct BufferCounts {
 /// them. Building it costs in proportion to the open buffers, not to the rows counted, so a
 /// keystroke in a repository with ten thousand changed files costs what it costs with ten.
 #[derive(Debug, Clone)]
-pub struct Effective {
+pub(crate) struct Effective {
     counts: Arc<RepoCounts>,
     /// The buffers that replace the disk, by path.
     overlays: BTreeMap<String, Overlay>,
@@ -56,7 +56,7 @@ struct Overlay {
 
 impl Effective {
     /// Lays the buffers that differ from the disk over `counts`.
-    pub fn new(
+    pub(crate) fn new(
         counts: Arc<RepoCounts>,
         buffers: &[BufferCounts],
         settings: &Settings,
@@ -103,22 +103,22 @@ impl Effective {
     }
 
     /// HEAD→index rows (buffers never change them).
-    pub fn staged(&self) -> impl Iterator<Item = &FileDelta> {
+    pub(crate) fn staged(&self) -> impl Iterator<Item = &FileDelta> {
         self.counts.staged.iter()
     }
 
     /// Index→working tree rows.
-    pub fn unstaged(&self) -> impl Iterator<Item = &FileDelta> {
+    pub(crate) fn unstaged(&self) -> impl Iterator<Item = &FileDelta> {
         self.side(&self.counts.unstaged, true, |o| o.vs_index.as_ref())
     }
 
     /// Untracked rows.
-    pub fn untracked(&self) -> impl Iterator<Item = &FileDelta> {
+    pub(crate) fn untracked(&self) -> impl Iterator<Item = &FileDelta> {
         self.side(&self.counts.untracked, false, |o| o.vs_head.as_ref())
     }
 
     /// HEAD→working tree rows of tracked paths.
-    pub fn tracked_total(&self) -> impl Iterator<Item = &FileDelta> {
+    pub(crate) fn tracked_total(&self) -> impl Iterator<Item = &FileDelta> {
         self.side(&self.counts.tracked_total, true, |o| o.vs_head.as_ref())
     }
 
@@ -163,23 +163,18 @@ impl Effective {
     }
 
     /// A path's uncommitted row: HEAD→working tree when tracked, else its untracked row.
-    pub fn row(&self, path: &str) -> Option<&FileDelta> {
+    pub(crate) fn row(&self, path: &str) -> Option<&FileDelta> {
         self.row_on(&self.counts.tracked_total, true, path)
             .or_else(|| self.row_on(&self.counts.untracked, false, path))
     }
 
-    /// What a commit of everything would hold.
-    pub fn total(&self) -> LineStat {
-        LineStat::of(self.tracked_total().chain(self.untracked()))
-    }
-
     /// The 0-based line of the first uncommitted change in `path`, if it has one.
-    pub fn first_change_line(&self, path: &str) -> Option<u32> {
+    pub(crate) fn first_change_line(&self, path: &str) -> Option<u32> {
         self.row(path).map(|row| row.first_line.unwrap_or(0))
     }
 
     /// Whether `path` holds uncommitted changes.
-    pub fn has_changes(&self, path: &str) -> bool {
+    pub(crate) fn has_changes(&self, path: &str) -> bool {
         self.row(path).is_some()
     }
 }
@@ -208,7 +203,7 @@ pub struct StatusReport {
 
 /// Builds the status object. While snoozed (`snoozed_until_unix` later than `now_unix`), the
 /// numbers stay current and `nudges` is empty.
-pub fn build(
+pub(crate) fn build(
     counts: &RepoCounts,
     effective: &Effective,
     settings: &Settings,
@@ -271,7 +266,7 @@ fn minutes_between(from_unix: i64, now_unix: i64) -> u64 {
 /// One short line for a shell prompt, such as `✎ +312 −40 · 7 files · 1 h 15 min`: the size of
 /// the uncommitted work and its age (what the age nudge measures, not the last commit's age);
 /// empty when clean.
-pub fn prompt_line(report: &StatusReport) -> String {
+pub(crate) fn prompt_line(report: &StatusReport) -> String {
     if report.total.files == 0 {
         return String::new();
     }
@@ -367,7 +362,7 @@ pub fn human(report: &StatusReport, colour: bool) -> String {
 }
 
 /// The counting options that `settings` ask for.
-pub fn count_options(settings: &Settings) -> crate::git::CountOptions {
+pub(crate) fn count_options(settings: &Settings) -> crate::git::CountOptions {
     crate::git::CountOptions {
         count_untracked: settings.count_untracked,
         exclude: settings.exclude_set(),

@@ -11,7 +11,7 @@ use crate::lines::LineMap;
 use crate::workspace::{DocSnapshot, FileHunks, Hunk};
 
 /// The code actions for a cursor or selection `range` in a document with these hunks.
-pub fn code_actions(
+pub(super) fn code_actions(
     doc: &DocSnapshot,
     hunks: &FileHunks,
     range: Range,
@@ -149,7 +149,7 @@ pub fn code_actions(
 
 /// The lenses of a document: at the top of one with changes, its numbers and the workspace's and
 /// a commit lens when something is staged; while a plan is open, each planned hunk's commit.
-pub fn code_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
+pub(super) fn code_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
     let mut lenses = summary_lenses(doc);
     lenses.extend(super::plan_actions::code_lenses(doc, &root_uri(doc)));
     lenses

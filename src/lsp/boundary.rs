@@ -9,14 +9,14 @@ use tower_lsp_server::jsonrpc;
 
 /// Runs requests' work behind the boundary; remembers whether a panic was reported already.
 #[derive(Default)]
-pub struct Boundary {
+pub(super) struct Boundary {
     reported: AtomicBool,
 }
 
 impl Boundary {
     /// Runs `work` in its own task. On a panic, `report` is called with a sentence for the user
     /// (the first time only) and the request gets an internal error.
-    pub async fn run<T, R>(
+    pub(super) async fn run<T, R>(
         &self,
         name: &'static str,
         work: impl Future<Output = jsonrpc::Result<T>> + Send + 'static,

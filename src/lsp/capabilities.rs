@@ -6,7 +6,7 @@ use super::commands;
 
 /// What the client said it can do, read at `initialize`.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct ClientCaps {
+pub(super) struct ClientCaps {
     pub configuration_pull: bool,
     pub watched_files_registration: bool,
     pub code_lens_refresh: bool,
@@ -17,7 +17,7 @@ pub struct ClientCaps {
 }
 
 impl ClientCaps {
-    pub fn of(caps: &ClientCapabilities) -> ClientCaps {
+    pub(super) fn of(caps: &ClientCapabilities) -> ClientCaps {
         let workspace = caps.workspace.as_ref();
         let window = caps.window.as_ref();
         ClientCaps {
@@ -41,7 +41,7 @@ impl ClientCaps {
 
 /// What the server offers: full text sync with saves, code actions and lenses, its commands,
 /// workspace folders.
-pub fn server_capabilities() -> ServerCapabilities {
+pub(super) fn server_capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
@@ -79,7 +79,7 @@ pub fn server_capabilities() -> ServerCapabilities {
 }
 
 /// The registration of `workspace/didChangeWatchedFiles` for every file.
-pub fn watch_everything() -> Registration {
+pub(super) fn watch_everything() -> Registration {
     let options = DidChangeWatchedFilesRegistrationOptions {
         watchers: vec![FileSystemWatcher {
             glob_pattern: GlobPattern::String("**/*".to_string()),

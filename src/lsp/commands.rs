@@ -8,19 +8,19 @@ use tower_lsp_server::jsonrpc;
 
 use crate::workspace::HunkHeader;
 
-pub const STAGE_HUNK: &str = "commit-nudge.stageHunk";
-pub const UNSTAGE_HUNK: &str = "commit-nudge.unstageHunk";
-pub const STAGE_FILE: &str = "commit-nudge.stageFile";
-pub const UNSTAGE_FILE: &str = "commit-nudge.unstageFile";
-pub const COMMIT_STAGED: &str = "commit-nudge.commitStaged";
-pub const SNOOZE: &str = "commit-nudge.snooze";
-pub const REFRESH: &str = "commit-nudge.refresh";
-pub const OPEN_PLAN: &str = "commit-nudge.openPlan";
-pub const APPLY_PLAN: &str = "commit-nudge.applyPlan";
-pub const STAGE_PLANNED: &str = "commit-nudge.stagePlanned";
+pub(super) const STAGE_HUNK: &str = "commit-nudge.stageHunk";
+pub(super) const UNSTAGE_HUNK: &str = "commit-nudge.unstageHunk";
+pub(super) const STAGE_FILE: &str = "commit-nudge.stageFile";
+pub(super) const UNSTAGE_FILE: &str = "commit-nudge.unstageFile";
+pub(super) const COMMIT_STAGED: &str = "commit-nudge.commitStaged";
+pub(super) const SNOOZE: &str = "commit-nudge.snooze";
+pub(super) const REFRESH: &str = "commit-nudge.refresh";
+pub(super) const OPEN_PLAN: &str = "commit-nudge.openPlan";
+pub(super) const APPLY_PLAN: &str = "commit-nudge.applyPlan";
+pub(super) const STAGE_PLANNED: &str = "commit-nudge.stagePlanned";
 
 /// Every command the server executes, advertised in `executeCommandProvider`.
-pub const COMMANDS: &[&str] = &[
+pub(crate) const COMMANDS: &[&str] = &[
     STAGE_HUNK,
     UNSTAGE_HUNK,
     STAGE_FILE,
@@ -36,7 +36,7 @@ pub const COMMANDS: &[&str] = &[
 /// A hunk header as it travels in command arguments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HunkArg {
+pub(super) struct HunkArg {
     pub old_start: u32,
     pub old_lines: u32,
     pub new_start: u32,
@@ -56,7 +56,7 @@ impl From<HunkHeader> for HunkArg {
 
 /// Arguments of `stageHunk` and `unstageHunk`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HunkArgs {
+pub(super) struct HunkArgs {
     /// The worktree root as a file URI.
     pub root: String,
     /// The path relative to the root, `/`-separated.
@@ -70,14 +70,14 @@ pub struct HunkArgs {
 
 /// Arguments of `stageFile` and `unstageFile`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileArgs {
+pub(super) struct FileArgs {
     pub root: String,
     pub path: String,
 }
 
 /// Arguments of `commitStaged`; without a message the server opens a commit-message document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommitArgs {
+pub(super) struct CommitArgs {
     pub root: String,
     #[serde(default)]
     pub message: Option<String>,
@@ -85,7 +85,7 @@ pub struct CommitArgs {
 
 /// Arguments of `snooze`; without a root, every repository is snoozed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct SnoozeArgs {
+pub(super) struct SnoozeArgs {
     #[serde(default)]
     pub root: Option<String>,
     #[serde(default)]
@@ -94,20 +94,20 @@ pub struct SnoozeArgs {
 
 /// Arguments of `openPlan` and `applyPlan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RootArgs {
+pub(super) struct RootArgs {
     pub root: String,
 }
 
 /// Arguments of `stagePlanned`: the worktree and the planned commit, 1-based as in "commit 2/3".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StagePlannedArgs {
+pub(super) struct StagePlannedArgs {
     pub root: String,
     pub commit: usize,
 }
 
 /// A command of `workspace/executeCommand`, with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(super) enum Command {
     StageHunk(HunkArgs),
     UnstageHunk(HunkArgs),
     StageFile(FileArgs),
@@ -122,7 +122,7 @@ pub enum Command {
 
 impl Command {
     /// Reads a command from its name and arguments, or says clearly what was expected.
-    pub fn parse(name: &str, arguments: &[Value]) -> jsonrpc::Result<Command> {
+    pub(super) fn parse(name: &str, arguments: &[Value]) -> jsonrpc::Result<Command> {
         Ok(match name {
             STAGE_HUNK => Command::StageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
             UNSTAGE_HUNK => Command::UnstageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),

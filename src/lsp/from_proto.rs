@@ -9,7 +9,7 @@ use super::commands::{self, HunkArgs};
 use crate::workspace::{self, HunkHeader, HunkTarget, LineSelection};
 
 /// The local path of a `file:` URI; any other scheme gives `None` (such documents are ignored).
-pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+pub(super) fn file_path(uri: &Uri) -> Option<PathBuf> {
     if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
         return None;
     }
@@ -17,12 +17,12 @@ pub fn file_path(uri: &Uri) -> Option<PathBuf> {
 }
 
 /// The document identifier the workspace uses: the URI exactly as the client sent it.
-pub fn doc_id(uri: &Uri) -> String {
+pub(super) fn doc_id(uri: &Uri) -> String {
     uri.as_str().to_string()
 }
 
 /// The path named by a command's `root` (a file URI), or a message saying what is wrong.
-pub fn root_path(root_uri: &str) -> jsonrpc::Result<PathBuf> {
+pub(super) fn root_path(root_uri: &str) -> jsonrpc::Result<PathBuf> {
     let uri: Uri = root_uri
         .parse()
         .map_err(|_| jsonrpc::Error::invalid_params(format!("root {root_uri:?} is not a URI")))?;
@@ -32,7 +32,7 @@ pub fn root_path(root_uri: &str) -> jsonrpc::Result<PathBuf> {
 }
 
 /// The hunk a hunk command names: header, hash, and the lines chosen.
-pub fn hunk_target(args: &HunkArgs) -> HunkTarget {
+pub(super) fn hunk_target(args: &HunkArgs) -> HunkTarget {
     HunkTarget {
         header: HunkHeader {
             old_start: args.hunk.old_start,
@@ -52,7 +52,7 @@ pub fn hunk_target(args: &HunkArgs) -> HunkTarget {
 }
 
 /// The engine's command for a command of `workspace/executeCommand`.
-pub fn command(command: commands::Command) -> jsonrpc::Result<workspace::Command> {
+pub(super) fn command(command: commands::Command) -> jsonrpc::Result<workspace::Command> {
     use commands::Command as Lsp;
     use workspace::Command as Engine;
     Ok(match command {

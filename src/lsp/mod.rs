@@ -21,8 +21,7 @@ pub mod transport;
 
 use tower_lsp_server::{LspService, Server};
 
-pub use commands::COMMANDS;
-pub use server::Backend;
+pub(crate) use server::Backend;
 
 /// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin). Returns whether
 /// the client asked for `shutdown` first: the protocol wants exit code 0 then, 1 otherwise.

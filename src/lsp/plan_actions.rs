@@ -17,7 +17,7 @@ const SIZE_CODES: &[&str] = &["uncommitted-lines", "uncommitted-files"];
 
 /// "Split into N commits…" (a quick fix on a lines or files nudge, else a `source` action), and
 /// one "Stage planned commit" action per commit of the open plan.
-pub fn code_actions(
+pub(super) fn code_actions(
     doc: &DocSnapshot,
     root: &str,
     nudge_diagnostics: &[Diagnostic],
@@ -62,7 +62,7 @@ pub fn code_actions(
 
 /// While a plan is open: on each of the document's planned hunks, "commit k/N: title" (clicking
 /// it stages that planned commit).
-pub fn code_lenses(doc: &DocSnapshot, root: &str) -> Vec<CodeLens> {
+pub(super) fn code_lenses(doc: &DocSnapshot, root: &str) -> Vec<CodeLens> {
     let Some(plan) = &doc.plan else {
         return Vec::new();
     };

@@ -20,7 +20,7 @@ type ScanProgress = tower_lsp_server::OngoingProgress<
 >;
 
 /// Sends the engine's messages to the client until the engine stops.
-pub async fn run(backend: Backend, mut messages: mpsc::UnboundedReceiver<Message>) {
+pub(super) async fn run(backend: Backend, mut messages: mpsc::UnboundedReceiver<Message>) {
     let client = backend.client.clone();
     // The progress of first scans, by root: protocol objects, so they live here.
     let mut scans: HashMap<PathBuf, ScanProgress> = HashMap::new();

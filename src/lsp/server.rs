@@ -26,7 +26,7 @@ use crate::workspace::{self, DocSnapshot, Error, Event, Outcome, Query, Reply};
 pub(super) const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The `commitNudge/status` notification.
-pub enum StatusNotification {}
+pub(super) enum StatusNotification {}
 
 impl Notification for StatusNotification {
     type Params = Value;
@@ -51,7 +51,7 @@ struct Problems {
 }
 
 #[derive(Clone)]
-pub struct Backend {
+pub(crate) struct Backend {
     pub(super) client: Client,
     events: mpsc::UnboundedSender<Event>,
     pub(super) front: Arc<Front>,
@@ -59,7 +59,7 @@ pub struct Backend {
 
 impl Backend {
     /// Starts the workspace engine and the task that sends what it says to the client.
-    pub fn new(client: Client, options: workspace::Options) -> Backend {
+    pub(crate) fn new(client: Client, options: workspace::Options) -> Backend {
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let backend = Backend {
             client,

@@ -13,9 +13,9 @@ use crate::report::StatusReport;
 use crate::workspace::{Error, Outcome, PlacedNudge};
 
 /// The diagnostic `source` every nudge carries.
-pub const SOURCE: &str = "commit-nudge";
+pub(super) const SOURCE: &str = "commit-nudge";
 
-pub fn severity(severity: Severity) -> DiagnosticSeverity {
+pub(super) fn severity(severity: Severity) -> DiagnosticSeverity {
     match severity {
         Severity::Hint => DiagnosticSeverity::HINT,
         Severity::Information => DiagnosticSeverity::INFORMATION,
@@ -25,7 +25,7 @@ pub fn severity(severity: Severity) -> DiagnosticSeverity {
 }
 
 /// A nudge as a diagnostic spanning its line.
-pub fn diagnostic(placed: &PlacedNudge) -> Diagnostic {
+pub(super) fn diagnostic(placed: &PlacedNudge) -> Diagnostic {
     Diagnostic {
         range: line_range(placed.line),
         severity: Some(severity(placed.nudge.severity)),
@@ -39,7 +39,7 @@ pub fn diagnostic(placed: &PlacedNudge) -> Diagnostic {
 }
 
 /// The whole of one line, as a range from its start to the start of the next.
-pub fn line_range(line: u32) -> Range {
+pub(super) fn line_range(line: u32) -> Range {
     Range {
         start: Position { line, character: 0 },
         end: Position {
@@ -50,12 +50,12 @@ pub fn line_range(line: u32) -> Range {
 }
 
 /// A file URI for a local path.
-pub fn file_uri(path: &Path) -> Option<Uri> {
+pub(super) fn file_uri(path: &Path) -> Option<Uri> {
     Uri::from_file_path(path)
 }
 
 /// The params of `commitNudge/status`: the `status --json` object.
-pub fn status(report: &StatusReport) -> Option<Value> {
+pub(super) fn status(report: &StatusReport) -> Option<Value> {
     serde_json::to_value(report)
         .map_err(|error| tracing::error!("could not encode the status: {error}"))
         .ok()
@@ -63,7 +63,7 @@ pub fn status(report: &StatusReport) -> Option<Value> {
 
 /// The result of `workspace/executeCommand` for what a command did (keys in snake_case, as in
 /// every object the server sends).
-pub fn outcome(outcome: Outcome) -> Option<Value> {
+pub(super) fn outcome(outcome: Outcome) -> Option<Value> {
     match outcome {
         Outcome::Done | Outcome::Refreshed | Outcome::Hunks(_) => None,
         Outcome::Committed(commit) => {
@@ -87,7 +87,7 @@ pub fn outcome(outcome: Outcome) -> Option<Value> {
 
 /// A command's failure as a JSON-RPC error. Failures of the git work were shown to the user
 /// already (`data.shown`), so clients need not show them again.
-pub fn error(error: &Error) -> jsonrpc::Error {
+pub(super) fn error(error: &Error) -> jsonrpc::Error {
     match error {
         Error::Root(_) | Error::NoRepository => jsonrpc::Error::invalid_params(error.to_string()),
         Error::Git(_) | Error::Plan(_) | Error::Internal => jsonrpc::Error {
@@ -99,6 +99,6 @@ pub fn error(error: &Error) -> jsonrpc::Error {
 }
 
 /// Whether a failure is one the user is shown as a message (not a malformed request).
-pub fn is_shown(error: &Error) -> bool {
+pub(super) fn is_shown(error: &Error) -> bool {
     matches!(error, Error::Git(_) | Error::Plan(_) | Error::Internal)
 }

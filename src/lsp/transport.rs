@@ -15,7 +15,7 @@ use tower_lsp_server::jsonrpc::{Request, Response};
 pub const MAX_FRAME: usize = 64 * 1024 * 1024;
 
 /// The longest header block accepted; bytes with no header end within this are skipped.
-pub const MAX_HEADER: usize = 8 * 1024;
+pub(crate) const MAX_HEADER: usize = 8 * 1024;
 
 const CONTENT_LENGTH: &[u8] = b"Content-Length";
 
@@ -146,7 +146,7 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
 }
 
 /// Checks one body: `Ok` when the protocol library can take it, else the error reply to send.
-pub fn check(body: &[u8]) -> Result<(), Value> {
+pub(crate) fn check(body: &[u8]) -> Result<(), Value> {
     if serde_json::from_slice::<Request>(body).is_ok()
         || serde_json::from_slice::<Response>(body).is_ok()
     {
@@ -187,7 +187,7 @@ fn is_shutdown_request(body: &[u8]) -> bool {
 /// Reads frames from `input`, passes good ones to `to_server`, and answers bad ones on `replies`.
 /// `shutdown_seen` is set once the client has sent the `shutdown` request (the exit code
 /// depends on it).
-pub async fn filter_input(
+pub(crate) async fn filter_input(
     mut input: impl AsyncRead + Unpin,
     mut to_server: impl AsyncWrite + Unpin,
     replies: mpsc::UnboundedSender<Vec<u8>>,
@@ -234,7 +234,7 @@ pub async fn filter_input(
 }
 
 /// Re-frames the server's output so that whole frames (and our error replies) never interleave.
-pub async fn collect_output(
+pub(crate) async fn collect_output(
     mut from_server: impl AsyncRead + Unpin,
     frames: mpsc::UnboundedSender<Vec<u8>>,
 ) {
@@ -257,7 +257,7 @@ pub async fn collect_output(
 }
 
 /// Writes whole frames to the real output, in order, until an empty frame (the end marker).
-pub async fn write_output(
+pub(crate) async fn write_output(
     mut output: impl AsyncWrite + Unpin,
     mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
 ) {

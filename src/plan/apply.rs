@@ -386,7 +386,7 @@ fn mode_on_disk(path: &Path) -> u32 {
 /// `base` with each hunk's removed lines replaced by its added lines. The hunks are those of one
 /// diff from `base`, so they never overlap; `None` when a hunk's removed lines are not where it
 /// says.
-pub fn splice_all(base: &[u8], hunks: &[&PlanHunk]) -> Option<Vec<u8>> {
+pub(crate) fn splice_all(base: &[u8], hunks: &[&PlanHunk]) -> Option<Vec<u8>> {
     let lines: Vec<&[u8]> = base.split_inclusive(|b| *b == b'\n').collect();
     let mut sorted: Vec<&&PlanHunk> = hunks.iter().collect();
     sorted.sort_by_key(|h| h.old_start);

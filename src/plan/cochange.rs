@@ -26,13 +26,13 @@ const HISTORY_BUDGET: Duration = Duration::from_millis(250);
 
 /// The files of each recent commit, and for each file the commits that touched it.
 #[derive(Debug, Clone, Default)]
-pub struct CoChange {
+pub(crate) struct CoChange {
     by_file: HashMap<String, Vec<u32>>,
 }
 
 impl CoChange {
     /// Builds the index from each commit's list of files.
-    pub fn from_commits(commits: &[Vec<String>]) -> CoChange {
+    pub(crate) fn from_commits(commits: &[Vec<String>]) -> CoChange {
         let mut by_file: HashMap<String, Vec<u32>> = HashMap::new();
         for (n, files) in commits.iter().enumerate() {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
@@ -44,14 +44,15 @@ impl CoChange {
     }
 
     /// How many recent commits touched `path`.
-    pub fn commits_touching(&self, path: &str) -> usize {
+    #[cfg(test)]
+    pub(crate) fn commits_touching(&self, path: &str) -> usize {
         self.by_file.get(path).map_or(0, Vec::len)
     }
 
     /// How strongly two files change together, from 0 to 1: the commits touching both over the
     /// commits touching the rarer one. Files changed together once only score 0, as one commit
     /// proves little.
-    pub fn score(&self, a: &str, b: &str) -> f64 {
+    pub(crate) fn score(&self, a: &str, b: &str) -> f64 {
         let (Some(x), Some(y)) = (self.by_file.get(a), self.by_file.get(b)) else {
             return 0.0;
         };
@@ -76,7 +77,7 @@ impl CoChange {
 
 /// The co-change index of the last `max_commits` commits from HEAD, from the cache when it was
 /// made at this HEAD.
-pub fn cochange(repo: &Repository, max_commits: usize, use_cache: bool) -> Result<CoChange> {
+pub(crate) fn cochange(repo: &Repository, max_commits: usize, use_cache: bool) -> Result<CoChange> {
     let Some(head) = super::read::head_of(repo)? else {
         return Ok(CoChange::default());
     };
@@ -97,7 +98,7 @@ pub fn cochange(repo: &Repository, max_commits: usize, use_cache: bool) -> Resul
 
 /// The paths each of the last `max_commits` non-merge commits touched, newest first, as many as
 /// `budget` allows reading.
-pub fn commit_files(
+pub(crate) fn commit_files(
     repo: &Repository,
     head: git2::Oid,
     max_commits: usize,

@@ -15,10 +15,10 @@ use super::PlanHunk;
 use crate::record::{line_hash, LineKey, Record, Side};
 
 /// A pause longer than this many median pauses ends an episode.
-pub const PAUSE_FACTOR: f64 = 4.0;
+pub(crate) const PAUSE_FACTOR: f64 = 4.0;
 
 /// The episode of each snapshot of `record`, numbered from 0 in order.
-pub fn segment(record: &Record) -> Vec<u32> {
+pub(crate) fn segment(record: &Record) -> Vec<u32> {
     let times: Vec<i64> = record.snapshots.iter().map(|s| s.at_ms).collect();
     let gaps: Vec<i64> = times.windows(2).map(|w| (w[1] - w[0]).max(0)).collect();
     let mut sorted = gaps.clone();
@@ -39,7 +39,7 @@ pub fn segment(record: &Record) -> Vec<u32> {
 /// The episode of each hunk, by index, or `None` when the record says too little to use: no
 /// hunk found in it, or all the found ones in one episode (then it would only say "one commit",
 /// which a missing record says better).
-pub fn episodes_of(record: &Record, hunks: &[PlanHunk]) -> Option<Vec<Option<u32>>> {
+pub(crate) fn episodes_of(record: &Record, hunks: &[PlanHunk]) -> Option<Vec<Option<u32>>> {
     let of_snapshot = segment(record);
     let mut first_seen: HashMap<&LineKey, u32> = HashMap::new();
     for (snapshot, episode) in record.snapshots.iter().zip(&of_snapshot) {

@@ -13,13 +13,13 @@ use std::collections::{HashMap, HashSet};
 
 use super::affinity::{affinity, old_span, Facts};
 use super::cochange::CoChange;
-pub use super::options::{GroupOptions, Weights};
+pub(crate) use super::options::GroupOptions;
 use super::tokens::Interner;
 use super::{Group, HunkKind, PlanHunk};
 
 /// The signals besides the hunks themselves.
 #[derive(Debug, Clone, Copy)]
-pub struct Signals<'a> {
+pub(crate) struct Signals<'a> {
     pub cochange: &'a CoChange,
     /// HEAD's text of each changed file.
     pub old_texts: &'a HashMap<String, Vec<u8>>,
@@ -32,13 +32,13 @@ pub struct Signals<'a> {
 
 /// The groups, ordered, and a note when the plan had to be coarse.
 #[derive(Debug, Clone)]
-pub struct Grouping {
+pub(crate) struct Grouping {
     pub groups: Vec<Group>,
     pub coarse_note: Option<String>,
 }
 
 /// Groups `hunks` into ordered, titled commits.
-pub fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) -> Grouping {
+pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOptions) -> Grouping {
     if hunks.is_empty() {
         return Grouping {
             groups: Vec::new(),
@@ -364,6 +364,7 @@ impl UnionFind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::options::Weights;
 
     fn hunk(
         path: &str,

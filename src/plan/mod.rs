@@ -10,24 +10,25 @@
 //! Nothing here knows the protocol or an async runtime: plain Rust types in, plain out.
 
 mod affinity;
-pub mod apply;
-pub mod cochange;
+pub(crate) mod apply;
+pub(crate) mod cochange;
 pub mod document;
 pub(crate) mod episodes;
-pub mod group;
+mod group;
 mod options;
-pub mod read;
-pub mod title;
-pub mod tokens;
+pub(crate) mod read;
+pub(crate) mod title;
+pub(crate) mod tokens;
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 pub use apply::{apply_plan, stage_commit, ApplyOptions, ApplyOutcome};
-pub use document::{parse_document, render_document, DocumentError, PlannedCommit};
-pub use group::{GroupOptions, Signals};
-pub use read::{read_work, Work};
+pub use document::{parse_document, render_document, DocumentError, PlannedCommit, DOCUMENT_NAME};
+pub(crate) use group::Signals;
+pub use options::{GroupOptions, Weights};
+pub(crate) use read::read_work;
 
 use crate::git::GitError;
 
@@ -67,7 +68,7 @@ pub struct PlanHunk {
 
 impl PlanHunk {
     /// `@@ -10,3 +10,7 @@`, as git prints the hunk's numbers.
-    pub fn range_text(&self) -> String {
+    pub(crate) fn range_text(&self) -> String {
         format!(
             "@@ -{},{} +{},{} @@",
             self.old_start, self.old_lines, self.new_start, self.new_lines
@@ -75,7 +76,7 @@ impl PlanHunk {
     }
 
     /// The hunk's name in a plan document: path, numbers and (when there is one) header.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let mut label = format!("{} {}", self.path, self.range_text());
         let header = self.header.trim();
         if !header.is_empty() {
@@ -86,7 +87,7 @@ impl PlanHunk {
     }
 
     /// The numbers that identify a hunk within one diff.
-    pub fn key(&self) -> HunkKey {
+    pub(crate) fn key(&self) -> HunkKey {
         HunkKey {
             path: self.path.clone(),
             old_start: self.old_start,
@@ -95,16 +96,11 @@ impl PlanHunk {
             new_lines: self.new_lines,
         }
     }
-
-    /// Added plus removed lines.
-    pub fn n_lines(&self) -> usize {
-        self.added.len() + self.removed.len()
-    }
 }
 
 /// A hunk's path and numbers: how a plan document names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct HunkKey {
+pub(crate) struct HunkKey {
     pub path: String,
     pub old_start: u32,
     pub old_lines: u32,
@@ -166,7 +162,7 @@ impl From<git2::Error> for PlanError {
     }
 }
 
-pub type Result<T, E = PlanError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = PlanError> = std::result::Result<T, E>;
 
 /// How to make a plan.
 #[derive(Debug, Clone)]
@@ -235,7 +231,7 @@ pub fn plan_worktree(
 }
 
 /// A stable hash of every hunk's path, numbers and lines.
-pub fn fingerprint(hunks: &[PlanHunk]) -> String {
+pub(crate) fn fingerprint(hunks: &[PlanHunk]) -> String {
     let mut hash = crate::git::fnv::Fnv::default();
     let mut feed = |bytes: &[u8]| hash.feed(bytes);
     for hunk in hunks {
@@ -340,7 +336,7 @@ impl Plan {
 }
 
 /// The distinct paths of some hunks, in their first-seen order.
-pub fn files_of(hunks: &[PlanHunk], indices: &[usize]) -> Vec<String> {
+pub(crate) fn files_of(hunks: &[PlanHunk], indices: &[usize]) -> Vec<String> {
     let mut files: Vec<String> = Vec::new();
     for i in indices {
         if let Some(h) = hunks.get(*i) {

@@ -18,7 +18,7 @@ const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// The uncommitted work of one worktree, as the planner sees it.
 #[derive(Debug, Clone, Default)]
-pub struct Work {
+pub(crate) struct Work {
     pub root: PathBuf,
     pub head: Option<String>,
     pub hunks: Vec<PlanHunk>,
@@ -29,7 +29,7 @@ pub struct Work {
 }
 
 /// Refuses a repository in the middle of a merge, rebase or cherry-pick, or with conflicts.
-pub fn check_state(repo: &Repository) -> Result<()> {
+pub(crate) fn check_state(repo: &Repository) -> Result<()> {
     let busy = match repo.state() {
         RepositoryState::Clean => None,
         RepositoryState::Merge => Some("merge"),
@@ -74,7 +74,7 @@ fn diff_options(repo: &Repository, untracked: bool) -> DiffOptions {
 }
 
 /// HEAD's commit and tree, or nothing on an unborn branch.
-pub fn head_of(repo: &Repository) -> Result<Option<git2::Commit<'_>>> {
+pub(crate) fn head_of(repo: &Repository) -> Result<Option<git2::Commit<'_>>> {
     match repo.head() {
         Ok(head) => Ok(Some(head.peel_to_commit()?)),
         Err(e)
@@ -143,7 +143,7 @@ fn narrowed(repo: &Repository) -> Result<Option<(Scratch, Vec<String>)>> {
 }
 
 /// Reads the work of the worktree `repo` opens: every hunk from HEAD to the working tree.
-pub fn read_work(repo: &Repository) -> Result<Work> {
+pub(crate) fn read_work(repo: &Repository) -> Result<Work> {
     check_state(repo)?;
     let root = repo
         .workdir()

@@ -13,7 +13,7 @@ const GENERIC_DIRS: &[&str] = &[
 
 /// The title of the group of `indices`; `introduced` lists the names it defines, most telling
 /// first.
-pub fn title(
+pub(crate) fn title(
     hunks: &[PlanHunk],
     indices: &[usize],
     _interner: &Interner,

@@ -28,14 +28,14 @@ const STOP_WORDS: &[&str] = &[
 
 /// Interns identifiers as small numbers, so that sets of them compare quickly.
 #[derive(Debug, Default)]
-pub struct Interner {
+pub(crate) struct Interner {
     ids: HashMap<String, u32>,
     names: Vec<String>,
 }
 
 impl Interner {
     /// The number of `word`, new or known.
-    pub fn intern(&mut self, word: &str) -> u32 {
+    pub(crate) fn intern(&mut self, word: &str) -> u32 {
         if let Some(id) = self.ids.get(word) {
             return *id;
         }
@@ -46,12 +46,13 @@ impl Interner {
     }
 
     /// The number of `word`, if it was interned.
-    pub fn get(&self, word: &str) -> Option<u32> {
+    #[cfg(test)]
+    fn get(&self, word: &str) -> Option<u32> {
         self.ids.get(word).copied()
     }
 
     /// The word behind a number.
-    pub fn name(&self, id: u32) -> &str {
+    pub(crate) fn name(&self, id: u32) -> &str {
         self.names
             .get(id as usize)
             .map(String::as_str)
@@ -60,7 +61,7 @@ impl Interner {
 }
 
 /// Calls `each` with every identifier of `text` worth tracking.
-pub fn identifiers(text: &[u8], mut each: impl FnMut(&str)) {
+pub(crate) fn identifiers(text: &[u8], mut each: impl FnMut(&str)) {
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
@@ -103,7 +104,7 @@ fn is_stop_word(word: &str) -> bool {
 }
 
 /// The identifiers of `text`, interned, each counted once per occurrence.
-pub fn count_into(text: &[u8], interner: &mut Interner, counts: &mut HashMap<u32, u32>) {
+pub(crate) fn count_into(text: &[u8], interner: &mut Interner, counts: &mut HashMap<u32, u32>) {
     identifiers(text, |word| {
         *counts.entry(interner.intern(word)).or_insert(0) += 1;
     });

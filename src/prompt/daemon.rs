@@ -33,7 +33,7 @@ const ASK_TIMEOUT: Duration = Duration::from_millis(2500);
 /// count of 100,000 files takes about half a second).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 /// The environment variable that sets the idle time after which the daemon leaves.
-pub const IDLE_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON_IDLE_SECS";
+pub(crate) const IDLE_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON_IDLE_SECS";
 const DEFAULT_IDLE: Duration = Duration::from_secs(15 * 60);
 /// The longest question a daemon reads: a root path in JSON.
 const MAX_REQUEST_BYTES: u64 = 64 * 1024;
@@ -91,7 +91,7 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 
 /// Why a prompt got no line from a daemon.
 #[derive(Debug)]
-pub enum AskError {
+pub(crate) enum AskError {
     /// No daemon listens for this repository (start one).
     NoDaemon,
     /// A daemon listens but did not give a line (count by yourself).
@@ -99,7 +99,7 @@ pub enum AskError {
 }
 
 /// Where the daemon of one repository listens, and the lock that keeps it unique.
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     pub socket: PathBuf,
     pub lock: PathBuf,
 }
@@ -107,7 +107,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint of the daemon for the worktree at `root`; `None` when no private directory
     /// can be had (then there is no daemon, and prompts count by themselves).
-    pub fn for_root(root: &Path) -> Option<Endpoint> {
+    pub(crate) fn for_root(root: &Path) -> Option<Endpoint> {
         let dir = private_dir()?;
         // `DefaultHasher::new` hashes alike in every run of one binary, and the binary is part
         // of the key: the prompt and its daemon always agree.
@@ -153,7 +153,7 @@ fn private_dir() -> Option<PathBuf> {
 }
 
 /// Asks the daemon of the worktree at `root` for the prompt line.
-pub fn ask(root: &Path) -> Result<String, AskError> {
+pub(crate) fn ask(root: &Path) -> Result<String, AskError> {
     let endpoint = Endpoint::for_root(root)
         .ok_or_else(|| AskError::Failed("no private directory for its socket".to_string()))?;
     let mut stream = UnixStream::connect(&endpoint.socket).map_err(|error| match error.kind() {
@@ -191,7 +191,7 @@ pub fn ask(root: &Path) -> Result<String, AskError> {
 /// Starts the daemon of the worktree at `root` in the background, detached from the shell (its
 /// own process group, so Ctrl-C at the prompt does not reach it). Failing to start is not an
 /// error: the prompt counts by itself.
-pub fn start(root: &Path) {
+pub(crate) fn start(root: &Path) {
     use std::os::unix::process::CommandExt;
     let Ok(exe) = std::env::current_exe() else {
         return;

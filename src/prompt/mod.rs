@@ -21,7 +21,7 @@ use crate::git::GitError;
 use crate::report;
 
 /// The environment variable that turns the prompt daemon off (`0`, `false`, `off` or `no`).
-pub const DAEMON_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON";
+pub(crate) const DAEMON_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON";
 
 /// The prompt line for the repository containing `path` (empty when there is nothing to say),
 /// and any problems with the repository's settings file to show on stderr.

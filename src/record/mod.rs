@@ -25,7 +25,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The largest record kept on disk.
-pub const MAX_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
 
 const MAGIC: &str = "commit-nudge record 1";
 
@@ -61,14 +61,14 @@ pub struct Record {
 
 /// Why a record on disk was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unusable {
+pub(crate) enum Unusable {
     Missing,
     OtherHead,
     Corrupt(String),
 }
 
 /// The hash a line is recorded by (its bytes without the line end).
-pub fn line_hash(line: &[u8]) -> u64 {
+pub(crate) fn line_hash(line: &[u8]) -> u64 {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let mut hash = crate::git::fnv::Fnv::default();
@@ -78,7 +78,7 @@ pub fn line_hash(line: &[u8]) -> u64 {
 
 impl Record {
     /// Parses a record's text. A torn last line (no newline at the end) is dropped.
-    pub fn parse(text: &str) -> Result<Record, Unusable> {
+    pub(crate) fn parse(text: &str) -> Result<Record, Unusable> {
         let complete = match text.rfind('\n') {
             Some(end) => &text[..end],
             None => return Err(Unusable::Corrupt("no complete header".into())),
@@ -131,7 +131,7 @@ impl Record {
     }
 
     /// The record's text.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = header(self.head.as_deref());
         for snapshot in &self.snapshots {
             out.push_str(&render_snapshot(snapshot));
@@ -140,7 +140,7 @@ impl Record {
     }
 
     /// Every line key already in the record.
-    pub fn seen(&self) -> HashSet<&LineKey> {
+    pub(crate) fn seen(&self) -> HashSet<&LineKey> {
         self.snapshots.iter().flat_map(|s| s.lines.iter()).collect()
     }
 }
@@ -167,7 +167,7 @@ pub fn path_in(git_dir: &Path) -> PathBuf {
 }
 
 /// Reads the record at `path` if it is one of `head`.
-pub fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
+pub(crate) fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
@@ -182,7 +182,7 @@ pub fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
 }
 
 /// The record of the worktree at `root` for its current HEAD, if there is a usable one.
-pub fn load_worktree(root: &Path) -> Option<Record> {
+pub(crate) fn load_worktree(root: &Path) -> Option<Record> {
     let repo = crate::git::repo::open_worktree(root).ok()?;
     let head = head_of(&repo);
     load(&path_in(repo.path()), head.as_deref()).ok()
@@ -208,7 +208,7 @@ fn head_of(repo: &git2::Repository) -> Option<String> {
 
 /// The lines of `new` not in `old` and of `old` not in `new`, counted as multisets: which lines a
 /// file gained and lost against HEAD, wherever they are.
-pub fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
+pub(crate) fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
     let count = |text: &[u8]| {
         let mut counts: HashMap<u64, i64> = HashMap::new();
         let mut order = Vec::new();
@@ -238,7 +238,7 @@ pub fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
 /// Takes a snapshot of `rel_paths` in the worktree at `root` (their text on disk against HEAD's)
 /// at `now_ms`, and appends the lines not yet in the record. Returns how many lines it added.
 /// Every failure is the record's alone: the caller logs it and goes on.
-pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, String> {
+pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, String> {
     // One writer at a time in this process (a save and its file-system event come together).
     static ONE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _writer = ONE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
@@ -344,7 +344,7 @@ fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 /// The current time in Unix milliseconds.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

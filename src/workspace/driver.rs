@@ -11,7 +11,7 @@ use super::{jobs, plan_jobs, watch, Event, Message, Options, State};
 
 /// Starts the task that owns the workspace state; returns the channel that feeds it. What the
 /// front end should show, and the answers to commands, leave in order on `out`.
-pub fn spawn(
+pub(crate) fn spawn(
     options: Options,
     out: mpsc::UnboundedSender<Message>,
 ) -> mpsc::UnboundedSender<Event> {

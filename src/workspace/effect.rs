@@ -13,7 +13,7 @@ use crate::git::{RepoCounts, RepoInfo};
 
 /// One thing for the driver to do. Those that do git work come back as an event.
 #[derive(Debug)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Count a repository (`Event::Counted`).
     Count(CountJob),
     /// Diff an open buffer against HEAD, the index and the disk (`Event::BufferCounted`).
@@ -76,7 +76,7 @@ impl Effect {
 
 /// What a count must cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Everything: the index, HEAD or settings may have changed.
     Full,
     /// Only these working-tree paths changed (relative to the root).
@@ -88,7 +88,7 @@ pub enum Scope {
 /// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
 /// time holds it). Filled by the first job that needs it (`jobs::with_shared`).
 #[derive(Clone, Default)]
-pub struct SharedRepo(pub(super) Arc<std::sync::Mutex<Option<git2::Repository>>>);
+pub(crate) struct SharedRepo(pub(super) Arc<std::sync::Mutex<Option<git2::Repository>>>);
 
 impl std::fmt::Debug for SharedRepo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,7 +98,7 @@ impl std::fmt::Debug for SharedRepo {
 
 /// A count to run: what to count, on which repository, on top of which previous count.
 #[derive(Debug)]
-pub struct CountJob {
+pub(crate) struct CountJob {
     pub root: PathBuf,
     pub generation: u64,
     /// The editor's settings (the repository's own file is read by the job).
@@ -110,7 +110,7 @@ pub struct CountJob {
 
 /// A buffer diff to run.
 #[derive(Debug)]
-pub struct BufferJob {
+pub(crate) struct BufferJob {
     pub root: PathBuf,
     pub rel_path: String,
     pub doc: DocId,
@@ -123,7 +123,7 @@ pub struct BufferJob {
 
 /// The git work of a command.
 #[derive(Debug, Clone)]
-pub enum GitJob {
+pub(crate) enum GitJob {
     StageHunk {
         path: String,
         text: Option<Arc<String>>,
@@ -161,7 +161,7 @@ pub enum GitJob {
 /// The commit planner's work (`plan_jobs`): a type of its own, so that no planner's job can reach
 /// the runner of the counts' repository, nor the other way round.
 #[derive(Debug, Clone)]
-pub enum PlanJob {
+pub(crate) enum PlanJob {
     /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`).
     Open,
     /// Plan the uncommitted work only to learn how many commits it makes (for the title of the
@@ -182,7 +182,7 @@ pub enum PlanJob {
 
 /// Either kind of job, as the engine starts them (`Engine::start_job`).
 #[derive(Debug, Clone)]
-pub enum Job {
+pub(crate) enum Job {
     Git(GitJob),
     Plan(PlanJob),
 }
@@ -201,7 +201,7 @@ impl From<PlanJob> for Job {
 
 impl Job {
     /// Whether the job writes the index or HEAD (a re-count follows).
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         match self {
             Job::Git(job) => job.writes(),
             Job::Plan(job) => job.writes(),
@@ -211,21 +211,21 @@ impl Job {
 
 impl GitJob {
     /// Whether the job writes the index or HEAD (a re-count follows).
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         !matches!(self, GitJob::PrepareCommitMessage | GitJob::Hunks { .. })
     }
 }
 
 impl PlanJob {
     /// Whether the job writes the index or HEAD (a re-count follows).
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         !matches!(self, PlanJob::Open | PlanJob::Preview { .. })
     }
 }
 
 /// What a command's git work gave.
 #[derive(Debug)]
-pub enum JobOutput {
+pub(crate) enum JobOutput {
     Done,
     Committed(crate::git::commit::CommitOutcome),
     /// The commit-message document was empty: nothing was committed.

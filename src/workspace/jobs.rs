@@ -11,14 +11,14 @@ use crate::git::{self, GitError, RepoCounts};
 use crate::report;
 
 /// The outcome of a count: the numbers and the settings in effect (with the repository file).
-pub type CountResult = Result<(RepoCounts, Parsed), Error>;
+pub(crate) type CountResult = Result<(RepoCounts, Parsed), Error>;
 
 /// The outcome of a buffer diff: the base it was compared with (to keep) and the diff.
-pub type BufferResult = Result<(Arc<BufferBase>, BufferDiff), Error>;
+pub(crate) type BufferResult = Result<(Arc<BufferBase>, BufferDiff), Error>;
 
 /// Counts a repository. With a narrower scope than `Scope::Full` and a previous count, only what
 /// changed is re-counted, unless that could be inexact.
-pub fn count(job: CountJob) -> Event {
+pub(super) fn count(job: CountJob) -> Event {
     let CountJob {
         root,
         generation,
@@ -82,7 +82,7 @@ fn recount(
 /// index versions) the repository is not touched at all; without, the base is read through the
 /// repository the counts keep open (after any count that holds it), so that no third copy of a
 /// large index is ever loaded.
-pub fn diff_buffer(job: BufferJob) -> Event {
+pub(super) fn diff_buffer(job: BufferJob) -> Event {
     let BufferJob {
         root,
         rel_path,
@@ -130,7 +130,7 @@ pub fn diff_buffer(job: BufferJob) -> Event {
 }
 
 /// Learns the line limit from the author's history.
-pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> Event {
+pub(super) fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> Event {
     let result = catch(|| {
         let repo = git::open_worktree(&root)?;
         let sizes = git::history::author_sizes(&repo)?;
@@ -142,7 +142,7 @@ pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> E
 }
 
 /// Runs a command's git work on the repository the counts keep open.
-pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
+pub(super) fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
     let result = catch(|| {
         with_shared(&shared, &root, |repo| {
             let result = run_on(repo, &root, &job);

@@ -38,13 +38,13 @@ use crate::git::GitError;
 use crate::nudge::Nudge;
 use crate::report::StatusReport;
 
-pub use crate::git::commit::CommitOutcome;
-pub use crate::git::hunks::{FileHunks, Hunk, HunkHeader, LineSelection};
-pub use crate::git::stage::HunkTarget;
-pub use driver::spawn;
-pub use effect::{BufferJob, CountJob, Effect, GitJob, Job, JobOutput, PlanJob, Scope};
-pub use jobs::{BufferResult, CountResult};
-pub use state::State;
+pub(crate) use crate::git::commit::CommitOutcome;
+pub(crate) use crate::git::hunks::{FileHunks, Hunk, HunkHeader, LineSelection};
+pub(crate) use crate::git::stage::HunkTarget;
+pub(crate) use driver::spawn;
+pub(crate) use effect::JobOutput;
+pub(crate) use jobs::{BufferResult, CountResult};
+pub(crate) use state::State;
 
 /// The directories the server's own watcher watches in the worktree at `root` (for tests and
 /// diagnostics): everything but `.git/objects`, logs, hooks, and ignored trees with no tracked
@@ -61,10 +61,10 @@ pub fn watched_dirs(root: &Path, from_stamp: bool) -> Vec<PathBuf> {
 }
 
 /// The client's name for an open document (its URI), opaque to this room.
-pub type DocId = String;
+pub(crate) type DocId = String;
 
 /// The engine's clock, in Unix seconds.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub(crate) type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// How the workspace behaves; tests shorten the debounce and fix the clock.
 #[derive(Clone)]
@@ -96,7 +96,7 @@ impl Default for Options {
 
 /// Something that happened, fed to the workspace in order.
 #[derive(Debug)]
-pub enum Event {
+pub(crate) enum Event {
     /// The editor's settings changed (already parsed; problems already reported). The front end
     /// turns `ask_on_warning` off for a client that cannot ask.
     Configure(Settings),
@@ -169,7 +169,7 @@ pub enum Event {
 /// What the user can ask of the engine (the language server's commands, the prompt daemon's
 /// questions). The commit plan's commands join as variants.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// Stage one unstaged hunk (or some of its lines) of `path`, as the open buffer shows it.
     StageHunk {
         root: PathBuf,
@@ -212,7 +212,7 @@ pub enum Command {
 
 /// What a command did.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The index was written.
     Done,
     Committed(CommitOutcome),
@@ -237,7 +237,7 @@ pub enum Outcome {
 
 /// Why a command failed, in words fit for the user.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The root a command named is not a repository that can be read.
     #[error("{0}")]
     Root(GitError),
@@ -255,21 +255,16 @@ pub enum Error {
 }
 
 /// Where a command's answer goes: to whoever asked, after every output before it has gone out.
-pub struct Reply(Option<oneshot::Sender<Result<Outcome, Error>>>);
+pub(crate) struct Reply(Option<oneshot::Sender<Result<Outcome, Error>>>);
 
 impl Reply {
     /// A reply and the receiver that gets the answer.
-    pub fn new() -> (Reply, oneshot::Receiver<Result<Outcome, Error>>) {
+    pub(crate) fn new() -> (Reply, oneshot::Receiver<Result<Outcome, Error>>) {
         let (tx, rx) = oneshot::channel();
         (Reply(Some(tx)), rx)
     }
 
-    /// A reply nobody waits for.
-    pub fn nobody() -> Reply {
-        Reply(None)
-    }
-
-    pub fn send(self, result: Result<Outcome, Error>) {
+    pub(crate) fn send(self, result: Result<Outcome, Error>) {
         if let Some(tx) = self.0 {
             // The asker may have given up: nothing to do then.
             let _ = tx.send(result);
@@ -285,7 +280,7 @@ impl std::fmt::Debug for Reply {
 
 /// Requests answered from the state at once.
 #[derive(Debug)]
-pub enum Query {
+pub(crate) enum Query {
     /// The context of an open document, for code actions and lenses.
     Document {
         doc: DocId,
@@ -304,7 +299,7 @@ pub enum Query {
 
 /// The answer to `Query::Fresh`.
 #[derive(Debug, Clone)]
-pub enum Fresh {
+pub(crate) enum Fresh {
     /// Up to date with everything on disk before the barrier.
     Ready(Box<StatusReport>),
     /// This workspace cannot vouch for its numbers (why, for the log): count afresh instead.
@@ -312,19 +307,16 @@ pub enum Fresh {
 }
 
 /// The start of the name of the barrier files of `Query::Fresh`.
-pub const BARRIER_PREFIX: &str = "commit-nudge-barrier.";
+pub(crate) const BARRIER_PREFIX: &str = "commit-nudge-barrier.";
 
 /// An owned copy of what a request needs to know about one document.
 #[derive(Debug, Clone)]
-pub struct DocSnapshot {
+pub(crate) struct DocSnapshot {
     pub root: PathBuf,
     pub rel_path: String,
     pub text: Arc<String>,
-    pub version: i32,
     pub settings: Settings,
     pub report: Option<StatusReport>,
-    /// Whether the document's text differs from the file on disk (unsaved edits).
-    pub dirty: bool,
     /// Whether the document holds uncommitted changes (against HEAD).
     pub file_changed: bool,
     /// The document's added and removed lines against HEAD.
@@ -337,14 +329,14 @@ pub struct DocSnapshot {
 
 /// A nudge placed on a line of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlacedNudge {
+pub(crate) struct PlacedNudge {
     pub line: u32,
     pub nudge: Nudge,
 }
 
 /// What the editor should show, in order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Output {
+pub(crate) enum Output {
     /// The complete set of nudge diagnostics for a document (empty clears them).
     Diagnostics { doc: DocId, items: Vec<PlacedNudge> },
     /// A repository's status changed.
@@ -369,14 +361,14 @@ pub enum Output {
 /// What leaves the engine for the front end, in order: an output, or a command's answer (which
 /// so follows every output emitted before it).
 #[derive(Debug)]
-pub enum Message {
+pub(crate) enum Message {
     Output(Output),
     Reply(Reply, Result<Outcome, Error>),
 }
 
 impl Message {
     /// Delivers a reply; gives back an output for the front end to show.
-    pub fn deliver(self) -> Option<Output> {
+    pub(crate) fn deliver(self) -> Option<Output> {
         match self {
             Message::Output(output) => Some(output),
             Message::Reply(reply, result) => {

@@ -11,10 +11,10 @@ use crate::git::GitError;
 use crate::plan::{self, document, PlanError, PlanOptions};
 
 /// What the user reads when there is nothing to plan.
-pub const NOTHING_TO_PLAN: &str = "nothing to plan: the working tree is clean";
+pub(super) const NOTHING_TO_PLAN: &str = "nothing to plan: the working tree is clean";
 
 /// Runs one of the planner's jobs for the worktree at `root`, as the event that reports it.
-pub fn ran(ticket: u64, root: &Path, job: PlanJob) -> Event {
+pub(super) fn ran(ticket: u64, root: &Path, job: PlanJob) -> Event {
     Event::Ran {
         ticket,
         result: super::jobs::catch(|| run(root, job)),
@@ -105,7 +105,7 @@ fn apply_document(
 }
 
 /// The commits of a plan as the document would list them.
-pub fn planned_commits(plan: &plan::Plan) -> Vec<document::PlannedCommit> {
+pub(super) fn planned_commits(plan: &plan::Plan) -> Vec<document::PlannedCommit> {
     plan.groups
         .iter()
         .map(|g| document::PlannedCommit {

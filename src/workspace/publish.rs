@@ -10,7 +10,7 @@ use crate::nudge::Severity;
 use crate::report::{self, BufferCounts, Effective, StatusReport};
 
 /// How long after offering the next step the engine stays quiet about it, per repository.
-pub const ASK_COOL_DOWN_SECONDS: i64 = 60 * 60;
+pub(super) const ASK_COOL_DOWN_SECONDS: i64 = 60 * 60;
 
 /// When to offer "Commit staged hunks… / Snooze / Settings": the first time a repository's nudge
 /// turns into a warning, never again within the cool-down.
@@ -163,10 +163,8 @@ impl State {
             file_stat: row.map_or((0, 0), |r| (r.added, r.removed)),
             rel_path,
             text: d.text.clone(),
-            version: d.version,
             settings: repo.settings.clone(),
             report: repo.last_report.clone(),
-            dirty: d.buffer.is_some(),
             plan: self.open_plan_of(&root),
             split_into: self.split_into(&root),
             root,

@@ -77,7 +77,7 @@ pub(super) struct Doc {
 }
 
 /// The workspace state. `handle` applies one event and returns without waiting.
-pub struct State {
+pub(crate) struct State {
     pub(super) options: Options,
     pub(super) settings: Settings,
     pub(super) folders: Vec<PathBuf>,
@@ -101,7 +101,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(options: Options) -> State {
+    pub(crate) fn new(options: Options) -> State {
         State {
             options,
             settings: Settings::default(),
@@ -121,7 +121,7 @@ impl State {
     }
 
     /// Applies one event; returns the effects it calls for, in order.
-    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+    pub(crate) fn handle(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Configure(settings) => {
                 self.settings = settings;

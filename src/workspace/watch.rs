@@ -22,16 +22,16 @@ use crate::git::RepoInfo;
 /// The stamp of the index from the repository's latest count, shared by the workspace (which
 /// sets it) and the watcher (which asks it which ignored paths are tracked all the same, without
 /// loading an index of its own).
-pub type SharedStamp = Arc<Mutex<Option<Arc<IndexStamp>>>>;
+pub(super) type SharedStamp = Arc<Mutex<Option<Arc<IndexStamp>>>>;
 
 /// Keeps a repository's watcher alive; dropping it stops watching (and its helper thread).
-pub struct RepoWatcher {
+pub(super) struct RepoWatcher {
     watcher: Arc<Mutex<Option<notify::RecommendedWatcher>>>,
     _adder: std::sync::mpsc::Sender<PathBuf>,
 }
 
 impl RepoWatcher {
-    pub fn start(
+    pub(super) fn start(
         info: &RepoInfo,
         tx: mpsc::UnboundedSender<Event>,
         stamp: SharedStamp,
@@ -221,7 +221,7 @@ fn changes_ignores(root: &Path, path: &Path) -> bool {
 /// ignored directories that hold no tracked file. Which directories hold tracked files comes
 /// from `stamp`, or without one (before the first count) from the index, read only if an
 /// ignored directory is met and dropped after the walk.
-pub fn watched_dirs_under(
+pub(super) fn watched_dirs_under(
     root: &Path,
     top: &Path,
     repo: Option<&Mutex<git2::Repository>>,
@@ -288,7 +288,7 @@ pub fn watched_dirs_under(
 
 /// The paths of one watcher event that can change a count; the root itself (a full re-count)
 /// when the watcher overflowed or failed.
-pub fn paths_to_recount(
+pub(super) fn paths_to_recount(
     root: &Path,
     result: notify::Result<notify::Event>,
     is_ignored: &dyn Fn(&Path) -> bool,

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::workspace::effect::Effect;
-use crate::workspace::effect::Scope;
+use crate::workspace::effect::{BufferJob, CountJob, Effect, Scope};
 use crate::workspace::jobs;
 use crate::workspace::*;
 

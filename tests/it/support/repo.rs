@@ -57,7 +57,10 @@ impl Repo {
     /// `git` to run in the repository with the fixtures' isolation, for a test that adds an
     /// environment (a date) or a standard input of its own.
     pub fn command(&self) -> Command {
-        git_command(self.dir.path(), &self.dir.path().join(".git/test-global-config"))
+        git_command(
+            self.dir.path(),
+            &self.dir.path().join(".git/test-global-config"),
+        )
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
