@@ -5,7 +5,9 @@
 //! user's own `git commit` (`commit`), which is the only place a git subprocess is started.
 
 // The rooms, one per layer: formats on disk, status, diffs and conversions, writes.
+mod cli;
 pub mod diffs;
+mod door;
 pub mod formats;
 pub mod status;
 pub mod writes;
@@ -18,11 +20,14 @@ pub mod repo;
 // outside src/git need not change.
 pub use diffs::{buffer, convert, hunks, scratch};
 pub(crate) use diffs::{nommap, renames};
+pub(crate) use formats::refs;
 pub use formats::{fnv, index_file, stamp};
+pub(crate) use refs::{head, head_commit, upstream};
 pub use status::{conflicted_paths, count, partial, scan};
 pub(crate) use status::{model, rows, sides};
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
+pub use door::{buffer_diff, open, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};

@@ -4,4 +4,5 @@
 
 pub mod fnv;
 pub mod index_file;
+pub(crate) mod refs;
 pub mod stamp;

@@ -92,7 +92,7 @@ pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 /// Unstages the whole file: the index entry goes back to HEAD's (or away, when HEAD lacks it).
 pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
     checked_rel_path(rel_path)?;
-    let head_entry = match repo.head().ok().and_then(|h| h.peel_to_tree().ok()) {
+    let head_entry = match crate::git::refs::head_tree(repo)? {
         Some(tree) => tree
             .get_path(Path::new(rel_path))
             .ok()
