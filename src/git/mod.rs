@@ -18,12 +18,15 @@ pub mod repo;
 
 // Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
 // outside src/git need not change.
-pub use diffs::{buffer, convert, hunks, scratch};
-pub(crate) use diffs::{nommap, renames};
-pub(crate) use formats::refs;
-pub use formats::{fnv, index_file, stamp};
+pub use diffs::{buffer, hunks};
+pub(crate) use diffs::{convert, nommap, renames, scratch};
+// `index_file` stays public while the index reader grows the sparse and split kinds (branch
+// index-kinds); it is the next to close.
+pub use formats::{index_file, stamp};
+pub(crate) use formats::{fnv, refs};
 pub(crate) use refs::{head, head_commit, upstream};
-pub use status::{conflicted_paths, count, partial, scan};
+pub(crate) use status::conflicted_paths;
+pub use status::{count, partial, scan};
 pub(crate) use status::{model, rows, sides};
 pub use writes::{commit, stage};
 

@@ -237,17 +237,9 @@ pub fn plan_worktree(
 /// A stable hash of every hunk's path, numbers and lines.
 pub fn fingerprint(hunks: &[PlanHunk]) -> String {
     let mut hash = crate::git::fnv::Fnv::default();
-    let mut feed = |bytes: &[u8]| hash.feed(bytes);
     for hunk in hunks {
-        feed(hunk.label().as_bytes());
-        for line in &hunk.removed {
-            feed(b"-");
-            feed(line);
-        }
-        for line in &hunk.added {
-            feed(b"+");
-            feed(line);
-        }
+        hash.feed(hunk.label().as_bytes());
+        crate::git::hunks::feed_lines(&mut hash, &hunk.removed, &hunk.added);
     }
     hash.hex()
 }

@@ -54,23 +54,15 @@ impl Hunk {
     /// A hash of the header and every line, to tell whether a hunk is still the one offered.
     pub fn hash(&self) -> String {
         let mut hash = crate::git::fnv::Fnv::default();
-        let mut feed = |bytes: &[u8]| hash.feed(bytes);
         let h = self.header;
-        feed(
+        hash.feed(
             format!(
                 "{} {} {} {}",
                 h.old_start, h.old_lines, h.new_start, h.new_lines
             )
             .as_bytes(),
         );
-        for line in &self.removed {
-            feed(b"-");
-            feed(line);
-        }
-        for line in &self.added {
-            feed(b"+");
-            feed(line);
-        }
+        feed_lines(&mut hash, &self.removed, &self.added);
         hash.hex()
     }
 
@@ -133,6 +125,20 @@ pub fn file_hunks_from(
         head: head_entry(repo, rel_path)?,
         worktree: convert::as_git_would_add(repo, rel_path, text, index_mode)?,
     })
+}
+
+/// Feeds a hunk's lines into `hash`, each removed line after `-` and each added one after `+`:
+/// the one hunk hash, shared by a hunk offered to an action (`Hunk::hash`) and the planner's
+/// fingerprint of the work.
+pub fn feed_lines(hash: &mut crate::git::fnv::Fnv, removed: &[Vec<u8>], added: &[Vec<u8>]) {
+    for line in removed {
+        hash.feed(b"-");
+        hash.feed(line);
+    }
+    for line in added {
+        hash.feed(b"+");
+        hash.feed(line);
+    }
 }
 
 /// The three versions of one file a `FileHunks` compares, however they were read.
