@@ -22,8 +22,8 @@ pub use diffs::{buffer, hunks};
 pub(crate) use diffs::{convert, nommap, renames, scratch};
 // `index_file` stays public while the index reader grows the sparse and split kinds (branch
 // index-kinds); it is the next to close.
-pub use formats::{index_file, stamp};
 pub(crate) use formats::{fnv, refs};
+pub use formats::{index_file, stamp};
 pub(crate) use refs::{head, head_commit, upstream};
 pub(crate) use status::conflicted_paths;
 pub use status::{count, partial, scan};

@@ -138,7 +138,7 @@ pub struct Plan {
 /// Why a plan could not be made or applied, worded for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{0}")]
+    #[error(transparent)]
     Git(#[from] GitError),
     #[error("a {0} is in progress: finish or abort it before planning commits")]
     InProgress(&'static str),
