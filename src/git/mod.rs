@@ -15,6 +15,7 @@ pub mod writes;
 pub mod error;
 pub mod history;
 pub mod repo;
+pub mod verify;
 
 // Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
 // outside src/git need not change.
@@ -22,12 +23,13 @@ pub use diffs::{buffer, hunks};
 pub(crate) use diffs::{convert, nommap, renames, scratch};
 // `index_file` stays public while the index reader grows the sparse and split kinds (branch
 // index-kinds); it is the next to close.
-pub(crate) use formats::{fnv, refs};
-pub use formats::{index_file, stamp};
+pub use formats::index_file;
+pub(crate) use formats::{fnv, refs, stamp};
 pub(crate) use refs::{head, head_commit, upstream};
 pub(crate) use status::conflicted_paths;
-pub use status::{count, partial, scan};
+pub use status::count;
 pub(crate) use status::{model, rows, sides};
+pub(crate) use status::{partial, scan};
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};

@@ -14,7 +14,7 @@ use crate::git::cli::Git;
 use crate::git::convert::{self, Addable};
 use crate::git::error::{GitError, Result};
 use crate::git::hunks::{
-    hunks_of_sides, select_lines, staged_content, unstaged_content, FileHunks, Sides,
+    hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, Sides,
 };
 use crate::git::refs::head_id_by_cli;
 use crate::git::repo::{checked_rel_path, RepoInfo};
@@ -229,13 +229,7 @@ impl CliRepo {
         let sides = self.sides(rel_path, text)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
-        let hunk = hunks
-            .unstaged
-            .iter()
-            .find(|h| h.header == target.header && h.hash() == target.hash)
-            .ok_or_else(|| {
-                GitError::Stale("the hunk changed since the action was offered".to_string())
-            })?;
+        let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
         let content = staged_content(&current, &select_lines(hunk, target.selection))?;
         self.put(rel_path, &content, mode)
     }
@@ -245,13 +239,12 @@ impl CliRepo {
         let sides = self.sides(rel_path, None)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
-        let hunk = hunks
-            .staged
-            .iter()
-            .find(|h| h.header == target.header && h.hash() == target.hash)
-            .ok_or_else(|| {
-                GitError::Stale("the staged hunk changed since the action was offered".to_string())
-            })?;
+        let hunk = offered(
+            &hunks.staged,
+            &target.header,
+            &target.hash,
+            "the staged hunk",
+        )?;
         let content = unstaged_content(&current, hunk)?;
         self.put(rel_path, &content, mode)
     }

@@ -127,6 +127,20 @@ pub fn file_hunks_from(
     })
 }
 
+/// The hunk among `hunks` an action was offered for (same header, same hash), or `Stale` with
+/// `what` ("the hunk", "the staged hunk") when it changed since.
+pub(crate) fn offered<'h>(
+    hunks: &'h [Hunk],
+    header: &HunkHeader,
+    hash: &str,
+    what: &str,
+) -> Result<&'h Hunk> {
+    hunks
+        .iter()
+        .find(|h| h.header == *header && h.hash() == hash)
+        .ok_or_else(|| GitError::Stale(format!("{what} changed since the action was offered")))
+}
+
 /// Feeds a hunk's lines into `hash`, each removed line after `-` and each added one after `+`:
 /// the one hunk hash, shared by a hunk offered to an action (`Hunk::hash`) and the planner's
 /// fingerprint of the work.

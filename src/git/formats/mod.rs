@@ -5,4 +5,4 @@
 pub(crate) mod fnv;
 pub mod index_file;
 pub(crate) mod refs;
-pub mod stamp;
+pub(crate) mod stamp;
