@@ -48,7 +48,7 @@ pub(crate) fn is_reftable_dir(common_dir: &Path) -> bool {
 /// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit.
 pub(crate) fn head(repo: &Repository) -> Result<Head> {
     if is_reftable(repo) {
-        return head_by_cli(&Git::at(worktree_of(repo)));
+        return reftable_head(repo);
     }
     let head_ref = repo.find_reference("HEAD")?;
     let branch = head_ref
@@ -67,6 +67,47 @@ pub(crate) fn head(repo: &Repository) -> Result<Head> {
         Err(e) => return Err(e.into()),
     };
     Ok(Head { branch, commit })
+}
+
+/// HEAD in a reftable repository, asked of git once per state of the tables: every ref update
+/// replaces `tables.list` by rename (a new file), so its identity says whether HEAD may have moved.
+/// One count reads HEAD from several places; this keeps it to one pair of processes.
+fn reftable_head(repo: &Repository) -> Result<Head> {
+    type Seen = (std::path::PathBuf, Vec<Option<FileStamp>>, Head);
+    static LAST: std::sync::Mutex<Option<Seen>> = std::sync::Mutex::new(None);
+    let key = repo.path().to_path_buf();
+    // A linked worktree keeps its own HEAD in its own tables.
+    let stamps = vec![stamp(repo.commondir()), stamp(repo.path())];
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((dir, seen, head)) = last.as_ref() {
+        if *dir == key && *seen == stamps {
+            return Ok(head.clone());
+        }
+    }
+    let head = head_by_cli(&Git::at(worktree_of(repo)))?;
+    *last = Some((key, stamps, head.clone()));
+    Ok(head)
+}
+
+/// What tells one `tables.list` from the next: its inode (a rename makes a new one), size and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn stamp(git_dir: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(git_dir.join("reftable").join("tables.list")).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(FileStamp {
+        inode,
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    })
 }
 
 /// HEAD's commit, or `None` on an unborn branch.
