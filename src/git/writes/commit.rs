@@ -119,7 +119,9 @@ pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Res
     }
     // The new HEAD: through libgit2 where it opens the repository, else (SHA-256) through git.
     let commit = match crate::git::open_worktree(root) {
-        Ok(repo) => crate::git::refs::head(&repo)?.commit.map(|id| id.to_string()),
+        Ok(repo) => crate::git::refs::head(&repo)?
+            .commit
+            .map(|id| id.to_string()),
         Err(_) => crate::git::refs::head_id_by_cli(&crate::git::cli::Git::at(root))?.1,
     }
     .unwrap_or_default();
