@@ -7,6 +7,8 @@
 //! cannot open (SHA-256 object names) is served by the hardened git CLI (`cli::CliRepo`). Callers
 //! outside `src/git` never chain the internals (`scratch`, `index_file`, `convert`) themselves.
 
+#![warn(missing_docs)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 

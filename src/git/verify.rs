@@ -3,6 +3,8 @@
 //! index stamp (`RepoCounts::index_stamp`, an `IndexStamp`) with the index as it is now. Nothing
 //! here is needed to use commit-nudge; `Repo::count` picks the path itself.
 
+#![warn(missing_docs)]
+
 use crate::git::error::Result;
 use crate::git::{CountOptions, Repo, RepoCounts};
 
