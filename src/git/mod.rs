@@ -1,8 +1,11 @@
-//! The git core: everything commit-nudge asks of a repository, through git2 only.
+//! The git core: everything commit-nudge asks of a repository.
 //!
-//! This room knows nothing of LSP, tokio or JSON. It opens repositories, counts what a commit would
-//! hold (`count`), computes and applies hunks (`hunks`), and commits the index by running the
-//! user's own `git commit` (`commit`), which is the only place a git subprocess is started.
+//! This room knows nothing of LSP, tokio or JSON. Callers outside it come in by the front door
+//! (`door`: `open` → `Repo`, which counts, re-counts, gives a file's hunks and a buffer's base,
+//! stages and unstages), and the backend is chosen behind it: libgit2 wherever it opens the
+//! repository (with HEAD and refs read through `formats::refs`, which asks git itself in a
+//! reftable repository), the hardened git CLI (`cli`) where it cannot (SHA-256 object names).
+//! Commits run the user's own `git commit` (`commit`), the one git process with the user's hooks.
 
 // The rooms, one per layer: formats on disk, status, diffs and conversions, writes.
 mod cli;
