@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# What a hardened git-CLI backend would cost (docs/architecture.md, "Every repository git makes"):
-# 10,000 files of 20 lines, 9 modified, in a SHA-1 and a SHA-256 repository; median of 7 runs of
-# commit-nudge's cold status and of the git commands such a backend would run.
+# What the hardened git-CLI backend costs (docs/architecture.md, "Every repository git makes"):
+# 10,000 files of 20 lines, 10 modified, in a SHA-1, a SHA-256 (served by the CLI backend) and a
+# reftable (libgit2, HEAD through git) repository; median of 7 runs of commit-nudge's cold status
+# and of the git commands the backend runs.
 # Usage: bash bench/cli_backend_cost.sh [path to the release binary]
 set -e
 B=${1:-$(cd "$(dirname "$0")/.." && pwd)/target/release/commit-nudge}
 work=$(mktemp -d)
 cd "$work"
 export HOME=$work GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b
-for fmt in sha1 sha256; do
-  rm -rf r$fmt; git init -q --object-format=$fmt r$fmt; cd r$fmt
+for fmt in sha1 sha256 reftable; do
+  case $fmt in
+    reftable) init="--ref-format=reftable" ;;
+    *) init="--object-format=$fmt" ;;
+  esac
+  rm -rf r$fmt; git init -q $init r$fmt; cd r$fmt
   python3 -c "
 import os
 for i in range(10000):

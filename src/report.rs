@@ -381,14 +381,11 @@ pub fn status_of(
 ) -> Result<(StatusReport, Vec<String>), crate::git::GitError> {
     let info = crate::git::discover(path)?;
     let parsed = crate::config::with_repo_file(editor_settings, &info.root);
-    let repo = crate::git::open_worktree(&info.root)?;
-    let counts = Arc::new(crate::git::count::count_repo(
-        &repo,
-        &count_options(&parsed.settings),
-    )?);
+    let repo = crate::git::open(&info.root)?;
+    let counts = Arc::new(repo.count(&count_options(&parsed.settings))?);
     let effective = Effective::new(counts.clone(), &[], &parsed.settings);
     let learned = if parsed.settings.lines_auto {
-        let sizes = crate::git::history::author_sizes(&repo)?;
+        let sizes = repo.author_sizes()?;
         Some(crate::habit::LearnedLines::from_sizes(
             &sizes,
             parsed.settings.lines,

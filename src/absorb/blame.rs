@@ -18,14 +18,8 @@ pub(crate) fn candidates(
     repo: &Repository,
     email: Option<&str>,
 ) -> Result<Vec<Candidate>, git2::Error> {
-    let head = repo.head()?;
-    let upstream: Option<Oid> = head
-        .shorthand()
-        .ok()
-        .and_then(|name| repo.find_branch(name, git2::BranchType::Local).ok())
-        .and_then(|b| b.upstream().ok())
-        .and_then(|u| u.get().target());
-    let mut commit = head.peel_to_commit()?;
+    let upstream: Option<Oid> = crate::git::upstream(repo);
+    let mut commit = head_commit(repo)?;
     let mut out = Vec::new();
     loop {
         if commit.parent_count() > 1 {
@@ -61,7 +55,7 @@ pub(crate) fn blame_file(
     path: &str,
     candidates: &[Candidate],
 ) -> Result<Option<FileBlame>, git2::Error> {
-    let head = repo.head()?.peel_to_commit()?;
+    let head = head_commit(repo)?;
     let tree = head.tree()?;
     let Ok(entry) = tree.get_path(std::path::Path::new(path)) else {
         return Ok(None);
@@ -90,4 +84,11 @@ pub(crate) fn blame_file(
         }
     }
     Ok(Some(FileBlame { origin }))
+}
+
+/// HEAD's commit (wherever the refs are stored); an unborn branch is libgit2's "not found".
+fn head_commit(repo: &Repository) -> Result<git2::Commit<'_>, git2::Error> {
+    crate::git::head_commit(repo)
+        .map_err(|e| git2::Error::from_str(&e.to_string()))?
+        .ok_or_else(|| git2::Error::from_str("HEAD has no commit yet"))
 }

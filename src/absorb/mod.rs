@@ -166,7 +166,7 @@ pub fn absorb_report(
     repo: &git2::Repository,
     any_author: bool,
 ) -> Result<AbsorbReport, crate::plan::PlanError> {
-    if repo.head_detached().unwrap_or(false) {
+    if crate::git::head(repo).is_ok_and(|head| head.branch.is_none()) {
         return Err(crate::plan::PlanError::Refused(
             "HEAD is detached: no branch to absorb into".into(),
         ));

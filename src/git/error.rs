@@ -26,12 +26,13 @@ pub enum GitError {
         source: std::io::Error,
     },
     /// A repository git makes that the libraries under commit-nudge cannot read yet: `what` names
-    /// it as git's documentation does, `why` says which layer refuses it. One line, never the
-    /// library's own error text.
-    #[error("this repository uses {what}, which {why}: commit-nudge cannot serve it yet (git itself works here)")]
+    /// it as git's documentation does, `why` says which layer refuses it, `part` which part of
+    /// commit-nudge cannot serve it. One line, never the library's own error text.
+    #[error("this repository uses {what}, which {why}: {part} cannot serve it yet (git itself works here)")]
     Unservable {
         what: &'static str,
         why: &'static str,
+        part: &'static str,
     },
     #[error("{0}")]
     Git(git2::Error),
@@ -48,7 +49,11 @@ impl From<git2::Error> for GitError {
 pub(crate) fn unservable_of(error: &git2::Error) -> Option<GitError> {
     let message = error.message();
     let libgit2 = "libgit2 (the library commit-nudge reads git with) cannot read";
+    let mut part = "commit-nudge";
     let (what, why) = if message.contains("object format") || message.contains("objectformat") {
+        // The git-CLI backend serves status, the editor's counts, staging and commits here
+        // (`git::door`); what still reads through libgit2 alone refuses.
+        part = "commit-nudge's plan, absorb and stats (its status, counts, staging and commits do)";
         (
             "SHA-256 object names (extensions.objectFormat=sha256)",
             libgit2,
@@ -65,7 +70,7 @@ pub(crate) fn unservable_of(error: &git2::Error) -> Option<GitError> {
     } else {
         return None;
     };
-    Some(GitError::Unservable { what, why })
+    Some(GitError::Unservable { what, why, part })
 }
 
 impl GitError {

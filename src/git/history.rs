@@ -51,12 +51,12 @@ pub fn author_commits(
     let Some(email) = email else {
         return Ok((None, Vec::new()));
     };
-    if head_state(repo)?.commit.is_none() {
+    let Some(head) = head_state(repo)?.commit else {
         return Ok((Some(email), Vec::new()));
-    }
+    };
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TIME)?;
-    walk.push_head()?;
+    walk.push(head.id())?;
     let mut sizes = Vec::new();
     for oid in walk.take(options.max_walk) {
         let commit = repo.find_commit(oid?)?;

@@ -1,11 +1,16 @@
-//! The git core: everything commit-nudge asks of a repository, through git2 only.
+//! The git core: everything commit-nudge asks of a repository.
 //!
-//! This room knows nothing of LSP, tokio or JSON. It opens repositories, counts what a commit would
-//! hold (`count`), computes and applies hunks (`hunks`), and commits the index by running the
-//! user's own `git commit` (`commit`), which is the only place a git subprocess is started.
+//! This room knows nothing of LSP, tokio or JSON. Callers outside it come in by the front door
+//! (`door`: `open` → `Repo`, which counts, re-counts, gives a file's hunks and a buffer's base,
+//! stages and unstages), and the backend is chosen behind it: libgit2 wherever it opens the
+//! repository (with HEAD and refs read through `formats::refs`, which asks git itself in a
+//! reftable repository), the hardened git CLI (`cli`) where it cannot (SHA-256 object names).
+//! Commits run the user's own `git commit` (`commit`), the one git process with the user's hooks.
 
 // The rooms, one per layer: formats on disk, status, diffs and conversions, writes.
+mod cli;
 pub mod diffs;
+mod door;
 pub mod formats;
 pub mod status;
 pub mod writes;
@@ -13,16 +18,24 @@ pub mod writes;
 pub mod error;
 pub mod history;
 pub mod repo;
+pub mod verify;
 
 // Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
 // outside src/git need not change.
-pub use diffs::{buffer, convert, hunks, scratch};
-pub(crate) use diffs::{nommap, renames};
-pub use formats::{fnv, index_file, stamp};
-pub use status::{conflicted_paths, count, partial, scan};
+pub use diffs::{buffer, hunks};
+pub(crate) use diffs::{convert, nommap, renames, scratch};
+// `index_file` stays public while the index reader grows the sparse and split kinds (branch
+// index-kinds); it is the next to close.
+pub use formats::index_file;
+pub(crate) use formats::{fnv, refs, stamp};
+pub(crate) use refs::{head, head_commit, upstream};
+pub(crate) use status::conflicted_paths;
+pub use status::count;
 pub(crate) use status::{model, rows, sides};
+pub(crate) use status::{partial, scan};
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
+pub use door::{buffer_diff, open, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};

@@ -18,14 +18,19 @@ pub struct RepoInfo {
 }
 
 /// Finds the repository containing `path`, searching upward as `git` does.
+/// A repository libgit2 cannot open but the git CLI serves (SHA-256) is found by git itself.
 pub fn discover(path: &Path) -> Result<RepoInfo> {
-    let repo = open_containing(path)?;
-    info_of(&repo, path)
+    match open_containing(path) {
+        Ok(repo) => info_of(&repo, path),
+        Err(error) if crate::git::door::needs_cli(&error) => crate::git::cli::discover(path),
+        Err(error) => Err(error),
+    }
 }
 
 /// Opens the repository whose working tree is `root` (as returned by `discover`).
 pub fn open_worktree(root: &Path) -> Result<Repository> {
     crate::git::nommap::ensure_registered();
+    crate::git::refs::allow_reftable();
     let repo = Repository::open_ext(
         root,
         RepositoryOpenFlags::NO_SEARCH,
@@ -41,6 +46,7 @@ pub fn open_worktree(root: &Path) -> Result<Repository> {
 /// Opens the repository containing `path`, searching upward.
 pub fn open_containing(path: &Path) -> Result<Repository> {
     crate::git::nommap::ensure_registered();
+    crate::git::refs::allow_reftable();
     // A path that does not exist yet (a new buffer) is looked up from its nearest existing parent.
     let mut start = path.to_path_buf();
     while !start.exists() {

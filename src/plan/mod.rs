@@ -134,7 +134,7 @@ pub struct Plan {
 /// Why a plan could not be made or applied, worded for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{0}")]
+    #[error(transparent)]
     Git(#[from] GitError),
     #[error("a {0} is in progress: finish or abort it before planning commits")]
     InProgress(&'static str),
@@ -233,17 +233,9 @@ pub fn plan_worktree(
 /// A stable hash of every hunk's path, numbers and lines.
 pub(crate) fn fingerprint(hunks: &[PlanHunk]) -> String {
     let mut hash = crate::git::fnv::Fnv::default();
-    let mut feed = |bytes: &[u8]| hash.feed(bytes);
     for hunk in hunks {
-        feed(hunk.label().as_bytes());
-        for line in &hunk.removed {
-            feed(b"-");
-            feed(line);
-        }
-        for line in &hunk.added {
-            feed(b"+");
-            feed(line);
-        }
+        hash.feed(hunk.label().as_bytes());
+        crate::git::hunks::feed_lines(&mut hash, &hunk.removed, &hunk.added);
     }
     hash.hex()
 }

@@ -75,16 +75,7 @@ fn diff_options(repo: &Repository, untracked: bool) -> DiffOptions {
 
 /// HEAD's commit and tree, or nothing on an unborn branch.
 pub(crate) fn head_of(repo: &Repository) -> Result<Option<git2::Commit<'_>>> {
-    match repo.head() {
-        Ok(head) => Ok(Some(head.peel_to_commit()?)),
-        Err(e)
-            if e.code() == git2::ErrorCode::UnbornBranch
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(crate::git::head_commit(repo)?)
 }
 
 /// Lines of a hunk, each with its line ending.

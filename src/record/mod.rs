@@ -200,10 +200,10 @@ pub fn forget(root: &Path) -> std::io::Result<bool> {
 }
 
 fn head_of(repo: &git2::Repository) -> Option<String> {
-    repo.head()
+    crate::git::head_commit(repo)
         .ok()
-        .and_then(|h| h.target())
-        .map(|oid| oid.to_string())
+        .flatten()
+        .map(|commit| commit.id().to_string())
 }
 
 /// The lines of `new` not in `old` and of `old` not in `new`, counted as multisets: which lines a
@@ -244,7 +244,10 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
     let _writer = ONE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
     let repo = crate::git::repo::open_worktree(root).map_err(|e| e.to_string())?;
     let head = head_of(&repo);
-    let tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let tree = crate::git::head_commit(&repo)
+        .ok()
+        .flatten()
+        .and_then(|c| c.tree().ok());
     let path = path_in(repo.path());
     let (record, fresh) = match load(&path, head.as_deref()) {
         Ok(record) => (record, false),

@@ -85,10 +85,10 @@ pub(crate) enum Scope {
     GitDir(BTreeSet<String>),
 }
 
-/// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
+/// A repository kept open between jobs (`git::Repo` is `Send`, not `Sync`: one job at a
 /// time holds it). Filled by the first job that needs it (`jobs::with_shared`).
 #[derive(Clone, Default)]
-pub(crate) struct SharedRepo(pub(super) Arc<std::sync::Mutex<Option<git2::Repository>>>);
+pub(crate) struct SharedRepo(pub(super) Arc<std::sync::Mutex<Option<crate::git::Repo>>>);
 
 impl std::fmt::Debug for SharedRepo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -35,7 +35,7 @@ pub(super) fn count(job: CountJob) -> Event {
             if let Some(counts) = recount(repo, &scope, previous.as_deref(), &options) {
                 return (Ok((counts, parsed)), Keep::Open);
             }
-            let counts = git::count::count_repo(repo, &options);
+            let counts = repo.count(&options);
             // A full count of a large repository frees much of what it read (the index file's
             // bytes, the walk's lists): hand those pages back instead of keeping them for good.
             crate::release_free_memory();
@@ -56,16 +56,16 @@ pub(super) fn count(job: CountJob) -> Event {
 /// A re-count of only what `scope` names on top of `previous`, where that is exact; `None` means
 /// count everything.
 fn recount(
-    repo: &git2::Repository,
+    repo: &git::Repo,
     scope: &Scope,
     previous: Option<&RepoCounts>,
     options: &git::CountOptions,
 ) -> Option<RepoCounts> {
     let partial = match scope {
         Scope::Full => return None,
-        Scope::Paths(paths) => git::partial::recount_paths(repo, previous?, paths, options),
+        Scope::Paths(paths) => repo.recount(previous?, git::Changed::Paths(paths), options),
         Scope::GitDir(paths) => {
-            git::partial::recount_after_git_change(repo, previous?, paths, options)
+            repo.recount(previous?, git::Changed::GitDir(paths), options)
         }
     };
     match partial {
@@ -96,30 +96,11 @@ pub(super) fn diff_buffer(job: BufferJob) -> Event {
         let base = match base {
             Some(base) => base,
             None => Arc::new(with_shared(&shared, &root, |repo| {
-                let base = git::buffer::buffer_base(repo, &rel_path).map_err(Error::from);
+                let base = repo.buffer_base(&rel_path).map_err(Error::from);
                 (base, Keep::Open)
             })?),
         };
-        // Line endings and `ident` are converted as `git add` would, which needs the
-        // repository's attributes; most paths have no conversion and skip it.
-        // On a handle whose index holds the entries the base kept, never the whole index.
-        let converted = if base.converts && !base.link {
-            let scratch = git::scratch::scratch_of(&root, &base.entries)?;
-            Some(git::convert::to_git(
-                &scratch.repo,
-                &rel_path,
-                text.as_bytes(),
-            )?)
-        } else {
-            None
-        };
-        let diff = git::buffer::diff_from_base(
-            &base,
-            &root,
-            &rel_path,
-            text.as_bytes(),
-            converted.as_deref(),
-        )?;
+        let diff = git::buffer_diff(&root, &base, &rel_path, text.as_bytes())?;
         Ok((base, diff))
     });
     Event::BufferCounted {
@@ -132,8 +113,7 @@ pub(super) fn diff_buffer(job: BufferJob) -> Event {
 /// Learns the line limit from the author's history.
 pub(super) fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> Event {
     let result = catch(|| {
-        let repo = git::open_worktree(&root)?;
-        let sizes = git::history::author_sizes(&repo)?;
+        let sizes = git::open(&root)?.author_sizes()?;
         Ok(crate::habit::LearnedLines::from_sizes(&sizes, fallback))
     });
     // The walk freed what it read; hand the pages back instead of keeping them for good.
@@ -159,29 +139,25 @@ pub(super) fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job
     Event::Ran { ticket, result }
 }
 
-fn run_on(
-    repo: &git2::Repository,
-    root: &std::path::Path,
-    job: &GitJob,
-) -> Result<JobOutput, Error> {
+fn run_on(repo: &git::Repo, root: &std::path::Path, job: &GitJob) -> Result<JobOutput, Error> {
     let bytes = |text: &Option<Arc<String>>| text.as_ref().map(|t| t.as_bytes().to_vec());
     // Each job reads the index file as it is now: lookups read it up to their entry, writes
     // read it whole under git's lock (`stage::with_index`).
     match job {
         GitJob::StageHunk { path, text, target } => {
-            git::stage::stage_hunk(repo, path, bytes(text).as_deref(), target)?;
+            repo.stage_hunk(path, bytes(text).as_deref(), target)?;
             Ok(JobOutput::Done)
         }
         GitJob::UnstageHunk { path, target } => {
-            git::stage::unstage_hunk(repo, path, target)?;
+            repo.unstage_hunk(path, target)?;
             Ok(JobOutput::Done)
         }
         GitJob::StageFile { path, text } => {
-            git::stage::stage_file(repo, path, bytes(text).as_deref())?;
+            repo.stage_file(path, bytes(text).as_deref())?;
             Ok(JobOutput::Done)
         }
         GitJob::UnstageFile { path } => {
-            git::stage::unstage_file(repo, path)?;
+            repo.unstage_file(path)?;
             Ok(JobOutput::Done)
         }
         GitJob::Commit {
@@ -198,21 +174,7 @@ fn run_on(
         }
         GitJob::PrepareCommitMessage => Ok(JobOutput::CommitMessage(prepare_commit_message(repo)?)),
         GitJob::Hunks { path, text } => {
-            // On a handle whose index holds this path's entries alone (attribute lookups would
-            // load every entry of the repository's index, and keep them).
-            // The index is read once, for both.
-            let entries = git::scratch::entries_for_path(repo, path)?;
-            let scratch = git::scratch::scratch_of(root, &entries)?;
-            let own = entries
-                .iter()
-                .find(|(_, kept)| kept.as_slice() == path.as_bytes())
-                .map(|(entry, kept)| git::index_file::to_git2(entry, kept));
-            Ok(JobOutput::Hunks(git::hunks::file_hunks_from(
-                &scratch.repo,
-                path,
-                Some(text.as_bytes()),
-                own,
-            )?))
+            Ok(JobOutput::Hunks(repo.file_hunks(path, text.as_bytes())?))
         }
     }
 }
@@ -228,8 +190,8 @@ fn commit(root: &std::path::Path, message: &str, strip_comments: bool) -> Result
 }
 
 /// Writes `<git dir>/COMMIT_EDITMSG` with the staged summary as comments; returns its path.
-fn prepare_commit_message(repo: &git2::Repository) -> Result<std::path::PathBuf, GitError> {
-    let counts = git::count::count_repo(repo, &git::CountOptions::default())?;
+fn prepare_commit_message(repo: &git::Repo) -> Result<std::path::PathBuf, GitError> {
+    let counts = repo.count(&git::CountOptions::default())?;
     let mut text = String::from(
         "\n# Write the commit message above, then save this file to commit the staged hunks.\n",
     );
@@ -245,7 +207,7 @@ fn prepare_commit_message(repo: &git2::Repository) -> Result<std::path::PathBuf,
             file.path, file.added, file.removed
         ));
     }
-    let path = repo.path().join("COMMIT_EDITMSG");
+    let path = repo.git_dir().join("COMMIT_EDITMSG");
     std::fs::write(&path, text)
         .map_err(|e| GitError::io(format!("could not write {}", path.display()), e))?;
     Ok(path)
@@ -262,7 +224,7 @@ enum Keep {
 fn with_shared<T>(
     shared: &SharedRepo,
     root: &std::path::Path,
-    job: impl FnOnce(&git2::Repository) -> (Result<T, Error>, Keep),
+    job: impl FnOnce(&git::Repo) -> (Result<T, Error>, Keep),
 ) -> Result<T, Error> {
     // A poisoned lock only means an earlier job panicked: the repository is still usable.
     let mut guard = shared
@@ -271,7 +233,7 @@ fn with_shared<T>(
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let repo = match guard.take() {
         Some(repo) => repo,
-        None => git::open_worktree(root)?,
+        None => git::open(root)?,
     };
     let (result, keep) = job(&repo);
     if let Keep::Open = keep {

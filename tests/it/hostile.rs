@@ -51,8 +51,8 @@ const HOOKS: &[&str] = &[
 
 /// A committed repository with changes, then armed: every program git could run is a trap.
 #[cfg(unix)]
-fn hostile() -> (Repo, tempfile::TempDir, tempfile::TempDir) {
-    let repo = Repo::new();
+fn hostile(kind: &[&str]) -> (Repo, tempfile::TempDir, tempfile::TempDir) {
+    let repo = Repo::new_with(kind);
     repo.write("a.txt", "one\ntwo\nthree\n");
     repo.write("b.txt", "b\n");
     repo.commit_all("seed");
@@ -106,7 +106,19 @@ fn hostile() -> (Repo, tempfile::TempDir, tempfile::TempDir) {
 #[cfg(unix)]
 #[test]
 fn reading_a_hostile_repository_runs_nothing() {
-    let (repo, marks, _scripts) = hostile();
+    runs_nothing(&[]);
+}
+
+/// The same in a repository of SHA-256 object names with reftable refs, which the git CLI serves.
+#[cfg(unix)]
+#[test]
+fn reading_a_hostile_sha256_reftable_repository_runs_nothing() {
+    runs_nothing(&["--object-format=sha256", "--ref-format=reftable"]);
+}
+
+#[cfg(unix)]
+fn runs_nothing(kind: &[&str]) {
+    let (repo, marks, _scripts) = hostile(kind);
     let root = repo.root();
 
     // The command line.
@@ -124,27 +136,30 @@ fn reading_a_hostile_repository_runs_nothing() {
         "after the CLI"
     );
 
-    // The library: counts, hunks, and staging a hunk and a file (index writes included).
-    let counts = git::count::count(
-        &root,
-        &CountOptions {
+    // The library's front door: counts, hunks, and staging a hunk and a file (index writes
+    // included).
+    let opened = git::open(&root).expect("open");
+    let counts = opened
+        .count(&CountOptions {
             count_untracked: true,
             ..CountOptions::default()
-        },
-    )
-    .expect("count");
+        })
+        .expect("count");
     assert!(!counts.unstaged.is_empty());
-    let opened = git::open_worktree(&root).expect("open");
-    let hunks = git::hunks::file_hunks(&opened, "a.txt", None).expect("hunks");
+    let hunks = opened
+        .file_hunks("a.txt", &repo.read("a.txt"))
+        .expect("hunks");
     let hunk = hunks.unstaged.first().expect("a hunk").clone();
     let target = git::stage::HunkTarget {
         header: hunk.header,
         hash: hunk.hash(),
         selection: git::hunks::LineSelection::All,
     };
-    git::stage::stage_hunk(&opened, "a.txt", None, &target).expect("stage hunk");
-    git::stage::stage_file(&opened, "new.txt", None).expect("stage file");
-    git::stage::unstage_file(&opened, "new.txt").expect("unstage file");
+    opened
+        .stage_hunk("a.txt", None, &target)
+        .expect("stage hunk");
+    opened.stage_file("new.txt", None).expect("stage file");
+    opened.unstage_file("new.txt").expect("unstage file");
     assert_eq!(
         marks_left(marks.path()),
         Vec::<String>::new(),

@@ -5,9 +5,7 @@ use crate::support;
 
 use std::collections::BTreeSet;
 
-use commit_nudge::git::count::{count_repo, CountOptions};
-use commit_nudge::git::partial::{recount_after_git_change, recount_paths};
-use commit_nudge::git::{open_worktree, RepoCounts};
+use commit_nudge::git::{self, Changed, CountOptions, RepoCounts};
 use serde_json::json;
 use support::lsp::{uri, Client};
 use support::{sorted_rows as sorted, Repo, Rng};
@@ -68,8 +66,8 @@ fn recounting_odd_names_and_many_directories_equals_a_full_count() {
         }
     }
     repo.commit_all("seed");
-    let git = open_worktree(&repo.root()).unwrap();
-    let mut previous = count_repo(&git, &options).unwrap();
+    let git = git::open(&repo.root()).unwrap();
+    let mut previous = git.count(&options).unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut shortcuts = 0;
     for round in 0..40 {
@@ -83,8 +81,11 @@ fn recounting_odd_names_and_many_directories_equals_a_full_count() {
             touched.insert(path);
         }
         let context = format!("round {round} paths {touched:?}");
-        let full = count_repo(&git, &options).unwrap();
-        match recount_paths(&git, &previous, &touched, &options).unwrap() {
+        let full = git.count(&options).unwrap();
+        match git
+            .recount(&previous, Changed::Paths(&touched), &options)
+            .unwrap()
+        {
             Some(partial) => {
                 assert_same(&partial, &full, &context);
                 shortcuts += 1;
@@ -109,18 +110,19 @@ fn a_path_with_a_backslash_is_counted_in_full() {
         repo.write(&format!("d{dir}/back\\slash.txt"), "one\n");
     }
     repo.commit_all("seed");
-    let git = open_worktree(&repo.root()).unwrap();
-    let previous = count_repo(&git, &options).unwrap();
+    let git = git::open(&repo.root()).unwrap();
+    let previous = git.count(&options).unwrap();
     let mut touched = BTreeSet::new();
     for dir in [1, 3, 5, 7, 9, 11, 0, 2, 4] {
         let path = format!("d{dir}/back\\slash.txt");
         repo.write(&path, "two\n");
         touched.insert(path);
     }
-    assert!(recount_paths(&git, &previous, &touched, &options)
+    assert!(git
+        .recount(&previous, Changed::Paths(&touched), &options)
         .unwrap()
         .is_none());
-    let full = count_repo(&git, &options).unwrap();
+    let full = git.count(&options).unwrap();
     assert_eq!(full.unstaged.len(), 9);
 }
 
@@ -145,8 +147,8 @@ fn recounting_changed_paths_equals_a_full_count_over_random_edits() {
         // Some staged state to keep the shortcut honest.
         repo.write("d0/f0.txt", "staged\n");
         repo.git(&["add", "d0/f0.txt"]);
-        let git = open_worktree(&repo.root()).unwrap();
-        let mut previous = count_repo(&git, &options).unwrap();
+        let git = git::open(&repo.root()).unwrap();
+        let mut previous = git.count(&options).unwrap();
         for round in 0..6 {
             let mut touched = BTreeSet::new();
             for _ in 0..1 + rng.below(3) {
@@ -163,8 +165,11 @@ fn recounting_changed_paths_equals_a_full_count_over_random_edits() {
                 touched.insert(path);
             }
             let context = format!("seed {seed} round {round} paths {touched:?}");
-            let full = count_repo(&git, &options).unwrap();
-            if let Some(partial) = recount_paths(&git, &previous, &touched, &options).unwrap() {
+            let full = git.count(&options).unwrap();
+            if let Some(partial) = git
+                .recount(&previous, Changed::Paths(&touched), &options)
+                .unwrap()
+            {
                 assert_same(&partial, &full, &context);
                 shortcuts += 1;
             }
@@ -197,8 +202,8 @@ fn recounting_after_git_commands_equals_a_full_count() {
         }
         repo.commit_all("seed");
         // One repository kept open across rounds, as the workspace keeps it.
-        let git = open_worktree(&repo.root()).unwrap();
-        let mut previous = count_repo(&git, &options).unwrap();
+        let git = git::open(&repo.root()).unwrap();
+        let mut previous = git.count(&options).unwrap();
         for round in 0..10 {
             let file = |rng: &mut Rng| format!("d{}/f{}.txt", rng.below(3), rng.below(12));
             let mut touched = BTreeSet::new();
@@ -281,8 +286,11 @@ fn recounting_after_git_commands_equals_a_full_count() {
                 }
             };
             let context = format!("seed {seed} round {round}: {command}, wrote {touched:?}");
-            let full = count_repo(&open_worktree(&repo.root()).unwrap(), &options).unwrap();
-            match recount_after_git_change(&git, &previous, &touched, &options).unwrap() {
+            let full = git::open(&repo.root()).unwrap().count(&options).unwrap();
+            match git
+                .recount(&previous, Changed::GitDir(&touched), &options)
+                .unwrap()
+            {
                 Some(partial) => {
                     assert_same(&partial, &full, &context);
                     assert_eq!(partial.head, full.head, "{context}: head");
@@ -318,8 +326,8 @@ fn moving_head_without_touching_the_index_is_recounted_exactly() {
     repo.write("d1/f.txt", "1\nmore\n");
     repo.write("d4/f.txt", "changed\n");
     repo.commit_all("second");
-    let git = open_worktree(&repo.root()).unwrap();
-    let mut previous = count_repo(&git, &options).unwrap();
+    let git = git::open(&repo.root()).unwrap();
+    let mut previous = git.count(&options).unwrap();
     // Each moves HEAD and leaves the index as it was (or nearly).
     for (what, args) in [
         (
@@ -334,8 +342,9 @@ fn moving_head_without_touching_the_index_is_recounted_exactly() {
         ("update-ref back", &["update-ref", "HEAD", "HEAD@{1}"]),
     ] {
         repo.git(args);
-        let full = count_repo(&open_worktree(&repo.root()).unwrap(), &options).unwrap();
-        let partial = recount_after_git_change(&git, &previous, &BTreeSet::new(), &options)
+        let full = git::open(&repo.root()).unwrap().count(&options).unwrap();
+        let partial = git
+            .recount(&previous, Changed::GitDir(&BTreeSet::new()), &options)
             .unwrap()
             .unwrap_or_else(|| panic!("{what}: the shortcut declined"));
         assert_same(&partial, &full, what);
@@ -356,16 +365,19 @@ fn the_shortcut_declines_when_exactness_needs_a_full_count() {
         (0..50).map(|i| format!("{i}\n")).collect::<String>(),
     );
     repo.commit_all("seed");
-    let git = open_worktree(&repo.root()).unwrap();
+    let git = git::open(&repo.root()).unwrap();
     let options = CountOptions::default();
-    let previous = count_repo(&git, &options).unwrap();
+    let previous = git.count(&options).unwrap();
     // A deleted file may pair with an added one into a rename.
     std::fs::remove_file(repo.path("b.txt")).unwrap();
-    assert!(
-        recount_paths(&git, &previous, &["b.txt".to_string()].into(), &options)
-            .unwrap()
-            .is_none()
-    );
+    assert!(git
+        .recount(
+            &previous,
+            Changed::Paths(&["b.txt".to_string()].into()),
+            &options
+        )
+        .unwrap()
+        .is_none());
     // HEAD moved.
     repo.write(
         "b.txt",
@@ -373,11 +385,14 @@ fn the_shortcut_declines_when_exactness_needs_a_full_count() {
     );
     repo.write("c.txt", "c\n");
     repo.commit_all("second");
-    assert!(
-        recount_paths(&git, &previous, &["a.txt".to_string()].into(), &options)
-            .unwrap()
-            .is_none()
-    );
+    assert!(git
+        .recount(
+            &previous,
+            Changed::Paths(&["a.txt".to_string()].into()),
+            &options
+        )
+        .unwrap()
+        .is_none());
 }
 
 fn started(repo: &Repo) -> Client {

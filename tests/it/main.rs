@@ -24,6 +24,7 @@ mod index_writes;
 mod links;
 mod lsp;
 mod lsp_actions;
+mod object_kinds;
 mod odd_repos;
 mod plan;
 mod plan_lsp;

@@ -493,14 +493,13 @@ fn snapshot(repo: &Repo) -> std::collections::BTreeMap<String, String> {
 /// built on the last re-count rather than on a full count.
 #[test]
 fn recounts_after_random_changes_equal_the_reference() {
-    use commit_nudge::git::count::count_repo;
-    use commit_nudge::git::partial::{recount_after_git_change, recount_paths};
+    use commit_nudge::git::{self, Changed};
     let (mut shortcuts, mut full) = (0, 0);
     for seed in 301..=316u64 {
         let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
         let repo = base(false);
-        let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
-        let mut previous = count_repo(&git, &plain()).expect("count");
+        let git = git::open(&repo.root()).expect("open");
+        let mut previous = git.count(&plain()).expect("count");
         let mut done = Vec::new();
         for step in 0..12 {
             let files = snapshot(&repo);
@@ -541,13 +540,13 @@ fn recounts_after_random_changes_equal_the_reference() {
             let recounted = if rules {
                 Ok(None)
             } else if git_changed {
-                recount_after_git_change(&git, &previous, &touched, &plain())
+                git.recount(&previous, Changed::GitDir(&touched), &plain())
             } else {
-                recount_paths(&git, &previous, &touched, &plain())
+                git.recount(&previous, Changed::Paths(&touched), &plain())
             };
             let context = format!("seed {seed} step {step}: {done:?}, touched {touched:?}");
-            let reference = commit_nudge::git::count::count_repo_by_diff(
-                &commit_nudge::git::open_worktree(&repo.root()).expect("open"),
+            let reference = commit_nudge::git::verify::by_diff(
+                &git::open(&repo.root()).expect("open"),
                 &plain(),
             )
             .expect("the reference counts");
@@ -559,7 +558,7 @@ fn recounts_after_random_changes_equal_the_reference() {
                 }
                 _ => {
                     full += 1;
-                    count_repo(&git, &plain()).expect("count")
+                    git.count(&plain()).expect("count")
                 }
             };
         }
@@ -576,8 +575,8 @@ fn recounts_after_random_changes_equal_the_reference() {
 /// found).
 #[test]
 fn a_rename_undone_by_restoring_its_old_path_is_recounted_exactly() {
-    use commit_nudge::git::count::{count_repo, count_repo_by_diff};
-    use commit_nudge::git::partial::recount_after_git_change;
+    use commit_nudge::git::verify::by_diff;
+    use commit_nudge::git::{self, Changed};
     let undos: [&[&str]; 2] = [
         &["reset", "-q", "--", "a/e.txt"],
         &["checkout", "-q", "HEAD", "--", "a"],
@@ -588,15 +587,16 @@ fn a_rename_undone_by_restoring_its_old_path_is_recounted_exactly() {
         repo.write("b.txt", "b\n");
         repo.commit_all("base");
         repo.git(&["mv", "a/e.txt", "k.txt"]);
-        let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
-        let previous = count_repo(&git, &plain()).expect("count");
+        let git = git::open(&repo.root()).expect("open");
+        let previous = git.count(&plain()).expect("count");
         repo.git(undo);
         let touched = ["a/e.txt".to_string()].into();
         let context = format!("git {undo:?}");
-        let reference = count_repo_by_diff(&git, &plain()).expect("the reference counts");
+        let reference = by_diff(&git, &plain()).expect("the reference counts");
         scan_support::assert_git_numbers(&repo, &reference, &plain(), &context, Git::Lines);
-        if let Some(recounted) =
-            recount_after_git_change(&git, &previous, &touched, &plain()).expect("re-count")
+        if let Some(recounted) = git
+            .recount(&previous, Changed::GitDir(&touched), &plain())
+            .expect("re-count")
         {
             scan_support::assert_same(&recounted, &reference, &format!("{context}: re-count"));
         }

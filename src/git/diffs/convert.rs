@@ -41,6 +41,27 @@ pub fn as_git_would_add(
     index_mode: Option<u32>,
 ) -> Result<Option<Addable>> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
+    as_added_in(
+        &root,
+        rel_path,
+        text,
+        index_mode,
+        filemode_trusted(repo),
+        |raw| to_git(repo, rel_path, raw),
+    )
+}
+
+/// `as_git_would_add` in the worktree `root`, with whether git trusts the executable bit
+/// (`core.fileMode`) and the conversion of a file's bytes given: the one way a working-tree file
+/// becomes an index entry's content and mode, whichever backend reads the repository.
+pub(crate) fn as_added_in(
+    root: &Path,
+    rel_path: &str,
+    text: Option<&[u8]>,
+    index_mode: Option<u32>,
+    trusted: bool,
+    convert: impl FnOnce(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Option<Addable>> {
     let full = root.join(rel_path);
     let meta = std::fs::symlink_metadata(&full).ok();
     if let Some(meta) = &meta {
@@ -62,9 +83,9 @@ pub fn as_git_would_add(
             .map_err(|e| GitError::io(format!("could not read {rel_path}"), e))?,
         None => return Ok(None),
     };
-    let mode = file_mode(repo, meta.as_ref(), index_mode);
+    let mode = file_mode(trusted, meta.as_ref(), index_mode);
     Ok(Some(Addable {
-        content: to_git(repo, rel_path, &raw)?,
+        content: convert(&raw)?,
         mode,
     }))
 }
@@ -77,16 +98,19 @@ pub fn mode_git_would_add(repo: &Repository, rel_path: &str, index_mode: Option<
     if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
         return MODE_LINK;
     }
-    file_mode(repo, meta.as_ref(), index_mode)
+    file_mode(filemode_trusted(repo), meta.as_ref(), index_mode)
+}
+
+/// Whether git trusts the file system's executable bit (`core.fileMode`, true on Unix by default).
+fn filemode_trusted(repo: &Repository) -> bool {
+    repo.config()
+        .and_then(|c| c.get_bool("core.filemode"))
+        .unwrap_or(cfg!(unix))
 }
 
 /// The mode git gives a regular file: the executable bit from the file system when git trusts
 /// it, else the index's mode (or 100644 for a new path).
-fn file_mode(repo: &Repository, meta: Option<&std::fs::Metadata>, index_mode: Option<u32>) -> u32 {
-    let trusted = repo
-        .config()
-        .and_then(|c| c.get_bool("core.filemode"))
-        .unwrap_or(cfg!(unix));
+fn file_mode(trusted: bool, meta: Option<&std::fs::Metadata>, index_mode: Option<u32>) -> u32 {
     let from_index = index_mode.filter(|m| *m == MODE_FILE || *m == MODE_EXECUTABLE);
     if !trusted {
         return from_index.unwrap_or(MODE_FILE);

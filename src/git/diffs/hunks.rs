@@ -11,11 +11,9 @@ use crate::git::rows::base_options;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
-    let head = match repo.head() {
-        Ok(head) => head,
-        Err(_) => return Ok(None),
+    let Some(tree) = crate::git::refs::head_tree(repo)? else {
+        return Ok(None);
     };
-    let tree = head.peel_to_tree()?;
     let entry = match tree.get_path(Path::new(rel_path)) {
         Ok(entry) => entry,
         Err(_) => return Ok(None),
@@ -56,23 +54,15 @@ impl Hunk {
     /// A hash of the header and every line, to tell whether a hunk is still the one offered.
     pub fn hash(&self) -> String {
         let mut hash = crate::git::fnv::Fnv::default();
-        let mut feed = |bytes: &[u8]| hash.feed(bytes);
         let h = self.header;
-        feed(
+        hash.feed(
             format!(
                 "{} {} {} {}",
                 h.old_start, h.old_lines, h.new_start, h.new_lines
             )
             .as_bytes(),
         );
-        for line in &self.removed {
-            feed(b"-");
-            feed(line);
-        }
-        for line in &self.added {
-            feed(b"+");
-            feed(line);
-        }
+        feed_lines(&mut hash, &self.removed, &self.added);
         hash.hex()
     }
 
@@ -125,12 +115,68 @@ pub fn file_hunks_from(
     // An intent-to-add entry (`git add -N`) holds the empty blob and stands for "nothing staged".
     let intent_to_add = entry.as_ref().is_some_and(is_intent_to_add);
     let index_mode = entry.as_ref().map(|e| e.mode);
-    let index_content = match &entry {
-        Some(entry) => Some(repo.find_blob(entry.id)?.content().to_vec()),
+    let index = match &entry {
+        Some(entry) => Some((repo.find_blob(entry.id)?.content().to_vec(), entry.mode)),
         None => None,
     };
-    let worktree = convert::as_git_would_add(repo, rel_path, text, index_mode)?;
-    let head = head_entry(repo, rel_path)?;
+    hunks_of_sides(Sides {
+        index,
+        intent_to_add,
+        head: head_entry(repo, rel_path)?,
+        worktree: convert::as_git_would_add(repo, rel_path, text, index_mode)?,
+    })
+}
+
+/// The hunk among `hunks` an action was offered for (same header, same hash), or `Stale` with
+/// `what` ("the hunk", "the staged hunk") when it changed since.
+pub(crate) fn offered<'h>(
+    hunks: &'h [Hunk],
+    header: &HunkHeader,
+    hash: &str,
+    what: &str,
+) -> Result<&'h Hunk> {
+    hunks
+        .iter()
+        .find(|h| h.header == *header && h.hash() == hash)
+        .ok_or_else(|| GitError::Stale(format!("{what} changed since the action was offered")))
+}
+
+/// Feeds a hunk's lines into `hash`, each removed line after `-` and each added one after `+`:
+/// the one hunk hash, shared by a hunk offered to an action (`Hunk::hash`) and the planner's
+/// fingerprint of the work.
+pub fn feed_lines(hash: &mut crate::git::fnv::Fnv, removed: &[Vec<u8>], added: &[Vec<u8>]) {
+    for line in removed {
+        hash.feed(b"-");
+        hash.feed(line);
+    }
+    for line in added {
+        hash.feed(b"+");
+        hash.feed(line);
+    }
+}
+
+/// The three versions of one file a `FileHunks` compares, however they were read.
+pub(crate) struct Sides {
+    /// The index's content and mode (`None`: untracked).
+    pub index: Option<(Vec<u8>, u32)>,
+    /// Whether the index entry is a `git add -N` one.
+    pub intent_to_add: bool,
+    /// HEAD's content and mode (`None`: not in HEAD).
+    pub head: Option<(Vec<u8>, u32)>,
+    /// What `git add` would write now (`None`: gone from the working tree).
+    pub worktree: Option<convert::Addable>,
+}
+
+/// The hunks between the three versions of a file: pure, no repository.
+pub(crate) fn hunks_of_sides(sides: Sides) -> Result<FileHunks> {
+    let Sides {
+        index,
+        intent_to_add,
+        head,
+        worktree,
+    } = sides;
+    let index_mode = index.as_ref().map(|(_, mode)| *mode);
+    let index_content = index.map(|(content, _)| content);
     let link = worktree
         .as_ref()
         .is_some_and(|w| w.mode == convert::MODE_LINK)
@@ -196,10 +242,9 @@ pub fn is_intent_to_add(entry: &git2::IndexEntry) -> bool {
 
 /// The content and mode of `rel_path` in HEAD's tree, if HEAD exists and holds it.
 fn head_entry(repo: &Repository, rel_path: &str) -> Result<Option<(Vec<u8>, u32)>> {
-    let Ok(head) = repo.head() else {
+    let Some(tree) = crate::git::refs::head_tree(repo)? else {
         return Ok(None);
     };
-    let tree = head.peel_to_tree()?;
     let Ok(entry) = tree.get_path(Path::new(rel_path)) else {
         return Ok(None);
     };

@@ -4,8 +4,8 @@
 //! working-tree files (`nommap`).
 
 pub mod buffer;
-pub mod convert;
+pub(crate) mod convert;
 pub mod hunks;
 pub(crate) mod nommap;
 pub(crate) mod renames;
-pub mod scratch;
+pub(crate) mod scratch;

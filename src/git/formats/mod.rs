@@ -2,6 +2,7 @@
 //! kept of it between counts (`stamp`), and the stable hash their fingerprints use (`fnv`).
 //! Nothing here opens a repository through libgit2.
 
-pub mod fnv;
+pub(crate) mod fnv;
 pub mod index_file;
-pub mod stamp;
+pub(crate) mod refs;
+pub(crate) mod stamp;

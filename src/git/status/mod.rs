@@ -5,9 +5,9 @@
 mod conflicts;
 pub mod count;
 pub(crate) mod model;
-pub mod partial;
+pub(crate) mod partial;
 pub(crate) mod rows;
-pub mod scan;
+pub(crate) mod scan;
 pub(crate) mod sides;
 
 pub use conflicts::conflicted_paths;

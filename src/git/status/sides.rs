@@ -457,29 +457,13 @@ impl<'r> HeadState<'r> {
     }
 }
 
-/// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit.
+/// Reads HEAD: a branch with a commit, an unborn branch, or a detached commit (wherever the refs
+/// are stored: `refs::head`).
 pub(crate) fn head_state(repo: &Repository) -> Result<HeadState<'_>> {
-    let head_ref = repo.find_reference("HEAD")?;
-    let branch = head_ref
-        .symbolic_target_bytes()
-        .map(|target| String::from_utf8_lossy(target).into_owned())
-        .map(|target| {
-            target
-                .strip_prefix("refs/heads/")
-                .unwrap_or(&target)
-                .to_string()
-        });
-    let commit = match repo.head() {
-        Ok(head) => Some(head.peel_to_commit()?),
-        Err(e)
-            if matches!(
-                e.code(),
-                git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
-            ) =>
-        {
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(HeadState { branch, commit })
+    let head = crate::git::refs::head(repo)?;
+    let commit = head.commit.map(|id| repo.find_commit(id)).transpose()?;
+    Ok(HeadState {
+        branch: head.branch,
+        commit,
+    })
 }

@@ -117,8 +117,14 @@ pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Res
             words
         }));
     }
-    let repo = git2::Repository::open(root)?;
-    let commit = repo.head()?.peel_to_commit()?.id().to_string();
+    // The new HEAD: through libgit2 where it opens the repository, else (SHA-256) through git.
+    let commit = match crate::git::open_worktree(root) {
+        Ok(repo) => crate::git::refs::head(&repo)?
+            .commit
+            .map(|id| id.to_string()),
+        Err(_) => crate::git::refs::head_id_by_cli(&crate::git::cli::Git::at(root))?.1,
+    }
+    .unwrap_or_default();
     let summary = stdout.lines().next().unwrap_or_default().trim().to_string();
     Ok(CommitOutcome { commit, summary })
 }

@@ -12,7 +12,7 @@ use git2::{IndexEntry, IndexTime, Repository};
 use crate::git::convert;
 use crate::git::error::{GitError, Result};
 use crate::git::hunks::{
-    file_hunks, index_content, select_lines, staged_content, unstaged_content, HunkHeader,
+    file_hunks, index_content, offered, select_lines, staged_content, unstaged_content, HunkHeader,
     LineSelection,
 };
 use crate::git::repo::checked_rel_path;
@@ -37,13 +37,7 @@ pub fn stage_hunk(
 ) -> Result<()> {
     checked_rel_path(rel_path)?;
     let hunks = file_hunks(repo, rel_path, text)?;
-    let hunk = hunks
-        .unstaged
-        .iter()
-        .find(|h| h.header == target.header && h.hash() == target.hash)
-        .ok_or_else(|| {
-            GitError::Stale("the hunk changed since the action was offered".to_string())
-        })?;
+    let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
     let hunk = select_lines(hunk, target.selection);
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
@@ -58,13 +52,12 @@ pub fn stage_hunk(
 pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> Result<()> {
     checked_rel_path(rel_path)?;
     let hunks = file_hunks(repo, rel_path, None)?;
-    let hunk = hunks
-        .staged
-        .iter()
-        .find(|h| h.header == target.header && h.hash() == target.hash)
-        .ok_or_else(|| {
-            GitError::Stale("the staged hunk changed since the action was offered".to_string())
-        })?;
+    let hunk = offered(
+        &hunks.staged,
+        &target.header,
+        &target.hash,
+        "the staged hunk",
+    )?;
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
         let content = unstaged_content(&current, hunk)?;
@@ -92,7 +85,7 @@ pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 /// Unstages the whole file: the index entry goes back to HEAD's (or away, when HEAD lacks it).
 pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
     checked_rel_path(rel_path)?;
-    let head_entry = match repo.head().ok().and_then(|h| h.peel_to_tree().ok()) {
+    let head_entry = match crate::git::refs::head_tree(repo)? {
         Some(tree) => tree
             .get_path(Path::new(rel_path))
             .ok()

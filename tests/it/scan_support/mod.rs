@@ -10,10 +10,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
-use commit_nudge::git::count::{count_repo, count_repo_by_diff, CountOptions};
-use commit_nudge::git::scan::{count_repo_by_scan, Scanned};
-use commit_nudge::git::stamp::IndexStamp;
-use commit_nudge::git::{open_worktree, FileDelta, RepoCounts};
+use commit_nudge::git::verify::{by_diff, by_scan, IndexStamp, Scanned};
+use commit_nudge::git::{self, CountOptions, FileDelta, RepoCounts};
 
 use crate::support::Repo;
 
@@ -82,15 +80,15 @@ pub fn check(repo: &Repo, options: &CountOptions, context: &str) -> Verdict {
 
 /// `check`, comparing the reference with git as far as `git` says.
 pub fn check_against(repo: &Repo, options: &CountOptions, context: &str, git: Git) -> Verdict {
-    let opened = open_worktree(&repo.root()).expect("open the repository");
+    let opened = git::open(&repo.root()).expect("open the repository");
     let index_before = std::fs::read(repo.root().join(".git/index")).ok();
-    let scanned = count_repo_by_scan(&opened, options);
+    let scanned = by_scan(&opened, options);
     let index_after = std::fs::read(repo.root().join(".git/index")).ok();
     assert!(
         index_before == index_after,
         "{context}: the scan changed .git/index"
     );
-    let reference = match count_repo_by_diff(&opened, options) {
+    let reference = match by_diff(&opened, options) {
         Ok(reference) => reference,
         Err(error) => return without_reference(repo, &opened, options, context, scanned, error),
     };
@@ -103,7 +101,7 @@ pub fn check_against(repo: &Repo, options: &CountOptions, context: &str, git: Gi
         Ok(Scanned::Declined(why)) => Verdict::Declined(why.to_string()),
         Err(error) => Verdict::Declined(format!("error: {error}")),
     };
-    let public = count_repo(&opened, options).expect("count_repo counts");
+    let public = opened.count(options).expect("count_repo counts");
     assert_same(&public, &reference, &format!("{context}: count_repo"));
     if git != Git::Not {
         assert_git_numbers(repo, &reference, options, context, git);
@@ -115,7 +113,7 @@ pub fn check_against(repo: &Repo, options: &CountOptions, context: &str, git: Gi
 /// `count_repo`, gives git's numbers; the verdict names the reference's failure.
 fn without_reference(
     repo: &Repo,
-    opened: &git2::Repository,
+    opened: &git::Repo,
     options: &CountOptions,
     context: &str,
     scanned: commit_nudge::git::error::Result<Scanned>,
@@ -134,7 +132,7 @@ fn without_reference(
             "error: {scan_error}; the reference failed: {error}"
         )),
     };
-    if let Ok(public) = count_repo(opened, options) {
+    if let Ok(public) = opened.count(options) {
         let context = format!("{context}: count_repo, with no reference");
         assert_git_numbers(repo, &public, options, &context, Git::Lines);
     }
@@ -144,15 +142,15 @@ fn without_reference(
 /// Where the reference is known to differ from git and the scan not: the scan counts, and it and
 /// `count_repo` give git's own numbers.
 pub fn check_follows_git(repo: &Repo, options: &CountOptions, context: &str) {
-    let opened = open_worktree(&repo.root()).expect("open the repository");
-    match count_repo_by_scan(&opened, options) {
+    let opened = git::open(&repo.root()).expect("open the repository");
+    match by_scan(&opened, options) {
         Ok(Scanned::Counted(counts)) => {
             let context = format!("{context}: scan");
             assert_git_numbers(repo, &counts, options, &context, Git::Lines);
         }
         other => panic!("{context}: the scan did not count: {other:?}"),
     }
-    let public = count_repo(&opened, options).expect("count_repo counts");
+    let public = opened.count(options).expect("count_repo counts");
     let context = format!("{context}: count_repo");
     assert_git_numbers(repo, &public, options, &context, Git::Lines);
 }
@@ -224,7 +222,7 @@ fn rows_text(rows: &[FileDelta]) -> String {
 
 /// The scan's index stamp says what the reference's says of the index as it is: the same flags,
 /// no entry changed since, the same directories tracked.
-fn assert_stamp(git: &git2::Repository, ours: &RepoCounts, reference: &RepoCounts, context: &str) {
+fn assert_stamp(git: &git::Repo, ours: &RepoCounts, reference: &RepoCounts, context: &str) {
     let (Some(mine), Some(theirs)) = (&ours.index_stamp, &reference.index_stamp) else {
         return;
     };
@@ -236,7 +234,11 @@ fn assert_stamp(git: &git2::Repository, ours: &RepoCounts, reference: &RepoCount
         mine.skip_worktree, theirs.skip_worktree,
         "{context}: stamp skip_worktree"
     );
-    let mut index = git.index().expect("the index");
+    let mut index = git
+        .libgit2()
+        .expect("libgit2 opens it")
+        .index()
+        .expect("the index");
     index.read(true).expect("read the index");
     let (_, changed) = IndexStamp::compared(&index, mine);
     assert_eq!(

@@ -16,12 +16,19 @@ pub struct Repo {
 impl Repo {
     /// A new repository on branch `main` with an identity and no commits.
     pub fn new() -> Repo {
+        Repo::new_with(&[])
+    }
+
+    /// `new`, with more arguments for `git init` (`--object-format=sha256`, `--ref-format=reftable`).
+    pub fn new_with(init_args: &[&str]) -> Repo {
         let dir = tempfile::Builder::new()
             .prefix("cn-test")
             .tempdir()
             .expect("temp dir");
         let repo = Repo { dir };
-        repo.git(&["init", "-q", "-b", "main"]);
+        let mut init = vec!["init", "-q", "-b", "main"];
+        init.extend_from_slice(init_args);
+        repo.git(&init);
         repo.git(&["config", "user.email", "dev@example.com"]);
         repo.git(&["config", "user.name", "Dev"]);
         repo.git(&["config", "commit.gpgsign", "false"]);

@@ -1,0 +1,203 @@
+//! The front door of the git core: what the engine, the status command and the prompt ask of a
+//! repository (open, count, re-count, a file's hunks, a buffer's diff, stage, unstage, history),
+//! without knowing how it is read.
+//!
+//! Behind the door, a repository libgit2 opens (SHA-1 object names, files or reftable refs) keeps
+//! every fast path (the scan, the re-counts, the small-index handles of `scratch`); one libgit2
+//! cannot open (SHA-256 object names) is served by the hardened git CLI (`cli::CliRepo`). Callers
+//! outside `src/git` never chain the internals (`scratch`, `index_file`, `convert`) themselves.
+
+#![warn(missing_docs)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::git::buffer::{BufferBase, BufferDiff};
+use crate::git::cli::CliRepo;
+use crate::git::error::{GitError, Result};
+use crate::git::hunks::FileHunks;
+use crate::git::stage::HunkTarget;
+use crate::git::{CountOptions, RepoCounts};
+
+/// An open repository, whichever backend reads it.
+#[derive(Debug)]
+pub struct Repo(Backend);
+
+enum Backend {
+    /// libgit2: every repository it can open.
+    Lib(git2::Repository),
+    /// The git CLI: SHA-256 object names.
+    Cli(CliRepo),
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Lib(_) => "libgit2",
+            Backend::Cli(_) => "git CLI",
+        })
+    }
+}
+
+/// What changed since the previous count, for a re-count of that alone.
+#[derive(Debug, Clone, Copy)]
+pub enum Changed<'a> {
+    /// Only these working-tree paths (relative to the root).
+    Paths(&'a BTreeSet<String>),
+    /// The index, HEAD or refs, and these working-tree paths.
+    GitDir(&'a BTreeSet<String>),
+}
+
+/// Opens the repository whose working tree is `root` (as `discover` returns it).
+pub fn open(root: &Path) -> Result<Repo> {
+    match crate::git::repo::open_worktree(root) {
+        Ok(repo) => Ok(Repo(Backend::Lib(repo))),
+        Err(error) if needs_cli(&error) => Ok(Repo(Backend::Cli(CliRepo::open(root)?))),
+        Err(error) => Err(error),
+    }
+}
+
+/// Whether libgit2's refusal is one the git CLI serves: SHA-256 object names.
+pub(crate) fn needs_cli(error: &GitError) -> bool {
+    matches!(error, GitError::Unservable { what, .. } if what.starts_with("SHA-256"))
+}
+
+impl Repo {
+    /// The libgit2 handle, where libgit2 reads this repository (the planner's way in).
+    pub fn libgit2(&self) -> Option<&git2::Repository> {
+        match &self.0 {
+            Backend::Lib(repo) => Some(repo),
+            Backend::Cli(_) => None,
+        }
+    }
+
+    /// The repository's git directory (for a linked worktree, its private one).
+    pub fn git_dir(&self) -> &Path {
+        match &self.0 {
+            Backend::Lib(repo) => repo.path(),
+            Backend::Cli(repo) => repo.git_dir(),
+        }
+    }
+
+    /// Counts everything a commit would hold: `git diff --cached --numstat`, `git diff
+    /// --numstat`, the untracked files, `git diff --numstat HEAD`.
+    pub fn count(&self, options: &CountOptions) -> Result<RepoCounts> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::count::count_repo(repo, options),
+            Backend::Cli(repo) => repo.count(options),
+        }
+    }
+
+    /// Re-counts only what changed, patched into `previous`; `None` when that could differ
+    /// from a full count (the caller then counts everything).
+    pub fn recount(
+        &self,
+        previous: &RepoCounts,
+        changed: Changed<'_>,
+        options: &CountOptions,
+    ) -> Result<Option<RepoCounts>> {
+        let Backend::Lib(repo) = &self.0 else {
+            return Ok(None);
+        };
+        match changed {
+            Changed::Paths(paths) => {
+                crate::git::partial::recount_paths(repo, previous, paths, options)
+            }
+            Changed::GitDir(paths) => {
+                crate::git::partial::recount_after_git_change(repo, previous, paths, options)
+            }
+        }
+    }
+
+    /// The hunks of `rel_path` given its current text, unstaged (index→text) and staged
+    /// (HEAD→index), for the hunk actions.
+    pub fn file_hunks(&self, rel_path: &str, text: &[u8]) -> Result<FileHunks> {
+        match &self.0 {
+            Backend::Lib(repo) => {
+                // On a handle whose index holds this path's entries alone (attribute lookups
+                // would load every entry of the repository's index, and keep them). The index
+                // is read once, for both.
+                let root = repo.workdir().unwrap_or(repo.path());
+                let entries = crate::git::scratch::entries_for_path(repo, rel_path)?;
+                let scratch = crate::git::scratch::scratch_of(root, &entries)?;
+                let own = entries
+                    .iter()
+                    .find(|(_, kept)| kept.as_slice() == rel_path.as_bytes())
+                    .map(|(entry, kept)| crate::git::index_file::to_git2(entry, kept));
+                crate::git::hunks::file_hunks_from(&scratch.repo, rel_path, Some(text), own)
+            }
+            Backend::Cli(repo) => repo.file_hunks(rel_path, Some(text)),
+        }
+    }
+
+    /// The HEAD and index versions of `rel_path`, kept to diff an unsaved buffer against.
+    pub fn buffer_base(&self, rel_path: &str) -> Result<BufferBase> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::buffer::buffer_base(repo, rel_path),
+            Backend::Cli(repo) => repo.buffer_base(rel_path),
+        }
+    }
+
+    /// Stages one unstaged hunk of `rel_path` (or the selected lines of it); `text` is the open
+    /// document's text, `None` the disk.
+    pub fn stage_hunk(
+        &self,
+        rel_path: &str,
+        text: Option<&[u8]>,
+        target: &HunkTarget,
+    ) -> Result<()> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::stage::stage_hunk(repo, rel_path, text, target),
+            Backend::Cli(repo) => repo.stage_hunk(rel_path, text, target),
+        }
+    }
+
+    /// Unstages one staged hunk of `rel_path`.
+    pub fn unstage_hunk(&self, rel_path: &str, target: &HunkTarget) -> Result<()> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::stage::unstage_hunk(repo, rel_path, target),
+            Backend::Cli(repo) => repo.unstage_hunk(rel_path, target),
+        }
+    }
+
+    /// Stages the whole file as `git add` would.
+    pub fn stage_file(&self, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::stage::stage_file(repo, rel_path, text),
+            Backend::Cli(repo) => repo.stage_file(rel_path, text),
+        }
+    }
+
+    /// Unstages the whole file: its index entry goes back to HEAD's.
+    pub fn unstage_file(&self, rel_path: &str) -> Result<()> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::stage::unstage_file(repo, rel_path),
+            Backend::Cli(repo) => repo.unstage_file(rel_path),
+        }
+    }
+
+    /// The sizes of the author's recent commits, newest first (what the `"auto"` limit learns).
+    pub fn author_sizes(&self) -> Result<Vec<u64>> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::history::author_sizes(repo),
+            Backend::Cli(repo) => repo.author_sizes(),
+        }
+    }
+}
+
+/// Diffs an unsaved buffer's `text` against its `base` and the disk, converting it as `git add`
+/// would first where the base says so (on a handle holding the base's entries alone).
+pub fn buffer_diff(
+    root: &Path,
+    base: &BufferBase,
+    rel_path: &str,
+    text: &[u8],
+) -> Result<BufferDiff> {
+    let converted = if base.converts && !base.link {
+        let scratch = crate::git::scratch::scratch_of(root, &base.entries)?;
+        Some(crate::git::convert::to_git(&scratch.repo, rel_path, text)?)
+    } else {
+        None
+    };
+    crate::git::buffer::diff_from_base(base, root, rel_path, text, converted.as_deref())
+}

@@ -1,0 +1,32 @@
+//! The count's fast path and its reference, public on purpose: the differential tests (and an
+//! embedder who doubts a count) compare the scan with libgit2's whole-tree diffs, and a count's
+//! index stamp (`RepoCounts::index_stamp`, an `IndexStamp`) with the index as it is now. Nothing
+//! here is needed to use commit-nudge; `Repo::count` picks the path itself.
+
+#![warn(missing_docs)]
+
+use crate::git::error::Result;
+use crate::git::{CountOptions, Repo, RepoCounts};
+
+pub use crate::git::scan::Scanned;
+pub use crate::git::stamp::IndexStamp;
+
+/// Counts `repo` by the scan alone, or says why the scan declines (the git-CLI backend has no
+/// scan: it always declines).
+pub fn by_scan(repo: &Repo, options: &CountOptions) -> Result<Scanned> {
+    match repo.libgit2() {
+        Some(repo) => crate::git::scan::count_repo_by_scan(repo, options),
+        None => Ok(Scanned::Declined(
+            "served by the git CLI, which has no scan",
+        )),
+    }
+}
+
+/// Counts `repo` by the reference: libgit2's whole-tree diffs (git's own numbers, through the
+/// git CLI, where libgit2 cannot open the repository).
+pub fn by_diff(repo: &Repo, options: &CountOptions) -> Result<RepoCounts> {
+    match repo.libgit2() {
+        Some(repo) => crate::git::count::count_repo_by_diff(repo, options),
+        None => repo.count(options),
+    }
+}

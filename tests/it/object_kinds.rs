@@ -1,0 +1,228 @@
+//! The kinds of object and ref storage git makes (issue 20): SHA-256 object names, reftable refs,
+//! and both at once, each built by the real git in a temp dir. In each, `status` gives git's
+//! numbers, the language server stages a hunk and a file as `git add` would (`git ls-files -s`),
+//! unstages, and commits; the planner loses nothing where it serves the kind, and says in one line
+//! where it does not.
+
+use crate::support;
+
+use serde_json::{json, Value};
+use support::lsp::{uri, Client};
+use support::{run_cli, Repo};
+
+const SHA256: &[&str] = &["--object-format=sha256"];
+const REFTABLE: &[&str] = &["--ref-format=reftable"];
+const BOTH: &[&str] = &["--object-format=sha256", "--ref-format=reftable"];
+
+/// A repository of `kind` with a committed history, then a file with three separated changes, a
+/// staged file and an untracked one.
+fn worked(kind: &[&str]) -> Repo {
+    let repo = Repo::new_with(kind);
+    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    repo.write("f.txt", &base);
+    repo.write("dir/b.txt", "b\n");
+    repo.commit_all("base");
+    repo.write(
+        "f.txt",
+        base.replace("line 3\n", "line 3 changed\n")
+            .replace("line 15\n", "line 15\nline 15b\n")
+            .replace("line 27\n", ""),
+    );
+    repo.write("dir/b.txt", "b\nb2\n");
+    repo.git(&["add", "dir/b.txt"]);
+    repo.write("new.txt", "one\ntwo\n");
+    repo
+}
+
+fn assert_status_is_gits(repo: &Repo) {
+    let status = support::status_json(&repo.root());
+    assert_eq!(
+        support::section(&status, "unstaged"),
+        repo.numstat(&[]),
+        "{status}"
+    );
+    assert_eq!(
+        support::section(&status, "staged"),
+        repo.numstat(&["--cached"]),
+        "{status}"
+    );
+    assert_eq!(
+        support::section(&status, "untracked"),
+        repo.untracked_numstat(),
+        "{status}"
+    );
+    assert_eq!(
+        status["head"].as_str(),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim()),
+        "{status}"
+    );
+    assert_eq!(status["branch"], "main", "{status}");
+}
+
+#[test]
+fn status_is_gits_in_sha256() {
+    assert_status_is_gits(&worked(SHA256));
+}
+
+#[test]
+fn status_is_gits_in_reftable() {
+    assert_status_is_gits(&worked(REFTABLE));
+}
+
+#[test]
+fn status_is_gits_in_sha256_with_reftable() {
+    assert_status_is_gits(&worked(BOTH));
+}
+
+fn actions_at(client: &mut Client, file: &str, line: u32) -> Vec<Value> {
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": file}, "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "context": {"diagnostics": []}}),
+    );
+    response["result"].as_array().cloned().unwrap_or_default()
+}
+
+fn run_titled(client: &mut Client, file: &str, line: u32, title: &str) -> Value {
+    let actions = actions_at(client, file, line);
+    let action = actions
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(title)))
+        .unwrap_or_else(|| panic!("no {title} in {actions:#?}"));
+    let response = client.request("workspace/executeCommand", action["command"].clone());
+    assert!(response.get("error").is_none(), "{response}");
+    response
+}
+
+/// The `git ls-files -s` row git itself writes for `content` at `path` (`git add`, then put back).
+fn row_git_would_write(repo: &Repo, path: &str, content: &str) -> String {
+    let on_disk = repo.read(path);
+    let saved_index = repo.index_bytes();
+    repo.write(path, content);
+    repo.git(&["add", "--", path]);
+    let row = repo.git(&["ls-files", "-s", "--", path]);
+    repo.write(path, on_disk);
+    std::fs::write(repo.path(".git/index"), saved_index).expect("put the index back");
+    row
+}
+
+/// Stage a hunk, unstage it, stage the file, commit: each write as git's own.
+fn assert_lsp_writes_as_git(kind: &[&str]) {
+    let repo = worked(kind);
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({}));
+    let file = uri(&repo.path("f.txt"));
+    let text = String::from_utf8(repo.read("f.txt")).unwrap();
+    client.open(&file, &text);
+    client.wait_for("the first status", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["unstaged"]["files"] == 1
+    });
+    let before = repo.git(&["ls-files", "-s"]);
+
+    // The middle hunk (line 15b, 0-based line 15) alone.
+    run_titled(&mut client, &file, 15, "Stage hunk");
+    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    let middle_only = base.replace("line 15\n", "line 15\nline 15b\n");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "--", "f.txt"]),
+        row_git_would_write(&repo, "f.txt", &middle_only),
+        "the hunk staged as git would stage that content"
+    );
+    assert_eq!(repo.read("f.txt"), text.as_bytes(), "the file is untouched");
+    client.wait_for("the staged status", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["staged"]["files"] == 2
+    });
+    assert_eq!(repo.numstat(&["--cached"]), (2, 2, 0));
+
+    run_titled(&mut client, &file, 15, "Unstage hunk");
+    assert_eq!(repo.git(&["ls-files", "-s"]), before, "the index put back");
+
+    run_titled(&mut client, &file, 2, "Stage file");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "--", "f.txt"]),
+        row_git_would_write(&repo, "f.txt", &text),
+        "the file staged as `git add` stages it"
+    );
+    client.wait_for("the staged file", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["unstaged"]["files"] == 0
+    });
+
+    let response = client.request(
+        "workspace/executeCommand",
+        json!({"command": "commit-nudge.commitStaged", "arguments": [{"root": uri(&repo.root()), "message": "Stage it all"}]}),
+    );
+    assert!(response.get("error").is_none(), "{response}");
+    assert_eq!(
+        response["result"]["commit"].as_str(),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim())
+    );
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "2");
+    assert_eq!(repo.numstat(&["--cached"]), (0, 0, 0));
+    client.wait_for("the status after the commit", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["staged"]["files"] == 0
+    });
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn lsp_stages_unstages_and_commits_as_git_in_sha256() {
+    assert_lsp_writes_as_git(SHA256);
+}
+
+#[test]
+fn lsp_stages_unstages_and_commits_as_git_in_reftable() {
+    assert_lsp_writes_as_git(REFTABLE);
+}
+
+#[test]
+fn lsp_stages_unstages_and_commits_as_git_in_sha256_with_reftable() {
+    assert_lsp_writes_as_git(BOTH);
+}
+
+#[test]
+fn plan_applies_losslessly_in_reftable() {
+    let repo = worked(REFTABLE);
+    let before = repo.git(&["diff", "HEAD", "--", "f.txt", "dir"]);
+    let plan = run_cli(&repo.root(), &["plan", "--json"]);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&plan.stdout).expect("plan --json prints JSON");
+    let planned = plan["commits"].as_array().expect("commits").len();
+    assert!(planned >= 1, "{plan}");
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let applied = run_cli(&repo.root(), &["plan", "--apply"]);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let made = repo.git(&["rev-list", "--count", &format!("{head}..HEAD")]);
+    assert_eq!(made.trim(), planned.to_string());
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        "",
+        "every hunk committed"
+    );
+    // The commits together hold exactly the work (the untracked file now tracked).
+    let committed = repo.git(&["diff", &head, "HEAD", "--", "f.txt", "dir"]);
+    assert_eq!(committed, before);
+}
+
+#[test]
+fn plan_in_sha256_is_refused_in_one_line() {
+    let repo = worked(SHA256);
+    let output = run_cli(&repo.root(), &["plan", "--json"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("SHA-256"), "{stderr}");
+    assert!(!lines[0].contains("unknown object format"), "{stderr}");
+    assert_eq!(
+        repo.numstat(&["--cached"]),
+        (1, 1, 0),
+        "nothing was changed"
+    );
+}
