@@ -21,7 +21,7 @@ pub(crate) use diffs::{nommap, renames};
 pub use formats::{fnv, index_file, stamp};
 pub use status::{conflicted_paths, count, partial, scan};
 pub(crate) use status::{model, rows, sides};
-pub use writes::{commit, stage};
+pub use writes::{commit, rebase, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use error::GitError;
