@@ -79,7 +79,11 @@ fn human(report: &AbsorbReport) -> String {
         if mine.is_empty() {
             continue;
         }
-        out.push_str(&format!("fixup {} {}\n", &c.id[..7.min(c.id.len())], c.subject));
+        out.push_str(&format!(
+            "fixup {} {}\n",
+            &c.id[..7.min(c.id.len())],
+            c.subject
+        ));
         for h in mine {
             out.push_str(&format!("    {} {}\n", h.path, h.range));
         }

@@ -66,7 +66,11 @@ impl AbsorbOutcome {
                 "\n{} hunk{} left uncommitted, as {}",
                 self.left,
                 plural(self.left),
-                if self.left == 1 { "it was" } else { "they were" }
+                if self.left == 1 {
+                    "it was"
+                } else {
+                    "they were"
+                }
             ));
         }
         out
@@ -175,7 +179,10 @@ fn check_local(repo: &Repository, oldest: Oid) -> Result<()> {
             continue;
         };
         if id == oldest || repo.graph_descendant_of(id, oldest)? {
-            let name = reference.shorthand().unwrap_or("a remote branch").to_string();
+            let name = reference
+                .shorthand()
+                .unwrap_or("a remote branch")
+                .to_string();
             return Err(PlanError::Refused(format!(
                 "--rewrite would rewrite {} which {name} already has; absorb without --rewrite (fix-up commits) instead",
                 &oldest.to_string()[..7]
@@ -195,7 +202,12 @@ fn rewrite(repo: &Repository, old_tip: Oid, oldest: Oid, saved: &SavedIndex) -> 
         .map(str::to_string)
         .ok_or_else(|| PlanError::Refused("HEAD names no branch".to_string()))?;
     let tip = head.peel_to_commit()?;
-    repo.reference(UNDO_REF, old_tip, true, "commit-nudge absorb: the tip before --rewrite")?;
+    repo.reference(
+        UNDO_REF,
+        old_tip,
+        true,
+        "commit-nudge absorb: the tip before --rewrite",
+    )?;
     let base = repo.find_commit(oldest)?.parent_ids().next();
     let scratch = repo.path().join("commit-nudge");
     let root = repo

@@ -74,7 +74,11 @@ pub fn render(report: &AbsorbReport) -> String {
     if !others.is_empty() {
         out.push_str("\n# Other commits of the branch (uncomment a line to fold hunks into it):\n");
         for c in others {
-            out.push_str(&format!("# fixup {} {}\n", short(&c.id), one_line(&c.subject)));
+            out.push_str(&format!(
+                "# fixup {} {}\n",
+                short(&c.id),
+                one_line(&c.subject)
+            ));
         }
     }
     let left: Vec<_> = report.hunks.iter().filter(|h| h.target.is_none()).collect();
@@ -155,7 +159,11 @@ pub fn parse(text: &str, report: &AbsorbReport) -> Result<ParsedAbsorb, PlanErro
     for commit in parsed.commits {
         let k: usize = commit.title.parse().unwrap_or(0);
         let target = targets.get(k.wrapping_sub(1)).cloned().unwrap_or_default();
-        let indices: Vec<usize> = commit.hunks.iter().map(|i| report.hunks[*i].index).collect();
+        let indices: Vec<usize> = commit
+            .hunks
+            .iter()
+            .map(|i| report.hunks[*i].index)
+            .collect();
         // Two blocks for one commit make one fix-up.
         match fixups.iter_mut().find(|f| f.target == target) {
             Some(f) => f.hunks.extend(indices),
@@ -220,7 +228,9 @@ mod tests {
             header: String::new(),
             staged: false,
             target: target.map(str::to_string),
-            reason: target.is_none().then(|| "lines come from before the branch".into()),
+            reason: target
+                .is_none()
+                .then(|| "lines come from before the branch".into()),
             index,
             key: HunkKey {
                 path: path.into(),
@@ -254,6 +264,7 @@ mod tests {
             root: "/r".into(),
             head: a,
             fingerprint: "f00d".into(),
+            all_work: true,
         }
     }
 
@@ -261,20 +272,21 @@ mod tests {
     fn a_rendered_document_parses_back_to_the_proposed_fixups() {
         let r = report();
         let text = render(&r);
-        assert!(text.contains("fixup bbbb111 older\n  y @@ -5,1 +5,1 @@\n"), "{text}");
+        assert!(
+            text.contains("fixup bbbb111 older\n  y @@ -5,1 +5,1 @@\n"),
+            "{text}"
+        );
         let parsed = parse(&text, &r).unwrap();
         assert_eq!(parsed.fixups, fixups_of(&r));
         assert_eq!(parsed.fixups[0].target, r.candidates[1].id, "oldest first");
-        assert_eq!(
-            parsed.made_for,
-            Some(("f00d".to_string(), r.head.clone()))
-        );
+        assert_eq!(parsed.made_for, Some(("f00d".to_string(), r.head.clone())));
     }
 
     #[test]
     fn moving_and_deleting_hunk_lines_does_what_it_says() {
         let r = report();
-        let text = "# absorb f00d x\nfixup aaaa111 newest\n  y @@ -5,1 +5,1 @@\n  z @@ -9,1 +9,1 @@\n";
+        let text =
+            "# absorb f00d x\nfixup aaaa111 newest\n  y @@ -5,1 +5,1 @@\n  z @@ -9,1 +9,1 @@\n";
         let parsed = parse(text, &r).unwrap();
         assert_eq!(
             parsed.fixups,
@@ -288,9 +300,13 @@ mod tests {
     #[test]
     fn an_unknown_commit_or_hunk_is_refused_with_its_line() {
         let r = report();
-        let text = "fixup cccc111 nope\n  x @@ -1,1 +1,1 @@\nfixup aaaa111 newest\n  q @@ -1,1 +1,1 @@\n";
+        let text =
+            "fixup cccc111 nope\n  x @@ -1,1 +1,1 @@\nfixup aaaa111 newest\n  q @@ -1,1 +1,1 @@\n";
         let error = parse(text, &r).unwrap_err().to_string();
-        assert!(error.contains("line 1: cccc111 is not one of the branch's own commits"), "{error}");
+        assert!(
+            error.contains("line 1: cccc111 is not one of the branch's own commits"),
+            "{error}"
+        );
         assert!(error.contains("line 4: no uncommitted hunk q"), "{error}");
     }
 }

@@ -174,12 +174,29 @@ pub struct AbsorbReport {
     /// The fingerprint of the whole work (`plan::fingerprint`): applying refuses other work.
     #[serde(skip)]
     pub fingerprint: String,
+    /// Whether the report covers every hunk of the work (nothing staged, or everything).
+    #[serde(skip)]
+    pub all_work: bool,
 }
 
 impl AbsorbReport {
     /// The hunks that have a target.
     pub fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
         self.hunks.iter().filter(|h| h.target.is_some())
+    }
+
+    /// Whether every hunk of the work would absorb (and there is some).
+    pub fn absorbs_everything(&self) -> bool {
+        self.all_work && !self.hunks.is_empty() && self.hunks.iter().all(|h| h.target.is_some())
+    }
+
+    /// "the last commit", "1 commit back", "2 commits back": where the candidate at `place` is.
+    pub fn how_far(place: usize) -> String {
+        match place {
+            0 => "the last commit".to_string(),
+            1 => "1 commit back".to_string(),
+            n => format!("{n} commits back"),
+        }
     }
 
     /// The candidate a commit id names, with its place (0: HEAD, 1: HEAD's parent, …).
@@ -266,6 +283,7 @@ pub fn absorb_report(
         root: work.root,
         head: work.head.unwrap_or_default(),
         fingerprint: crate::plan::fingerprint(&work.hunks),
+        all_work: work.hunks.iter().all(|h| h.staged == any_staged),
     })
 }
 

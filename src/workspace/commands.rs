@@ -19,6 +19,8 @@ pub(super) struct Running {
     writes: bool,
     /// A plan made in the background: its result is kept, its failure only logged.
     preview: bool,
+    /// Absorb's targets worked out in the background: the same.
+    absorb_preview: bool,
 }
 
 impl State {
@@ -70,6 +72,10 @@ impl State {
             Command::OpenPlan { root } => self.open_plan(root, reply),
             Command::ApplyPlan { root } => self.apply_plan(root, reply),
             Command::StagePlanned { root, commit } => self.stage_planned(root, commit, reply),
+            Command::OpenAbsorb { root } => self.run_in(root, reply, GitJob::OpenAbsorb),
+            Command::AbsorbHunk { root, hunk, target } => {
+                self.run_in(root, reply, GitJob::AbsorbHunk { hunk, target })
+            }
         }
     }
 
@@ -147,6 +153,7 @@ impl State {
                 doc: None,
                 writes: job.writes(),
                 preview: matches!(job, GitJob::PreviewPlan { .. }),
+                absorb_preview: matches!(job, GitJob::PreviewAbsorb { .. }),
             },
         );
         self.effect(Effect::Run {
@@ -172,6 +179,19 @@ impl State {
                 Err(error) => {
                     super::plans::log_preview_failure(&running.root, &error);
                     self.previewed(&running.root, None, 0);
+                }
+            }
+            return;
+        }
+        if running.absorb_preview {
+            match result {
+                Ok(JobOutput::AbsorbPreview { key, report }) => {
+                    self.absorb_previewed(&running.root, Some(key), report)
+                }
+                Ok(_) => self.absorb_previewed(&running.root, None, None),
+                Err(error) => {
+                    super::plans::log_preview_failure(&running.root, &error);
+                    self.absorb_previewed(&running.root, None, None);
                 }
             }
             return;
@@ -208,8 +228,15 @@ impl State {
                 self.plan_applied(&running.root);
                 Ok(Outcome::Applied(outcome))
             }
-            // Only a background plan gives a preview, and it was handled above.
-            Ok(JobOutput::Preview { .. }) => Ok(Outcome::Done),
+            Ok(JobOutput::AbsorbDocument { document, report }) => {
+                Ok(self.absorb_opened(&running.root, document, report))
+            }
+            Ok(JobOutput::Absorbed(outcome)) => {
+                self.absorb_applied(&running.root);
+                Ok(Outcome::Absorbed(outcome))
+            }
+            // Only background work gives a preview, and it was handled above.
+            Ok(JobOutput::Preview { .. } | JobOutput::AbsorbPreview { .. }) => Ok(Outcome::Done),
             Err(error) => Err(error),
         };
         match running.reply {
@@ -223,6 +250,9 @@ impl State {
                 ))),
                 Ok(Outcome::Applied(outcome)) => {
                     self.emit(Output::Info(State::applied_message(&outcome)))
+                }
+                Ok(Outcome::Absorbed(outcome)) => {
+                    self.emit(Output::Info(format!("commit-nudge: {}", outcome.message())))
                 }
                 Ok(_) => {}
                 Err(error) => self.emit(Output::Failure(format!("commit-nudge: {error}"))),

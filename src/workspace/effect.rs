@@ -144,6 +144,23 @@ pub enum GitJob {
         plan: Arc<crate::plan::Plan>,
         commit: usize,
     },
+    /// Work out absorb's fix-ups and write the absorb document (`<git dir>/COMMIT_ABSORB`).
+    OpenAbsorb,
+    /// Work out absorb's targets only, for the actions and lenses; `key` names the work.
+    PreviewAbsorb {
+        key: String,
+    },
+    /// Apply the saved absorb document at `document`; `made_for` is the fingerprint and HEAD of
+    /// the report the server wrote it from (the document must still be of that work).
+    ApplyAbsorb {
+        document: PathBuf,
+        made_for: (String, String),
+    },
+    /// Fold one hunk into `target`.
+    AbsorbHunk {
+        hunk: crate::plan::HunkKey,
+        target: String,
+    },
 }
 
 impl GitJob {
@@ -155,6 +172,19 @@ impl GitJob {
                 | GitJob::Hunks { .. }
                 | GitJob::OpenPlan
                 | GitJob::PreviewPlan { .. }
+                | GitJob::OpenAbsorb
+                | GitJob::PreviewAbsorb { .. }
+        )
+    }
+
+    /// Whether the job is absorb's, which opens its own repository as the planner's do.
+    pub fn is_absorb(&self) -> bool {
+        matches!(
+            self,
+            GitJob::OpenAbsorb
+                | GitJob::PreviewAbsorb { .. }
+                | GitJob::ApplyAbsorb { .. }
+                | GitJob::AbsorbHunk { .. }
         )
     }
 
@@ -192,4 +222,16 @@ pub enum JobOutput {
     },
     /// A plan was applied.
     Applied(crate::plan::ApplyOutcome),
+    /// Absorb's fix-ups were worked out and their document written.
+    AbsorbDocument {
+        document: PathBuf,
+        report: Arc<crate::absorb::AbsorbReport>,
+    },
+    /// Absorb's targets for the work named `key` (`None`: it could not be worked out).
+    AbsorbPreview {
+        key: String,
+        report: Option<Arc<crate::absorb::AbsorbReport>>,
+    },
+    /// Fix-ups were made.
+    Absorbed(crate::absorb::apply::AbsorbOutcome),
 }

@@ -172,6 +172,10 @@ pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJo
         let result = catch(|| super::plan_jobs::run(&root, job));
         return Event::Ran { ticket, result };
     }
+    if job.is_absorb() {
+        let result = catch(|| super::absorb_jobs::run(&root, job));
+        return Event::Ran { ticket, result };
+    }
     let result = catch(|| {
         let mut guard = open_shared(&shared, &root)?;
         let Some(repo) = guard.as_ref() else {
@@ -247,6 +251,10 @@ fn run_on(
         | GitJob::PreviewPlan { .. }
         | GitJob::ApplyPlan { .. }
         | GitJob::StagePlanned { .. } => super::plan_jobs::run(root, job.clone()),
+        GitJob::OpenAbsorb
+        | GitJob::PreviewAbsorb { .. }
+        | GitJob::ApplyAbsorb { .. }
+        | GitJob::AbsorbHunk { .. } => super::absorb_jobs::run(root, job.clone()),
     }
 }
 

@@ -84,6 +84,7 @@ impl State {
                 self.emit(Output::Offer(Box::new(report.clone())));
             }
             self.preview_plan(root, &report.nudges);
+            self.preview_absorb(root);
         }
         // Nudges go on each open document with changes, at its first change; when none has
         // changes, on the most recently opened or edited document, at its first line.
@@ -169,6 +170,7 @@ impl State {
             dirty: d.buffer.is_some(),
             plan: self.open_plan_of(&root),
             split_into: self.split_into(&root),
+            absorb: self.absorb_of(&root),
             root,
         })
     }

@@ -6,7 +6,8 @@ use crate::support;
 use serde_json::Value;
 use support::Repo;
 
-fn three_commits() -> Repo {
+/// A branch `topic` of three commits (a: one two, b: add, c: add) on `main`, its upstream.
+pub(crate) fn three_commits() -> Repo {
     let repo = Repo::new();
     repo.write("a", "base1\nbase2\n");
     repo.commit_all("base");
@@ -179,7 +180,11 @@ fn apply_makes_one_fixup_per_target_and_leaves_the_rest_exactly_as_it_was() {
     repo.write("c", "C1\n");
     let tip = rev(&repo, "HEAD");
     let out = absorb(&repo, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.starts_with("made 3 fix-up commits"), "{said}");
     assert_eq!(
@@ -205,7 +210,10 @@ fn apply_makes_one_fixup_per_target_and_leaves_the_rest_exactly_as_it_was() {
     );
     assert_eq!(repo.git(&["diff", "--cached"]), "");
     assert_eq!(
-        repo.git(&["diff", "-U0"]).lines().filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---")).collect::<Vec<_>>(),
+        repo.git(&["diff", "-U0"])
+            .lines()
+            .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+            .collect::<Vec<_>>(),
         vec!["-base2", "+BASE2"]
     );
 }
@@ -221,18 +229,19 @@ fn staged_work_not_absorbed_stays_staged_and_unstaged_stays_unstaged() {
     repo.write("a", "BASE1\nbase2\none\nTWO\n");
     let unstaged_before = repo.git(&["diff"]);
     let out = absorb(&repo, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(log(&repo)[0], "fixup! b: add");
     assert_eq!(log(&repo).len(), 4);
     assert_eq!(repo.git(&["diff"]), unstaged_before);
-    assert_eq!(
-        repo.git(&["diff", "--cached", "--name-status"]),
-        "A\tnew\n"
-    );
+    assert_eq!(repo.git(&["diff", "--cached", "--name-status"]), "A\tnew\n");
     assert_eq!(repo.git(&["show", ":new"]), "n\n");
 }
 
-fn executable(repo: &Repo, rel: &str, text: &str) {
+pub(crate) fn executable(repo: &Repo, rel: &str, text: &str) {
     let path = repo.path(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, text).unwrap();
@@ -278,9 +287,16 @@ fn rewrite_squashes_the_fixups_into_their_targets_and_names_the_undo() {
     let tip = rev(&repo, "HEAD");
     let unstaged_a = "BASE1\nbase2\none\nTWO\n";
     let out = absorb(&repo, &["--rewrite"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("git reset --soft refs/commit-nudge/absorb-undo"), "{said}");
+    assert!(
+        said.contains("git reset --soft refs/commit-nudge/absorb-undo"),
+        "{said}"
+    );
     assert_eq!(log(&repo), vec!["c: add", "b: add", "a: one two"]);
     // The targets are mended; the base's line and the new file are still uncommitted.
     assert_eq!(show(&repo, "HEAD~2:a"), "base1\nbase2\none\nTWO\n");
@@ -288,10 +304,7 @@ fn rewrite_squashes_the_fixups_into_their_targets_and_names_the_undo() {
     assert_eq!(show(&repo, "HEAD:c"), "c1\n");
     assert_eq!(rev(&repo, "refs/commit-nudge/absorb-undo"), tip);
     assert_eq!(String::from_utf8(repo.read("a")).unwrap(), unstaged_a);
-    assert_eq!(
-        repo.git(&["status", "--porcelain"]),
-        " M a\n?? new\n"
-    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M a\n?? new\n");
     assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
 }
 
@@ -348,7 +361,10 @@ fn a_bisect_or_a_conflicted_index_is_refused_in_one_line() {
     repo.git(&["bisect", "start"]);
     let out = absorb(&repo, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("bisect") && err.lines().count() == 1, "{err}");
+    assert!(
+        !out.status.success() && err.contains("bisect") && err.lines().count() == 1,
+        "{err}"
+    );
     repo.git(&["bisect", "reset"]);
     // A conflicted index: a stash that does not apply cleanly.
     repo.git(&["stash", "-q"]);
@@ -357,7 +373,10 @@ fn a_bisect_or_a_conflicted_index_is_refused_in_one_line() {
     let _ = repo.git_output(&["stash", "pop", "-q"]);
     let out = absorb(&repo, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("conflicts") && err.lines().count() == 1, "{err}");
+    assert!(
+        !out.status.success() && err.contains("conflicts") && err.lines().count() == 1,
+        "{err}"
+    );
     let out = absorb(&repo, &["--dry-run"]);
     assert!(!out.status.success());
 }

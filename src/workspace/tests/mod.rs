@@ -41,6 +41,7 @@ impl Engine {
             watch_files: false,
             now: Arc::new(move || read.load(Ordering::SeqCst)),
             plan_in_background: true,
+            absorb_in_background: false,
         };
         Engine {
             state: State::new(options),
