@@ -285,3 +285,83 @@ impl SavedIndex {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::absorb::{AbsorbedHunk, Candidate};
+    use crate::plan::HunkKey;
+
+    fn hunk(index: usize, target: Option<&str>) -> AbsorbedHunk {
+        AbsorbedHunk {
+            path: "f".into(),
+            range: String::new(),
+            header: String::new(),
+            staged: false,
+            target: target.map(str::to_string),
+            reason: None,
+            index,
+            key: HunkKey {
+                path: "f".into(),
+                old_start: index as u32,
+                old_lines: 1,
+                new_start: index as u32,
+                new_lines: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn one_fixup_per_target_oldest_first_with_hunks_in_order() {
+        let report = AbsorbReport {
+            candidates: ["new", "mid", "old"]
+                .map(|id| Candidate {
+                    id: id.into(),
+                    subject: format!("{id} subject"),
+                })
+                .to_vec(),
+            hunks: vec![
+                hunk(0, Some("new")),
+                hunk(1, None),
+                hunk(2, Some("old")),
+                hunk(4, Some("new")),
+            ],
+            root: "/r".into(),
+            head: "new".into(),
+            fingerprint: String::new(),
+            all_work: true,
+        };
+        let fixups = fixups_of(&report);
+        assert_eq!(
+            fixups,
+            vec![
+                Fixup {
+                    target: "old".into(),
+                    hunks: vec![2]
+                },
+                Fixup {
+                    target: "new".into(),
+                    hunks: vec![0, 4]
+                },
+            ]
+        );
+        assert!(!report.absorbs_everything(), "hunk 1 has no target");
+        assert_eq!(AbsorbReport::how_far(2), "2 commits back");
+    }
+
+    #[test]
+    fn the_message_names_the_undo_of_a_rewrite_and_what_was_left() {
+        let outcome = AbsorbOutcome {
+            fixups: vec![CommitOutcome {
+                commit: "abc".into(),
+                summary: "[topic abc] fixup! x".into(),
+            }],
+            left: 2,
+            rewritten: Some("0123456789".into()),
+        };
+        let message = outcome.message();
+        assert!(message.starts_with("absorbed into 1 commit and rewrote the branch (now 0123456)"));
+        assert!(message.contains("git reset --soft refs/commit-nudge/absorb-undo"));
+        assert!(message.ends_with("2 hunks left uncommitted, as they were"));
+    }
+}
