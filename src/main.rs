@@ -55,7 +55,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The commit each uncommitted hunk amends among the branch's own commits (dry run).
+    /// Fold each uncommitted fix into the commit it amends: one `fixup!` commit per target.
     Absorb {
         /// A path inside the repository (default: the current directory).
         path: Option<PathBuf>,
@@ -68,6 +68,10 @@ enum Command {
         /// Consider every author's commits, not only user.email's.
         #[arg(long)]
         any_author: bool,
+        /// Squash the fix-ups into their targets at once (`git rebase -i --autosquash`), only
+        /// when every rewritten commit is local; the old tip is kept for an undo.
+        #[arg(long, conflicts_with = "dry_run")]
+        rewrite: bool,
     },
     /// Propose how to split the uncommitted work into a few ordered commits, and make them.
     Plan {
@@ -134,7 +138,16 @@ fn main() -> ExitCode {
             json,
             dry_run,
             any_author,
-        } => absorb_command::run(path, json, dry_run, any_author),
+            rewrite,
+        } => absorb_command::run(
+            path,
+            &absorb_command::AbsorbArgs {
+                json,
+                dry_run,
+                any_author,
+                rewrite,
+            },
+        ),
         Command::Plan {
             path,
             json,

@@ -73,6 +73,15 @@ pub(crate) fn blame_file(
     }
     let mut opts = BlameOptions::new();
     opts.newest_commit(head.id());
+    // Lines from before the oldest candidate need not be followed further back: blame stops at
+    // its parent (which is no candidate), so a long history costs no more than the branch.
+    let oldest = candidates.last().and_then(|c| Oid::from_str(&c.id).ok());
+    if let Some(parent) = oldest
+        .and_then(|o| repo.find_commit(o).ok())
+        .and_then(|c| c.parent_ids().next())
+    {
+        opts.oldest_commit(parent);
+    }
     let blame = repo.blame_file(std::path::Path::new(path), Some(&mut opts))?;
     for hunk in blame.iter() {
         let Some(&c) = index.get(&hunk.final_commit_id()) else {

@@ -13,7 +13,9 @@
 //! - anything else is left behind, with its reason: lines of two candidates, lines from before the
 //!   branch, a new file, a binary or mode change.
 
+pub mod apply;
 pub(crate) mod blame;
+pub mod document;
 
 use serde::Serialize;
 
@@ -150,6 +152,12 @@ pub struct AbsorbedHunk {
     pub target: Option<String>,
     /// Why the hunk has no target.
     pub reason: Option<String>,
+    /// The hunk's index in the work as `plan::read_work` reads it (what applying names).
+    #[serde(skip)]
+    pub index: usize,
+    /// The hunk's numbers, as a document names it.
+    #[serde(skip)]
+    pub key: crate::plan::HunkKey,
 }
 
 /// The answer for a repository's work: candidates (newest first) and each hunk's decision.
@@ -157,6 +165,44 @@ pub struct AbsorbedHunk {
 pub struct AbsorbReport {
     pub candidates: Vec<Candidate>,
     pub hunks: Vec<AbsorbedHunk>,
+    /// The worktree's root.
+    #[serde(skip)]
+    pub root: std::path::PathBuf,
+    /// HEAD's commit id when the report was made.
+    #[serde(skip)]
+    pub head: String,
+    /// The fingerprint of the whole work (`plan::fingerprint`): applying refuses other work.
+    #[serde(skip)]
+    pub fingerprint: String,
+    /// Whether the report covers every hunk of the work (nothing staged, or everything).
+    #[serde(skip)]
+    pub all_work: bool,
+}
+
+impl AbsorbReport {
+    /// The hunks that have a target.
+    pub fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
+        self.hunks.iter().filter(|h| h.target.is_some())
+    }
+
+    /// Whether every hunk of the work would absorb (and there is some).
+    pub fn absorbs_everything(&self) -> bool {
+        self.all_work && !self.hunks.is_empty() && self.hunks.iter().all(|h| h.target.is_some())
+    }
+
+    /// "the last commit", "1 commit back", "2 commits back": where the candidate at `place` is.
+    pub fn how_far(place: usize) -> String {
+        match place {
+            0 => "the last commit".to_string(),
+            1 => "1 commit back".to_string(),
+            n => format!("{n} commits back"),
+        }
+    }
+
+    /// The candidate a commit id names, with its place (0: HEAD, 1: HEAD's parent, …).
+    pub fn candidate(&self, id: &str) -> Option<(usize, &Candidate)> {
+        self.candidates.iter().enumerate().find(|(_, c)| c.id == id)
+    }
 }
 
 /// Decides the target of each uncommitted hunk of `repo` (the staged ones when anything is
@@ -189,7 +235,12 @@ pub fn absorb_report(
     let any_staged = work.hunks.iter().any(|h| h.staged);
     let mut blames: std::collections::HashMap<String, Option<FileBlame>> = Default::default();
     let mut hunks = Vec::new();
-    for h in work.hunks.iter().filter(|h| !any_staged || h.staged) {
+    for (index, h) in work
+        .hunks
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| !any_staged || h.staged)
+    {
         let kind = match h.kind {
             crate::plan::HunkKind::Text | crate::plan::HunkKind::Deleted => AbsorbKind::Text,
             crate::plan::HunkKind::Added => AbsorbKind::Added,
@@ -222,9 +273,18 @@ pub fn absorb_report(
             staged: h.staged,
             target,
             reason,
+            index,
+            key: h.key(),
         });
     }
-    Ok(AbsorbReport { candidates, hunks })
+    Ok(AbsorbReport {
+        candidates,
+        hunks,
+        root: work.root,
+        head: work.head.unwrap_or_default(),
+        fingerprint: crate::plan::fingerprint(&work.hunks),
+        all_work: work.hunks.iter().all(|h| h.staged == any_staged),
+    })
 }
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ pub use status::count;
 pub(crate) use status::{model, rows, sides};
 pub(crate) use status::{partial, scan};
 pub use writes::{commit, stage};
+pub(crate) use writes::rebase;
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use door::{buffer_diff, open, Changed, Repo};

@@ -118,6 +118,13 @@ pub(super) fn code_actions(
             nudge_diagnostics,
         ));
     }
+    // Folding a fix into the commit it mends comes before making a new commit.
+    actions.extend(super::absorb_actions::code_actions(
+        doc,
+        &root,
+        (first, last),
+        nudge_diagnostics,
+    ));
     let staged_files = doc.report.as_ref().map_or(0, |r| r.staged.files);
     if staged_files > 0 {
         actions.push(action(
@@ -152,6 +159,7 @@ pub(super) fn code_actions(
 pub(super) fn code_lenses(doc: &DocSnapshot) -> Vec<CodeLens> {
     let mut lenses = summary_lenses(doc);
     lenses.extend(super::plan_actions::code_lenses(doc, &root_uri(doc)));
+    lenses.extend(super::absorb_actions::code_lenses(doc, &root_uri(doc)));
     lenses
 }
 

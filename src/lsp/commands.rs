@@ -18,6 +18,8 @@ pub(super) const REFRESH: &str = "commit-nudge.refresh";
 pub(super) const OPEN_PLAN: &str = "commit-nudge.openPlan";
 pub(super) const APPLY_PLAN: &str = "commit-nudge.applyPlan";
 pub(super) const STAGE_PLANNED: &str = "commit-nudge.stagePlanned";
+pub(super) const OPEN_ABSORB: &str = "commit-nudge.openAbsorb";
+pub(super) const ABSORB_HUNK: &str = "commit-nudge.absorbHunk";
 
 /// Every command the server executes, advertised in `executeCommandProvider`.
 pub(crate) const COMMANDS: &[&str] = &[
@@ -31,6 +33,8 @@ pub(crate) const COMMANDS: &[&str] = &[
     OPEN_PLAN,
     APPLY_PLAN,
     STAGE_PLANNED,
+    OPEN_ABSORB,
+    ABSORB_HUNK,
 ];
 
 /// A hunk header as it travels in command arguments.
@@ -105,6 +109,16 @@ pub(super) struct StagePlannedArgs {
     pub commit: usize,
 }
 
+/// Arguments of `absorbHunk`: the hunk (git's numbers, HEAD to the working tree) and the commit
+/// it folds into.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AbsorbHunkArgs {
+    pub root: String,
+    pub path: String,
+    pub hunk: HunkArg,
+    pub target: String,
+}
+
 /// A command of `workspace/executeCommand`, with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Command {
@@ -118,6 +132,8 @@ pub(super) enum Command {
     OpenPlan(RootArgs),
     ApplyPlan(RootArgs),
     StagePlanned(StagePlannedArgs),
+    OpenAbsorb(RootArgs),
+    AbsorbHunk(AbsorbHunkArgs),
 }
 
 impl Command {
@@ -137,6 +153,8 @@ impl Command {
             STAGE_PLANNED => {
                 Command::StagePlanned(one_argument(name, arguments, STAGE_PLANNED_EXAMPLE)?)
             }
+            OPEN_ABSORB => Command::OpenAbsorb(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            ABSORB_HUNK => Command::AbsorbHunk(one_argument(name, arguments, ABSORB_EXAMPLE)?),
             other => {
                 return Err(jsonrpc::Error::invalid_params(format!(
                     "unknown command {other:?}; commit-nudge runs {}",
@@ -171,4 +189,5 @@ const FILE_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs"}"#;
 const COMMIT_EXAMPLE: &str = r#"{"root": "file:///repo", "message": "Fix the parser"}"#;
 const SNOOZE_EXAMPLE: &str = r#"{"root": "file:///repo", "minutes": 30}"#;
 const ROOT_EXAMPLE: &str = r#"{"root": "file:///repo"}"#;
+const ABSORB_EXAMPLE: &str = r#"{"root": "file:///repo", "path": "src/a.rs", "hunk": {"old_start": 3, "old_lines": 1, "new_start": 3, "new_lines": 1}, "target": "<sha>"}"#;
 const STAGE_PLANNED_EXAMPLE: &str = r#"{"root": "file:///repo", "commit": 2}"#;

@@ -98,5 +98,20 @@ pub(super) fn command(command: commands::Command) -> jsonrpc::Result<workspace::
             root: root_path(&args.root)?,
             commit: args.commit,
         },
+        // Opened by the handler (it shows the document); as a plain command it writes it.
+        Lsp::OpenAbsorb(args) => Engine::OpenAbsorb {
+            root: root_path(&args.root)?,
+        },
+        Lsp::AbsorbHunk(args) => Engine::AbsorbHunk {
+            root: root_path(&args.root)?,
+            hunk: crate::plan::HunkKey {
+                path: args.path,
+                old_start: args.hunk.old_start,
+                old_lines: args.hunk.old_lines,
+                new_start: args.hunk.new_start,
+                new_lines: args.hunk.new_lines,
+            },
+            target: args.target,
+        },
     })
 }

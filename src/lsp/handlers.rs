@@ -42,6 +42,9 @@ impl Backend {
             commands::Command::OpenPlan(args) => {
                 self.open_plan(from_proto::root_path(&args.root)?).await
             }
+            commands::Command::OpenAbsorb(args) => {
+                self.open_absorb(from_proto::root_path(&args.root)?).await
+            }
             command => {
                 let outcome = self.run(from_proto::command(command)?).await?;
                 Ok(to_proto::outcome(outcome))
@@ -106,6 +109,28 @@ impl Backend {
         } else {
             Err(jsonrpc::Error::invalid_params(
                 "the editor did not open the commit plan document",
+            ))
+        }
+    }
+
+    /// Works out absorb's fix-ups and opens the absorb document; saving it makes them, closing
+    /// it unsaved cancels.
+    async fn open_absorb(&self, root: PathBuf) -> Result<Option<Value>> {
+        if !self.caps().show_document {
+            return Err(jsonrpc::Error::invalid_params(
+                "commit-nudge.openAbsorb needs an editor that opens documents with window/showDocument; in a terminal, run `commit-nudge absorb`",
+            ));
+        }
+        let outcome = self.run(workspace::Command::OpenAbsorb { root }).await?;
+        let Outcome::AbsorbDocument { document, .. } = &outcome else {
+            return Err(jsonrpc::Error::internal_error());
+        };
+        let uri = to_proto::file_uri(document).ok_or_else(jsonrpc::Error::internal_error)?;
+        if self.show_document(uri, Some(Range::default())).await {
+            Ok(to_proto::outcome(outcome))
+        } else {
+            Err(jsonrpc::Error::invalid_params(
+                "the editor did not open the absorb document",
             ))
         }
     }

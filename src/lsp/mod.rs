@@ -7,6 +7,7 @@
 //! `boundary.rs` keeps a panic in a handler from killing the server, and `actions.rs` builds
 //! code actions and lenses from an owned document snapshot. Nothing here calls the git core.
 
+mod absorb_actions;
 mod actions;
 mod boundary;
 mod capabilities;

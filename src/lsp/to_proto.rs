@@ -82,6 +82,25 @@ pub(super) fn outcome(outcome: Outcome) -> Option<Value> {
                 .collect::<Vec<_>>(),
             "left_out": applied.left_out,
         })),
+        Outcome::AbsorbDocument {
+            document,
+            hunks,
+            commits,
+        } => Some(json!({
+            "document": document.to_string_lossy(),
+            "hunks": hunks,
+            "commits": commits,
+        })),
+        Outcome::Absorbed(absorbed) => Some(json!({
+            "fixups": absorbed
+                .fixups
+                .iter()
+                .map(|c| json!({ "commit": c.commit, "summary": c.summary }))
+                .collect::<Vec<_>>(),
+            "left": absorbed.left,
+            "rewritten": absorbed.rewritten,
+            "message": absorbed.message(),
+        })),
     }
 }
 

@@ -337,7 +337,7 @@ impl Files {
 /// An entry written in the same second as its file was last changed is trusted by git only while
 /// the index file is as old ("racily clean"); the index written here is newer, so an entry that
 /// kept its times could hide a change of the same size made in that second.
-fn smudged(entry: &IndexEntry) -> IndexEntry {
+pub(crate) fn smudged(entry: &IndexEntry) -> IndexEntry {
     IndexEntry {
         ctime: git2::IndexTime::new(0, 0),
         mtime: git2::IndexTime::new(0, 0),

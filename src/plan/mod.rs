@@ -100,7 +100,7 @@ impl PlanHunk {
 
 /// A hunk's path and numbers: how a plan document names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct HunkKey {
+pub struct HunkKey {
     pub path: String,
     pub old_start: u32,
     pub old_lines: u32,

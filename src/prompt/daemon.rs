@@ -284,6 +284,7 @@ async fn serve(
     let (out_tx, mut out_rx) = mpsc::unbounded_channel();
     let options = workspace::Options {
         plan_in_background: false,
+        absorb_in_background: false,
         ..workspace::Options::default()
     };
     let tx = workspace::spawn(options, out_tx);

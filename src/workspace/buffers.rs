@@ -67,6 +67,7 @@ impl State {
             }
         }
         self.plan_saved(path);
+        self.absorb_saved(path);
         if self.commit_documents.is_empty() {
             return;
         }
@@ -95,6 +96,7 @@ impl State {
             return;
         };
         self.plan_closed(&entry.path);
+        self.absorb_closed(&entry.path);
         if !entry.published.is_empty() {
             self.emit(Output::Diagnostics {
                 doc,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::effect::{Effect, GitJob, Job, JobOutput, PlanJob};
+use super::effect::{AbsorbJob, Effect, GitJob, Job, JobOutput, PlanJob};
 use super::state::State;
 use super::{Command, DocSnapshot, Error, Outcome, Output, Reply};
 
@@ -19,6 +19,8 @@ pub(super) struct Running {
     writes: bool,
     /// A plan made in the background: its result is kept, its failure only logged.
     preview: bool,
+    /// Absorb's targets worked out in the background: the same.
+    absorb_preview: bool,
 }
 
 impl State {
@@ -70,6 +72,10 @@ impl State {
             Command::OpenPlan { root } => self.open_plan(root, reply),
             Command::ApplyPlan { root } => self.apply_plan(root, reply),
             Command::StagePlanned { root, commit } => self.stage_planned(root, commit, reply),
+            Command::OpenAbsorb { root } => self.run_in(root, reply, AbsorbJob::Open),
+            Command::AbsorbHunk { root, hunk, target } => {
+                self.run_in(root, reply, AbsorbJob::Hunk { hunk, target })
+            }
         }
     }
 
@@ -149,6 +155,7 @@ impl State {
                 doc: None,
                 writes: job.writes(),
                 preview: matches!(job, Job::Plan(PlanJob::Preview { .. })),
+                absorb_preview: matches!(job, Job::Absorb(AbsorbJob::Preview { .. })),
             },
         );
         let effect = match job {
@@ -166,6 +173,7 @@ impl State {
                 }
             }
             Job::Plan(job) => Effect::Plan { ticket, root, job },
+            Job::Absorb(job) => Effect::Absorb { ticket, root, job },
         };
         self.effect(effect);
         ticket
@@ -185,6 +193,19 @@ impl State {
                 Err(error) => {
                     super::plans::log_preview_failure(&running.root, &error);
                     self.previewed(&running.root, None, 0);
+                }
+            }
+            return;
+        }
+        if running.absorb_preview {
+            match result {
+                Ok(JobOutput::AbsorbPreview { key, report }) => {
+                    self.absorb_previewed(&running.root, Some(key), report)
+                }
+                Ok(_) => self.absorb_previewed(&running.root, None, None),
+                Err(error) => {
+                    super::plans::log_preview_failure(&running.root, &error);
+                    self.absorb_previewed(&running.root, None, None);
                 }
             }
             return;
@@ -221,8 +242,15 @@ impl State {
                 self.plan_applied(&running.root);
                 Ok(Outcome::Applied(outcome))
             }
-            // Only a background plan gives a preview, and it was handled above.
-            Ok(JobOutput::Preview { .. }) => Ok(Outcome::Done),
+            Ok(JobOutput::AbsorbDocument { document, report }) => {
+                Ok(self.absorb_opened(&running.root, document, report))
+            }
+            Ok(JobOutput::Absorbed(outcome)) => {
+                self.absorb_applied(&running.root);
+                Ok(Outcome::Absorbed(outcome))
+            }
+            // Only background work gives a preview, and it was handled above.
+            Ok(JobOutput::Preview { .. } | JobOutput::AbsorbPreview { .. }) => Ok(Outcome::Done),
             Err(error) => Err(error),
         };
         match running.reply {
@@ -236,6 +264,9 @@ impl State {
                 ))),
                 Ok(Outcome::Applied(outcome)) => {
                     self.emit(Output::Info(State::applied_message(&outcome)))
+                }
+                Ok(Outcome::Absorbed(outcome)) => {
+                    self.emit(Output::Info(format!("commit-nudge: {}", outcome.message())))
                 }
                 Ok(_) => {}
                 Err(error) => self.emit(Output::Failure(format!("commit-nudge: {error}"))),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 
 use super::effect::Effect;
-use super::{jobs, plan_jobs, watch, Event, Message, Options, State};
+use super::{absorb_jobs, jobs, plan_jobs, watch, Event, Message, Options, State};
 
 /// Starts the task that owns the workspace state; returns the channel that feeds it. What the
 /// front end should show, and the answers to commands, leave in order on `out`.
@@ -83,6 +83,9 @@ impl Driver {
             } => self.blocking(move || jobs::run(ticket, root, repo, job)),
             Effect::Plan { ticket, root, job } => {
                 self.blocking(move || plan_jobs::ran(ticket, &root, job))
+            }
+            Effect::Absorb { ticket, root, job } => {
+                self.blocking(move || absorb_jobs::ran(ticket, &root, job))
             }
             Effect::Record { root, rel_paths } => {
                 tokio::task::spawn_blocking(move || {

@@ -39,6 +39,12 @@ pub(crate) enum Effect {
         root: PathBuf,
         job: PlanJob,
     },
+    /// Absorb's job, on a repository of its own (`Event::Ran` with the ticket).
+    Absorb {
+        ticket: u64,
+        root: PathBuf,
+        job: AbsorbJob,
+    },
     /// Append a snapshot of these files to the repository's record of how the work was done
     /// (`crate::record`), on the blocking pool; nothing comes back (a failure costs the record
     /// alone). Never asked for on a keystroke: on saves and file-system writes.
@@ -180,11 +186,34 @@ pub(crate) enum PlanJob {
     },
 }
 
-/// Either kind of job, as the engine starts them (`Engine::start_job`).
+/// Absorb's work (`absorb_jobs`): like the planner's, on a repository of its own.
+#[derive(Debug, Clone)]
+pub(crate) enum AbsorbJob {
+    /// Work out absorb's fix-ups and write the absorb document (`<git dir>/COMMIT_ABSORB`).
+    Open,
+    /// Work out absorb's targets only, for the actions and lenses; `key` names the work.
+    Preview {
+        key: String,
+    },
+    /// Apply the saved absorb document at `document`; `made_for` is the fingerprint and HEAD of
+    /// the report the server wrote it from (the document must still be of that work).
+    Apply {
+        document: PathBuf,
+        made_for: (String, String),
+    },
+    /// Fold one hunk into `target`.
+    Hunk {
+        hunk: crate::plan::HunkKey,
+        target: String,
+    },
+}
+
+/// Any kind of job, as the engine starts them (`State::start_job`).
 #[derive(Debug, Clone)]
 pub(crate) enum Job {
     Git(GitJob),
     Plan(PlanJob),
+    Absorb(AbsorbJob),
 }
 
 impl From<GitJob> for Job {
@@ -199,12 +228,19 @@ impl From<PlanJob> for Job {
     }
 }
 
+impl From<AbsorbJob> for Job {
+    fn from(job: AbsorbJob) -> Job {
+        Job::Absorb(job)
+    }
+}
+
 impl Job {
     /// Whether the job writes the index or HEAD (a re-count follows).
     pub(crate) fn writes(&self) -> bool {
         match self {
             Job::Git(job) => job.writes(),
             Job::Plan(job) => job.writes(),
+            Job::Absorb(job) => !matches!(job, AbsorbJob::Open | AbsorbJob::Preview { .. }),
         }
     }
 }
@@ -244,4 +280,16 @@ pub(crate) enum JobOutput {
     },
     /// A plan was applied.
     Applied(crate::plan::ApplyOutcome),
+    /// Absorb's fix-ups were worked out and their document written.
+    AbsorbDocument {
+        document: PathBuf,
+        report: Arc<crate::absorb::AbsorbReport>,
+    },
+    /// Absorb's targets for the work named `key` (`None`: it could not be worked out).
+    AbsorbPreview {
+        key: String,
+        report: Option<Arc<crate::absorb::AbsorbReport>>,
+    },
+    /// Fix-ups were made.
+    Absorbed(crate::absorb::apply::AbsorbOutcome),
 }

@@ -12,6 +12,8 @@
 //! `handle` does no git work of its own beyond discovering a new repository (a few file reads);
 //! everything else runs as an effect.
 
+mod absorb_jobs;
+mod absorbs;
 mod buffers;
 mod commands;
 mod driver;
@@ -80,6 +82,9 @@ pub struct Options {
     /// Plan the work in the background when a nudge is about its size, so that the "Split into
     /// N commits…" action can say its N (the language server does; the prompt daemon does not).
     pub plan_in_background: bool,
+    /// Work out in the background which commit each hunk would absorb into, for the absorb
+    /// actions and lenses (the language server does; the prompt daemon does not).
+    pub absorb_in_background: bool,
 }
 
 impl Default for Options {
@@ -90,6 +95,7 @@ impl Default for Options {
             watch_files: true,
             now: Arc::new(crate::unix_now),
             plan_in_background: true,
+            absorb_in_background: true,
         }
     }
 }
@@ -208,6 +214,15 @@ pub(crate) enum Command {
     ApplyPlan { root: PathBuf },
     /// Stage exactly the hunks of planned commit `commit` (1-based) of the plan open for `root`.
     StagePlanned { root: PathBuf, commit: usize },
+    /// Work out the fix-ups absorb proposes and write the absorb document; saving it applies
+    /// them, closing it unsaved cancels.
+    OpenAbsorb { root: PathBuf },
+    /// Fold one hunk (named by its numbers) into `target` with a `fixup!` commit.
+    AbsorbHunk {
+        root: PathBuf,
+        hunk: crate::plan::HunkKey,
+        target: String,
+    },
 }
 
 /// What a command did.
@@ -233,6 +248,14 @@ pub(crate) enum Outcome {
     },
     /// A plan was applied: the commits made, and how many hunks it left uncommitted.
     Applied(crate::plan::ApplyOutcome),
+    /// The absorb document to show, and how many hunks into how many commits it folds.
+    AbsorbDocument {
+        document: PathBuf,
+        hunks: usize,
+        commits: usize,
+    },
+    /// Fix-ups were made (and with a rewrite squashed).
+    Absorbed(crate::absorb::apply::AbsorbOutcome),
 }
 
 /// Why a command failed, in words fit for the user.
@@ -317,6 +340,8 @@ pub(crate) struct DocSnapshot {
     pub text: Arc<String>,
     pub settings: Settings,
     pub report: Option<StatusReport>,
+    /// Whether the document's text differs from the file on disk (unsaved edits).
+    pub dirty: bool,
     /// Whether the document holds uncommitted changes (against HEAD).
     pub file_changed: bool,
     /// The document's added and removed lines against HEAD.
@@ -325,6 +350,8 @@ pub(crate) struct DocSnapshot {
     pub plan: Option<Arc<crate::plan::Plan>>,
     /// How many commits a plan of the work as it is now would make, when that is known.
     pub split_into: Option<usize>,
+    /// Which commit each hunk of the work as it is now would absorb into, when that is known.
+    pub absorb: Option<Arc<crate::absorb::AbsorbReport>>,
 }
 
 /// A nudge placed on a line of a document.

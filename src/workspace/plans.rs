@@ -199,7 +199,7 @@ impl State {
     }
 
     /// How many files the latest count found changed (staged, unstaged or untracked rows).
-    fn changed_files(&self, root: &Path) -> usize {
+    pub(super) fn changed_files(&self, root: &Path) -> usize {
         self.repos
             .get(root)
             .and_then(|repo| repo.counts.as_ref())
@@ -208,7 +208,7 @@ impl State {
 
     /// A key for the work on disk as the latest count saw it (HEAD and every changed file's
     /// numbers): a plan made for one key holds while the key does.
-    fn work_key(&self, root: &Path) -> Option<String> {
+    pub(super) fn work_key(&self, root: &Path) -> Option<String> {
         let counts = self.repos.get(root)?.counts.as_ref()?;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         counts.head.hash(&mut hasher);
@@ -220,17 +220,13 @@ impl State {
 
     /// The root whose open plan's document is `path` (the editor may name it through a link).
     fn plan_of_document(&self, path: &Path) -> Option<PathBuf> {
-        if self.plans.open.is_empty() {
-            return None;
-        }
-        let canonical = crate::git::repo::canonical(path);
-        self.plans
-            .open
-            .iter()
-            .find(|(_, open)| {
-                open.document == path || crate::git::repo::canonical(&open.document) == canonical
-            })
-            .map(|(root, _)| root.clone())
+        root_of_document(
+            self.plans
+                .open
+                .iter()
+                .map(|(root, open)| (root, &open.document)),
+            path,
+        )
     }
 
     /// The root of the open plan for a command's `root` (spelled as given or resolved).
@@ -246,6 +242,21 @@ impl State {
         self.open_plan_root(root)
             .and_then(|known| self.plans.open.get(&known))
     }
+}
+
+/// The root whose document (of `open`: root and document) is `path`; the editor may name it
+/// through a link.
+pub(super) fn root_of_document<'a>(
+    mut open: impl Iterator<Item = (&'a PathBuf, &'a PathBuf)>,
+    path: &Path,
+) -> Option<PathBuf> {
+    let mut canonical = None;
+    open.find(|(_, document)| {
+        *document == path
+            || crate::git::repo::canonical(document)
+                == *canonical.get_or_insert_with(|| crate::git::repo::canonical(path))
+    })
+    .map(|(root, _)| root.clone())
 }
 
 /// Why a plan job failed, for the log when nobody asked (a background plan).

@@ -84,6 +84,7 @@ impl State {
                 self.emit(Output::Offer(Box::new(report.clone())));
             }
             self.preview_plan(root, &report.nudges);
+            self.preview_absorb(root);
         }
         // Nudges go on each open document with changes, at its first change; when none has
         // changes, on the most recently opened or edited document, at its first line.
@@ -165,8 +166,10 @@ impl State {
             text: d.text.clone(),
             settings: repo.settings.clone(),
             report: repo.last_report.clone(),
+            dirty: d.buffer.is_some(),
             plan: self.open_plan_of(&root),
             split_into: self.split_into(&root),
+            absorb: self.absorb_of(&root),
             root,
         })
     }

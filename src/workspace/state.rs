@@ -92,6 +92,8 @@ pub(crate) struct State {
     pub(super) commit_documents: Vec<(PathBuf, PathBuf)>,
     /// Commit plans: open documents and background plans.
     pub(super) plans: super::plans::Plans,
+    /// Absorb: open documents and background reports.
+    pub(super) absorbs: super::absorbs::Absorbs,
     /// Refreshes waiting for the counts they started.
     pub(super) refreshes: Vec<RefreshWaiter>,
     /// When to offer the next step.
@@ -114,6 +116,7 @@ impl State {
             next_ticket: 0,
             commit_documents: Vec::new(),
             plans: Default::default(),
+            absorbs: Default::default(),
             refreshes: Vec::new(),
             cadence: Cadence::default(),
             effects: Vec::new(),

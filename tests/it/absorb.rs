@@ -6,7 +6,8 @@ use crate::support;
 use serde_json::Value;
 use support::Repo;
 
-fn three_commits() -> Repo {
+/// A branch `topic` of three commits (a: one two, b: add, c: add) on `main`, its upstream.
+pub(crate) fn three_commits() -> Repo {
     let repo = Repo::new();
     repo.write("a", "base1\nbase2\n");
     repo.commit_all("base");
@@ -150,4 +151,242 @@ fn a_detached_head_is_refused_in_one_line() {
         err.contains("detached") && err.lines().count() == 1,
         "{err}"
     );
+}
+
+// Applying.
+
+fn absorb(repo: &Repo, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["absorb"];
+    all.extend_from_slice(args);
+    support::run_cli(&repo.root(), &all)
+}
+
+fn log(repo: &Repo) -> Vec<String> {
+    repo.git(&["log", "--format=%s", "main..HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn show(repo: &Repo, rev_path: &str) -> String {
+    repo.git(&["show", rev_path])
+}
+
+#[test]
+fn apply_makes_one_fixup_per_target_and_leaves_the_rest_exactly_as_it_was() {
+    let repo = three_commits();
+    repo.write("a", "base1\nBASE2\none\nTWO\n");
+    repo.write("b", "x1\nX2\n");
+    repo.write("c", "C1\n");
+    let tip = rev(&repo, "HEAD");
+    let out = absorb(&repo, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("made 3 fix-up commits"), "{said}");
+    assert_eq!(
+        log(&repo),
+        vec![
+            "fixup! c: add",
+            "fixup! b: add",
+            "fixup! a: one two",
+            "c: add",
+            "b: add",
+            "a: one two"
+        ]
+    );
+    // Nothing else moved: the old tip is HEAD~3.
+    assert_eq!(rev(&repo, "HEAD~3"), tip);
+    // Lossless: each fix-up holds its target's lines, the base's line stays uncommitted.
+    assert_eq!(show(&repo, "HEAD:c"), "C1\n");
+    assert_eq!(show(&repo, "HEAD:b"), "x1\nX2\n");
+    assert_eq!(show(&repo, "HEAD:a"), "base1\nbase2\none\nTWO\n");
+    assert_eq!(
+        repo.git(&["diff", "HEAD~2", "HEAD~1", "--stat"]).trim(),
+        "b | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)"
+    );
+    assert_eq!(repo.git(&["diff", "--cached"]), "");
+    assert_eq!(
+        repo.git(&["diff", "-U0"])
+            .lines()
+            .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+            .collect::<Vec<_>>(),
+        vec!["-base2", "+BASE2"]
+    );
+}
+
+#[test]
+fn staged_work_not_absorbed_stays_staged_and_unstaged_stays_unstaged() {
+    let repo = three_commits();
+    // Staged: a fix of b (absorbs) and a new file (stays staged); unstaged: a fix of a's
+    // branch line and a change of the base's line (both stay unstaged: only staged hunks absorb).
+    repo.write("b", "x1\nX2\n");
+    repo.write("new", "n\n");
+    repo.git(&["add", "b", "new"]);
+    repo.write("a", "BASE1\nbase2\none\nTWO\n");
+    let unstaged_before = repo.git(&["diff"]);
+    let out = absorb(&repo, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(log(&repo)[0], "fixup! b: add");
+    assert_eq!(log(&repo).len(), 4);
+    assert_eq!(repo.git(&["diff"]), unstaged_before);
+    assert_eq!(repo.git(&["diff", "--cached", "--name-status"]), "A\tnew\n");
+    assert_eq!(repo.git(&["show", ":new"]), "n\n");
+}
+
+pub(crate) fn executable(repo: &Repo, rel: &str, text: &str) {
+    let path = repo.path(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn a_hook_that_rejects_a_fixup_stops_there_and_keeps_the_earlier_ones() {
+    let repo = three_commits();
+    repo.write("a", "BASE1\nbase2\none\nTWO\n");
+    repo.write("b", "x1\nX2\n");
+    // Fix-ups go oldest target first: a's is made, then the hook refuses b's.
+    executable(
+        &repo,
+        ".git/hooks/commit-msg",
+        "#!/bin/sh\nif grep -q 'fixup! b: add' \"$1\"; then echo 'no fix-ups of b today' >&2; exit 1; fi\n",
+    );
+    let b_before = repo.git(&["diff", "--", "b"]);
+    let out = absorb(&repo, &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no fix-ups of b today"), "{err}");
+    assert!(err.contains("1 made before it"), "{err}");
+    assert_eq!(log(&repo)[0], "fixup! a: one two");
+    assert_eq!(log(&repo).len(), 4);
+    // The rest of the work is exactly as it was.
+    assert_eq!(repo.git(&["diff", "--", "b"]), b_before);
+    assert_eq!(repo.git(&["diff", "--cached"]), "");
+    assert_eq!(String::from_utf8(repo.read("b")).unwrap(), "x1\nX2\n");
+    assert!(repo.git(&["diff", "--", "a"]).contains("+BASE1"));
+}
+
+#[test]
+fn rewrite_squashes_the_fixups_into_their_targets_and_names_the_undo() {
+    let repo = three_commits();
+    repo.write("a", "BASE1\nbase2\none\nTWO\n");
+    repo.write("b", "x1\nX2\n");
+    repo.write("new", "n\n");
+    let tip = rev(&repo, "HEAD");
+    let unstaged_a = "BASE1\nbase2\none\nTWO\n";
+    let out = absorb(&repo, &["--rewrite"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("git reset --soft refs/commit-nudge/absorb-undo"),
+        "{said}"
+    );
+    assert_eq!(log(&repo), vec!["c: add", "b: add", "a: one two"]);
+    // The targets are mended; the base's line and the new file are still uncommitted.
+    assert_eq!(show(&repo, "HEAD~2:a"), "base1\nbase2\none\nTWO\n");
+    assert_eq!(show(&repo, "HEAD~1:b"), "x1\nX2\n");
+    assert_eq!(show(&repo, "HEAD:c"), "c1\n");
+    assert_eq!(rev(&repo, "refs/commit-nudge/absorb-undo"), tip);
+    assert_eq!(String::from_utf8(repo.read("a")).unwrap(), unstaged_a);
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M a\n?? new\n");
+    assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
+}
+
+#[test]
+fn a_rebase_that_stops_is_aborted_and_everything_is_as_it_was() {
+    let repo = three_commits();
+    // A commit after a's that adds a line right below a's last one: squashing a fix of that
+    // line into a conflicts.
+    repo.write("a", "base1\nbase2\none\ntwo\nthree\n");
+    repo.commit_all("a: three");
+    repo.write("a", "base1\nbase2\none\nTWO\nthree\n");
+    repo.write("b", "x1\nX2\n");
+    // Only staged hunks absorb; c's change stays unstaged.
+    repo.git(&["add", "a", "b"]);
+    repo.write("c", "c1\nc2\n");
+    let before = (
+        rev(&repo, "HEAD"),
+        repo.git(&["diff"]),
+        repo.git(&["diff", "--cached"]),
+        repo.git(&["ls-files", "-s"]),
+    );
+    let out = absorb(&repo, &["--rewrite"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stopped") && err.contains("aborted"), "{err}");
+    let after = (
+        rev(&repo, "HEAD"),
+        repo.git(&["diff"]),
+        repo.git(&["diff", "--cached"]),
+        repo.git(&["ls-files", "-s"]),
+    );
+    assert_eq!(before, after);
+    assert_eq!(repo.git(&["worktree", "list"]).lines().count(), 1);
+    assert!(!repo.path(".git/rebase-merge").exists());
+}
+
+#[test]
+fn rewrite_is_refused_when_a_remote_branch_has_the_commits() {
+    let repo = three_commits();
+    repo.git(&["update-ref", "refs/remotes/origin/topic", "HEAD~1"]);
+    repo.write("a", "base1\nbase2\none\nTWO\n");
+    let before = (rev(&repo, "HEAD"), repo.git(&["diff"]));
+    let out = absorb(&repo, &["--rewrite"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("origin/topic already has"), "{err}");
+    assert_eq!(before, (rev(&repo, "HEAD"), repo.git(&["diff"])));
+}
+
+#[test]
+fn a_bisect_or_a_conflicted_index_is_refused_in_one_line() {
+    let repo = three_commits();
+    repo.write("b", "x1\nX2\n");
+    repo.git(&["bisect", "start"]);
+    let out = absorb(&repo, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("bisect") && err.lines().count() == 1,
+        "{err}"
+    );
+    repo.git(&["bisect", "reset"]);
+    // A conflicted index: a stash that does not apply cleanly.
+    repo.git(&["stash", "-q"]);
+    repo.write("b", "x1\nY2\n");
+    repo.commit_all("b: y");
+    let _ = repo.git_output(&["stash", "pop", "-q"]);
+    let out = absorb(&repo, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("conflicts") && err.lines().count() == 1,
+        "{err}"
+    );
+    let out = absorb(&repo, &["--dry-run"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn nothing_to_absorb_is_said_and_nothing_is_made() {
+    let repo = three_commits();
+    repo.write("a", "BASE1\nbase2\none\ntwo\n");
+    let out = absorb(&repo, &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to absorb"));
+    assert_eq!(log(&repo).len(), 3);
 }

@@ -9,6 +9,7 @@ mod scan_support;
 mod support;
 
 mod absorb;
+mod absorb_lsp;
 mod cli_docs;
 mod commit;
 mod concurrent;

@@ -46,7 +46,12 @@ fn tangled_open() -> (Repo, Client, String, String) {
     (repo, client, file, lib)
 }
 
-fn actions_at(client: &mut Client, file: &str, line: u32, diagnostics: Value) -> Vec<Value> {
+pub(crate) fn actions_at(
+    client: &mut Client,
+    file: &str,
+    line: u32,
+    diagnostics: Value,
+) -> Vec<Value> {
     let response = client.request(
         "textDocument/codeAction",
         json!({"textDocument": {"uri": file}, "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "context": {"diagnostics": diagnostics}}),
@@ -61,7 +66,7 @@ fn titled<'a>(actions: &'a [Value], prefix: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-fn lens_titles(client: &mut Client, file: &str) -> Vec<String> {
+pub(crate) fn lens_titles(client: &mut Client, file: &str) -> Vec<String> {
     let response = client.request(
         "textDocument/codeLens",
         json!({"textDocument": {"uri": file}}),

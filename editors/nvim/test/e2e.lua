@@ -276,6 +276,54 @@ local function main()
     check('the file on disk is unchanged by the plan', read_file(file) == disk_before)
     check('the plan document was written where the server reads it', vim.uv.fs_stat(plan_path) ~= nil)
     vim.cmd('buffer ' .. bufnr)
+
+    -- Absorb: a fix of a line the last commit made. The dry run names that commit; the absorb
+    -- document lists it; writing it makes one fixup! commit and nothing else moves.
+    local fixed_row
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+      if line == 'value_55b = 55.5' then
+        fixed_row = i
+      end
+    end
+    check('the tail commit made value_55b', fixed_row ~= nil)
+    if fixed_row then
+      vim.api.nvim_buf_set_lines(bufnr, fixed_row - 1, fixed_row, false, { 'value_55b = 55.55' })
+      vim.cmd('write')
+      local tip = vim.trim(git({ 'rev-parse', 'HEAD' }))
+      local dry = vim.system({ bin, 'absorb', '--dry-run', '--json', repo }, { text = true }):wait()
+      local report = dry.code == 0 and vim.json.decode(dry.stdout) or {}
+      local hunk = (report.hunks or {})[1]
+      check(
+        'absorb --dry-run names the last commit as the target',
+        hunk ~= nil and hunk.target == tip and #report.hunks == 1,
+        dry.stdout .. dry.stderr
+      )
+      vim.cmd('CommitNudgeAbsorb')
+      local absorb_shown = wait_for(function()
+        return vim.fs.basename(vim.api.nvim_buf_get_name(0)) == 'COMMIT_ABSORB'
+      end)
+      check(':CommitNudgeAbsorb opens the absorb document', absorb_shown, vim.api.nvim_buf_get_name(0))
+      if absorb_shown then
+        local doc_buf = vim.api.nvim_get_current_buf()
+        wait_for(function()
+          return #vim.lsp.get_clients({ bufnr = doc_buf, name = 'commit_nudge' }) > 0
+        end)
+        local doc = table.concat(vim.api.nvim_buf_get_lines(doc_buf, 0, -1, false), '\n')
+        check('the absorb document folds the fix into that commit', doc:find('\nfixup ' .. tip:sub(1, 7) .. ' ' .. title, 1, true) ~= nil, doc)
+        vim.cmd('write')
+        local absorbed = wait_for(function()
+          return vim.trim(git({ 'log', '-1', '--format=%s' })) == 'fixup! ' .. title
+        end)
+        check(
+          'writing the absorb document makes the fixup! commit on top and nothing else moves (git log)',
+          absorbed and vim.trim(git({ 'rev-parse', 'HEAD~1' })) == tip,
+          git({ 'log', '--format=%h %s' })
+        )
+        check('the fix is committed, nothing left', vim.trim(git({ 'status', '--porcelain' })) == '', git({ 'status', '--porcelain' }))
+        check('the fix-up holds the fix', git({ 'show', 'HEAD:app.py' }):find('value_55b = 55.55', 1, true) ~= nil)
+        vim.cmd('buffer ' .. bufnr)
+      end
+    end
   end
 
   -- Code lenses (optional in the contract's sense: reported, not required).

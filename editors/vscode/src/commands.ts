@@ -4,9 +4,11 @@ import * as vscode from 'vscode';
 import {
   CommitStagedArgs,
   CommitStagedResult,
+  OpenAbsorbResult,
   OpenPlanResult,
   RepoStatus,
   SERVER_COMMAND_COMMIT_STAGED,
+  SERVER_COMMAND_OPEN_ABSORB,
   SERVER_COMMAND_OPEN_PLAN,
 } from './protocol';
 import { StatusStore } from './statusView';
@@ -142,19 +144,37 @@ export async function commitStaged(client: RequestSender | undefined, store: Sta
  * it unsaved cancels.
  */
 export async function splitIntoCommits(client: RequestSender | undefined, store: StatusStore): Promise<OpenPlanResult | undefined> {
+  return openServerDocument<OpenPlanResult>(client, store, SERVER_COMMAND_OPEN_PLAN, (result) =>
+    `Commit Nudge: ${result.commits} commit${result.commits === 1 ? '' : 's'} planned; edit, then save to make them (close to cancel)`,
+  );
+}
+
+/**
+ * `commitNudge.absorb`: the server works out which earlier commit each uncommitted hunk fixes
+ * and opens the absorb document (`.git/COMMIT_ABSORB`, one `fixup <sha> <subject>` block per
+ * target); saving it makes the `fixup!` commits, closing it unsaved cancels.
+ */
+export async function absorb(client: RequestSender | undefined, store: StatusStore): Promise<OpenAbsorbResult | undefined> {
+  return openServerDocument<OpenAbsorbResult>(client, store, SERVER_COMMAND_OPEN_ABSORB, (result) =>
+    `Commit Nudge: ${result.hunks} hunk${result.hunks === 1 ? '' : 's'} into ${result.commits} commit${result.commits === 1 ? '' : 's'}; edit, then save to make the fix-ups (close to cancel)`,
+  );
+}
+
+/** Asks the server to write and show a document for the active repository (a plan, an absorb). */
+async function openServerDocument<R>(
+  client: RequestSender | undefined,
+  store: StatusStore,
+  command: string,
+  describe: (result: R) => string,
+): Promise<R | undefined> {
   const root = await committingRoot(client, store);
   if (!client || !root) return undefined;
   try {
-    const result = await client.sendRequest<OpenPlanResult | null>('workspace/executeCommand', {
-      command: SERVER_COMMAND_OPEN_PLAN,
+    const result = await client.sendRequest<R | null>('workspace/executeCommand', {
+      command,
       arguments: [{ root: vscode.Uri.file(root).toString() }],
     });
-    if (result) {
-      vscode.window.setStatusBarMessage(
-        `Commit Nudge: ${result.commits} commit${result.commits === 1 ? '' : 's'} planned; edit, then save to make them (close to cancel)`,
-        10000,
-      );
-    }
+    if (result) vscode.window.setStatusBarMessage(describe(result), 10000);
     return result ?? undefined;
   } catch (error) {
     if (!alreadyShown(error)) void vscode.window.showErrorMessage(`Commit Nudge: ${errorText(error)}`);

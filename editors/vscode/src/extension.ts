@@ -8,7 +8,7 @@ import {
   LanguageClientOptions,
   ServerOptions,
 } from 'vscode-languageclient/node';
-import { commitStaged, runHunkAction, splitIntoCommits } from './commands';
+import { absorb, commitStaged, runHunkAction, splitIntoCommits } from './commands';
 import { describeSource, discoverServer, serverExecutable } from './discovery';
 import { CONFIG_SECTION, RepoStatus, STATUS_NOTIFICATION } from './protocol';
 import { serverSettings } from './settings';
@@ -105,6 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('commitNudge.commitStaged', () => commitStaged(client, store)),
     vscode.commands.registerCommand('commitNudge.splitIntoCommits', () => splitIntoCommits(client, store)),
+    vscode.commands.registerCommand('commitNudge.absorb', () => absorb(client, store)),
     vscode.commands.registerCommand('commitNudge.stageHunk', () => runHunkAction(client, 'Stage hunk')),
     vscode.commands.registerCommand('commitNudge.unstageHunk', () => runHunkAction(client, 'Unstage hunk')),
     vscode.commands.registerCommand('commitNudge.restart', async () => {

@@ -65,6 +65,15 @@ export interface OpenPlanResult {
 }
 
 export const SERVER_COMMAND_OPEN_PLAN = 'commit-nudge.openPlan';
+
+/** The result of `commit-nudge.openAbsorb`: the absorb document the server opened, and its size. */
+export interface OpenAbsorbResult {
+  document: string;
+  hunks: number;
+  commits: number;
+}
+
+export const SERVER_COMMAND_OPEN_ABSORB = 'commit-nudge.openAbsorb';
 export const STATUS_NOTIFICATION = 'commitNudge/status';
 export const SERVER_COMMAND_COMMIT_STAGED = 'commit-nudge.commitStaged';
 export const CONFIG_SECTION = 'commitNudge';

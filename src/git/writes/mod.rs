@@ -1,5 +1,7 @@
-//! Writes: the index (`stage`, the only writer of the index) and commits (`commit`, which runs
-//! the user's own `git commit`).
+//! Writes: the index (`stage`, the only writer of the index), commits (`commit`, which runs
+//! the user's own `git commit`) and absorb's squash (`rebase`, the user's own `git rebase -i
+//! --autosquash` in a temporary worktree).
 
 pub mod commit;
+pub mod rebase;
 pub mod stage;

@@ -41,6 +41,7 @@ impl Engine {
             watch_files: false,
             now: Arc::new(move || read.load(Ordering::SeqCst)),
             plan_in_background: true,
+            absorb_in_background: false,
         };
         Engine {
             state: State::new(options),
@@ -138,6 +139,7 @@ fn run(effect: Effect) -> Option<Event> {
             job,
         } => Some(jobs::run(ticket, root, repo, job)),
         Effect::Plan { ticket, root, job } => Some(super::plan_jobs::ran(ticket, &root, job)),
+        Effect::Absorb { ticket, root, job } => Some(super::absorb_jobs::ran(ticket, &root, job)),
         Effect::FlushAfter { root, .. } => Some(Event::Flush(root)),
         Effect::Record { root, rel_paths } => {
             crate::record::observe(&root, &rel_paths, crate::record::now_ms()).expect("recorded");

@@ -449,6 +449,43 @@ function M.split(opts)
   end)
 end
 
+--- Folds each uncommitted fix into the commit it fixes: the server works out the target of
+--- each hunk (blame over the branch's own commits) and opens the absorb document
+--- (`.git/COMMIT_ABSORB`): one `fixup <sha> <subject>` block per target with its hunks under it.
+--- Move or delete hunk lines, then `:write` to make the `fixup!` commits; close it to cancel.
+---@param opts { bufnr: integer?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
+function M.absorb(opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client, root = client_and_root(bufnr)
+  if not client or not root then
+    return
+  end
+  execute(client, {
+    title = 'Absorb into earlier commits',
+    command = 'commit-nudge.openAbsorb',
+    arguments = { { root = vim.uri_from_fname(root) } },
+  }, bufnr, function(err, result)
+    if not err and type(result) == 'table' and type(result.document) == 'string' then
+      local doc_buf = vim.fn.bufadd(result.document)
+      if not vim.lsp.buf_is_attached(doc_buf, client.id) then
+        vim.lsp.buf_attach_client(doc_buf, client.id)
+      end
+      local hunks, commits = result.hunks or 0, result.commits or 0
+      notify(string.format(
+        '%d hunk%s into %d commit%s: edit, then :write to make the fix-ups (close to cancel)',
+        hunks,
+        hunks == 1 and '' or 's',
+        commits,
+        commits == 1 and '' or 's'
+      ))
+    end
+    if opts.on_done then
+      opts.on_done(err, result)
+    end
+  end)
+end
+
 --- Shows the latest status of the current buffer's worktree.
 function M.show_status()
   local status = M.get_status()
@@ -515,6 +552,10 @@ function M.create_commands()
     M.split()
   end, { desc = 'commit-nudge: split the uncommitted work into commits (opens the plan; :write applies it)' })
 
+  vim.api.nvim_create_user_command('CommitNudgeAbsorb', function()
+    M.absorb()
+  end, { desc = 'commit-nudge: fold each fix into the commit it fixes (opens the absorb document; :write applies it)' })
+
   vim.api.nvim_create_user_command('CommitNudgeStatus', function()
     M.show_status()
   end, { desc = 'commit-nudge: show the uncommitted diff of this worktree' })
@@ -528,8 +569,8 @@ function M.create_commands()
   -- server that wrote it.
   vim.api.nvim_create_autocmd('BufReadPost', {
     group = vim.api.nvim_create_augroup('commit_nudge_plan', { clear = true }),
-    pattern = '*/COMMIT_PLAN',
-    desc = 'commit-nudge: attach the server to its plan document',
+    pattern = { '*/COMMIT_PLAN', '*/COMMIT_ABSORB' },
+    desc = 'commit-nudge: attach the server to its plan and absorb documents',
     callback = function(args)
       local path = real_path(vim.api.nvim_buf_get_name(args.buf))
       local clients = vim.lsp.get_clients({ name = CLIENT_NAME })

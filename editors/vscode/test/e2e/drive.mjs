@@ -3,7 +3,7 @@
 // then checks git's state with real git. Exits non-zero on the first failed check.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -245,6 +245,32 @@ try {
   check(git('status', '--porcelain').trim() === '', 'nothing is left uncommitted');
   const treeAfter = { app: sha('app.txt'), new: sha('new.txt'), hunks: sha('hunks.txt') };
   check(JSON.stringify(treeAfter) === JSON.stringify(treeBefore), 'the working tree is unchanged by the plan');
+
+  step = 'absorb a fix into the commit it fixes';
+  // A fix of the line the first commit changed: the dry run names that commit, the absorb
+  // document folds the fix into it, saving makes one fixup! commit and nothing else moves.
+  const target = git('log', '--format=%H', '--grep', `^${MESSAGE}$`).trim();
+  const tip = git('rev-parse', 'HEAD').trim();
+  const hunksPath = path.join(REPO, 'hunks.txt');
+  writeFileSync(hunksPath, readFileSync(hunksPath, 'utf8').replace('changed 30\n', 'changed thirty\n'));
+  const dry = JSON.parse(execFileSync(process.env.COMMIT_NUDGE_BIN, ['absorb', '--dry-run', '--json', REPO], { encoding: 'utf8' }));
+  check(dry.hunks.length === 1 && dry.hunks[0].target === target, `absorb --dry-run names "${MESSAGE}" (${JSON.stringify(dry.hunks)})`);
+  await runCommand('Commit Nudge: Absorb into Earlier Commits…');
+  await page.locator('.tab.active', { hasText: 'COMMIT_ABSORB' }).waitFor();
+  const absorbPath = path.join(REPO, '.git', 'COMMIT_ABSORB');
+  const absorbDoc = readFileSync(absorbPath, 'utf8');
+  check(absorbDoc.includes(`\nfixup ${target.slice(0, 7)} ${MESSAGE}\n  hunks.txt @@ `), 'the absorb document folds the fix into that commit');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'fixup ' }).first().waitFor();
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'vscode-absorb.png') });
+  // Saving an unchanged document: make it dirty first (a comment line), then save.
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('# saved from VS Code', { delay: 5 });
+  await runCommand('File: Save');
+  await until('the fixup! commit in git log', () => git('log', '-1', '--format=%s').trim() === `fixup! ${MESSAGE}`);
+  check(git('rev-parse', 'HEAD~1').trim() === tip, 'nothing else moved: the fix-up sits on the old tip');
+  check(git('status', '--porcelain').trim() === '', 'the fix is committed, nothing left');
+  check(/^changed thirty$/m.test(git('show', 'HEAD:hunks.txt')), 'the fix-up holds the fix');
   log('all checks passed');
 } catch (error) {
   console.error(`[e2e] FAILED at step "${step}": ${error.message}`);

@@ -165,7 +165,7 @@ curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null || { log "code-server did 
 SCREENSHOT_DIR="${SCREENSHOT_DIR:-$WORK/screenshots}"
 mkdir -p "$SCREENSHOT_DIR"
 log "drive VS Code with playwright-core"
-E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
+COMMIT_NUDGE_BIN="$COMMIT_NUDGE_BIN" E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
   PW_DIR="$PW_DIR" node "$SCRIPT_DIR/drive.mjs"
 
 # The output channel names the binary that ran: the one inside the installed extension.

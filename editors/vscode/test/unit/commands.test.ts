@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { alreadyShown, commitStaged, commitStagedParams, RequestSender, runHunkAction, splitIntoCommits, UNTRUSTED_COMMIT_MESSAGE } from '../../src/commands';
+import { absorb, alreadyShown, commitStaged, commitStagedParams, RequestSender, runHunkAction, splitIntoCommits, UNTRUSTED_COMMIT_MESSAGE } from '../../src/commands';
 import type { RepoStatus } from '../../src/protocol';
 import { StatusStore } from '../../src/statusView';
 import { stub, Uri, workspace } from '../stubs/vscode';
@@ -62,6 +62,31 @@ describe('splitIntoCommits', () => {
     const store = new StatusStore();
     store.update(repo('/w/r'));
     assert.equal(await splitIntoCommits(client, store), undefined);
+    assert.deepEqual(client.sent, []);
+  });
+});
+
+describe('absorb', () => {
+  beforeEach(() => stub.reset());
+
+  it('asks the server to open the absorb document of the active file\'s repository', async () => {
+    const store = new StatusStore();
+    store.update(repo('/w/one'));
+    stub.openEditor('/w/one/src/lib.rs', 4, 2);
+    const client = fakeClient({ 'workspace/executeCommand': { document: '/w/one/.git/COMMIT_ABSORB', hunks: 2, commits: 2 } });
+    const result = await absorb(client, store);
+    assert.deepEqual(client.sent, [
+      { method: 'workspace/executeCommand', params: { command: 'commit-nudge.openAbsorb', arguments: [{ root: 'file:///w/one' }] } },
+    ]);
+    assert.deepEqual(result, { document: '/w/one/.git/COMMIT_ABSORB', hunks: 2, commits: 2 });
+  });
+
+  it('refuses in an untrusted workspace: the fix-ups run the hooks', async () => {
+    workspace.isTrusted = false;
+    const client = fakeClient();
+    const store = new StatusStore();
+    store.update(repo('/w/r'));
+    assert.equal(await absorb(client, store), undefined);
     assert.deepEqual(client.sent, []);
   });
 });
