@@ -192,8 +192,7 @@ pub fn index_entry(repo: &Repository, rel_path: &str) -> Result<Option<git2::Ind
     match find_entry(&repo.path().join("index"), rel_path.as_bytes()) {
         Ok(found) => Ok(found.map(|entry| to_git2(&entry, rel_path.as_bytes()))),
         Err(_) => {
-            let mut index = repo.index()?;
-            index.read(false)?;
+            let index = crate::git::scratch::whole_index(repo)?;
             Ok(index.get_path(Path::new(rel_path), 0))
         }
     }

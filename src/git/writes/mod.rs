@@ -2,4 +2,5 @@
 //! the user's own `git commit`).
 
 pub mod commit;
+mod kinds;
 pub mod stage;
