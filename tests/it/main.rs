@@ -20,6 +20,7 @@ mod fuzz_protocol;
 mod hostile;
 mod hunks;
 mod incremental;
+mod index_kinds;
 mod index_writes;
 mod links;
 mod lsp;

@@ -140,3 +140,32 @@ fn add_tree(repo: &Repository, index: &mut git2::Index, dir: &[u8], id: git2::Oi
     }
     Ok(())
 }
+
+/// Before libgit2 looks up `rel_path`'s attributes on `repo` (which reads the index for
+/// `.gitattributes` files): when the index is one libgit2 cannot read (split or sparse), `repo`
+/// is given a small in-memory index of the entries that matter to the path instead. Whether it
+/// is such an index is told cheaply, without reading it: a shared index beside it, or
+/// `index.sparse` set.
+pub(crate) fn lend_index_for(repo: &Repository, rel_path: &str) -> Result<()> {
+    let index_path = repo.path().join("index");
+    let sparse = repo
+        .config()
+        .and_then(|c| c.get_bool("index.sparse"))
+        .unwrap_or(false);
+    if !sparse && !crate::git::index_file::may_be_split(&index_path) {
+        return Ok(());
+    }
+    match repo.index() {
+        Ok(_) => Ok(()),
+        Err(error) if crate::git::error::unservable_of(&error).is_some() => {
+            let small = scratch_of(
+                repo.workdir().unwrap_or(repo.path()),
+                &entries_for_path(repo, rel_path)?,
+            )?;
+            let mut index = small.index;
+            repo.set_index(&mut index)?;
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}

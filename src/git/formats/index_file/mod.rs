@@ -18,6 +18,7 @@ mod ewah;
 mod split;
 mod stream;
 mod write;
+pub(crate) use split::may_be_split;
 pub use stream::{entry_at, stream, FileId, Link, StreamEnd};
 pub(crate) use write::encode_like;
 
