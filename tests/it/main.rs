@@ -16,6 +16,7 @@ mod counts;
 mod editor_config;
 mod every_repo;
 mod exact_writes;
+mod follows_git;
 mod fuzz_protocol;
 mod hostile;
 mod hunks;

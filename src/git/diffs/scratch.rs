@@ -41,7 +41,8 @@ pub(crate) fn scratch(
 pub type KeptEntry = (crate::git::index_file::Entry, Vec<u8>);
 
 /// The stage-0 index entries of `paths` that the index holds: read from the index file up to
-/// the last of them; an index our reader refuses (a split or sparse one) is asked of libgit2.
+/// the last of them (a split index merged as it is read); an index our reader refuses is asked
+/// of libgit2.
 pub(crate) fn entries_of(repo: &Repository, paths: &BTreeSet<&[u8]>) -> Result<Vec<KeptEntry>> {
     if let Ok(found) = crate::git::index_file::find_entries(&repo.path().join("index"), paths) {
         return Ok(found);

@@ -17,9 +17,11 @@
 //! The numbers are then libgit2's, from the same diffs as the whole-tree count, limited to those
 //! paths and given a small in-memory index of their entries (stat data cleared, so libgit2 looks
 //! at each file's content). Renames pair only added with deleted paths, which are all among them.
-//! Whatever the scan cannot judge exactly it declines, and the caller counts by whole-tree diffs:
-//! a split or sparse index, conflicts, intent-to-add or skip-worktree entries, a case-insensitive
-//! worktree, a tracked directory that became a file or a link, a `.git` below the root.
+//! A sparse index's directory entries are compared with HEAD's trees by id and never walked;
+//! skip-worktree entries are unchanged whatever is on disk (git's rule). Whatever the scan
+//! cannot judge exactly it declines, and the caller counts by whole-tree diffs: conflicts,
+//! intent-to-add entries, a case-insensitive worktree, a tracked directory that became a file or
+//! a link, a `.git` below the root.
 
 use std::path::Path;
 use std::sync::Arc;
