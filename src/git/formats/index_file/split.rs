@@ -50,24 +50,25 @@ pub(crate) fn read_file(path: &Path) -> Result<(Owned, StreamEnd)> {
     Ok((entries, end))
 }
 
-/// `stream` for an index that may be split: this file's entries are read first (a split index
-/// is small); when it links to a shared index, that one is streamed and merged with them.
+/// `stream` for an index that may be split. Whether it links to a shared index is said after
+/// its entries, so the file is read once to learn it: an index that is not split (a shared index
+/// from an earlier split may linger for two weeks) is then streamed as usual; a split one's own
+/// entries (a split index is small) are kept, and the shared index streamed and merged with them.
 pub(crate) fn stream_merged(
     index_path: &Path,
     mut visit: impl FnMut(&Entry, &[u8], u64) -> bool,
 ) -> Result<StreamEnd> {
+    if stream_file(index_path, |_, _, _| true)?.link.is_none() {
+        return stream_file(index_path, visit);
+    }
     let mut own: Vec<(Entry, Vec<u8>, u64)> = Vec::new();
     let mut end = stream_file(index_path, |entry, name, offset| {
         own.push((*entry, name.to_vec(), offset));
         true
     })?;
     let Some(link) = end.link.clone() else {
-        for (entry, name, offset) in &own {
-            if !visit(entry, name, *offset) {
-                break;
-            }
-        }
-        return Ok(end);
+        // Written anew between the two readings, and no longer split: read once more.
+        return stream_file(index_path, visit);
     };
     let mut merge = Merge::new(&link, own.into_iter().map(|(e, p, _)| (e, p)).collect())?;
     let shared = stream_file(&shared_path(index_path, &link.shared), |entry, name, _| {
