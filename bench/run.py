@@ -4,6 +4,13 @@
     python3 bench/run.py                       # 10k and 100k files, writes bench/RESULTS.md
     python3 bench/run.py --sizes 10000 --runs 3
     python3 bench/run.py --sizes 10000,100000,1000000 --runs 5   # also a million files
+    python3 bench/run.py --scalar --sizes 1000000 --runs 3       # set up as Scalar sets one up
+
+With --scalar the repository is set up the way Scalar (and `feature.manyFiles`) sets up a large
+one: a sparse index (`index.sparse`) whose cone holds a tenth of the directories, the untracked
+cache, index version 4 and `index.skipHash`; the changes of each run are made inside the cone
+(1% of all the files, so a tenth of those checked out). Every row is the same, against git in
+the same repository.
 
 Builds (once, cached under ~/.cache/commit-nudge-bench) repositories of N files in directories of
 100, commits them, then for each run modifies 1% of the files, stages a tenth of those and adds 100
@@ -45,8 +52,13 @@ def git(repo, *args, **kw):
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, **kw).stdout
 
 
-def build_repo(n):
-    repo = CACHE / f"repo-{n}"
+def cone_dirs(n):
+    """The directories of a Scalar-style repository's sparse-checkout cone: the first tenth."""
+    return [f"dir{d:04d}" for d in range(max(n // 100 // 10, 1))]
+
+
+def build_repo(n, scalar=False):
+    repo = CACHE / (f"repo-scalar-{n}" if scalar else f"repo-{n}")
     if (repo / ".git").exists():
         return repo
     repo.mkdir(parents=True, exist_ok=True)
@@ -62,17 +74,28 @@ def build_repo(n):
     print(f"  committing {n} files...", file=sys.stderr)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "seed")
+    if scalar:
+        print("  setting it up as Scalar does...", file=sys.stderr)
+        for key, value in [("feature.manyFiles", "true"), ("index.version", "4"), ("index.skipHash", "true"),
+                           ("core.untrackedCache", "true"), ("index.sparse", "true")]:
+            git(repo, "config", key, value)
+        subprocess.run(["git", "sparse-checkout", "set", "--cone", "--stdin"], cwd=repo, check=True,
+                       capture_output=True, input="\n".join(cone_dirs(n)).encode())
+        git(repo, "update-index", "--index-version", "4")
+        git(repo, "status", "--porcelain")
     return repo
 
 
-def dirty(repo, n):
-    """Resets to HEAD, then modifies 1% of files, stages a tenth of those, adds 100 untracked."""
+def dirty(repo, n, scalar=False):
+    """Resets to HEAD, then modifies 1% of files, stages a tenth of those, adds 100 untracked.
+    In a Scalar-style repository the files modified are in the cone (every tenth file there)."""
     git(repo, "reset", "-q", "--hard")
     git(repo, "clean", "-fdq")
-    step = 100
+    step = 10 if scalar else 100
+    end = len(cone_dirs(n)) * 100 if scalar else n
     modified = 0
     staged = []
-    for i in range(0, n, step):
+    for i in range(0, min(end, n), step):
         f = repo / f"dir{i // 100:04d}" / f"file{i:06d}.txt"
         with f.open("a") as out:
             out.write(f"appended to {i}\n")
@@ -273,10 +296,10 @@ def bench_prompt(binary, repo, runs):
     return r
 
 
-def bench_size(binary, n, runs):
-    print(f"== {n} files", file=sys.stderr)
-    repo = build_repo(n)
-    dirty(repo, n)
+def bench_size(binary, n, runs, scalar=False):
+    print(f"== {n} files{' (Scalar-style)' if scalar else ''}", file=sys.stderr)
+    repo = build_repo(n, scalar)
+    dirty(repo, n, scalar)
     # Warm the page cache and git's index stat data equally for both sides.
     subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True)
     subprocess.run([binary, "status"], cwd=repo, capture_output=True)
@@ -366,13 +389,15 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--bin", default=str(ROOT / "target" / "release" / "commit-nudge"))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--scalar", action="store_true",
+                        help="repositories set up as Scalar sets one up (sparse index, a cone of a tenth)")
     args = parser.parse_args()
     # The binary runs in each repository: a relative path is taken from here.
     args.bin = str(Path(args.bin).resolve())
     if not Path(args.bin).exists():
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = {n: bench_size(args.bin, n, args.runs) for n in sizes}
+    results = {n: bench_size(args.bin, n, args.runs, args.scalar) for n in sizes}
 
     def ms(value):
         """A median in ms, with the fastest and slowest run when there were several."""
@@ -388,10 +413,15 @@ def main():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    lines.append(f"## {time.strftime('%Y-%m-%d')} · `python3 bench/run.py --sizes {args.sizes} --runs {args.runs}`")
+    scalar = " --scalar" if args.scalar else ""
+    lines.append(f"## {time.strftime('%Y-%m-%d')} · `python3 bench/run.py{scalar} --sizes {args.sizes} --runs {args.runs}`")
     lines.append("")
     lines.append(f"Machine: {os.cpu_count()} cores ({cpu}), Linux {platform.release()}, git {git(ROOT, '--version').decode().split()[-1]}; "
                  "medians, with the fastest and slowest run in parentheses.")
+    if args.scalar:
+        lines.append("")
+        lines.append("Scalar-style repositories: a sparse index whose cone holds a tenth of the directories, the "
+                     "untracked cache, index version 4, `index.skipHash`; the changes are in the cone.")
     lines.append("")
     lines.append("| figure | " + " | ".join(f"{n:,} files" for n in sizes) + " | target |")
     lines.append("| --- | " + " | ".join("---" for _ in sizes) + " | --- |")

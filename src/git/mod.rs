@@ -33,8 +33,8 @@ pub(crate) use status::conflicted_paths;
 pub use status::count;
 pub(crate) use status::{model, rows, sides};
 pub(crate) use status::{partial, scan};
-pub use writes::{commit, stage};
 pub(crate) use writes::rebase;
+pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use door::{buffer_diff, open, Changed, Repo};

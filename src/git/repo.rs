@@ -191,15 +191,14 @@ fn canonicalize_existing_prefix(path: &Path) -> Option<PathBuf> {
 }
 
 /// The stage-0 index entry of `rel_path`, read from the index file up to that entry: libgit2
-/// would load every entry of the index (and keep them) to answer. A split or sparse index, which
-/// our reader does not read, is asked of libgit2.
+/// would load every entry of the index (and keep them) to answer. An index our reader refuses
+/// is asked of libgit2.
 pub fn index_entry(repo: &Repository, rel_path: &str) -> Result<Option<git2::IndexEntry>> {
     use crate::git::index_file::{find_entry, to_git2};
     match find_entry(&repo.path().join("index"), rel_path.as_bytes()) {
         Ok(found) => Ok(found.map(|entry| to_git2(&entry, rel_path.as_bytes()))),
         Err(_) => {
-            let mut index = repo.index()?;
-            index.read(false)?;
+            let index = crate::git::scratch::whole_index(repo)?;
             Ok(index.get_path(Path::new(rel_path), 0))
         }
     }

@@ -30,3 +30,10 @@ pub fn by_diff(repo: &Repo, options: &CountOptions) -> Result<RepoCounts> {
         None => repo.count(options),
     }
 }
+
+/// The whole index as libgit2 holds it for the reference count: libgit2's own reading, or ours
+/// handed to it where libgit2 cannot read the file (a split or sparse index); `None` where the
+/// git CLI serves the repository.
+pub fn whole_index(repo: &Repo) -> Option<Result<git2::Index>> {
+    repo.libgit2().map(crate::git::scratch::whole_index)
+}

@@ -144,7 +144,7 @@ impl Files {
             }
         }
         let head_tree = head_of(repo)?.map(|c| c.tree()).transpose()?;
-        let index = repo.index()?;
+        let index = crate::git::scratch::whole_index(repo)?;
         let mut by_path: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, hunk) in work.hunks.iter().enumerate() {
             match by_path.last_mut() {

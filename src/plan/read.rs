@@ -153,7 +153,7 @@ pub(crate) fn read_work(repo: &Repository) -> Result<Work> {
     let (repo, index) = match &narrowed {
         Some((scratch, _)) => (&scratch.repo, &scratch.index),
         None => {
-            own_index = repo.index()?;
+            own_index = crate::git::scratch::whole_index(repo)?;
             (repo, &own_index)
         }
     };

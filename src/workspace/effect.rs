@@ -192,9 +192,7 @@ pub(crate) enum AbsorbJob {
     /// Work out absorb's fix-ups and write the absorb document (`<git dir>/COMMIT_ABSORB`).
     Open,
     /// Work out absorb's targets only, for the actions and lenses; `key` names the work.
-    Preview {
-        key: String,
-    },
+    Preview { key: String },
     /// Apply the saved absorb document at `document`; `made_for` is the fingerprint and HEAD of
     /// the report the server wrote it from (the document must still be of that work).
     Apply {

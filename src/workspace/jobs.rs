@@ -64,9 +64,7 @@ fn recount(
     let partial = match scope {
         Scope::Full => return None,
         Scope::Paths(paths) => repo.recount(previous?, git::Changed::Paths(paths), options),
-        Scope::GitDir(paths) => {
-            repo.recount(previous?, git::Changed::GitDir(paths), options)
-        }
+        Scope::GitDir(paths) => repo.recount(previous?, git::Changed::GitDir(paths), options),
     };
     match partial {
         Ok(Some(counts)) => return Some(counts),

@@ -13,7 +13,7 @@ use commit_nudge::plan::{self, document::PlannedCommit, PlanError, PlanOptions};
 use support::Repo;
 
 /// Runs `commit-nudge` in `repo` with git isolated from the machine's configuration.
-fn cli(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn cli(repo: &Repo, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(support::binary());
     command
         .args(args)
@@ -93,11 +93,11 @@ fn tangled() -> Repo {
     repo
 }
 
-type HunkId = (String, u64, u64, u64, u64);
+pub(crate) type HunkId = (String, u64, u64, u64, u64);
 
 /// The hunks of `git diff -U0 --no-renames HEAD` as git prints them, one per binary or mode-only
 /// change, and one per untracked file.
-fn git_hunks(repo: &Repo) -> Vec<HunkId> {
+pub(crate) fn git_hunks(repo: &Repo) -> Vec<HunkId> {
     let diff = repo.git(&["diff", "-U0", "--no-renames", "--no-ext-diff", "HEAD"]);
     let mut hunks = Vec::new();
     let mut path = String::new();
@@ -141,13 +141,13 @@ fn git_hunks(repo: &Repo) -> Vec<HunkId> {
     hunks
 }
 
-fn plan_json(repo: &Repo) -> serde_json::Value {
+pub(crate) fn plan_json(repo: &Repo) -> serde_json::Value {
     let output = cli(repo, &["plan", "--json"], &[]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     serde_json::from_slice(&output.stdout).expect("plan --json prints JSON")
 }
 
-fn json_hunks(commit: &serde_json::Value) -> Vec<HunkId> {
+pub(crate) fn json_hunks(commit: &serde_json::Value) -> Vec<HunkId> {
     commit["hunks"]
         .as_array()
         .unwrap()
@@ -165,7 +165,7 @@ fn json_hunks(commit: &serde_json::Value) -> Vec<HunkId> {
 }
 
 /// Every file of the working tree (outside `.git`) with its bytes and executable bit.
-fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, bool)> {
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<String, (Vec<u8>, bool)> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, (Vec<u8>, bool)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();

@@ -271,6 +271,41 @@ enum Profile {
     /// What large repositories are told to set (`feature.manyFiles`): index version 4, no
     /// checksum, the untracked cache (refreshed by a `git status` before each round's changes).
     ManyFiles,
+    /// A split index (`core.splitIndex=true`): git writes each change beside a shared index.
+    Split,
+    /// A sparse index (`index.sparse=true`) with a cone leaving out one committed directory,
+    /// `far/`, which the changes never touch.
+    Sparse,
+}
+
+/// Makes `repo`'s index of the kind the profile names (split or sparse).
+fn index_kind(repo: &Repo, profile: Profile) {
+    match profile {
+        Profile::Split => {
+            repo.git(&["config", "core.splitIndex", "true"]);
+            repo.git(&["update-index", "--split-index"]);
+        }
+        Profile::Sparse => {
+            repo.write("far/away.txt", "far\n");
+            repo.write("far/er/deep.txt", "deeper\n");
+            repo.commit_all("far");
+            repo.git(&["config", "index.sparse", "true"]);
+            // Every directory the changes touch is in the cone.
+            let mut cone: Vec<&str> = TRACKED
+                .iter()
+                .filter_map(|path| path.split_once('/').map(|(dir, _)| dir))
+                .chain(["new", "build", "only-ignored"])
+                .collect();
+            cone.sort_unstable();
+            cone.dedup();
+            let mut args = vec!["sparse-checkout", "set", "--cone"];
+            args.extend(cone);
+            repo.git(&args);
+            let entries = repo.git(&["ls-files", "--sparse", "-s"]);
+            assert!(entries.contains("040000"), "a sparse directory: {entries}");
+        }
+        _ => {}
+    }
 }
 
 /// Random mixes, checked after each of three rounds of changes (each round with other counting
@@ -287,6 +322,7 @@ fn random_mixes(profile: Profile, seeds: std::ops::RangeInclusive<u64>) -> Vec<S
             repo.git(&["config", "core.untrackedCache", "true"]);
             repo.git(&["update-index", "--index-version", "4"]);
         }
+        index_kind(&repo, profile);
         let mut done = Vec::new();
         let mut marks = Marks::default();
         for round in 0..3 {
@@ -356,6 +392,28 @@ fn random_mixes_with_autocrlf_and_text_auto_count_as_the_reference_and_git() {
     assert!(
         declined.is_empty(),
         "the scan declined {} mixes with CRLF; the first:\n{}",
+        declined.len(),
+        declined[0]
+    );
+}
+
+#[test]
+fn random_mixes_in_a_split_index_count_as_the_reference_and_git() {
+    let declined = random_mixes(Profile::Split, 301..=315);
+    assert!(
+        declined.is_empty(),
+        "the scan declined {} mixes in a split index; the first:\n{}",
+        declined.len(),
+        declined[0]
+    );
+}
+
+#[test]
+fn random_mixes_in_a_sparse_index_count_as_the_reference_and_git() {
+    let declined = random_mixes(Profile::Sparse, 401..=415);
+    assert!(
+        declined.is_empty(),
+        "the scan declined {} mixes in a sparse index; the first:\n{}",
         declined.len(),
         declined[0]
     );

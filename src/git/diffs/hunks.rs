@@ -100,6 +100,7 @@ pub struct FileHunks {
 /// hunks are those of `git diff` and staging them writes what `git add -p` would.
 pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
+    crate::git::scratch::lend_index_for(repo, rel_path)?;
     let entry = crate::git::repo::index_entry(repo, rel_path)?;
     file_hunks_from(repo, rel_path, text, entry)
 }

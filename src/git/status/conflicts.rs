@@ -17,7 +17,7 @@ pub fn conflicted_paths(repo: &Repository) -> Result<Vec<String>> {
     if read.is_ok() && !conflicted {
         return Ok(Vec::new());
     }
-    let index = repo.index()?;
+    let index = crate::git::scratch::whole_index(repo)?;
     if !index.has_conflicts() {
         return Ok(Vec::new());
     }

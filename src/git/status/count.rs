@@ -43,8 +43,7 @@ pub fn count_repo_by_diff(repo: &Repository, options: &CountOptions) -> Result<R
     // The index is read once, here: every diff of this count is handed this reading (so libgit2
     // reloads nothing), and the stamp is taken of it, so that stamp and rows agree entry for
     // entry even when git writes the index meanwhile (the next count sees that change).
-    let mut index = repo.index()?;
-    index.read(false)?;
+    let index = crate::git::scratch::whole_index(repo)?;
     let head = head_state(repo)?;
     let head_tree = head.tree()?;
 

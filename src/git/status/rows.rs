@@ -184,6 +184,9 @@ pub(crate) fn rows(
         } else {
             row.binary = true;
         }
+        if delta.status() == Delta::Typechange {
+            typechange_lines(repo, &delta, new_side, &mut row)?;
+        }
         // A merged HEAD→index→working tree diff can name a file whose two changes cancel out
         // (a mode staged and reverted on disk): git lists nothing for it.
         let (old, new) = (delta.old_file(), delta.new_file());
@@ -251,6 +254,45 @@ pub(crate) fn rows(
         });
     }
     Ok(files)
+}
+
+/// A file replaced by a symlink (or the other way): git counts the old content's lines removed
+/// and the new content's added (a link's content is its target), where libgit2's patch of the
+/// type change has none.
+fn typechange_lines(
+    repo: &Repository,
+    delta: &git2::DiffDelta<'_>,
+    new_side: NewSide,
+    row: &mut FileDelta,
+) -> Result<()> {
+    use git2::FileMode::{Blob, BlobExecutable, Link};
+    let (old, new) = (delta.old_file(), delta.new_file());
+    let plain = |mode| matches!(mode, Blob | BlobExecutable | Link);
+    if !plain(old.mode()) || !plain(new.mode()) {
+        return Ok(());
+    }
+    let old_content = repo.find_blob(old.id())?.content().to_vec();
+    let new_content = match new_side {
+        NewSide::Odb => repo.find_blob(new.id())?.content().to_vec(),
+        // The file as `git add` would take it (a link's target); gone meanwhile, nothing.
+        NewSide::Workdir => crate::git::convert::as_git_would_add(repo, &row.path, None, None)?
+            .map(|addable| addable.content)
+            .unwrap_or_default(),
+    };
+    let mut options = base_options();
+    let patch = git2::Patch::from_buffers(
+        &old_content,
+        Some(Path::new(&row.path)),
+        &new_content,
+        Some(Path::new(&row.path)),
+        Some(&mut options),
+    )?;
+    let (_, n_added, n_removed) = patch.line_stats()?;
+    row.added = n_added as u64;
+    row.removed = n_removed as u64;
+    row.binary = patch.delta().flags().is_binary();
+    row.first_line = first_change_line(&patch)?;
+    Ok(())
 }
 
 /// Binary files larger than this are not read to look for renames.

@@ -36,6 +36,7 @@ pub fn stage_hunk(
     target: &HunkTarget,
 ) -> Result<()> {
     checked_rel_path(rel_path)?;
+    super::kinds::refuse_outside_cone(repo, rel_path)?;
     let hunks = file_hunks(repo, rel_path, text)?;
     let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
     let hunk = select_lines(hunk, target.selection);
@@ -51,6 +52,7 @@ pub fn stage_hunk(
 /// Unstages one staged hunk of `rel_path`: the HEAD version of those lines goes back in the index.
 pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> Result<()> {
     checked_rel_path(rel_path)?;
+    super::kinds::refuse_outside_cone(repo, rel_path)?;
     let hunks = file_hunks(repo, rel_path, None)?;
     let hunk = offered(
         &hunks.staged,
@@ -71,6 +73,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
 /// text whatever the buffer shows; a deleted file's removal.
 pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
     checked_rel_path(rel_path)?;
+    super::kinds::refuse_outside_cone(repo, rel_path)?;
     with_index(repo, |index| {
         let index_mode = index.get_path(Path::new(rel_path), 0).map(|e| e.mode);
         match convert::as_git_would_add(repo, rel_path, text, index_mode)? {
@@ -85,6 +88,7 @@ pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 /// Unstages the whole file: the index entry goes back to HEAD's (or away, when HEAD lacks it).
 pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
     checked_rel_path(rel_path)?;
+    super::kinds::refuse_outside_cone(repo, rel_path)?;
     let head_entry = match crate::git::refs::head_tree(repo)? {
         Some(tree) => tree
             .get_path(Path::new(rel_path))
@@ -126,12 +130,22 @@ pub(crate) fn with_index(
     let replaced_at = std::fs::metadata(git_dir.join("index"))
         .and_then(|m| m.modified())
         .ok();
-    let mut index = repo.index()?;
-    // Another process may have written the index since this repository object read it.
-    index.read(true)?;
-    change(&mut index)?;
+    let racy_from = racy_from(replaced_at);
     let scratch = git_dir.join(format!("index.commit-nudge-{}", std::process::id()));
-    let written = write_copy(&index, &scratch, replaced_at).and_then(|()| {
+    let written = match index_libgit2_writes(repo)? {
+        Some(mut index) => {
+            // Another process may have written the index since this repository object read it.
+            index.read(true)?;
+            change(&mut index)?;
+            write_copy(&index, &scratch, racy_from)
+        }
+        // A split or sparse index, written by us in its own kind.
+        None => super::kinds::changed_index(repo, change, racy_from).and_then(|bytes| {
+            std::fs::write(&scratch, bytes)
+                .map_err(|e| GitError::io("could not write the new index", e))
+        }),
+    };
+    let written = written.and_then(|()| {
         std::fs::rename(&scratch, &lock.path)
             .and_then(|()| std::fs::rename(&lock.path, git_dir.join("index")))
             .map_err(|e| GitError::io("could not replace the index", e))
@@ -151,20 +165,8 @@ pub(crate) fn with_index(
 /// re-reads such files only while the index is no newer than them. The new index is newer, so,
 /// as git does when it writes an index, such entries lose their size: git then compares their
 /// content instead of trusting their stat data.
-fn write_copy(
-    index: &git2::Index,
-    path: &Path,
-    replaced_at: Option<std::time::SystemTime>,
-) -> Result<()> {
+fn write_copy(index: &git2::Index, path: &Path, racy_from: Option<(i64, u32)>) -> Result<()> {
     let _ = std::fs::remove_file(path);
-    let racy_from = replaced_at
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| {
-            (
-                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                d.subsec_nanos(),
-            )
-        });
     let mut copy = git2::Index::open(path)?;
     for mut entry in index.iter() {
         let mtime = (i64::from(entry.mtime.seconds()), entry.mtime.nanoseconds());
@@ -175,6 +177,31 @@ fn write_copy(
     }
     copy.write()?;
     Ok(())
+}
+
+/// From when (seconds, nanoseconds) an entry's file time makes it racily clean: the time of the
+/// index being replaced.
+fn racy_from(replaced_at: Option<std::time::SystemTime>) -> Option<(i64, u32)> {
+    replaced_at
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| {
+            (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            )
+        })
+}
+
+/// The repository's index from its file, when libgit2 reads and writes it; `None` for a split
+/// or sparse index (or an in-memory one an earlier read of a split or sparse index left on this
+/// handle), which only we write.
+fn index_libgit2_writes(repo: &Repository) -> Result<Option<git2::Index>> {
+    match repo.index() {
+        Ok(index) if index.path().is_some() => Ok(Some(index)),
+        Ok(_) => Ok(None),
+        Err(error) if crate::git::error::unservable_of(&error).is_some() => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// git's `index.lock`, created exclusively; removed on drop unless it became the index.

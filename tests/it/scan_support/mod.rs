@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
+use commit_nudge::git::index_file::IndexFile;
 use commit_nudge::git::verify::{by_diff, by_scan, IndexStamp, Scanned};
 use commit_nudge::git::{self, CountOptions, FileDelta, RepoCounts};
 
@@ -171,6 +172,20 @@ pub fn check_counted_against(repo: &Repo, options: &CountOptions, context: &str,
     );
 }
 
+/// The stamp of a sparse index: each entry's directories tracked, sparse ones included.
+fn assert_sparse_stamp(file: &IndexFile, mine: &IndexStamp, context: &str) {
+    for entry in &file.entries {
+        let path = file.path(entry);
+        for (end, _) in path.iter().enumerate().filter(|(_, b)| **b == b'/') {
+            assert!(
+                mine.tracks_below(&path[..end]),
+                "{context}: the stamp's directory {}",
+                String::from_utf8_lossy(&path[..end])
+            );
+        }
+    }
+}
+
 /// Every field of two counts except those that depend on timing (the oldest change) or are
 /// checked apart (the index stamp). Lists are compared in order: `RepoCounts` promises them
 /// sorted by path, and lookups rely on it.
@@ -234,12 +249,17 @@ fn assert_stamp(git: &git::Repo, ours: &RepoCounts, reference: &RepoCounts, cont
         mine.skip_worktree, theirs.skip_worktree,
         "{context}: stamp skip_worktree"
     );
-    let mut index = git
-        .libgit2()
+    let file = IndexFile::read(&git.git_dir().join("index")).expect("our reader reads the index");
+    if file.sparse {
+        // The reference counted a whole index (sparse directories expanded): the scan's stamp
+        // is of the sparse one, which it holds entry for entry and directory for directory.
+        assert_sparse_stamp(&file, mine, context);
+        return;
+    }
+    // libgit2's reading of the index, or ours handed to it (a split index).
+    let index = commit_nudge::git::verify::whole_index(git)
         .expect("libgit2 opens it")
-        .index()
         .expect("the index");
-    index.read(true).expect("read the index");
     let (_, changed) = IndexStamp::compared(&index, mine);
     assert_eq!(
         changed,

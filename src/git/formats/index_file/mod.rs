@@ -6,14 +6,21 @@
 //! entries are kept as fixed-size records with their paths in one buffer, and the file is read
 //! through a small buffer, never held whole.
 //!
-//! Versions 2, 3 and 4 (path prefix compression) are read. A split index (`link`) or a sparse
-//! index (`sdir`) is refused with `Unsupported`: their entries live partly elsewhere, so the
-//! callers count those repositories the other way.
+//! Versions 2, 3 and 4 (path prefix compression) are read, and the two kinds libgit2 cannot
+//! read: a split index (`link`, merged with its shared index as it is read: `split`) and a
+//! sparse index (`sdir`), whose sparse directory entries (mode 040000, path ending in `/`) are
+//! kept as they are, one entry for a whole directory outside the sparse-checkout cone. Those two
+//! kinds are also written here (`write`), since libgit2 would write neither.
 
 use std::path::Path;
 
+mod ewah;
+mod split;
 mod stream;
-pub use stream::{entry_at, stream, FileId, StreamEnd};
+mod write;
+pub(crate) use split::may_be_split;
+pub use stream::{entry_at, stream, FileId, Link, StreamEnd};
+pub(crate) use write::encode_like;
 
 /// Why an index file was not read.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +42,10 @@ pub const STAGE_MASK: u16 = 0x3000;
 /// Extended flag bits (`flags_extended`): skip-worktree, intent-to-add.
 pub const EXT_SKIP_WORKTREE: u16 = 1 << 14;
 pub const EXT_INTENT_TO_ADD: u16 = 1 << 13;
+/// The extended flags git writes (the others are in-memory marks).
+pub(crate) const EXTENDED_FLAGS: u16 = EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD;
+/// The mode of a sparse directory entry.
+pub const MODE_SPARSE_DIR: u32 = 0o040000;
 
 /// One index entry, as stored (stat data truncated to 32 bits, as git stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +69,11 @@ pub struct Entry {
 impl Entry {
     pub fn stage(&self) -> u16 {
         (self.flags & STAGE_MASK) >> 12
+    }
+
+    /// A sparse index's entry for a whole directory outside the cone (its id is the tree's).
+    pub fn is_sparse_dir(&self) -> bool {
+        self.mode == MODE_SPARSE_DIR
     }
 }
 
@@ -87,6 +103,45 @@ impl CacheTree {
     /// The root directory's node.
     pub fn root(&self) -> Option<CacheNode<'_>> {
         (!self.nodes.is_empty()).then_some(CacheNode { tree: self, at: 0 })
+    }
+
+    /// Marks every directory holding `path` as no longer valid, as git does when it changes an
+    /// entry (`cache_tree_invalidate_path`); the others keep their ids.
+    pub(crate) fn invalidate(&mut self, path: &[u8]) {
+        let mut at = 0;
+        let mut rest = path;
+        while at < self.nodes.len() {
+            self.nodes[at].valid = None;
+            let Some(slash) = rest.iter().position(|b| *b == b'/') else {
+                return;
+            };
+            let Some(child) = (CacheNode { tree: self, at }).child(&rest[..slash]) else {
+                return;
+            };
+            at = child.at;
+            rest = &rest[slash + 1..];
+        }
+    }
+
+    /// The `TREE` extension's bytes (see `parse_cache_tree`).
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (at, node) in self.nodes.iter().enumerate() {
+            let mut children = 0;
+            let mut child = at + 1;
+            while child < at + node.span {
+                children += 1;
+                child += self.nodes[child].span.max(1);
+            }
+            out.extend_from_slice(&node.name);
+            out.push(0);
+            let count = node.valid.map_or(-1, |(count, _)| count as i64);
+            out.extend_from_slice(format!("{count} {children}\n").as_bytes());
+            if let Some((_, id)) = node.valid {
+                out.extend_from_slice(&id);
+            }
+        }
+        out
     }
 }
 
@@ -128,9 +183,14 @@ pub struct IndexFile {
     pub conflicts: bool,
     pub skip_worktree: bool,
     pub intent_to_add: bool,
-    /// Where each entry starts in the file (files over 4 GiB keep none), and which file it was.
+    /// Where each entry starts in the file (files over 4 GiB and split indexes keep none), and
+    /// which file it was.
     pub offsets: Vec<u32>,
     pub file: FileId,
+    /// A sparse index: some entries are sparse directories.
+    pub sparse: bool,
+    /// A split index: its entries are merged with this shared index's.
+    pub link: Option<Link>,
 }
 
 /// The stage-0 entry of `path` in the index file at `index_path`, read up to it and no further.
@@ -237,7 +297,33 @@ impl IndexFile {
             index.offsets.clear();
         }
         index.cache_tree = end.cache_tree;
+        index.sparse = end.sparse;
+        index.link = end.link;
         Ok(index)
+    }
+
+    /// Whether this index is of a kind libgit2 can neither read nor write (split or sparse).
+    pub fn beyond_libgit2(&self) -> bool {
+        self.sparse || self.link.is_some()
+    }
+
+    /// The sparse directory entry holding `path`, if `path` lies below one.
+    pub fn sparse_dir_holding(&self, path: &[u8]) -> Option<&Entry> {
+        if !self.sparse {
+            return None;
+        }
+        // Nothing lies below a sparse directory, so it is the last entry not after `path`.
+        let at = self.entries.partition_point(|e| self.path(e) <= path);
+        let entry = self.entries.get(at.checked_sub(1)?)?;
+        (entry.is_sparse_dir() && path.starts_with(self.path(entry))).then_some(entry)
+    }
+
+    /// Every entry with its path, owned.
+    pub fn owned_entries(&self) -> Vec<(Entry, Vec<u8>)> {
+        self.entries
+            .iter()
+            .map(|e| (*e, self.path(e).to_vec()))
+            .collect()
     }
 
     /// The path of `entry` (relative to the worktree root, `/`-separated).

@@ -41,6 +41,48 @@ pub struct StreamEnd {
     pub version: u32,
     pub cache_tree: Option<CacheTree>,
     pub file: FileId,
+    /// A split index: the shared index it links to (the entries visited are already merged).
+    pub link: Option<Link>,
+    /// A sparse index (`sdir`): some entries are sparse directories (mode 040000, path ending
+    /// in `/`).
+    pub sparse: bool,
+}
+
+/// The `link` extension of a split index: the shared index's id, and which of its entries
+/// (positions) this index deletes and replaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
+    pub shared: [u8; 20],
+    pub delete: Vec<usize>,
+    pub replace: Vec<usize>,
+}
+
+impl Link {
+    fn parse(data: &[u8]) -> Result<Link> {
+        let shared: [u8; 20] = data
+            .get(..20)
+            .and_then(|s| s.try_into().ok())
+            .ok_or(IndexFileError::Malformed("the link extension"))?;
+        let mut link = Link {
+            shared,
+            ..Link::default()
+        };
+        if data.len() > 20 {
+            let (delete, rest) = super::ewah::read(&data[20..])?;
+            let (replace, _) = super::ewah::read(rest)?;
+            link.delete = delete;
+            link.replace = replace;
+        }
+        Ok(link)
+    }
+}
+
+/// What the extensions hold that the readers and writers need.
+#[derive(Debug, Default)]
+struct Extensions {
+    cache_tree: Option<CacheTree>,
+    link: Option<Link>,
+    sparse: bool,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -48,8 +90,26 @@ const CHUNK: usize = 1 << 20;
 const HEAD: usize = 62;
 
 /// Reads the index at `path`, handing `visit` each entry with its path and its offset in the
-/// file, until `visit` says to stop (false). An absent file is an empty index.
-pub fn stream(path: &Path, mut visit: impl FnMut(&Entry, &[u8], u64) -> bool) -> Result<StreamEnd> {
+/// file, until `visit` says to stop (false). An absent file is an empty index. A split index is
+/// handed merged with its shared index (with no offsets: `u64::MAX`).
+pub fn stream(path: &Path, visit: impl FnMut(&Entry, &[u8], u64) -> bool) -> Result<StreamEnd> {
+    if super::split::may_be_split(path) {
+        return super::split::stream_merged(path, visit);
+    }
+    let end = stream_file(path, visit)?;
+    if end.link.is_some() {
+        return Err(IndexFileError::Malformed(
+            "a split index without its shared index",
+        ));
+    }
+    Ok(end)
+}
+
+/// Reads one index file as it is (a split index's own entries only).
+pub(crate) fn stream_file(
+    path: &Path,
+    mut visit: impl FnMut(&Entry, &[u8], u64) -> bool,
+) -> Result<StreamEnd> {
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -80,16 +140,18 @@ pub fn stream(path: &Path, mut visit: impl FnMut(&Entry, &[u8], u64) -> bool) ->
         if !visit(&entry, &path, offset) {
             return Ok(StreamEnd {
                 version,
-                cache_tree: None,
                 file: id,
+                ..StreamEnd::default()
             });
         }
     }
-    let cache_tree = buf.extensions()?;
+    let extensions = buf.extensions()?;
     Ok(StreamEnd {
         version,
-        cache_tree,
+        cache_tree: extensions.cache_tree,
         file: id,
+        link: extensions.link,
+        sparse: extensions.sparse,
     })
 }
 
@@ -315,26 +377,33 @@ impl Buffer {
         }
     }
 
-    /// The extensions after the entries: the cache-tree is kept; a split or sparse index is
-    /// refused; the others are skipped. The trailing checksum is not checked (git checks it only
-    /// in `fsck`).
-    fn extensions(&mut self) -> Result<Option<CacheTree>> {
-        let mut cache_tree = None;
+    /// The extensions after the entries: the cache-tree, a split index's link and a sparse
+    /// index's mark are kept; the others are skipped. The trailing checksum is not checked (git
+    /// checks it only in `fsck`).
+    fn extensions(&mut self) -> Result<Extensions> {
+        let mut found = Extensions::default();
         loop {
             // Either an extension (4-byte signature, 4-byte size) or the 20-byte checksum.
             let head = self.fill(28)?;
             if head.len() < 28 {
-                return Ok(cache_tree);
+                return Ok(found);
             }
             let signature: [u8; 4] = [head[0], head[1], head[2], head[3]];
             let size = be32(&head[4..8]) as usize;
             match &signature {
-                b"link" => return Err(IndexFileError::Unsupported("a split index")),
-                b"sdir" => return Err(IndexFileError::Unsupported("a sparse index")),
+                b"link" => {
+                    self.advance(8);
+                    found.link = Some(Link::parse(&self.take(size)?)?);
+                }
+                b"sdir" => {
+                    self.advance(8);
+                    self.take(size)?;
+                    found.sparse = true;
+                }
                 b"TREE" => {
                     self.advance(8);
                     let data = self.take(size)?;
-                    cache_tree = Some(parse_cache_tree(&data)?);
+                    found.cache_tree = Some(parse_cache_tree(&data)?);
                 }
                 _ if signature[0].is_ascii_uppercase() => {
                     // An optional extension: skipped.
@@ -353,7 +422,7 @@ impl Buffer {
                     return Err(IndexFileError::Unsupported("a required extension"))
                 }
                 // Not an extension: the checksum's first bytes.
-                _ => return Ok(cache_tree),
+                _ => return Ok(found),
             }
         }
     }

@@ -4,18 +4,7 @@ use super::*;
 use std::path::Path;
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    git_out(dir, args);
 }
 
 /// Every entry as libgit2 reads it equals ours, for each index version, with a cache-tree
@@ -116,18 +105,157 @@ fn entries_equal_libgit2s_in_every_version() {
     }
 }
 
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `git ls-files -s` of our reading: mode, id, stage and path of each entry.
+fn ls_files(index: &IndexFile) -> String {
+    index
+        .entries
+        .iter()
+        .map(|e| {
+            let id: String = e.oid.iter().map(|b| format!("{b:02x}")).collect();
+            let path = String::from_utf8_lossy(index.path(e));
+            format!("{:06o} {id} {}\t{path}\n", e.mode, e.stage())
+        })
+        .collect()
+}
+
+/// A split index, in each version, after changes that replace, delete and add shared entries:
+/// merged with its shared index, every entry equals what libgit2 reads of the same index
+/// written whole by git, and what `git ls-files -s` lists.
 #[test]
-fn a_split_index_is_refused_and_garbage_is_malformed() {
+fn a_split_index_is_merged_with_its_shared_index_in_every_version() {
+    for version in ["2", "3", "4"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        for name in ["a", "b/c", "b/d", "e", "f/g/h", "z"] {
+            std::fs::create_dir_all(root.join(name).parent().unwrap()).unwrap();
+            std::fs::write(root.join(name), format!("{name}\n")).unwrap();
+        }
+        git(root, &["add", "."]);
+        git(root, &["update-index", "--index-version", version]);
+        git(
+            root,
+            &[
+                "-c",
+                "splitIndex.maxPercentChange=100",
+                "update-index",
+                "--split-index",
+            ],
+        );
+        std::fs::write(root.join("b/c"), "changed\n").unwrap();
+        std::fs::write(root.join("b/new"), "new\n").unwrap();
+        std::fs::write(root.join("0first"), "first\n").unwrap();
+        let split = [
+            "-c",
+            "splitIndex.maxPercentChange=100",
+            "-c",
+            "core.splitIndex=true",
+        ];
+        git(
+            root,
+            &[&split[..], &["add", "b/c", "b/new", "0first"]].concat(),
+        );
+        git(root, &[&split[..], &["rm", "-q", "--cached", "e"]].concat());
+        git(
+            root,
+            &[&split[..], &["update-index", "--chmod=+x", "z"]].concat(),
+        );
+        let ours = IndexFile::read(&root.join(".git/index")).expect("reads a split index");
+        assert!(
+            ours.link.is_some(),
+            "version {version}: git kept the index split"
+        );
+        let link = ours.link.clone().unwrap();
+        assert!(
+            !link.delete.is_empty() && !link.replace.is_empty(),
+            "version {version}: {link:?}"
+        );
+        assert_eq!(
+            ls_files(&ours),
+            git_out(root, &["ls-files", "-s"]),
+            "version {version}"
+        );
+        // The same entries, written whole by git, read by libgit2.
+        git(root, &["update-index", "--no-split-index"]);
+        let whole = git2::Index::open(&root.join(".git/index")).unwrap();
+        let theirs: Vec<Entry> = whole.iter().map(|e| from_git2(&e)).collect();
+        let strip = |e: &Entry| Entry {
+            flags: e.flags & !0xFFF & !FLAG_EXTENDED,
+            flags_extended: e.flags_extended & EXTENDED_FLAGS,
+            path_at: 0,
+            path_len: 0,
+            ..*e
+        };
+        assert_eq!(
+            ours.entries.iter().map(strip).collect::<Vec<_>>(),
+            theirs.iter().map(strip).collect::<Vec<_>>(),
+            "version {version}"
+        );
+    }
+}
+
+/// A sparse index keeps its sparse directory entries as they are: one entry a directory, with
+/// the tree's id, as `git ls-files -s --sparse` lists them.
+#[test]
+fn a_sparse_index_keeps_its_directory_entries() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     git(root, &["init", "-q"]);
-    std::fs::write(root.join("f"), "f\n").unwrap();
-    git(root, &["add", "f"]);
-    git(root, &["update-index", "--split-index"]);
-    assert!(matches!(
-        IndexFile::read(&root.join(".git/index")),
-        Err(IndexFileError::Unsupported(_))
-    ));
+    for name in ["a", "in/b", "out/c", "out/deep/d", "out2/e"] {
+        std::fs::create_dir_all(root.join(name).parent().unwrap()).unwrap();
+        std::fs::write(root.join(name), format!("{name}\n")).unwrap();
+    }
+    git(root, &["add", "."]);
+    git(
+        root,
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-qm",
+            "1",
+        ],
+    );
+    git(root, &["config", "index.sparse", "true"]);
+    git(root, &["sparse-checkout", "set", "--cone", "in"]);
+    let ours = IndexFile::read(&root.join(".git/index")).expect("reads a sparse index");
+    assert!(ours.sparse);
+    assert_eq!(
+        ls_files(&ours),
+        git_out(root, &["ls-files", "-s", "--sparse"])
+    );
+    let out = ours.find(b"out/").expect("a sparse directory entry");
+    assert!(out.is_sparse_dir() && out.flags_extended & EXT_SKIP_WORKTREE != 0);
+    assert_eq!(
+        ours.sparse_dir_holding(b"out/deep/d").map(|e| ours.path(e)),
+        Some(&b"out/"[..])
+    );
+    assert!(ours.sparse_dir_holding(b"in/b").is_none());
+}
+
+#[test]
+fn garbage_is_malformed_and_no_index_is_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    git(root, &["init", "-q"]);
     std::fs::write(root.join(".git/index"), b"DIRC\0\0\0\x02\0\0\0\x05short").unwrap();
     assert!(matches!(
         IndexFile::read(&root.join(".git/index")),

@@ -7,15 +7,25 @@ use git2::Repository;
 
 use super::walk::{index_children, Child};
 use crate::git::error::Result;
-use crate::git::index_file::{CacheNode, IndexFile};
+use crate::git::index_file::{CacheNode, Entry, IndexFile, EXT_SKIP_WORKTREE};
+use crate::git::scratch::KeptEntry;
+
+/// Where HEAD and the index differ: the paths, and the entries of the sparse directories whose
+/// trees are not HEAD's, expanded (each file of the tree as a skip-worktree entry, as git
+/// expands a sparse index where it must).
+pub(super) struct Staged {
+    pub(super) paths: Vec<Vec<u8>>,
+    pub(super) expanded: Vec<KeptEntry>,
+}
 
 /// The paths where HEAD and the index differ: HEAD's trees against the index's entries, skipping
-/// every directory whose cache-tree id equals HEAD's (git's own shortcut).
+/// every directory whose cache-tree id equals HEAD's (git's own shortcut), and every sparse
+/// directory whose tree id equals HEAD's.
 pub(super) fn staged_paths(
     repo: &Repository,
     head_tree: Option<&git2::Tree<'_>>,
     index: &IndexFile,
-) -> Result<Vec<Vec<u8>>> {
+) -> Result<Staged> {
     let mut out = Vec::new();
     let root = index.cache_tree.as_ref().and_then(|t| t.root());
     compare_tree(
@@ -27,7 +37,42 @@ pub(super) fn staged_paths(
         index,
         &mut out,
     )?;
-    Ok(out)
+    // A sparse directory that differs: every file below it on either side may differ.
+    let (dirs, mut paths): (Vec<_>, Vec<_>) = out.into_iter().partition(|p| p.ends_with(b"/"));
+    let mut expanded = Vec::new();
+    for dir in dirs {
+        let Some(entry) = index.find(&dir) else {
+            continue;
+        };
+        let mut files = Vec::new();
+        all_files(
+            repo,
+            &dir[..dir.len() - 1],
+            git2::Oid::from_bytes(&entry.oid)?,
+            &mut files,
+        )?;
+        for (path, id, mode) in files {
+            let mut entry = Entry {
+                mode,
+                flags_extended: EXT_SKIP_WORKTREE,
+                ..*entry
+            };
+            entry.oid.copy_from_slice(id.as_bytes());
+            paths.push(path.clone());
+            expanded.push((entry, path));
+        }
+        let head_dir = std::str::from_utf8(&dir[..dir.len() - 1])
+            .ok()
+            .and_then(|d| head_tree?.get_path(std::path::Path::new(d)).ok());
+        if let Some(head_dir) = head_dir.filter(|e| e.filemode() == 0o040000) {
+            let mut files = Vec::new();
+            all_files(repo, &dir[..dir.len() - 1], head_dir.id(), &mut files)?;
+            paths.extend(files.into_iter().map(|(path, ..)| path));
+        }
+    }
+    paths.sort_unstable();
+    paths.dedup();
+    Ok(Staged { paths, expanded })
 }
 
 fn compare_tree(
@@ -62,7 +107,10 @@ fn compare_tree(
     let mut theirs = in_tree.iter().peekable();
     let only_in_tree = |name: &[u8], id: git2::Oid, mode: i32, out: &mut Vec<Vec<u8>>| {
         if is_tree(mode) {
-            all_files(repo, &path_of(name), id, out)
+            let mut files = Vec::new();
+            all_files(repo, &path_of(name), id, &mut files)?;
+            out.extend(files.into_iter().map(|(path, ..)| path));
+            Ok::<(), crate::git::GitError>(())
         } else {
             out.push(path_of(name));
             Ok(())
@@ -78,6 +126,13 @@ fn compare_tree(
                 let entry = &index.entries[*at];
                 if entry.oid != *id.as_bytes() || entry.mode as i32 != *mode {
                     out.push(path_of(name));
+                }
+            }
+            // A sparse directory is the same as HEAD's when its tree id is; else its path (with
+            // its `/`) says that only a whole index can tell what differs below it.
+            (Child::Sparse(at), Some((_, id, mode))) if is_tree(*mode) => {
+                if index.entries[*at].oid != *id.as_bytes() {
+                    out.push(index.path(&index.entries[*at]).to_vec());
                 }
             }
             (Child::Dir(range), Some((_, id, mode))) if is_tree(*mode) => {
@@ -101,6 +156,7 @@ fn compare_tree(
                 }
                 match child {
                     Child::File(_) => out.push(path_of(name)),
+                    Child::Sparse(at) => out.push(index.path(&index.entries[*at]).to_vec()),
                     Child::Dir(range) => out.extend(
                         range
                             .clone()
@@ -116,8 +172,14 @@ fn compare_tree(
     Ok(())
 }
 
-/// Every file below the tree `id`, whose path is `dir` (without a trailing `/`).
-fn all_files(repo: &Repository, dir: &[u8], id: git2::Oid, out: &mut Vec<Vec<u8>>) -> Result<()> {
+/// Every file below the tree `id`, whose path is `dir` (without a trailing `/`), with its id
+/// and mode.
+fn all_files(
+    repo: &Repository,
+    dir: &[u8],
+    id: git2::Oid,
+    out: &mut Vec<(Vec<u8>, git2::Oid, u32)>,
+) -> Result<()> {
     let tree = repo.find_tree(id)?;
     for entry in tree.iter() {
         let mut path = dir.to_vec();
@@ -126,7 +188,8 @@ fn all_files(repo: &Repository, dir: &[u8], id: git2::Oid, out: &mut Vec<Vec<u8>
         if entry.filemode() == 0o040000 {
             all_files(repo, &path, entry.id(), out)?;
         } else {
-            out.push(path);
+            let mode = u32::try_from(entry.filemode()).unwrap_or(0o100644);
+            out.push((path, entry.id(), mode));
         }
     }
     Ok(())

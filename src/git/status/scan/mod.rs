@@ -17,9 +17,11 @@
 //! The numbers are then libgit2's, from the same diffs as the whole-tree count, limited to those
 //! paths and given a small in-memory index of their entries (stat data cleared, so libgit2 looks
 //! at each file's content). Renames pair only added with deleted paths, which are all among them.
-//! Whatever the scan cannot judge exactly it declines, and the caller counts by whole-tree diffs:
-//! a split or sparse index, conflicts, intent-to-add or skip-worktree entries, a case-insensitive
-//! worktree, a tracked directory that became a file or a link, a `.git` below the root.
+//! A sparse index's directory entries are compared with HEAD's trees by id and never walked;
+//! skip-worktree entries are unchanged whatever is on disk (git's rule). Whatever the scan
+//! cannot judge exactly it declines, and the caller counts by whole-tree diffs: conflicts,
+//! intent-to-add entries, a case-insensitive worktree, a tracked directory that became a file or
+//! a link, a `.git` below the root.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,7 +33,7 @@ mod head;
 mod walk;
 
 use crate::git::error::Result;
-use crate::git::index_file::{IndexFile, IndexFileError};
+use crate::git::index_file::{to_git2, IndexFile, IndexFileError};
 use crate::git::model::{CountOptions, RepoCounts};
 use crate::git::scratch::{scratch, Scratch};
 use crate::git::sides::{
@@ -66,8 +68,8 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
     if index.conflicts {
         return Ok(Scanned::Declined("conflicts in the index"));
     }
-    if index.skip_worktree || index.intent_to_add {
-        return Ok(Scanned::Declined("skip-worktree or intent-to-add entries"));
+    if index.intent_to_add {
+        return Ok(Scanned::Declined("intent-to-add entries"));
     }
     tracing::debug!("scan: index read in {:?}", started.elapsed());
     let rules = StatRules {
@@ -91,7 +93,10 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
         Ok(walked) => walked,
         Err(Decline(why)) => return Ok(Scanned::Declined(why)),
     };
-    let staged_paths = staged_paths?;
+    let head::Staged {
+        paths: staged_paths,
+        expanded,
+    } = staged_paths?;
     tracing::debug!(
         "scan: walked in {:?}: {} may differ, {} untracked names, {} staged",
         started.elapsed(),
@@ -143,7 +148,8 @@ pub fn count_repo_by_scan(repo: &Repository, options: &CountOptions) -> Result<S
             &root,
             in_small
                 .iter()
-                .map(|&at| index.git2_entry(&index.entries[at])),
+                .map(|&at| index.git2_entry(&index.entries[at]))
+                .chain(expanded.iter().map(|(entry, path)| to_git2(entry, path))),
         )
     };
     let (other_half, scratch, staged, workdir) = std::thread::scope(|scope| {

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::git::index_file::{Entry, IndexFile, FLAG_ASSUME_VALID};
+use crate::git::index_file::{Entry, IndexFile, EXT_SKIP_WORKTREE, FLAG_ASSUME_VALID};
 use crate::git::model::CountOptions;
 
 /// Why the scan cannot count this repository exactly.
@@ -69,10 +69,12 @@ impl Walked {
     }
 }
 
-/// A directory's children as the index holds them: a file entry, or a directory's entries.
+/// A directory's children as the index holds them: a file entry, a directory's entries, or a
+/// sparse index's entry for a whole directory outside the cone (compared by its tree id only).
 pub(super) enum Child {
     File(usize),
     Dir(Range<usize>),
+    Sparse(usize),
 }
 
 /// The index's children of the directory `dir` (`""` or ending in `/`), whose entries are `range`.
@@ -92,7 +94,13 @@ pub(super) fn index_children<'i>(
                 let end = at
                     + index.entries[at..range.end]
                         .partition_point(|e| index.path(e).starts_with(below));
-                children.push((&rest[..slash], Child::Dir(at..end)));
+                let entry = &index.entries[at];
+                let child = if entry.is_sparse_dir() && path.len() == below.len() {
+                    Child::Sparse(at)
+                } else {
+                    Child::Dir(at..end)
+                };
+                children.push((&rest[..slash], child));
                 at = end;
             }
             None => {
@@ -192,6 +200,9 @@ impl Walker<'_> {
             }
             let present = disk.next_if(|(other, _)| other.as_slice() == *child);
             match (kind, present) {
+                // Outside the sparse-checkout cone: git assumes it unchanged, whatever is on disk.
+                (Child::Sparse(_), _) => {}
+                (Child::File(at), _) if self.skipped(*at) => {}
                 (Child::File(at), Some(_)) => {
                     let entry = &self.index.entries[*at];
                     let st = handle.as_ref().and_then(|h| stat_at(h, child, &mut name));
@@ -209,13 +220,21 @@ impl Walker<'_> {
                 (Child::Dir(_), Some(_)) => {
                     return Err(Decline("a tracked directory is now a file or a link"))
                 }
-                (Child::Dir(range), None) => out.changed.extend(range.clone()),
+                (Child::Dir(range), None) => {
+                    out.changed
+                        .extend(range.clone().filter(|&at| !self.skipped(at)));
+                }
             }
         }
         for (other, _) in disk {
             self.untracked_name(dir, other, out)?;
         }
         Ok(subdirs)
+    }
+
+    /// An entry kept out of the working tree (skip-worktree): git compares it with nothing there.
+    fn skipped(&self, at: usize) -> bool {
+        self.index.entries[at].flags_extended & EXT_SKIP_WORKTREE != 0
     }
 
     fn untracked_name(
