@@ -126,12 +126,16 @@ pub enum GitJob {
         path: String,
         text: Arc<String>,
     },
-    /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`).
-    OpenPlan,
+    /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`);
+    /// `use_record` is the `recordWork` setting (off, an existing record is not read).
+    OpenPlan {
+        use_record: bool,
+    },
     /// Plan the uncommitted work only to learn how many commits it makes (for the title of the
     /// "Split into N commits…" action); `key` names the work the engine saw.
     PreviewPlan {
         key: String,
+        use_record: bool,
     },
     /// Apply the saved plan document at `document` (the git directory's `COMMIT_PLAN` without);
     /// `fingerprint` is that of the plan the server made, for a document that lost its own.
@@ -153,7 +157,7 @@ impl GitJob {
             self,
             GitJob::PrepareCommitMessage
                 | GitJob::Hunks { .. }
-                | GitJob::OpenPlan
+                | GitJob::OpenPlan { .. }
                 | GitJob::PreviewPlan { .. }
         )
     }
@@ -163,7 +167,7 @@ impl GitJob {
     pub fn is_plan(&self) -> bool {
         matches!(
             self,
-            GitJob::OpenPlan
+            GitJob::OpenPlan { .. }
                 | GitJob::PreviewPlan { .. }
                 | GitJob::ApplyPlan { .. }
                 | GitJob::StagePlanned { .. }

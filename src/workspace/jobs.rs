@@ -243,7 +243,7 @@ fn run_on(
                 own,
             )?))
         }
-        GitJob::OpenPlan
+        GitJob::OpenPlan { .. }
         | GitJob::PreviewPlan { .. }
         | GitJob::ApplyPlan { .. }
         | GitJob::StagePlanned { .. } => super::plan_jobs::run(root, job.clone()),

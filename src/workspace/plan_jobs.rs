@@ -16,9 +16,9 @@ pub const NOTHING_TO_PLAN: &str = "nothing to plan: the working tree is clean";
 /// Runs one of the planner's jobs for the worktree at `root`.
 pub fn run(root: &Path, job: GitJob) -> Result<JobOutput, Error> {
     match job {
-        GitJob::OpenPlan => open_plan(root),
-        GitJob::PreviewPlan { key } => {
-            let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+        GitJob::OpenPlan { use_record } => open_plan(root, use_record),
+        GitJob::PreviewPlan { key, use_record } => {
+            let plan = plan::plan_worktree(root, &options(use_record), None)?;
             Ok(JobOutput::Preview {
                 key,
                 commits: plan.groups.len(),
@@ -39,9 +39,17 @@ pub fn run(root: &Path, job: GitJob) -> Result<JobOutput, Error> {
     }
 }
 
+/// The planner's options; `use_record` is the `recordWork` setting.
+fn options(use_record: bool) -> PlanOptions {
+    PlanOptions {
+        use_record,
+        ..PlanOptions::default()
+    }
+}
+
 /// Plans the work and writes the plan document into the git directory.
-fn open_plan(root: &Path) -> Result<JobOutput, Error> {
-    let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+fn open_plan(root: &Path, use_record: bool) -> Result<JobOutput, Error> {
+    let plan = plan::plan_worktree(root, &options(use_record), None)?;
     if plan.hunks.is_empty() {
         return Err(PlanError::Refused(NOTHING_TO_PLAN.to_string()).into());
     }
