@@ -112,7 +112,7 @@ fn a_corrupt_torn_or_wild_record_never_stops_a_plan_or_loses_a_hunk() {
         ("not UTF-8", vec![0xff, 0xfe, 0x00, b'\n']),
         ("garbage", b"commit-nudge record 1 zz\ns x\n".to_vec()),
         ("wild times", record_of_head(&repo, &wild).into_bytes()),
-        ("torn", torn[..torn.len() - 9].as_bytes().to_vec()),
+        ("torn", torn.as_bytes()[..torn.len() - 9].to_vec()),
         (
             "a bad line",
             record_of_head(&repo, "s 1\n+ nothex f.txt\n").into_bytes(),
