@@ -243,7 +243,7 @@ def run_sample(binary, work, chain, variant, gap, pause):
         if h[0] not in old_text:
             full = os.path.join(work, h[0])
             old_text[h[0]] = open(full, "rb").read() if os.path.exists(full) else b""
-    deleted = set(git(work, "diff", "--name-only", "--diff-filter=D", parent, last).split("\n")) - {""}
+    deleted = set(git(work, "diff", "--name-only", "--no-renames", "--diff-filter=D", parent, last).split("\n")) - {""}
     editor = Editor(binary, work)
     applied = {p: [] for p in old_text}
     steps = schedule(len(chain), labelled, variant)
