@@ -193,3 +193,59 @@ fn a_plan_follows_a_replayed_history_across_a_restart() {
     assert_eq!(cli_plan(&repo, &[]).len(), 1);
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn the_plan_lists_the_pieces_of_work_in_the_order_they_were_done() {
+    let repo = Repo::new();
+    repo.write("a.txt", text_with(&[]));
+    repo.write("b.txt", text_with(&[]));
+    repo.commit_all("seed");
+    // b.txt is edited and saved first, then, after a pause, a.txt: git lists a.txt first.
+    let mut client = start(&repo);
+    let mut saves = 0;
+    for (n, rel) in ["b.txt", "b.txt", "a.txt", "a.txt"].into_iter().enumerate() {
+        if n == 2 {
+            pause_longer_than_the_saves(&repo);
+        }
+        if n % 2 == 0 {
+            client.open(&uri(&repo.path(rel)), &text_with(&[]));
+        }
+        let edited: Vec<usize> = if n % 2 == 0 { vec![5] } else { vec![5, 45] };
+        save(
+            &mut client,
+            &repo,
+            rel,
+            2 + n as i64 % 2,
+            &text_with(&edited),
+        );
+        saves += 1;
+        wait_for_snapshots(&repo, saves);
+    }
+    assert!(client.shutdown().success());
+    let root = repo.root();
+    let paths = |extra: &[&str]| -> Vec<Vec<String>> {
+        let mut args = vec!["plan", "--json"];
+        args.extend(extra);
+        args.push(root.to_str().unwrap());
+        let out = run_cli(&root, &args);
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        plan["commits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut files: Vec<String> = c["hunks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h["path"].as_str().unwrap().to_string())
+                    .collect();
+                files.dedup();
+                files
+            })
+            .collect()
+    };
+    assert_eq!(paths(&[]), vec![vec!["b.txt"], vec!["a.txt"]]);
+    // Without the record, the plan starts where git's diff starts.
+    assert_eq!(paths(&["--no-record"])[0][0], "a.txt");
+}
