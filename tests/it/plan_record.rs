@@ -95,6 +95,15 @@ pub(crate) fn assert_pieces_apart_in_order(commits: &[Vec<u64>], first: &[usize]
 
 /// The planned commits, each as the new start lines of its hunks, from `plan --json`.
 pub(crate) fn cli_plan(repo: &Repo, extra: &[&str]) -> Vec<Vec<u64>> {
+    cli_plan_of(repo, extra, |h| h["new_start"].as_u64().unwrap())
+}
+
+/// The planned commits from `plan --json`, each as `of` of its hunks.
+fn cli_plan_of<T>(
+    repo: &Repo,
+    extra: &[&str],
+    of: impl Fn(&serde_json::Value) -> T,
+) -> Vec<Vec<T>> {
     let root = repo.root();
     let mut args = vec!["plan", "--json"];
     args.extend(extra);
@@ -106,14 +115,7 @@ pub(crate) fn cli_plan(repo: &Repo, extra: &[&str]) -> Vec<Vec<u64>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| {
-            c["hunks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| h["new_start"].as_u64().unwrap())
-                .collect()
-        })
+        .map(|c| c["hunks"].as_array().unwrap().iter().map(&of).collect())
         .collect()
 }
 
@@ -222,28 +224,10 @@ fn the_plan_lists_the_pieces_of_work_in_the_order_they_were_done() {
         wait_for_snapshots(&repo, saves);
     }
     assert!(client.shutdown().success());
-    let root = repo.root();
     let paths = |extra: &[&str]| -> Vec<Vec<String>> {
-        let mut args = vec!["plan", "--json"];
-        args.extend(extra);
-        args.push(root.to_str().unwrap());
-        let out = run_cli(&root, &args);
-        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        plan["commits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                let mut files: Vec<String> = c["hunks"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|h| h["path"].as_str().unwrap().to_string())
-                    .collect();
-                files.dedup();
-                files
-            })
-            .collect()
+        let mut commits = cli_plan_of(&repo, extra, |h| h["path"].as_str().unwrap().to_string());
+        commits.iter_mut().for_each(Vec::dedup);
+        commits
     };
     assert_eq!(paths(&[]), vec![vec!["b.txt"], vec!["a.txt"]]);
     // Without the record, the plan starts where git's diff starts.
