@@ -477,6 +477,35 @@ fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
     written
 }
 
+/// Snapshots under way in this process: a server that exits waits for them (`wait_for_pending`),
+/// so the save just before an editor closes is kept.
+static PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One snapshot under way, from when it is asked for until this is dropped.
+pub struct Pending(());
+
+impl Pending {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Pending {
+        PENDING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Pending(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Waits until no snapshot is under way, or `limit` has passed.
+pub fn wait_for_pending(limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while PENDING.load(std::sync::atomic::Ordering::SeqCst) > 0 && started.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// The current time in Unix milliseconds.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -82,7 +82,9 @@ impl Driver {
                 job,
             } => self.blocking(move || jobs::run(ticket, root, repo, job)),
             Effect::Record { root, rel_paths } => {
+                let pending = crate::record::Pending::new();
                 tokio::task::spawn_blocking(move || {
+                    let _pending = pending;
                     let now = crate::record::now_ms();
                     if let Err(error) = crate::record::observe(&root, &rel_paths, now) {
                         tracing::warn!("the record of the work was not kept: {error}");

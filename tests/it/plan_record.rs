@@ -233,3 +233,20 @@ fn the_plan_lists_the_pieces_of_work_in_the_order_they_were_done() {
     // Without the record, the plan starts where git's diff starts.
     assert_eq!(paths(&["--no-record"])[0][0], "a.txt");
 }
+
+#[test]
+fn a_save_right_before_the_editor_leaves_is_in_the_record() {
+    let repo = Repo::new();
+    let big: String = (1..=20_000).map(|n| format!("line {n}\n")).collect();
+    repo.write("big.txt", &big);
+    repo.commit_all("seed");
+    let mut client = start(&repo);
+    client.open(&uri(&repo.path("big.txt")), &big);
+    // Every line new: the snapshot takes a while, and the editor leaves at once.
+    let edited: String = (1..=20_000).map(|n| format!("edited {n}\n")).collect();
+    save(&mut client, &repo, "big.txt", 2, &edited);
+    assert!(client.shutdown().success());
+    let record = commit_nudge::record::load_worktree(&repo.root()).expect("the save's snapshot");
+    assert_eq!(record.snapshots.len(), 1);
+    assert_eq!(record.snapshots[0].lines.len(), 40_000);
+}
