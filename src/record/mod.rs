@@ -354,8 +354,6 @@ pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, 
     let head = head_of(&repo);
     let tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let path = path_in(repo.path());
-    // And one across processes: a language server and a prompt daemon may watch one worktree.
-    let _across = lock_across_processes(&path);
     let (record, fresh) = match load_current(&repo, root) {
         Ok((record, intact)) => (record, !intact),
         Err(Unusable::Missing) => (Record::default(), true),
@@ -407,6 +405,10 @@ pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, 
     if added == 0 && !must_rewrite {
         return Ok(0);
     }
+    // One writer across processes too (a language server and a prompt daemon may watch one
+    // worktree), taken only to write: a snapshot with nothing new touches no file, so a git
+    // directory being deleted (`rm -rf`) never sees one made in it.
+    let _across = lock_across_processes(&path);
     let mut text = render_snapshot(&snapshot);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let rewrite = fresh || size + text.len() as u64 > MAX_BYTES;
@@ -429,7 +431,8 @@ pub fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, 
 }
 
 /// An exclusive `flock` on `record.lock` beside the record, held while the returned file is
-/// open; `None` (and no lock) when it cannot be had, which costs at most a duplicate line.
+/// open, so that two processes never append and rewrite at once; `None` (and no lock) when it
+/// cannot be had. (A line both add at the same moment is kept twice: the first one counts.)
 fn lock_across_processes(record: &Path) -> Option<std::fs::File> {
     let dir = record.parent()?;
     make_own_dir(dir).ok()?;
