@@ -218,6 +218,7 @@ fn parse_range(text: &str) -> Option<(u32, u32)> {
 mod tests {
     use super::*;
     use crate::plan::{Group, HunkKind};
+    use expect_test::expect;
 
     fn hunk(path: &str, old_start: u32, new_start: u32) -> PlanHunk {
         PlanHunk {
@@ -265,7 +266,24 @@ mod tests {
     fn a_rendered_plan_parses_back_to_itself() {
         let plan = plan();
         let text = render_document(&plan);
-        assert!(text.contains("\ncommit a: update parse\n# why: same function\n  src/a.rs @@ -3,1 +3,2 @@ fn parse\n"), "{text}");
+        expect![[r#"
+            # Commit plan for /repo at 0123456789ab: 2 commits.
+            #
+            # Each `commit <title>` line starts a commit, in order; the indented lines under it
+            # are its hunks. Move a hunk line to move the hunk, delete it to leave the hunk
+            # uncommitted, edit a title, reorder commits. Save to apply; close without saving
+            # to cancel. Lines starting with # are ignored.
+            # plan e86d0e4b95343829
+
+            commit a: update parse
+            # why: same function
+              src/a.rs @@ -3,1 +3,2 @@ fn parse
+              src/a.rs @@ -20,1 +21,2 @@ fn parse
+
+            commit docs
+              b c.md @@ -1,1 +1,2 @@ fn parse
+        "#]]
+        .assert_eq(&text);
         let parsed = parse_document(&text, &plan.hunks).unwrap();
         assert_eq!(
             parsed.fingerprint.as_deref(),
@@ -314,27 +332,13 @@ mod tests {
         let error = parse_document(text, &plan.hunks).unwrap_err();
         let lines: Vec<usize> = error.problems.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, vec![1, 4, 5, 6, 7, 8], "{error}");
-        let message = error.to_string();
-        assert!(
-            message.contains("line 1: a hunk line before any `commit <title>` line"),
-            "{message}"
-        );
-        assert!(
-            message.contains("line 4: this hunk is already named on line 3"),
-            "{message}"
-        );
-        assert!(
-            message.contains("line 5: no uncommitted hunk src/nope.rs"),
-            "{message}"
-        );
-        assert!(
-            message.contains("line 6: expected `commit <title>`"),
-            "{message}"
-        );
-        assert!(message.contains("line 7: cannot read"), "{message}");
-        assert!(
-            message.contains("line 8: a commit needs a title"),
-            "{message}"
-        );
+        expect![[r#"
+            the plan document cannot be applied; nothing was applied:
+            line 1: a hunk line before any `commit <title>` line
+            line 4: this hunk is already named on line 3
+            line 5: no uncommitted hunk src/nope.rs @@ -1,1 +1,1 @@ (the work may have changed since the plan was made)
+            line 6: expected `commit <title>` or an indented hunk line, found "pick two"
+            line 7: cannot read "src/a.rs @@ -x +1 @@" as `<path> @@ -start,lines +start,lines @@`
+            line 8: a commit needs a title after `commit`"#]].assert_eq(&error.to_string());
     }
 }

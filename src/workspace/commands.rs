@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::effect::{Effect, GitJob, JobOutput};
+use super::effect::{Effect, GitJob, Job, JobOutput, PlanJob};
 use super::state::State;
 use super::{Command, DocSnapshot, Error, Outcome, Output, Reply};
 
@@ -109,7 +109,7 @@ impl State {
     }
 
     /// Finds the repository a command names and runs its job there, or answers why not.
-    pub(super) fn run_in(&mut self, root: PathBuf, reply: Reply, job: GitJob) {
+    pub(super) fn run_in(&mut self, root: PathBuf, reply: Reply, job: impl Into<Job>) {
         let root = match self.tracked_root_at(&root) {
             Some(known) => known,
             None => match crate::git::discover(&root) {
@@ -131,14 +131,16 @@ impl State {
             .filter(|known| known == path || *known == resolved)
     }
 
-    /// Starts a job on the repository at `root` (kept open when the workspace tracks it).
-    pub(super) fn start_job(&mut self, reply: Option<Reply>, root: PathBuf, job: GitJob) -> u64 {
+    /// Starts a job on the repository at `root`: a git job on the repository the counts keep
+    /// open (when the workspace tracks it), a planner's job on one of its own.
+    pub(super) fn start_job(
+        &mut self,
+        reply: Option<Reply>,
+        root: PathBuf,
+        job: impl Into<Job>,
+    ) -> u64 {
+        let job = job.into();
         let ticket = self.ticket();
-        let repo = self
-            .repos
-            .get(&root)
-            .map(|r| r.git.clone())
-            .unwrap_or_default();
         self.running.insert(
             ticket,
             Running {
@@ -146,15 +148,26 @@ impl State {
                 reply,
                 doc: None,
                 writes: job.writes(),
-                preview: matches!(job, GitJob::PreviewPlan { .. }),
+                preview: matches!(job, Job::Plan(PlanJob::Preview { .. })),
             },
         );
-        self.effect(Effect::Run {
-            ticket,
-            root,
-            repo,
-            job,
-        });
+        let effect = match job {
+            Job::Git(job) => {
+                let repo = self
+                    .repos
+                    .get(&root)
+                    .map(|r| r.git.clone())
+                    .unwrap_or_default();
+                Effect::Run {
+                    ticket,
+                    root,
+                    repo,
+                    job,
+                }
+            }
+            Job::Plan(job) => Effect::Plan { ticket, root, job },
+        };
+        self.effect(effect);
         ticket
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 
 use super::effect::Effect;
-use super::{jobs, watch, Event, Message, Options, State};
+use super::{jobs, plan_jobs, watch, Event, Message, Options, State};
 
 /// Starts the task that owns the workspace state; returns the channel that feeds it. What the
 /// front end should show, and the answers to commands, leave in order on `out`.
@@ -81,6 +81,9 @@ impl Driver {
                 repo,
                 job,
             } => self.blocking(move || jobs::run(ticket, root, repo, job)),
+            Effect::Plan { ticket, root, job } => {
+                self.blocking(move || plan_jobs::ran(ticket, &root, job))
+            }
             Effect::Record { root, rel_paths } => {
                 let pending = crate::record::Pending::new();
                 tokio::task::spawn_blocking(move || {

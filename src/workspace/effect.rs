@@ -1,10 +1,10 @@
 //! The effects the engine asks for, and the git work they carry: plain values, run by `driver`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::jobs::{Scope, SharedRepo};
 use super::watch::SharedStamp;
 use super::{DocId, Error, Message, Outcome, Output, Reply};
 use crate::config::Settings;
@@ -24,12 +24,20 @@ pub enum Effect {
         head: Option<String>,
         fallback: u64,
     },
-    /// A command's git work on a repository (`Event::Ran` with the ticket).
+    /// A command's git work on the repository the counts keep open (`Event::Ran` with the
+    /// ticket).
     Run {
         ticket: u64,
         root: PathBuf,
         repo: SharedRepo,
         job: GitJob,
+    },
+    /// A planner's job, on a repository of its own (`Event::Ran` with the ticket): planning can
+    /// take a while and must not hold up the counts.
+    Plan {
+        ticket: u64,
+        root: PathBuf,
+        job: PlanJob,
     },
     /// Append a snapshot of these files to the repository's record of how the work was done
     /// (`crate::record`), on the blocking pool; nothing comes back (a failure costs the record
@@ -63,6 +71,28 @@ impl Effect {
 
     pub(super) fn reply(reply: Reply, result: Result<Outcome, Error>) -> Effect {
         Effect::Send(Message::Reply(reply, result))
+    }
+}
+
+/// What a count must cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything: the index, HEAD or settings may have changed.
+    Full,
+    /// Only these working-tree paths changed (relative to the root).
+    Paths(BTreeSet<String>),
+    /// The index, HEAD or refs changed, and these working-tree paths.
+    GitDir(BTreeSet<String>),
+}
+
+/// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
+/// time holds it). Filled by the first job that needs it (`jobs::with_shared`).
+#[derive(Clone, Default)]
+pub struct SharedRepo(pub(super) Arc<std::sync::Mutex<Option<git2::Repository>>>);
+
+impl std::fmt::Debug for SharedRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedRepo")
     }
 }
 
@@ -126,20 +156,21 @@ pub enum GitJob {
         path: String,
         text: Arc<String>,
     },
+}
+
+/// The commit planner's work (`plan_jobs`): a type of its own, so that no planner's job can reach
+/// the runner of the counts' repository, nor the other way round.
+#[derive(Debug, Clone)]
+pub enum PlanJob {
     /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`);
     /// `use_record` is the `recordWork` setting (off, an existing record is not read).
-    OpenPlan {
-        use_record: bool,
-    },
+    Open { use_record: bool },
     /// Plan the uncommitted work only to learn how many commits it makes (for the title of the
     /// "Split into N commits…" action); `key` names the work the engine saw.
-    PreviewPlan {
-        key: String,
-        use_record: bool,
-    },
+    Preview { key: String, use_record: bool },
     /// Apply the saved plan document at `document` (the git directory's `COMMIT_PLAN` without);
     /// `fingerprint` is that of the plan the server made, for a document that lost its own.
-    ApplyPlan {
+    Apply {
         document: Option<PathBuf>,
         fingerprint: Option<String>,
     },
@@ -150,28 +181,46 @@ pub enum GitJob {
     },
 }
 
+/// Either kind of job, as the engine starts them (`Engine::start_job`).
+#[derive(Debug, Clone)]
+pub enum Job {
+    Git(GitJob),
+    Plan(PlanJob),
+}
+
+impl From<GitJob> for Job {
+    fn from(job: GitJob) -> Job {
+        Job::Git(job)
+    }
+}
+
+impl From<PlanJob> for Job {
+    fn from(job: PlanJob) -> Job {
+        Job::Plan(job)
+    }
+}
+
+impl Job {
+    /// Whether the job writes the index or HEAD (a re-count follows).
+    pub fn writes(&self) -> bool {
+        match self {
+            Job::Git(job) => job.writes(),
+            Job::Plan(job) => job.writes(),
+        }
+    }
+}
+
 impl GitJob {
     /// Whether the job writes the index or HEAD (a re-count follows).
     pub fn writes(&self) -> bool {
-        !matches!(
-            self,
-            GitJob::PrepareCommitMessage
-                | GitJob::Hunks { .. }
-                | GitJob::OpenPlan { .. }
-                | GitJob::PreviewPlan { .. }
-        )
+        !matches!(self, GitJob::PrepareCommitMessage | GitJob::Hunks { .. })
     }
+}
 
-    /// Whether the job is the commit planner's, which opens its own repository (planning can
-    /// take a while and must not hold up the counts).
-    pub fn is_plan(&self) -> bool {
-        matches!(
-            self,
-            GitJob::OpenPlan { .. }
-                | GitJob::PreviewPlan { .. }
-                | GitJob::ApplyPlan { .. }
-                | GitJob::StagePlanned { .. }
-        )
+impl PlanJob {
+    /// Whether the job writes the index or HEAD (a re-count follows).
+    pub fn writes(&self) -> bool {
+        !matches!(self, PlanJob::Open { .. } | PlanJob::Preview { .. })
     }
 }
 

@@ -1,10 +1,9 @@
 //! The git work behind the engine's effects, as plain functions from a job to the event that
 //! reports it; the driver runs them on the blocking pool, tests run them in place.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::effect::{BufferJob, CountJob, GitJob, JobOutput};
+use super::effect::{BufferJob, CountJob, GitJob, JobOutput, Scope, SharedRepo};
 use super::{Error, Event};
 use crate::config::{self, Parsed};
 use crate::git::buffer::{BufferBase, BufferDiff};
@@ -16,28 +15,6 @@ pub type CountResult = Result<(RepoCounts, Parsed), Error>;
 
 /// The outcome of a buffer diff: the base it was compared with (to keep) and the diff.
 pub type BufferResult = Result<(Arc<BufferBase>, BufferDiff), Error>;
-
-/// What a count must cover.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    /// Everything: the index, HEAD or settings may have changed.
-    Full,
-    /// Only these working-tree paths changed (relative to the root).
-    Paths(BTreeSet<String>),
-    /// The index, HEAD or refs changed, and these working-tree paths.
-    GitDir(BTreeSet<String>),
-}
-
-/// A repository kept open between jobs (git2's `Repository` is `Send`, not `Sync`: one job at a
-/// time holds it).
-#[derive(Clone, Default)]
-pub struct SharedRepo(Arc<std::sync::Mutex<Option<git2::Repository>>>);
-
-impl std::fmt::Debug for SharedRepo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SharedRepo")
-    }
-}
 
 /// Counts a repository. With a narrower scope than `Scope::Full` and a previous count, only what
 /// changed is re-counted, unless that could be inexact.
@@ -54,47 +31,51 @@ pub fn count(job: CountJob) -> Event {
         let parsed = config::with_repo_file(&settings, &root);
         let mut options = report::count_options(&parsed.settings);
         options.stamp_index = true;
-        let mut guard = open_shared(&shared, &root)?;
-        let Some(repo) = guard.as_ref() else {
-            return Err(Error::Git(GitError::Refused(
-                "the repository could not be opened".to_string(),
-            )));
-        };
-        if let Some(previous) = &previous {
-            let partial = match &scope {
-                Scope::Full => Ok(None),
-                Scope::Paths(paths) => git::partial::recount_paths(repo, previous, paths, &options),
-                Scope::GitDir(paths) => {
-                    git::partial::recount_after_git_change(repo, previous, paths, &options)
-                }
-            };
-            match partial {
-                Ok(Some(counts)) => return Ok((counts, parsed)),
-                Ok(None) if scope != Scope::Full => {
-                    tracing::debug!(
-                        "a re-count of what changed could be inexact; counting everything"
-                    )
-                }
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::debug!("partial count failed ({error}); counting everything")
-                }
+        with_shared(&shared, &root, |repo| {
+            if let Some(counts) = recount(repo, &scope, previous.as_deref(), &options) {
+                return (Ok((counts, parsed)), Keep::Open);
             }
-        }
-        let counts = git::count::count_repo(repo, &options);
-        // Open afresh next time: in case the repository itself changed under us, and so that
-        // what libgit2 keeps of a full count (a whole index, when the scan declined) goes.
-        *guard = None;
-        // A full count of a large repository frees much of what it read (the index file's bytes,
-        // the walk's lists): hand those pages back instead of keeping them for good.
-        crate::release_free_memory();
-        Ok((counts?, parsed))
+            let counts = git::count::count_repo(repo, &options);
+            // A full count of a large repository frees much of what it read (the index file's
+            // bytes, the walk's lists): hand those pages back instead of keeping them for good.
+            crate::release_free_memory();
+            // Open afresh next time: in case the repository itself changed under us, and so
+            // that what libgit2 keeps of a full count (a whole index, when the scan declined)
+            // goes.
+            let result = counts.map(|counts| (counts, parsed)).map_err(Error::from);
+            (result, Keep::Close)
+        })
     });
     Event::Counted {
         root,
         generation,
         result: Box::new(result),
     }
+}
+
+/// A re-count of only what `scope` names on top of `previous`, where that is exact; `None` means
+/// count everything.
+fn recount(
+    repo: &git2::Repository,
+    scope: &Scope,
+    previous: Option<&RepoCounts>,
+    options: &git::CountOptions,
+) -> Option<RepoCounts> {
+    let partial = match scope {
+        Scope::Full => return None,
+        Scope::Paths(paths) => git::partial::recount_paths(repo, previous?, paths, options),
+        Scope::GitDir(paths) => {
+            git::partial::recount_after_git_change(repo, previous?, paths, options)
+        }
+    };
+    match partial {
+        Ok(Some(counts)) => return Some(counts),
+        Ok(None) => {
+            tracing::debug!("a re-count of what changed could be inexact; counting everything")
+        }
+        Err(error) => tracing::debug!("partial count failed ({error}); counting everything"),
+    }
+    None
 }
 
 /// Diffs an open buffer against HEAD, the index and the disk. With a base (the file's HEAD and
@@ -114,16 +95,10 @@ pub fn diff_buffer(job: BufferJob) -> Event {
     let result = catch(|| {
         let base = match base {
             Some(base) => base,
-            None => {
-                let guard = open_shared(&shared, &root)?;
-                let Some(repo) = guard.as_ref() else {
-                    return Err(GitError::Refused(
-                        "the repository could not be opened".to_string(),
-                    )
-                    .into());
-                };
-                Arc::new(git::buffer::buffer_base(repo, &rel_path)?)
-            }
+            None => Arc::new(with_shared(&shared, &root, |repo| {
+                let base = git::buffer::buffer_base(repo, &rel_path).map_err(Error::from);
+                (base, Keep::Open)
+            })?),
         };
         // Line endings and `ident` are converted as `git add` would, which needs the
         // repository's attributes; most paths have no conversion and skip it.
@@ -168,22 +143,18 @@ pub fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u64) -> E
 
 /// Runs a command's git work on the repository the counts keep open.
 pub fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
-    if job.is_plan() {
-        let result = catch(|| super::plan_jobs::run(&root, job));
-        return Event::Ran { ticket, result };
-    }
     let result = catch(|| {
-        let mut guard = open_shared(&shared, &root)?;
-        let Some(repo) = guard.as_ref() else {
-            return Err(GitError::Refused("the repository could not be opened".to_string()).into());
-        };
-        let result = run_on(repo, &root, &job);
-        if job.writes() {
-            // The write loaded the whole index into this repository object (libgit2 writes it
+        with_shared(&shared, &root, |repo| {
+            let result = run_on(repo, &root, &job);
+            // A write loaded the whole index into this repository object (libgit2 writes it
             // whole): let it go rather than keep it, and with it whatever a failed write left.
-            *guard = None;
-        }
-        result
+            let keep = if job.writes() {
+                Keep::Close
+            } else {
+                Keep::Open
+            };
+            (result, keep)
+        })
     });
     Event::Ran { ticket, result }
 }
@@ -243,10 +214,6 @@ fn run_on(
                 own,
             )?))
         }
-        GitJob::OpenPlan { .. }
-        | GitJob::PreviewPlan { .. }
-        | GitJob::ApplyPlan { .. }
-        | GitJob::StagePlanned { .. } => super::plan_jobs::run(root, job.clone()),
     }
 }
 
@@ -284,20 +251,33 @@ fn prepare_commit_message(repo: &git2::Repository) -> Result<std::path::PathBuf,
     Ok(path)
 }
 
-/// The repository kept open in `shared`, opened first if need be; held until the guard goes.
-fn open_shared<'a>(
-    shared: &'a SharedRepo,
+/// Whether a job leaves the shared repository open for the next one.
+enum Keep {
+    Open,
+    Close,
+}
+
+/// Runs `job` on the repository kept open in `shared` (opened first if need be), holding it
+/// alone until `job` returns; keeps it open afterwards unless `job` says to close it.
+fn with_shared<T>(
+    shared: &SharedRepo,
     root: &std::path::Path,
-) -> Result<std::sync::MutexGuard<'a, Option<git2::Repository>>, Error> {
+    job: impl FnOnce(&git2::Repository) -> (Result<T, Error>, Keep),
+) -> Result<T, Error> {
     // A poisoned lock only means an earlier job panicked: the repository is still usable.
     let mut guard = shared
         .0
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if guard.is_none() {
-        *guard = Some(git::open_worktree(root)?);
+    let repo = match guard.take() {
+        Some(repo) => repo,
+        None => git::open_worktree(root)?,
+    };
+    let (result, keep) = job(&repo);
+    if let Keep::Open = keep {
+        *guard = Some(repo);
     }
-    Ok(guard)
+    result
 }
 
 /// Runs `job`, turning a panic into `Error::Internal` so one bad file cannot stop the server.

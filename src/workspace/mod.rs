@@ -42,8 +42,8 @@ pub use crate::git::commit::CommitOutcome;
 pub use crate::git::hunks::{FileHunks, Hunk, HunkHeader, LineSelection};
 pub use crate::git::stage::HunkTarget;
 pub use driver::spawn;
-pub use effect::{BufferJob, CountJob, Effect, GitJob, JobOutput};
-pub use jobs::{BufferResult, CountResult, Scope};
+pub use effect::{BufferJob, CountJob, Effect, GitJob, Job, JobOutput, PlanJob, Scope};
+pub use jobs::{BufferResult, CountResult};
 pub use state::State;
 
 /// The directories the server's own watcher watches in the worktree at `root` (for tests and

@@ -5,37 +5,42 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::effect::{GitJob, JobOutput};
-use super::Error;
+use super::effect::{JobOutput, PlanJob};
+use super::{Error, Event};
 use crate::git::GitError;
 use crate::plan::{self, document, PlanError, PlanOptions};
 
 /// What the user reads when there is nothing to plan.
 pub const NOTHING_TO_PLAN: &str = "nothing to plan: the working tree is clean";
 
+/// Runs one of the planner's jobs for the worktree at `root`, as the event that reports it.
+pub fn ran(ticket: u64, root: &Path, job: PlanJob) -> Event {
+    Event::Ran {
+        ticket,
+        result: super::jobs::catch(|| run(root, job)),
+    }
+}
+
 /// Runs one of the planner's jobs for the worktree at `root`.
-pub fn run(root: &Path, job: GitJob) -> Result<JobOutput, Error> {
+fn run(root: &Path, job: PlanJob) -> Result<JobOutput, Error> {
     match job {
-        GitJob::OpenPlan { use_record } => open_plan(root, use_record),
-        GitJob::PreviewPlan { key, use_record } => {
+        PlanJob::Open { use_record } => open_plan(root, use_record),
+        PlanJob::Preview { key, use_record } => {
             let plan = plan::plan_worktree(root, &options(use_record), None)?;
             Ok(JobOutput::Preview {
                 key,
                 commits: plan.groups.len(),
             })
         }
-        GitJob::ApplyPlan {
+        PlanJob::Apply {
             document,
             fingerprint,
         } => apply_document(root, document, fingerprint),
-        GitJob::StagePlanned { plan, commit } => {
+        PlanJob::StagePlanned { plan, commit } => {
             let commits = planned_commits(&plan);
             plan::stage_commit(root, &commits, commit, Some(&plan.fingerprint))?;
             Ok(JobOutput::Done)
         }
-        other => Err(Error::Git(GitError::Refused(format!(
-            "not a planner's job: {other:?}"
-        )))),
     }
 }
 

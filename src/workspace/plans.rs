@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::effect::{Effect, GitJob};
+use super::effect::{Effect, PlanJob};
 use super::state::State;
 use super::{Error, Outcome, Output, Reply};
 use crate::nudge::NudgeCode;
@@ -38,7 +38,7 @@ impl State {
     /// `Command::OpenPlan`: plan on the blocking pool, then write the document.
     pub(super) fn open_plan(&mut self, root: PathBuf, reply: Reply) {
         let use_record = self.settings.record_work;
-        self.run_in(root, reply, GitJob::OpenPlan { use_record });
+        self.run_in(root, reply, PlanJob::Open { use_record });
     }
 
     /// `Command::ApplyPlan`: apply the saved document of the plan open for `root`.
@@ -46,7 +46,7 @@ impl State {
         let fingerprint = self
             .open_plan_at(&root)
             .map(|open| open.plan.fingerprint.clone());
-        let job = GitJob::ApplyPlan {
+        let job = PlanJob::Apply {
             document: None,
             fingerprint,
         };
@@ -74,7 +74,7 @@ impl State {
             self.effect(Effect::reply(reply, Err(refusal.into())));
             return;
         }
-        let job = GitJob::StagePlanned {
+        let job = PlanJob::StagePlanned {
             plan,
             commit: commit - 1,
         };
@@ -114,7 +114,7 @@ impl State {
             return;
         };
         let open = &self.plans.open[&root];
-        let job = GitJob::ApplyPlan {
+        let job = PlanJob::Apply {
             document: Some(open.document.clone()),
             fingerprint: Some(open.plan.fingerprint.clone()),
         };
@@ -169,7 +169,7 @@ impl State {
         self.start_job(
             None,
             root.to_path_buf(),
-            GitJob::PreviewPlan {
+            PlanJob::Preview {
                 key,
                 use_record: self.settings.record_work,
             },

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::effect::Scope;
 use super::effect::{CountJob, Effect};
-use super::jobs::{CountResult, Scope};
+use super::jobs::CountResult;
 use super::state::State;
 use super::{DocId, Error, Output};
 

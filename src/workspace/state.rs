@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::effect::Effect;
+use super::effect::SharedRepo;
 use super::fresh::{RefreshWaiter, Waiter};
-use super::jobs::SharedRepo;
 use super::publish::Cadence;
 use super::recount::Cycle;
 use super::watch::SharedStamp;

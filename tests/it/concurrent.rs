@@ -34,11 +34,8 @@ fn append(root: &Path, rel: &str, line: &str) {
 /// What the user does in a terminal, round after round, until told to stop.
 fn user_at_the_terminal(repo_dir: &Path, stop: &AtomicBool) -> Vec<String> {
     let git = |args: &[&str]| {
-        std::process::Command::new("git")
+        support::git_command(repo_dir, Path::new("/dev/null"))
             .args(args)
-            .current_dir(repo_dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", repo_dir)
             .output()
             .expect("git runs")
     };
@@ -75,11 +72,8 @@ fn user_at_the_terminal(repo_dir: &Path, stop: &AtomicBool) -> Vec<String> {
             _ => {
                 // `git add -p`: a patch of the working tree applied to the index only.
                 let patch = git(&["diff", "--", file]).stdout;
-                let mut apply = std::process::Command::new("git")
+                let mut apply = support::git_command(repo_dir, Path::new("/dev/null"))
                     .args(["apply", "--cached", "-"])
-                    .current_dir(repo_dir)
-                    .env("GIT_CONFIG_NOSYSTEM", "1")
-                    .env("HOME", repo_dir)
                     .stdin(std::process::Stdio::piped())
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
@@ -127,10 +121,9 @@ fn everything(repo: &Repo) -> String {
         .map(|id| format!("{id}\n"))
         .chain(index_objects.lines().map(|l| format!("{l}\n")))
         .collect();
-    let mut batch = std::process::Command::new("git")
+    let mut batch = repo
+        .command()
         .args(["cat-file", "--batch"])
-        .current_dir(repo.root())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

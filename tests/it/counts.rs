@@ -223,11 +223,9 @@ fn the_prompt_shows_the_age_of_the_work_and_status_both_ages_in_words() {
     // A HEAD made 100 days ago, as in a repository picked up again after a long pause.
     let long_ago = commit_nudge::unix_now() - 100 * 24 * 3600 - 600;
     let date = format!("@{long_ago} +0000");
-    let output = std::process::Command::new("git")
+    let output = repo
+        .command()
         .args(["commit", "-q", "-m", "old"])
-        .current_dir(repo.root())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", repo.root())
         .env("GIT_AUTHOR_DATE", &date)
         .env("GIT_COMMITTER_DATE", &date)
         .output()

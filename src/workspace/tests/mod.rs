@@ -137,6 +137,7 @@ fn run(effect: Effect) -> Option<Event> {
             repo,
             job,
         } => Some(jobs::run(ticket, root, repo, job)),
+        Effect::Plan { ticket, root, job } => Some(super::plan_jobs::ran(ticket, &root, job)),
         Effect::FlushAfter { root, .. } => Some(Event::Flush(root)),
         Effect::Record { root, rel_paths } => {
             crate::record::observe(&root, &rel_paths, crate::record::now_ms()).expect("recorded");

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::workspace::effect::Effect;
-use crate::workspace::jobs::{self, Scope};
+use crate::workspace::effect::Scope;
+use crate::workspace::jobs;
 use crate::workspace::*;
 
 #[test]

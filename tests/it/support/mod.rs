@@ -7,7 +7,7 @@ pub mod lsp;
 mod repo;
 
 #[allow(unused_imports)]
-pub use repo::{sum_numstat, Repo};
+pub use repo::{git_command, git_in, git_output_in, sum_numstat, Repo};
 
 use std::path::Path;
 use std::process::Command;
@@ -157,4 +157,36 @@ pub fn headers(
         .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
         .collect();
     (ours, git)
+}
+
+/// A JSON answer as a snapshot shows it (`expect_test`): pretty-printed with sorted keys, the
+/// repository's root spelled `$ROOT`, and each value under a key named in `varying` (a time, an
+/// age) replaced by `"…"`, so that the snapshot holds the whole answer and nothing that changes
+/// from run to run.
+pub fn snapshot(value: &serde_json::Value, root: &Path, varying: &[&str]) -> String {
+    fn redact(value: &serde_json::Value, varying: &[&str]) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(key, value)| {
+                        let value = if varying.contains(&key.as_str()) {
+                            serde_json::Value::String("…".to_string())
+                        } else {
+                            redact(value, varying)
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(|v| redact(v, varying)).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    let text = serde_json::to_string_pretty(&redact(value, varying)).expect("JSON prints");
+    let root = root.to_string_lossy();
+    let root_uri = format!("file://{root}");
+    text.replace(&root_uri, "$ROOT_URI")
+        .replace(root.as_ref(), "$ROOT")
 }

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A repository in a temp dir, built and inspected with the real `git`.
@@ -51,19 +51,16 @@ impl Repo {
     }
 
     pub fn git_output(&self, args: &[&str]) -> std::process::Output {
-        Command::new("git")
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env(
-                "GIT_CONFIG_GLOBAL",
-                self.dir.path().join(".git/test-global-config"),
-            )
-            .env("HOME", self.dir.path())
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs")
+        self.command().args(args).output().expect("git runs")
+    }
+
+    /// `git` to run in the repository with the fixtures' isolation, for a test that adds an
+    /// environment (a date) or a standard input of its own.
+    pub fn command(&self) -> Command {
+        git_command(
+            self.dir.path(),
+            &self.dir.path().join(".git/test-global-config"),
+        )
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
@@ -137,4 +134,44 @@ pub fn sum_numstat(text: &str) -> (u64, u64, u64) {
                 .unwrap_or(0);
             (f + 1, a + added, r + removed)
         })
+}
+
+/// `git` to run in `dir` with nothing of the developer's configuration: no system file, the
+/// global file `global` (a file of the test's own, or `/dev/null`), `HOME` at `dir`, and no
+/// `GIT_DIR` or `GIT_INDEX_FILE` from the environment the tests run in.
+pub fn git_command(dir: &Path, global: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", global)
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
+/// Runs git in `dir`, a directory that is not a `Repo` (a submodule, a nested repository, a
+/// clone), with the same isolation and the fixtures' identity.
+pub fn git_output_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    git_command(dir, Path::new("/dev/null"))
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .output()
+        .expect("git runs")
+}
+
+/// `git_output_in`, panicking with git's words when it fails; gives its standard output.
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let output = git_output_in(dir, args);
+    assert!(
+        output.status.success(),
+        "git {args:?} in {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
