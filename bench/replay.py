@@ -243,7 +243,7 @@ def run_sample(binary, work, chain, variant, gap, pause):
         if h[0] not in old_text:
             full = os.path.join(work, h[0])
             old_text[h[0]] = open(full, "rb").read() if os.path.exists(full) else b""
-    deleted = set(git(work, "diff", "--name-only", "--diff-filter=D", parent, last).split("\n")) - {""}
+    deleted = set(git(work, "diff", "--name-only", "--no-renames", "--diff-filter=D", parent, last).split("\n")) - {""}
     editor = Editor(binary, work)
     applied = {p: [] for p in old_text}
     steps = schedule(len(chain), labelled, variant)
@@ -287,8 +287,19 @@ def run_sample(binary, work, chain, variant, gap, pause):
     for h in planned:
         per_file.setdefault(h[0], []).append(h)
     n = len(chain)
+    # The plan as the command line makes it from the same record: the same groups, then applied
+    # (bench/plan.py's lossless check: every commit holds its group's lines, the last tree is
+    # the last commit's, nothing left over).
+    cli = json.loads(subprocess.run([binary, "plan", "--json", work], capture_output=True, check=True).stdout)
+    same_plan = [sorted(g) for g in planbench.parse_json_hunks(cli)] == [sorted(g) for g in groups]
+    os.environ["COMMIT_NUDGE_BIN"] = binary
+    lossless, why = planbench.check_lossless(work, cli, last)
+    if not lossless:
+        print(f"  NOT LOSSLESS {chain[-1][:8]} {variant}: {why}", file=sys.stderr)
     return {
         "chain": chain,
+        "lossless": lossless,
+        "same_plan": same_plan,
         "variant": variant,
         "hunks": len(planned),
         "groups": len(groups),
@@ -330,7 +341,8 @@ def bench_repo(args, repo):
             if args.verbose:
                 print(f"  {os.path.basename(repo)} N={len(chain)} {variant:11} {chain[-1][:8]} hunks={row['hunks']} "
                       f"groups={row['groups']} acc={row['accuracy']:.2f} file={row['per_file']:.2f} "
-                      f"once={row['every_hunk_once']} record={row['record_bytes']}B",
+                      f"once={row['every_hunk_once']} lossless={row['lossless']} same={row['same_plan']} "
+                      f"record={row['record_bytes']}B",
                       file=sys.stderr)
     shutil.rmtree(scratch, ignore_errors=True)
     return rows
@@ -342,12 +354,14 @@ def pct(x):
 
 def summary_row(name, variant, rows):
     if not rows:
-        return f"| {name} | {variant} | 0 | | | | |"
+        return f"| {name} | {variant} | 0 | | | | | |"
     acc = [r["accuracy"] for r in rows]
     file_ = [r["per_file"] for r in rows]
     once = sum(r["every_hunk_once"] for r in rows)
+    lossless = sum(r["lossless"] for r in rows)
     return (f"| {name} | {variant} | {len(rows)} | **{pct(statistics.median(acc))}** (mean {pct(statistics.mean(acc))}) "
-            f"| {pct(statistics.median(file_))} | {once}/{len(rows)} | {max(r['record_bytes'] for r in rows)} B |")
+            f"| {pct(statistics.median(file_))} | {once}/{len(rows)} | {lossless}/{len(rows)} "
+            f"| {max(r['record_bytes'] for r in rows)} B |")
 
 
 def main():
@@ -373,8 +387,8 @@ def main():
     results = {}
     for repo in repos:
         results[os.path.basename(os.path.normpath(repo))] = bench_repo(args, repo)
-    print("| repository | variant | samples | hunk accuracy, median | one group per file, median | every hunk once | largest record |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| repository | variant | samples | hunk accuracy, median | one group per file, median | every hunk once | applied losslessly | largest record |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, rows in results.items():
         for variant in args.variants:
             print(summary_row(name, variant, rows[variant]))

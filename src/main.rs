@@ -232,6 +232,8 @@ fn run_lsp() -> ExitCode {
         }
     };
     let shut_down = runtime.block_on(commit_nudge::lsp::serve_stdio());
+    // The snapshot of a save just before the editor left is kept.
+    commit_nudge::record::wait_for_pending(std::time::Duration::from_secs(5));
     // A read of stdin may still be pending on the blocking pool: do not wait for it.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     // The protocol: exit code 0 when `shutdown` came before `exit`, 1 when it did not.

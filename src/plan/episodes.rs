@@ -20,7 +20,10 @@ pub(crate) const PAUSE_FACTOR: f64 = 4.0;
 /// The episode of each snapshot of `record`, numbered from 0 in order.
 pub(crate) fn segment(record: &Record) -> Vec<u32> {
     let times: Vec<i64> = record.snapshots.iter().map(|s| s.at_ms).collect();
-    let gaps: Vec<i64> = times.windows(2).map(|w| (w[1] - w[0]).max(0)).collect();
+    let gaps: Vec<i64> = times
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]).max(0))
+        .collect();
     let mut sorted = gaps.clone();
     sorted.sort_unstable();
     // The median pause, never below 1 ms so that a record of instant saves still has a scale.
@@ -128,6 +131,15 @@ mod tests {
             };
             assert_eq!(segment(&record), vec![0, 0, 0, 0, 1, 1, 1, 2], "{scale}");
         }
+        // Times no clock gives (a hand-edited record) cut, never overflow.
+        let wild = Record {
+            head: None,
+            snapshots: [i64::MIN, 0, i64::MAX, i64::MAX, i64::MIN]
+                .iter()
+                .map(|t| snapshot(*t, "a", &[]))
+                .collect(),
+        };
+        assert_eq!(segment(&wild).len(), 5);
         // Even pauses: one episode.
         let even = Record {
             head: None,

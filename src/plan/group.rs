@@ -160,7 +160,15 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
         members.entry(sets.find(i)).or_default().push(i);
     }
     let mut groups: Vec<Vec<usize>> = members.into_values().collect();
-    groups.sort_by_key(|g| g[0]);
+    // Where the record knows when the work was done, the groups follow its order (providers of
+    // identifiers still come first); the rest follow the order of the hunks.
+    let episodes = signals.episodes.filter(|_| options.weights.edit_time > 0.0);
+    let first_episode = |g: &Vec<usize>| {
+        episodes
+            .and_then(|e| g.iter().filter_map(|i| e.get(*i).copied().flatten()).min())
+            .unwrap_or(u32::MAX)
+    };
+    groups.sort_by_key(|g| (first_episode(g), g[0]));
     let order = dependency_order(
         &groups,
         hunks,

@@ -288,6 +288,13 @@ async fn serve(
         ..workspace::Options::default()
     };
     let tx = workspace::spawn(options, out_tx);
+    if !super::switched_on(super::RECORD_SWITCH) {
+        let settings = crate::config::Settings {
+            record_work: false,
+            ..crate::config::Settings::default()
+        };
+        let _ = tx.send(Event::Configure(settings));
+    }
     let _ = tx.send(Event::AddFolders(vec![info.root.clone()]));
     // Nobody reads diagnostics here; problems go to the log.
     tokio::spawn(async move {

@@ -10,6 +10,11 @@
 //! shell made before the prompt is counted. When the daemon is missing, slow or unsure, the
 //! prompt counts by itself, exactly as `commit-nudge status` does.
 //! `COMMIT_NUDGE_PROMPT_DAEMON=0` turns the daemon off.
+//!
+//! The daemon also keeps the record of how the work was done (`crate::record`), from the files
+//! its watcher sees written, as the language server does from saves: work done in a terminal or
+//! an editor without the server gets the same record. `COMMIT_NUDGE_RECORD=0` in the shell that
+//! starts it turns that off (the editor's `recordWork` setting cannot reach a daemon).
 
 #[cfg(unix)]
 pub mod daemon;
@@ -22,6 +27,8 @@ use crate::report;
 
 /// The environment variable that turns the prompt daemon off (`0`, `false`, `off` or `no`).
 pub(crate) const DAEMON_SWITCH: &str = "COMMIT_NUDGE_PROMPT_DAEMON";
+/// The environment variable that stops the prompt daemon keeping the record of the work.
+pub(crate) const RECORD_SWITCH: &str = "COMMIT_NUDGE_RECORD";
 
 /// The prompt line for the repository containing `path` (empty when there is nothing to say),
 /// and any problems with the repository's settings file to show on stderr.
@@ -57,7 +64,14 @@ pub fn prompt_line(path: &Path, now_unix: i64) -> Result<(String, Vec<String>), 
 /// Whether the environment allows the prompt daemon (it does unless switched off).
 #[cfg(unix)]
 fn daemon_enabled() -> bool {
-    match std::env::var(DAEMON_SWITCH) {
+    switched_on(DAEMON_SWITCH)
+}
+
+/// Whether the environment variable `name` leaves its behaviour on (it does unless `0`,
+/// `false`, `off` or `no`).
+#[cfg(unix)]
+fn switched_on(name: &str) -> bool {
+    match std::env::var(name) {
         Ok(value) => !matches!(
             value.trim().to_ascii_lowercase().as_str(),
             "0" | "false" | "off" | "no"

@@ -68,7 +68,7 @@ pub(crate) enum Unusable {
 }
 
 /// The hash a line is recorded by (its bytes without the line end).
-pub(crate) fn line_hash(line: &[u8]) -> u64 {
+pub fn line_hash(line: &[u8]) -> u64 {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let mut hash = crate::git::fnv::Fnv::default();
@@ -166,26 +166,125 @@ pub fn path_in(git_dir: &Path) -> PathBuf {
     git_dir.join("commit-nudge").join("record")
 }
 
-/// Reads the record at `path` if it is one of `head`.
-pub(crate) fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+/// The record at `path`, of whatever HEAD, and whether it ends on a whole line (a write cut
+/// short leaves a torn line, which is dropped; the next write rewrites the file rather than
+/// append to the torn line). A file larger than two `MAX_BYTES` is no record of ours.
+fn read(path: &Path) -> Result<(Record, bool), Unusable> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
         Err(e) => return Err(Unusable::Corrupt(e.to_string())),
     };
+    let mut bytes = Vec::new();
+    file.take(2 * MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Unusable::Corrupt(e.to_string()))?;
+    if bytes.len() as u64 > 2 * MAX_BYTES {
+        return Err(Unusable::Corrupt("larger than a record can be".into()));
+    }
     let text = String::from_utf8(bytes).map_err(|_| Unusable::Corrupt("not UTF-8".into()))?;
     let record = Record::parse(&text)?;
-    if record.head.as_deref() != head {
+    Ok((record, text.ends_with('\n')))
+}
+
+/// The record of `repo` for its current HEAD: the one on disk, or, when a commit moved HEAD
+/// since it was written, what is left of it once the commit took its lines (`carry`). `Err`
+/// when there is none to use; `Ok((record, intact))` says whether the file can be appended to
+/// as it is (same HEAD, no torn line).
+fn load_current(repo: &git2::Repository, root: &Path) -> Result<(Record, bool), Unusable> {
+    let head = head_of(repo);
+    let (record, intact) = read(&path_in(repo.path()))?;
+    if record.head == head {
+        return Ok((record, intact));
+    }
+    if !follows(repo, record.head.as_deref(), head.as_deref()) {
         return Err(Unusable::OtherHead);
     }
-    Ok(record)
+    Ok((carry(record, repo, root, head), false))
+}
+
+/// How far back along first parents a commit may be and still be "the HEAD the record was
+/// written on, before the commits made since" (a count, not a time: the answer is the same on
+/// every machine).
+const CARRY_DEPTH: usize = 100;
+
+/// Whether `now` was reached from `then` by committing: `then` (or, after an amend or a reset
+/// of the last commit, its first parent) is within `CARRY_DEPTH` first parents of `now`. A
+/// record of an unborn branch is followed by its first commit.
+fn follows(repo: &git2::Repository, then: Option<&str>, now: Option<&str>) -> bool {
+    let Some(now) = now.and_then(|oid| git2::Oid::from_str(oid).ok()) else {
+        return false;
+    };
+    let Some(then) = then else {
+        return true;
+    };
+    let Ok(then) = git2::Oid::from_str(then) else {
+        return false;
+    };
+    let mut marks = vec![then];
+    if let Ok(parent) = repo.find_commit(then).and_then(|c| c.parent_id(0)) {
+        marks.push(parent);
+    }
+    let mut commit = repo.find_commit(now).ok();
+    for _ in 0..=CARRY_DEPTH {
+        let Some(current) = commit else {
+            return false;
+        };
+        if marks.contains(&current.id()) {
+            return true;
+        }
+        commit = current.parent(0).ok();
+    }
+    false
+}
+
+/// The record with only the lines still in the uncommitted work against the new HEAD `head`:
+/// what the commits took is dropped, the rest keeps its times. Snapshots left empty go.
+fn carry(mut record: Record, repo: &git2::Repository, root: &Path, head: Option<String>) -> Record {
+    let tree = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let mut work: HashMap<String, (HashSet<u64>, HashSet<u64>)> = HashMap::new();
+    for snapshot in &mut record.snapshots {
+        snapshot.lines.retain(|line| {
+            let (added, removed) = work.entry(line.path.clone()).or_insert_with(|| {
+                let old = head_text(repo, tree.as_ref(), &line.path).unwrap_or_default();
+                let new = crate::git::repo::checked_rel_path(&line.path)
+                    .ok()
+                    .and_then(|p| std::fs::read(root.join(p)).ok())
+                    .unwrap_or_default();
+                let (added, removed) = changed_lines(&old, &new);
+                (added.into_iter().collect(), removed.into_iter().collect())
+            });
+            match line.side {
+                Side::Added => added.contains(&line.hash),
+                Side::Removed => removed.contains(&line.hash),
+            }
+        });
+    }
+    record.snapshots.retain(|s| !s.lines.is_empty());
+    record.head = head;
+    record
+}
+
+/// The bytes of `rel_path` in `tree` (HEAD's), if it has that file.
+fn head_text(
+    repo: &git2::Repository,
+    tree: Option<&git2::Tree>,
+    rel_path: &str,
+) -> Option<Vec<u8>> {
+    let checked = crate::git::repo::checked_rel_path(rel_path).ok()?;
+    let entry = tree?.get_path(checked).ok()?;
+    let blob = entry.to_object(repo).ok()?.into_blob().ok()?;
+    Some(blob.content().to_vec())
 }
 
 /// The record of the worktree at `root` for its current HEAD, if there is a usable one.
-pub(crate) fn load_worktree(root: &Path) -> Option<Record> {
+pub fn load_worktree(root: &Path) -> Option<Record> {
     let repo = crate::git::repo::open_worktree(root).ok()?;
-    let head = head_of(&repo);
-    load(&path_in(repo.path()), head.as_deref()).ok()
+    load_current(&repo, root)
+        .ok()
+        .map(|(record, _)| record)
+        .filter(|record| !record.snapshots.is_empty())
 }
 
 /// Deletes the record of the worktree at `root`; whether there was one.
@@ -249,8 +348,8 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
         .flatten()
         .and_then(|c| c.tree().ok());
     let path = path_in(repo.path());
-    let (record, fresh) = match load(&path, head.as_deref()) {
-        Ok(record) => (record, false),
+    let (record, fresh) = match load_current(&repo, root) {
+        Ok((record, intact)) => (record, !intact),
         Err(Unusable::Missing) => (Record::default(), true),
         Err(why) => {
             tracing::info!("record {}: {why:?}; starting anew", path.display());
@@ -274,13 +373,7 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
         let Ok(new) = std::fs::read(root.join(checked)) else {
             continue;
         };
-        let old = tree
-            .as_ref()
-            .and_then(|t| t.get_path(checked).ok())
-            .and_then(|entry| entry.to_object(&repo).ok())
-            .and_then(|object| object.into_blob().ok())
-            .map(|blob| blob.content().to_vec())
-            .unwrap_or_default();
+        let old = head_text(&repo, tree.as_ref(), rel_path).unwrap_or_default();
         if old == new {
             continue;
         }
@@ -300,9 +393,16 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
         }
     }
     let added = snapshot.lines.len();
-    if added == 0 {
+    // Nothing new: the file stays as it is, unless it must be rewritten to stay usable (a torn
+    // line, or a commit that took some of its lines).
+    let must_rewrite = fresh && !record.snapshots.is_empty();
+    if added == 0 && !must_rewrite {
         return Ok(0);
     }
+    // One writer across processes too (a language server and a prompt daemon may watch one
+    // worktree), taken only to write: a snapshot with nothing new touches no file, so a git
+    // directory being deleted (`rm -rf`) never sees one made in it.
+    let _across = lock_across_processes(&path);
     let mut text = render_snapshot(&snapshot);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let rewrite = fresh || size + text.len() as u64 > MAX_BYTES;
@@ -324,6 +424,38 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
     Ok(added)
 }
 
+/// An exclusive `flock` on `record.lock` beside the record, held while the returned file is
+/// open, so that two processes never append and rewrite at once; `None` (and no lock) when it
+/// cannot be had. (A line both add at the same moment is kept twice: the first one counts.)
+fn lock_across_processes(record: &Path) -> Option<std::fs::File> {
+    let dir = record.parent()?;
+    make_own_dir(dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("record.lock"))
+        .ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: the descriptor is open for as long as `file` lives; flock only reads it.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return None;
+        }
+    }
+    Some(file)
+}
+
+/// Makes our own directory in the git directory, never the git directory itself (one deleted
+/// meanwhile must stay deleted).
+fn make_own_dir(dir: &Path) -> std::io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    }
+}
+
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
     file.write_all(text.as_bytes())
@@ -331,12 +463,8 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Writes the record through a temporary file and a rename, so a reader never sees half of it.
 fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
-    // Only our own directory is made: never a git directory that was deleted meanwhile.
     if let Some(dir) = path.parent() {
-        match std::fs::create_dir(dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-            _ => {}
-        }
+        make_own_dir(dir)?;
     }
     let temp = path.with_extension("tmp");
     let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, path));
@@ -344,6 +472,35 @@ fn write_anew(path: &Path, text: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
     }
     written
+}
+
+/// Snapshots under way in this process: a server that exits waits for them (`wait_for_pending`),
+/// so the save just before an editor closes is kept.
+static PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One snapshot under way, from when it is asked for until this is dropped.
+pub struct Pending(());
+
+impl Pending {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Pending {
+        PENDING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Pending(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        PENDING.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Waits until no snapshot is under way, or `limit` has passed.
+pub fn wait_for_pending(limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while PENDING.load(std::sync::atomic::Ordering::SeqCst) > 0 && started.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// The current time in Unix milliseconds.

@@ -132,8 +132,8 @@ fn a_commit_drops_the_record_of_the_old_head_and_a_corrupt_one_is_written_anew()
     assert_eq!(observe(&root, &["f.txt".into()], 10).unwrap(), 1);
     let old = load_worktree(&root).unwrap();
     assert_eq!(old.snapshots.len(), 1);
-    // The commit takes the work: the record of the old HEAD is no longer used, and the next
-    // snapshot starts a record of the new one.
+    // The commit takes all the work: nothing of the record is left to use, and the next
+    // snapshot starts a record of the new HEAD.
     git(&root, &["commit", "-q", "-am", "two"]);
     assert_eq!(load_worktree(&root), None);
     std::fs::write(root.join("f.txt"), "one\ntwo\nthree\n").unwrap();
@@ -237,4 +237,155 @@ fn a_plan_from_the_record_beats_the_plan_without_it() {
     let with = crate::plan::plan_worktree(&root, &options, None).unwrap();
     assert_eq!(with.hunks.len(), 4);
     assert_eq!(groups(with), vec![vec![5, 25], vec![10, 30]]);
+}
+
+/// A repository with `f.txt` and `g.txt` of ten lines each, committed.
+fn two_file_repo() -> (tempfile::TempDir, PathBuf) {
+    let dir = git_repo();
+    let root = dir.path().canonicalize().unwrap();
+    for name in ["f.txt", "g.txt"] {
+        let text: String = (1..=10).map(|n| format!("{name} {n}\n")).collect();
+        std::fs::write(root.join(name), text).unwrap();
+    }
+    git(&root, &["add", "."]);
+    git(&root, &["commit", "-q", "-m", "seed"]);
+    (dir, root)
+}
+
+/// Appends `line` to the file `name` of `root` and takes a snapshot of it at `at`.
+fn add_line(root: &Path, name: &str, line: &str, at: i64) {
+    let mut text = std::fs::read_to_string(root.join(name)).unwrap();
+    text.push_str(line);
+    text.push('\n');
+    std::fs::write(root.join(name), text).unwrap();
+    observe(root, &[name.to_string()], at).unwrap();
+}
+
+#[test]
+fn a_commit_drops_only_what_it_took_from_the_record() {
+    let (_dir, root) = two_file_repo();
+    add_line(&root, "f.txt", "first", 0);
+    add_line(&root, "g.txt", "second", 10);
+    add_line(&root, "g.txt", "third", 1000);
+    // The user commits f.txt alone: its line leaves the record, g.txt's stay, with their times.
+    git(&root, &["commit", "-q", "-m", "first", "f.txt"]);
+    let head = git(&root, &["rev-parse", "HEAD"]).trim().to_string();
+    let carried = load_worktree(&root).expect("what the commit left is still used");
+    assert_eq!(carried.head.as_deref(), Some(head.as_str()));
+    let lines = |record: &Record| -> Vec<(i64, u64)> {
+        record
+            .snapshots
+            .iter()
+            .flat_map(|s| s.lines.iter().map(move |l| (s.at_ms, l.hash)))
+            .collect()
+    };
+    assert_eq!(
+        lines(&carried),
+        vec![(10, line_hash(b"second")), (1000, line_hash(b"third"))]
+    );
+    // The next snapshot writes it anew for the new HEAD, the carried lines first.
+    add_line(&root, "f.txt", "fourth", 2000);
+    let text = std::fs::read_to_string(path_in(&root.join(".git"))).unwrap();
+    assert!(text.starts_with(&format!("{MAGIC} {head}\n")), "{text}");
+    let written = load(&path_in(&root.join(".git")), Some(&head)).unwrap();
+    assert_eq!(
+        lines(&written),
+        vec![
+            (10, line_hash(b"second")),
+            (1000, line_hash(b"third")),
+            (2000, line_hash(b"fourth"))
+        ]
+    );
+    // An amend takes more of it, the same way.
+    git(
+        &root,
+        &["commit", "-q", "--amend", "-m", "first and second", "g.txt"],
+    );
+    assert_eq!(
+        lines(&load_worktree(&root).unwrap()),
+        vec![(2000, line_hash(b"fourth"))]
+    );
+}
+
+#[test]
+fn a_record_of_an_unrelated_head_is_ignored_and_written_anew() {
+    let (_dir, root) = two_file_repo();
+    add_line(&root, "f.txt", "mine", 0);
+    let path = path_in(&root.join(".git"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let head = git(&root, &["rev-parse", "HEAD"]).trim().to_string();
+    // A HEAD this repository does not have (a record copied from elsewhere), and the root of an
+    // unrelated history: neither is followed.
+    let foreign = text.replace(&head, &"e".repeat(40));
+    std::fs::write(&path, &foreign).unwrap();
+    assert_eq!(load_worktree(&root), None);
+    git(&root, &["stash", "-q"]);
+    git(&root, &["checkout", "-q", "--orphan", "other"]);
+    git(&root, &["commit", "-q", "-m", "unrelated"]);
+    let unrelated = git(&root, &["rev-parse", "HEAD"]).trim().to_string();
+    git(&root, &["checkout", "-q", "main"]);
+    git(&root, &["stash", "pop", "-q"]);
+    std::fs::write(&path, text.replace(&head, &unrelated)).unwrap();
+    assert_eq!(load_worktree(&root), None);
+    // The next snapshot starts anew, for this HEAD.
+    add_line(&root, "g.txt", "more", 10);
+    let record = load_worktree(&root).unwrap();
+    assert_eq!(record.head.as_deref(), Some(head.as_str()));
+    assert_eq!(record.snapshots.len(), 1);
+    assert_eq!(
+        record.snapshots[0].lines,
+        vec![key(Side::Added, "more", "g.txt")],
+        "f.txt's line comes again at its next save"
+    );
+}
+
+#[test]
+fn a_torn_record_is_rewritten_not_appended_to() {
+    let (_dir, root) = two_file_repo();
+    add_line(&root, "f.txt", "one", 0);
+    add_line(&root, "f.txt", "two", 10);
+    // A write cut short (a crash, a full disk): the last line is half there.
+    let path = path_in(&root.join(".git"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() - 7]).unwrap();
+    let torn = load_worktree(&root).unwrap();
+    assert_eq!(torn.snapshots.len(), 2);
+    assert!(
+        torn.snapshots[1].lines.is_empty(),
+        "the torn line is dropped"
+    );
+    // The next snapshot rewrites the file whole: "two" comes again, with the new line.
+    add_line(&root, "f.txt", "three", 20);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with('\n'));
+    let record = load_worktree(&root).expect("still a record");
+    let hashes: Vec<Vec<u64>> = record
+        .snapshots
+        .iter()
+        .map(|s| s.lines.iter().map(|l| l.hash).collect())
+        .collect();
+    assert_eq!(
+        hashes,
+        vec![
+            vec![line_hash(b"one")],
+            vec![],
+            vec![line_hash(b"two"), line_hash(b"three")]
+        ]
+    );
+}
+
+#[test]
+fn a_file_too_large_to_be_a_record_is_not_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("record");
+    let mut text = sample().render();
+    let line = "s 1\n";
+    while (text.len() as u64) <= 2 * MAX_BYTES {
+        text.push_str(line);
+    }
+    std::fs::write(&path, &text).unwrap();
+    assert!(matches!(
+        load(&path, Some(&"a".repeat(40))),
+        Err(Unusable::Corrupt(_))
+    ));
 }

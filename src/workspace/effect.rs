@@ -168,11 +168,12 @@ pub(crate) enum GitJob {
 /// the runner of the counts' repository, nor the other way round.
 #[derive(Debug, Clone)]
 pub(crate) enum PlanJob {
-    /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`).
-    Open,
+    /// Plan the uncommitted work and write the plan document (`<git dir>/COMMIT_PLAN`);
+    /// `use_record` is the `recordWork` setting (off, an existing record is not read).
+    Open { use_record: bool },
     /// Plan the uncommitted work only to learn how many commits it makes (for the title of the
     /// "Split into N commits…" action); `key` names the work the engine saw.
-    Preview { key: String },
+    Preview { key: String, use_record: bool },
     /// Apply the saved plan document at `document` (the git directory's `COMMIT_PLAN` without);
     /// `fingerprint` is that of the plan the server made, for a document that lost its own.
     Apply {
@@ -253,7 +254,7 @@ impl GitJob {
 impl PlanJob {
     /// Whether the job writes the index or HEAD (a re-count follows).
     pub(crate) fn writes(&self) -> bool {
-        !matches!(self, PlanJob::Open | PlanJob::Preview { .. })
+        !matches!(self, PlanJob::Open { .. } | PlanJob::Preview { .. })
     }
 }
 

@@ -24,9 +24,9 @@ pub(super) fn ran(ticket: u64, root: &Path, job: PlanJob) -> Event {
 /// Runs one of the planner's jobs for the worktree at `root`.
 fn run(root: &Path, job: PlanJob) -> Result<JobOutput, Error> {
     match job {
-        PlanJob::Open => open_plan(root),
-        PlanJob::Preview { key } => {
-            let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+        PlanJob::Open { use_record } => open_plan(root, use_record),
+        PlanJob::Preview { key, use_record } => {
+            let plan = plan::plan_worktree(root, &options(use_record), None)?;
             Ok(JobOutput::Preview {
                 key,
                 commits: plan.groups.len(),
@@ -44,9 +44,17 @@ fn run(root: &Path, job: PlanJob) -> Result<JobOutput, Error> {
     }
 }
 
+/// The planner's options; `use_record` is the `recordWork` setting.
+fn options(use_record: bool) -> PlanOptions {
+    PlanOptions {
+        use_record,
+        ..PlanOptions::default()
+    }
+}
+
 /// Plans the work and writes the plan document into the git directory.
-fn open_plan(root: &Path) -> Result<JobOutput, Error> {
-    let plan = plan::plan_worktree(root, &PlanOptions::default(), None)?;
+fn open_plan(root: &Path, use_record: bool) -> Result<JobOutput, Error> {
+    let plan = plan::plan_worktree(root, &options(use_record), None)?;
     if plan.hunks.is_empty() {
         return Err(PlanError::Refused(NOTHING_TO_PLAN.to_string()).into());
     }

@@ -37,7 +37,8 @@ pub(super) struct Plans {
 impl State {
     /// `Command::OpenPlan`: plan on the blocking pool, then write the document.
     pub(super) fn open_plan(&mut self, root: PathBuf, reply: Reply) {
-        self.run_in(root, reply, PlanJob::Open);
+        let use_record = self.settings.record_work;
+        self.run_in(root, reply, PlanJob::Open { use_record });
     }
 
     /// `Command::ApplyPlan`: apply the saved document of the plan open for `root`.
@@ -165,7 +166,14 @@ impl State {
             return;
         }
         self.plans.previewing.insert(root.to_path_buf());
-        self.start_job(None, root.to_path_buf(), PlanJob::Preview { key });
+        self.start_job(
+            None,
+            root.to_path_buf(),
+            PlanJob::Preview {
+                key,
+                use_record: self.settings.record_work,
+            },
+        );
     }
 
     /// The background plan finished (`commits` is `None` when it failed).

@@ -33,6 +33,7 @@ mod plan;
 mod plan_lsp;
 mod plan_record;
 mod prompt;
+mod record_faults;
 mod scan_count;
 mod scan_index;
 mod scan_odd;

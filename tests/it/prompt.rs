@@ -369,3 +369,39 @@ fn a_daemon_whose_repository_was_replaced_says_so_at_once_and_is_replaced() {
     assert_ne!(new_pid, pid);
     assert_eq!(shell.prompt(true), (expected, true));
 }
+
+#[test]
+fn work_saved_in_a_terminal_with_only_the_daemon_running_is_recorded_and_planned_from() {
+    use crate::plan_record::{
+        assert_pieces_apart_in_order, cli_plan, pause_longer_than_the_saves, text_with,
+        wait_for_snapshots, write_whole,
+    };
+    let shell = Shell::new(60);
+    shell.repo.write("f.txt", text_with(&[]));
+    shell.repo.commit_all("seed");
+    shell.until_the_daemon_answers();
+    let (_, pid) = shell.daemon().expect("a daemon runs");
+    // No editor, no language server: the files are written on disk, one edit at a time, the
+    // daemon's watcher seeing each; then a pause, then a second piece of work.
+    let first = [4, 16, 28, 40];
+    let second = [10, 22, 34, 52];
+    let mut edited: Vec<usize> = Vec::new();
+    let mut work = |lines: &[usize]| {
+        for line in lines {
+            edited.push(*line);
+            write_whole(&shell.repo, "f.txt", &text_with(&edited));
+            wait_for_snapshots(&shell.repo, edited.len());
+        }
+    };
+    work(&first);
+    pause_longer_than_the_saves(&shell.repo);
+    work(&second);
+    // `commit-nudge plan` reads the daemon's record: the two pieces apart, in order; without
+    // the record the nearby edits of one file are one commit.
+    let plan = cli_plan(&shell.repo, &[]);
+    assert_pieces_apart_in_order(&plan, &first, &format!("{plan:?}"));
+    assert_eq!(cli_plan(&shell.repo, &["--no-record"]).len(), 1);
+    // SAFETY: kill(2) with a pid read from our own daemon's lock file.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    wait_for("the daemon leaves on SIGTERM", || !alive(pid));
+}

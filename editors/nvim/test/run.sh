@@ -104,3 +104,26 @@ if [[ $status -ne 0 ]]; then
   tail -n 60 "$XDG_STATE_HOME/nvim/lsp.log" 2>/dev/null || echo "(no lsp.log)"
   exit 1
 fi
+
+# A plan that follows a replayed history (plan_replay.lua), in a clean repository of its own.
+replay="$tmp/replay"
+mkdir -p "$replay"
+git -C "$replay" init --quiet --initial-branch=main
+git -C "$replay" config user.name "Nudge Tester"
+git -C "$replay" config user.email "tester@example.invalid"
+git -C "$replay" config commit.gpgsign false
+for name in aa zz; do printf "$name line %d\n" $(seq 1 60) > "$replay/$name.txt"; done
+git -C "$replay" add -A
+git -C "$replay" commit --quiet -m "Add aa.txt and zz.txt"
+(
+  cd "$replay"
+  CN_BIN="$bin" CN_REPO="$replay" timeout 180 \
+    "$NVIM" --headless --clean \
+      --cmd "set runtimepath^=$nvim_dir" \
+      -c "luafile $here/plan_replay.lua"
+) || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "== nvim (plan_replay.lua) exited $status; last lines of the LSP log:"
+  tail -n 60 "$XDG_STATE_HOME/nvim/lsp.log" 2>/dev/null || echo "(no lsp.log)"
+  exit 1
+fi

@@ -27,8 +27,14 @@ pub struct Client {
 
 impl Client {
     pub fn start() -> Client {
-        let mut child = Command::new(super::binary())
-            .arg("lsp")
+        let mut command = Command::new(super::binary());
+        command.arg("lsp");
+        Client::start_command(command)
+    }
+
+    /// Starts the server by `command` (a wrapper that execs `commit-nudge lsp`, say).
+    pub fn start_command(mut command: Command) -> Client {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,0 +1,137 @@
+// The plan follows the work as it was done, in real VS Code: after drive.mjs has committed
+// everything, edit hunks.txt and save (twice), pause, edit app.txt and save (twice), then open
+// the plan. The server recorded the saves (.git/commit-nudge/record): the plan has two commits,
+// hunks.txt's first, though git's diff lists app.txt first. The plan is then closed unapplied.
+// Run by run.sh after drive.mjs, against the same code-server and repository.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.PW_DIR);
+
+const URL = process.env.E2E_URL;
+const REPO = process.env.E2E_REPO;
+const WORK = process.env.E2E_WORK;
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 90_000);
+const RECORD = path.join(REPO, '.git', 'commit-nudge', 'record');
+
+const git = (...args) => execFileSync('git', ['-C', REPO, ...args], { encoding: 'utf8' });
+const log = (msg) => console.error(`[e2e plan-replay] ${msg}`);
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+  log(`ok - ${what}`);
+}
+
+/** Polls `fn` until it returns a truthy value. */
+async function until(what, fn, timeout = TIMEOUT, interval = 100) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const got = await Promise.resolve().then(fn).catch(() => null);
+    if (got) return got;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** The times of the record's snapshots (`s <unix ms>` lines). */
+function snapshotTimes() {
+  if (!existsSync(RECORD)) return [];
+  return readFileSync(RECORD, 'utf8').split('\n').filter((l) => l.startsWith('s ')).map((l) => Number(l.slice(2)));
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.setDefaultTimeout(TIMEOUT);
+
+/** Opens the quick input with `prefix` typed (F1, then the prefix replaces its text). */
+async function quickInput(prefix) {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible().catch(() => false)) await page.keyboard.press('Escape');
+  await widget.waitFor({ state: 'hidden' });
+  await page.keyboard.press('F1');
+  const input = widget.locator('.quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(prefix);
+  return input;
+}
+
+/** Runs a command by its exact palette label. */
+async function runCommand(label) {
+  const input = await quickInput('>');
+  await input.pressSequentially(label.replace(/…$/, ''), { delay: 5 });
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const row = await until(`"${label}" in the command palette`, async () => {
+    for (let i = 0; i < (await rows.count()); i++) {
+      if ((await rows.nth(i).locator('.label-name').innerText()).trim() === label) return rows.nth(i);
+    }
+    return null;
+  });
+  await row.click();
+}
+
+/** Opens `file`, replaces line `line` with `text`, saves, and waits for the record's snapshot. */
+async function editAndSave(file, line, text) {
+  const open = await quickInput('');
+  await open.pressSequentially(file, { delay: 5 });
+  await until(`${file} in quick open`, () => page.locator('.quick-input-list .monaco-list-row', { hasText: file }).count());
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: file }).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().click();
+  const goto = await quickInput(':');
+  await goto.pressSequentially(String(line), { delay: 5 });
+  await page.keyboard.press('Enter');
+  await until(`the cursor on line ${line}`, async () => new RegExp(`Ln ${line},`).test(await page.locator('.statusbar').innerText()));
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.type(text, { delay: 5 });
+  const before = snapshotTimes().length;
+  await runCommand('File: Save');
+  await until(`the save of ${file} in the record`, () => snapshotTimes().length > before);
+}
+
+try {
+  check(git('status', '--porcelain').trim() === '', 'the repository starts clean');
+  await page.goto(URL);
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: TIMEOUT * 2 });
+  await until('the explorer', () => page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'hunks.txt' }).count());
+
+  await editAndSave('hunks.txt', 5, 'replayed first a');
+  await editAndSave('hunks.txt', 45, 'replayed first b');
+  // A pause long against the gaps between the saves so far (measured: a loaded machine spaces
+  // them out); the record cuts the work where the pause is over 4 times the usual one.
+  const times = snapshotTimes();
+  const gap = Math.max(...times.slice(1).map((t, i) => t - times[i]));
+  await new Promise((r) => setTimeout(r, 1500 + 10 * gap));
+  await editAndSave('app.txt', 3, 'replayed second a');
+  await editAndSave('app.txt', 8, 'replayed second b');
+
+  await runCommand('Commit Nudge: Split into Commits…');
+  await page.locator('.tab.active', { hasText: 'COMMIT_PLAN' }).waitFor();
+  const planPath = path.join(REPO, '.git', 'COMMIT_PLAN');
+  const plan = readFileSync(planPath, 'utf8');
+  const commits = [];
+  for (const line of plan.split('\n')) {
+    if (line.startsWith('commit ')) commits.push([]);
+    const hunk = /^\s+(\S+) @@ /.exec(line);
+    if (hunk && commits.length && !commits[commits.length - 1].includes(hunk[1])) commits[commits.length - 1].push(hunk[1]);
+  }
+  log(`planned: ${JSON.stringify(commits)}`);
+  check(JSON.stringify(commits) === JSON.stringify([['hunks.txt'], ['app.txt']]), 'two commits in the order of the work: hunks.txt, then app.txt');
+  // Closed unapplied: nothing is committed.
+  await runCommand('View: Close Editor');
+  check(git('status', '--porcelain').trim() === 'M app.txt\n M hunks.txt'.trim(), 'the work is left uncommitted');
+  log('all checks passed');
+} catch (error) {
+  console.error(`[e2e plan-replay] FAILED: ${error.message}`);
+  await page.screenshot({ path: path.join(WORK, 'plan-replay-failure.png') }).catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
