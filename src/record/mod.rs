@@ -166,6 +166,16 @@ pub fn path_in(git_dir: &Path) -> PathBuf {
     git_dir.join("commit-nudge").join("record")
 }
 
+/// Reads the record at `path` if it is one of `head`.
+#[cfg(test)]
+fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
+    let (record, _) = read(path)?;
+    if record.head.as_deref() != head {
+        return Err(Unusable::OtherHead);
+    }
+    Ok(record)
+}
+
 /// The record at `path`, of whatever HEAD, and whether it ends on a whole line (a write cut
 /// short leaves a torn line, which is dropped; the next write rewrites the file rather than
 /// append to the torn line). A file larger than two `MAX_BYTES` is no record of ours.
