@@ -68,13 +68,13 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         let mut rest = Vec::new();
         for pair in weights.split(',') {
             match pair.split_once('=') {
-                Some(("threshold", value)) => options.group.threshold = value.parse()?,
-                Some(("max_groups", value)) => options.group.max_groups = value.parse()?,
                 Some(("history", value)) => options.history_commits = value.parse()?,
                 _ => rest.push(pair),
             }
         }
-        options.group.weights = plan::group::Weights::parse(&rest.join(","))
+        options
+            .group
+            .parse_over(&rest.join(","))
             .map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
     }
     let plan = plan::plan_worktree(&root, &options, None)?;
