@@ -520,6 +520,24 @@ def corpus_line(name, weights, n, rows, apply):
             f"{100 * (acc - pf):+.1f} | {lossless} |")
 
 
+def candidate_table(names, out, candidates):
+    """Every candidate's median per history (all N; and at N = 5), the figure it is chosen by."""
+    head = " | ".join(f"{name} (all / N=5)" for name in names)
+    lines = [f"| candidate | {head} | score (mean of the medians per history and N) |",
+             "| --- |" + " --- |" * (len(names) + 1)]
+    for w in candidates:
+        cells = []
+        for name in names:
+            results = out[(name, w)]
+            rows_all = [r for rows in results.values() for r in rows]
+            five = results.get(5) or []
+            cells.append(f"{pct(statistics.median(r['accuracy'] for r in rows_all))} / "
+                         f"{pct(statistics.median(r['accuracy'] for r in five)) if five else '-'}")
+        score = statistics.mean(history_score(out[(name, w)]) for name in names)
+        lines.append(f"| {w or 'defaults'} | {' | '.join(cells)} | {pct(score)} |")
+    return "\n".join(lines)
+
+
 def leave_one_out(names, out, candidates):
     """For each history, the candidate best on the other five (never fitted on itself)."""
     chosen = {}
@@ -627,13 +645,25 @@ def main():
                 candidates = [line.strip() for line in f if not line.lstrip().startswith("#")]
             candidates = list(dict.fromkeys(candidates))
         start = time.perf_counter()
-        names, out = corpus_bench(args, candidates)
+        # Candidates are compared without the lossless check (it does not change a score); the
+        # check runs only on what is reported.
+        names, out = corpus_bench(argparse.Namespace(**{**vars(args), "apply": False}), candidates)
         if args.prepare_only:
             return
         if args.loo:
             chosen = leave_one_out(names, out, candidates)
+            if args.apply:
+                repos = corpus_clones(args.corpus)
+                chosen = {name: (w, cached_history(args, name, repos[name], w))
+                          for name, (w, _) in chosen.items()}
+        elif args.apply:
+            repos = corpus_clones(args.corpus)
+            chosen = {name: (args.weights, cached_history(args, name, repos[name], args.weights))
+                      for name in names}
         else:
             chosen = {name: (args.weights, out[(name, args.weights)]) for name in names}
+        if args.loo:
+            print(candidate_table(names, out, candidates) + "\n")
         print(corpus_table(names, chosen, args.apply, loo=bool(args.loo)))
         print(f"\n{len(candidates)} candidate(s) x {len(names)} histories in "
               f"{time.perf_counter() - start:.0f} s (cached results count as 0)")
