@@ -228,11 +228,15 @@ def best_matching(groups, labels, n):
     return best
 
 
-def check_lossless(work, plan, last):
-    """Applies the plan in the scratch clone and checks it lost nothing."""
+def check_lossless(work, plan, last, weights=""):
+    """Applies the plan (made again with the same weights) in the sample's work tree and checks
+    it lost nothing."""
     head_before = git(work, "rev-parse", "HEAD").strip()
     binary = os.environ.get("COMMIT_NUDGE_BIN")
-    out = subprocess.run([binary, "plan", "--apply", work], capture_output=True)
+    command = [binary, "plan", "--apply", "--no-record", work]
+    if weights:
+        command.append(f"--weights={weights}")
+    out = subprocess.run(command, capture_output=True)
     if out.returncode != 0:
         return False, "apply failed: " + out.stderr.decode(errors="replace")[:300]
     status = git(work, "status", "--porcelain", "--untracked-files=all")
@@ -384,7 +388,7 @@ def score_sample(binary, where, meta, weights, apply):
     if apply:
         os.environ["COMMIT_NUDGE_BIN"] = binary
         try:
-            ok, why = check_lossless(work, plan, meta["last"])
+            ok, why = check_lossless(work, plan, meta["last"], weights)
         finally:
             restore_sample(work, meta)
         row["lossless"] = ok and row["every_hunk_once"]
@@ -404,8 +408,11 @@ def accuracy_bench(args, repo=None, weights=None, name=None):
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
         for n, prepared in samples.items():
-            rows = list(pool.map(lambda s: score_sample(args.bin, s[0], s[1], weights, args.apply),
-                                 prepared))
+            checked = args.apply_samples if args.apply_samples is not None else len(prepared)
+            rows = list(pool.map(
+                lambda item: score_sample(args.bin, item[1][0], item[1][1], weights,
+                                          args.apply and item[0] < checked),
+                enumerate(prepared)))
             if args.verbose:
                 for row in rows:
                     print(f"  N={n} {row['chain'][-1][:8]} hunks={row['hunks']} groups={row['groups']} "
@@ -448,7 +455,8 @@ def binary_id(path):
 def cached_history(args, name, repo, weights):
     """One history's results for one weights candidate, from the cache or planned now."""
     key = json.dumps([binary_id(args.bin), name, git(repo, "rev-parse", "HEAD").strip(), weights,
-                      args.ns, args.samples, args.seed, args.max_lines, args.max_files, args.apply])
+                      args.ns, args.samples, args.seed, args.max_lines, args.max_files, args.apply]
+                     + ([args.apply_samples] if args.apply and args.apply_samples is not None else []))
     cache = os.path.expanduser("~/.cache/cn-bench/results")
     os.makedirs(cache, exist_ok=True)
     path = os.path.join(cache, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
@@ -512,7 +520,8 @@ def corpus_line(name, weights, n, rows, apply):
     acc = statistics.median(r["accuracy"] for r in rows)
     pf = statistics.median(r["per_file"] for r in rows)
     one = statistics.median(r["one_group"] for r in rows)
-    lossless = f"{sum(1 for r in rows if r.get('lossless'))}/{len(rows)}" if apply else "not checked"
+    checked = [r for r in rows if "lossless" in r]
+    lossless = f"{sum(1 for r in checked if r['lossless'])}/{len(checked)}" if apply else "not checked"
     return (f"| {name} | {weights or 'defaults'} | {n} | {len(rows)} | {pct(acc)} | "
             f"{pct(statistics.mean(r['accuracy'] for r in rows))} | "
             f"{pct(pf)} / {pct(statistics.mean(r['per_file'] for r in rows))} | "
@@ -634,6 +643,8 @@ def main():
     parser.add_argument("--json-out")
     parser.add_argument("--corpus", help="a directory of <name>.bundle histories: run on all of them")
     parser.add_argument("--jobs", type=int, default=2, help="histories planned at once (at most 2)")
+    parser.add_argument("--apply-samples", type=int,
+                        help="check only the first K samples per history and N lossless")
     parser.add_argument("--prepare-only", action="store_true",
                         help="only prepare the samples (work trees and labels) of --corpus")
     parser.add_argument("--loo", help="a file of weights candidates, one a line: leave one history out")

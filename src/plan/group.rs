@@ -6,12 +6,12 @@
 //! the same enclosing function, the same directory, a test beside its code, a manifest beside
 //! its lock file), co-change (files the history commits together) and, where the record of how
 //! the work was done has them, its episodes (`episodes`). Hunks that cannot be applied apart and
-//! hunks the user staged are joined first; then each file starts as one group (the per-file
-//! prior: a file is rarely split between the commits of a piece of work, and splitting it on
-//! weak evidence cost more than it won on the benchmark). Groups then merge, best link first,
-//! while the link is at least the threshold. The link of two groups is, by default, the mean of
-//! the affinities of all their pairs of hunks (average linkage), so that one strong pair does not
-//! chain two large groups together as single linkage (the strongest pair) did. The groups are
+//! hunks the user staged are joined first (and, with `file_gap`, the hunks of a file: a per-file
+//! prior that the benchmark found worth nothing once linkage is average, so off by default).
+//! Groups then merge, best link first, while the link is at least the threshold. The link of two
+//! groups is, by default, the mean of the affinities of all their pairs of hunks (average
+//! linkage), so that one strong pair does not chain two large groups together as single linkage
+//! (the strongest pair) did. The groups are
 //! ordered so that a group whose identifiers others use comes first.
 
 use std::collections::{HashMap, HashSet};
