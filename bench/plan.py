@@ -228,11 +228,15 @@ def best_matching(groups, labels, n):
     return best
 
 
-def check_lossless(work, plan, last):
-    """Applies the plan in the scratch clone and checks it lost nothing."""
+def check_lossless(work, plan, last, weights=""):
+    """Applies the plan (made again with the same weights) in the sample's work tree and checks
+    it lost nothing."""
     head_before = git(work, "rev-parse", "HEAD").strip()
     binary = os.environ.get("COMMIT_NUDGE_BIN")
-    out = subprocess.run([binary, "plan", "--apply", work], capture_output=True)
+    command = [binary, "plan", "--apply", "--no-record", work]
+    if weights:
+        command.append(f"--weights={weights}")
+    out = subprocess.run(command, capture_output=True)
     if out.returncode != 0:
         return False, "apply failed: " + out.stderr.decode(errors="replace")[:300]
     status = git(work, "status", "--porcelain", "--untracked-files=all")
@@ -260,13 +264,99 @@ def check_lossless(work, plan, last):
     return True, ""
 
 
-def run_sample(binary, work, chain, weights):
-    parent = git(work, "rev-parse", f"{chain[0]}~1").strip()
+SAMPLES = os.path.expanduser("~/.cache/cn-bench/samples")
+
+
+def history_clone(repo):
+    """A clone of `repo` to hang sample work trees on: the corpus clone itself, else one under
+    ~/.cache/cn-bench keyed by the path (never the user's own repository)."""
+    repo = os.path.abspath(repo)
+    if repo.startswith(os.path.expanduser("~/.cache/cn-bench") + os.sep):
+        return repo
+    target = os.path.join(os.path.expanduser("~/.cache/cn-bench"),
+                          "clone-" + hashlib.sha256(repo.encode()).hexdigest()[:12])
+    if not os.path.isdir(target):
+        git(os.path.dirname(target), "clone", "-q", "--no-checkout", repo, target)
+    return target
+
+
+def prepare_sample(clone, chain, where):
+    """One sample made once: a work tree (HEAD = the parent of the first commit, index = HEAD,
+    files = the last commit's) and the label of each hunk of `git diff`, kept in sample.json."""
+    meta_path = os.path.join(where, "sample.json")
+    if os.path.exists(meta_path):
+        with open(meta_path) as f:
+            return json.load(f)
+    work = os.path.join(where, "work")
+    if os.path.exists(where):
+        git(clone, "worktree", "remove", "--force", work, check=False)
+        shutil.rmtree(where, ignore_errors=True)
+    os.makedirs(where)
+    parent = git(clone, "rev-parse", f"{chain[0]}~1").strip()
     last = chain[-1]
-    git(work, "checkout", "-qf", "--detach", last)
-    git(work, "clean", "-qfdx")
+    git(clone, "worktree", "add", "-q", "--detach", work, last)
+    for key, value in [("user.email", "bench@example.com"), ("user.name", "Bench"),
+                       ("commit.gpgsign", "false")]:
+        git(work, "config", key, value)
     git(work, "reset", "-q", parent)
-    args = [binary, "plan", "--json", work]
+    reference = reference_hunks(work)
+    labels = label_hunks(work, chain, parent, reference)
+    meta = {"chain": chain, "parent": parent, "last": last,
+            "hunks": [[list(h), sorted(labels[h])] for h in reference]}
+    with open(meta_path + ".tmp", "w") as f:
+        json.dump(meta, f)
+    os.replace(meta_path + ".tmp", meta_path)
+    return meta
+
+
+def restore_sample(work, meta):
+    """Puts a sample's work tree back as prepared (after the lossless check committed in it)."""
+    git(work, "checkout", "-qf", "--detach", meta["last"])
+    git(work, "clean", "-qfdx")
+    git(work, "reset", "-q", meta["parent"])
+
+
+def prepared_samples(args, name, repo):
+    """For each N, up to --samples samples of `repo`, drawn from a seed of --seed, the history's
+    name and N, prepared once under ~/.cache/cn-bench/samples/<name>/ and reused by every run."""
+    clone = history_clone(repo)
+    out = {}
+    for n in args.ns:
+        windows = chains(clone, n, args.max_lines, args.max_files)
+        random.Random(f"{args.seed}:{name}:{n}").shuffle(windows)
+        index_path = os.path.join(SAMPLES, name, f"{args.seed}-{n}-index.json")
+        skipped = set()
+        if os.path.exists(index_path):
+            with open(index_path) as f:
+                skipped = set(json.load(f)["skipped"])
+        rows = []
+        for chain in windows:
+            if len(rows) >= args.samples:
+                break
+            if chain[0] in skipped:
+                continue
+            where = os.path.join(SAMPLES, name, f"{args.seed}-{n}-{chain[0][:12]}")
+            try:
+                meta = prepare_sample(clone, chain, where)
+            except Exception as error:  # noqa: BLE001 - a broken sample is reported and skipped
+                print(f"  skipped {chain[0][:8]}: {error}", file=sys.stderr)
+                skipped.add(chain[0])
+                continue
+            if not any(len(made) == 1 for _, made in meta["hunks"]):
+                skipped.add(chain[0])
+                continue
+            rows.append((where, meta))
+        os.makedirs(os.path.dirname(index_path), exist_ok=True)
+        with open(index_path, "w") as f:
+            json.dump({"skipped": sorted(skipped)}, f)
+        out[n] = rows
+    return out
+
+
+def score_sample(binary, where, meta, weights, apply):
+    """Plans one prepared sample and scores it (and, with `apply`, checks the plan lossless)."""
+    work = os.path.join(where, "work")
+    args = [binary, "plan", "--json", "--no-record", work]
     if weights:
         args.append(f"--weights={weights}")
     start = time.perf_counter()
@@ -277,72 +367,58 @@ def run_sample(binary, work, chain, weights):
     plan = json.loads(out.stdout)
     groups = parse_json_hunks(plan)
     planned = [h for g in groups for h in g]
-    reference = reference_hunks(work)
-    every_once = sorted(planned) == sorted(reference)
-    labels = label_hunks(work, chain, parent, planned)
-    scored = [h for h in planned if len(labels[h]) == 1]
-    n = len(chain)
-    if not scored:
-        return None
+    reference = [tuple(h) for h, _ in meta["hunks"]]
+    labels = {tuple(h): set(made) for h, made in meta["hunks"]}
+    scored = [h for h in reference if len(labels[h]) == 1]
+    n = len(meta["chain"])
     per_file = {}
-    for h in planned:
+    for h in reference:
         per_file.setdefault(h[0], []).append(h)
-    result = {
-        "chain": chain,
+    row = {
+        "chain": meta["chain"],
         "hunks": len(planned),
         "scored": len(scored),
         "groups": len(groups),
         "accuracy": best_matching(groups, labels, n) / len(scored),
         "per_file": best_matching(list(per_file.values()), labels, n) / len(scored),
-        "one_group": best_matching([planned], labels, n) / len(scored),
+        "one_group": best_matching([reference], labels, n) / len(scored),
         "seconds": elapsed,
-        "every_hunk_once": every_once,
+        "every_hunk_once": sorted(planned) == sorted(reference),
     }
-    return result, plan, last
+    if apply:
+        os.environ["COMMIT_NUDGE_BIN"] = binary
+        try:
+            ok, why = check_lossless(work, plan, meta["last"], weights)
+        finally:
+            restore_sample(work, meta)
+        row["lossless"] = ok and row["every_hunk_once"]
+        if not row["lossless"]:
+            print(f"  not lossless {meta['chain'][0][:8]}: {why or 'hunks differ from git diff'}",
+                  file=sys.stderr)
+    return row
 
 
 def accuracy_bench(args, repo=None, weights=None, name=None):
-    """Plan and score one history's samples; `repo`, `weights` and `name` override the arguments."""
-    binary = args.bin
-    os.environ["COMMIT_NUDGE_BIN"] = binary
+    """Plan and score one history's prepared samples; `repo`, `weights` and `name` override the
+    arguments. Samples are prepared once (work tree and labels); a run only plans and scores."""
     repo = repo or args.repo
     weights = args.weights if weights is None else weights
-    scratch = tempfile.mkdtemp(prefix="cn-plan-bench-")
-    work = os.path.join(scratch, "work")
-    git(scratch, "clone", "-q", "--no-checkout", os.path.abspath(repo), work)
-    git(work, "config", "user.email", "bench@example.com")
-    git(work, "config", "user.name", "Bench")
-    git(work, "config", "commit.gpgsign", "false")
+    name = name or os.path.basename(os.path.abspath(repo))
+    samples = prepared_samples(args, name, repo)
     results = {}
-    for n in args.ns:
-        windows = chains(work, n, args.max_lines, args.max_files)
-        # One seed per history and N: the samples do not depend on which histories or Ns run.
-        seed = args.seed if name is None else f"{args.seed}:{name}:{n}"
-        random.Random(seed).shuffle(windows)
-        rows = []
-        for chain in windows:
-            if len(rows) >= args.samples:
-                break
-            try:
-                sample = run_sample(binary, work, chain, weights)
-            except Exception as error:  # noqa: BLE001 - a broken sample is reported and skipped
-                print(f"  skipped {chain[0][:8]}: {error}", file=sys.stderr)
-                continue
-            if sample is None:
-                continue
-            row, plan, last = sample
-            if args.apply:
-                ok, why = check_lossless(work, plan, last)
-                row["lossless"] = ok and row["every_hunk_once"]
-                if not row["lossless"]:
-                    print(f"  not lossless {chain[0][:8]}: {why or 'hunks differ from git diff'}", file=sys.stderr)
-            rows.append(row)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
+        for n, prepared in samples.items():
+            checked = args.apply_samples if args.apply_samples is not None else len(prepared)
+            rows = list(pool.map(
+                lambda item: score_sample(args.bin, item[1][0], item[1][1], weights,
+                                          args.apply and item[0] < checked),
+                enumerate(prepared)))
             if args.verbose:
-                print(f"  N={n} {chain[-1][:8]} hunks={row['hunks']} groups={row['groups']} "
-                      f"acc={row['accuracy']:.2f} file={row['per_file']:.2f} one={row['one_group']:.2f}",
-                      file=sys.stderr)
-        results[n] = rows
-    shutil.rmtree(scratch, ignore_errors=True)
+                for row in rows:
+                    print(f"  N={n} {row['chain'][-1][:8]} hunks={row['hunks']} groups={row['groups']} "
+                          f"acc={row['accuracy']:.2f} file={row['per_file']:.2f} "
+                          f"one={row['one_group']:.2f}", file=sys.stderr)
+            results[n] = rows
     return results
 
 
@@ -379,7 +455,8 @@ def binary_id(path):
 def cached_history(args, name, repo, weights):
     """One history's results for one weights candidate, from the cache or planned now."""
     key = json.dumps([binary_id(args.bin), name, git(repo, "rev-parse", "HEAD").strip(), weights,
-                      args.ns, args.samples, args.seed, args.max_lines, args.max_files, args.apply])
+                      args.ns, args.samples, args.seed, args.max_lines, args.max_files, args.apply]
+                     + ([args.apply_samples] if args.apply and args.apply_samples is not None else []))
     cache = os.path.expanduser("~/.cache/cn-bench/results")
     os.makedirs(cache, exist_ok=True)
     path = os.path.join(cache, hashlib.sha256(key.encode()).hexdigest()[:24] + ".json")
@@ -396,14 +473,18 @@ def cached_history(args, name, repo, weights):
 
 
 def corpus_bench(args, candidates):
-    """Every candidate on every history of the corpus, at most two histories planned at once."""
+    """Every candidate on every history of the corpus (samples planned --jobs at a time)."""
     repos = corpus_clones(args.corpus)
-    jobs = [(name, repo, w) for w in candidates for name, repo in repos.items()]
-    out = {}
+    start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
-        futures = {pool.submit(cached_history, args, name, repo, w): (name, w) for name, repo, w in jobs}
-        for future in concurrent.futures.as_completed(futures):
-            out[futures[future]] = future.result()
+        list(pool.map(lambda item: prepared_samples(args, *item), repos.items()))
+    print(f"  samples prepared (or found) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if args.prepare_only:
+        return list(repos), {}
+    out = {}
+    for w in candidates:
+        for name, repo in repos.items():
+            out[(name, w)] = cached_history(args, name, repo, w)
     return list(repos), out
 
 
@@ -439,12 +520,31 @@ def corpus_line(name, weights, n, rows, apply):
     acc = statistics.median(r["accuracy"] for r in rows)
     pf = statistics.median(r["per_file"] for r in rows)
     one = statistics.median(r["one_group"] for r in rows)
-    lossless = f"{sum(1 for r in rows if r.get('lossless'))}/{len(rows)}" if apply else "not checked"
+    checked = [r for r in rows if "lossless" in r]
+    lossless = f"{sum(1 for r in checked if r['lossless'])}/{len(checked)}" if apply else "not checked"
     return (f"| {name} | {weights or 'defaults'} | {n} | {len(rows)} | {pct(acc)} | "
             f"{pct(statistics.mean(r['accuracy'] for r in rows))} | "
             f"{pct(pf)} / {pct(statistics.mean(r['per_file'] for r in rows))} | "
             f"{pct(one)} / {pct(statistics.mean(r['one_group'] for r in rows))} | "
             f"{100 * (acc - pf):+.1f} | {lossless} |")
+
+
+def candidate_table(names, out, candidates):
+    """Every candidate's median per history (all N; and at N = 5), the figure it is chosen by."""
+    head = " | ".join(f"{name} (all / N=5)" for name in names)
+    lines = [f"| candidate | {head} | score (mean of the medians per history and N) |",
+             "| --- |" + " --- |" * (len(names) + 1)]
+    for w in candidates:
+        cells = []
+        for name in names:
+            results = out[(name, w)]
+            rows_all = [r for rows in results.values() for r in rows]
+            five = results.get(5) or []
+            cells.append(f"{pct(statistics.median(r['accuracy'] for r in rows_all))} / "
+                         f"{pct(statistics.median(r['accuracy'] for r in five)) if five else '-'}")
+        score = statistics.mean(history_score(out[(name, w)]) for name in names)
+        lines.append(f"| {w or 'defaults'} | {' | '.join(cells)} | {pct(score)} |")
+    return "\n".join(lines)
 
 
 def leave_one_out(names, out, candidates):
@@ -543,6 +643,10 @@ def main():
     parser.add_argument("--json-out")
     parser.add_argument("--corpus", help="a directory of <name>.bundle histories: run on all of them")
     parser.add_argument("--jobs", type=int, default=2, help="histories planned at once (at most 2)")
+    parser.add_argument("--apply-samples", type=int,
+                        help="check only the first K samples per history and N lossless")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="only prepare the samples (work trees and labels) of --corpus")
     parser.add_argument("--loo", help="a file of weights candidates, one a line: leave one history out")
     args = parser.parse_args()
     if args.corpus:
@@ -552,11 +656,25 @@ def main():
                 candidates = [line.strip() for line in f if not line.lstrip().startswith("#")]
             candidates = list(dict.fromkeys(candidates))
         start = time.perf_counter()
-        names, out = corpus_bench(args, candidates)
+        # Candidates are compared without the lossless check (it does not change a score); the
+        # check runs only on what is reported.
+        names, out = corpus_bench(argparse.Namespace(**{**vars(args), "apply": False}), candidates)
+        if args.prepare_only:
+            return
         if args.loo:
             chosen = leave_one_out(names, out, candidates)
+            if args.apply:
+                repos = corpus_clones(args.corpus)
+                chosen = {name: (w, cached_history(args, name, repos[name], w))
+                          for name, (w, _) in chosen.items()}
+        elif args.apply:
+            repos = corpus_clones(args.corpus)
+            chosen = {name: (args.weights, cached_history(args, name, repos[name], args.weights))
+                      for name in names}
         else:
             chosen = {name: (args.weights, out[(name, args.weights)]) for name in names}
+        if args.loo:
+            print(candidate_table(names, out, candidates) + "\n")
         print(corpus_table(names, chosen, args.apply, loo=bool(args.loo)))
         print(f"\n{len(candidates)} candidate(s) x {len(names)} histories in "
               f"{time.perf_counter() - start:.0f} s (cached results count as 0)")

@@ -68,14 +68,14 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
         let mut rest = Vec::new();
         for pair in weights.split(',') {
             match pair.split_once('=') {
-                Some(("threshold", value)) => options.group.threshold = value.parse()?,
-                Some(("max_groups", value)) => options.group.max_groups = value.parse()?,
                 Some(("history", value)) => options.history_commits = value.parse()?,
                 _ => rest.push(pair),
             }
         }
-        options.group.weights =
-            plan::Weights::parse(&rest.join(",")).map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
+        options
+            .group
+            .parse_over(&rest.join(","))
+            .map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
     }
     let plan = plan::plan_worktree(&root, &options, None)?;
     if plan.hunks.is_empty() {

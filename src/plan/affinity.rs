@@ -74,7 +74,8 @@ const DEFINING: &[&str] = &[
 ];
 
 impl Facts {
-    pub(super) fn new(hunks: &[PlanHunk], signals: &Signals<'_>) -> Facts {
+    /// `comments`: whether identifiers in comments count (else only code does).
+    pub(super) fn new(hunks: &[PlanHunk], signals: &Signals<'_>, comments: bool) -> Facts {
         let mut interner = Interner::default();
         let mut old_counts: HashMap<u32, u32> = HashMap::new();
         let mut new_counts: HashMap<u32, u32> = HashMap::new();
@@ -88,11 +89,19 @@ impl Facts {
         let mut removed = Vec::with_capacity(hunks.len());
         let mut defined = Vec::with_capacity(hunks.len());
         let mut hunks_with: HashMap<u32, u32> = HashMap::new();
+        let code = |line: &'_ [u8]| -> Vec<u8> {
+            if comments {
+                line.to_vec()
+            } else {
+                tokens::code_part(line).to_vec()
+            }
+        };
         for hunk in hunks {
             let mut a = HashSet::new();
             let mut r = HashSet::new();
             let mut d = HashSet::new();
-            for line in &hunk.added {
+            for line in hunk.added.iter().map(|l| code(l)) {
+                let line = &line;
                 tokens::identifiers(line, |w| {
                     a.insert(interner.intern(w));
                 });
@@ -100,7 +109,8 @@ impl Facts {
                     d.insert(interner.intern(w));
                 });
             }
-            for line in &hunk.removed {
+            for line in hunk.removed.iter().map(|l| code(l)) {
+                let line = &line;
                 tokens::identifiers(line, |w| {
                     r.insert(interner.intern(w));
                 });
@@ -253,7 +263,7 @@ pub(super) fn affinity(
     }
 
     // References.
-    if w.references > 0.0 {
+    if w.references > 0.0 || w.define_use > 0.0 {
         let mut strong: Vec<u32> = Vec::new();
         let mut rare = 0.0;
         let (xa, xr, ya, yr) = (
@@ -274,14 +284,18 @@ pub(super) fn affinity(
         }
         let x_all = |t: &u32| xa.contains(t) || xr.contains(t);
         let y_all = |t: &u32| ya.contains(t) || yr.contains(t);
-        for t in facts.defined[a].iter().filter(|t| y_all(t)) {
-            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8 && !strong.contains(t) {
-                strong.push(*t);
-            }
-        }
-        for t in facts.defined[b].iter().filter(|t| x_all(t)) {
-            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8 && !strong.contains(t) {
-                strong.push(*t);
+        // A name one defines and the other touches (not already shared as new).
+        let mut defuse: Vec<u32> = Vec::new();
+        let defined_here = facts.defined[a]
+            .iter()
+            .filter(|t| y_all(t))
+            .chain(facts.defined[b].iter().filter(|t| x_all(t)));
+        for t in defined_here {
+            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8
+                && !strong.contains(t)
+                && !defuse.contains(t)
+            {
+                defuse.push(*t);
             }
         }
         // The same edit made in both: a word both remove without adding back, or both add
@@ -308,15 +322,20 @@ pub(super) fn affinity(
         }
         score += w.same_edit * f64::min(same_edit, 0.35);
         for t in xa.union(xr).filter(|t| y_all(t)) {
-            if strong.contains(t) {
+            if strong.contains(t) || defuse.contains(t) {
                 continue;
             }
             if facts.total.get(t).copied().unwrap_or(0) <= 6 {
                 rare += 0.3;
             }
         }
+        let (shared, defining) = (strong.len() as f64, defuse.len() as f64);
+        strong.extend(defuse);
         if !strong.is_empty() {
-            score += w.references * (0.8 + 0.2 * (strong.len() as f64 - 1.0)).min(1.5);
+            // One strength for all the names, shared between the two signals by their counts.
+            let strength = (0.8 + 0.2 * (strong.len() as f64 - 1.0)).min(1.5);
+            score +=
+                strength * (w.references * shared + w.define_use * defining) / (shared + defining);
             strong.sort_unstable();
             let names: Vec<&str> = strong
                 .iter()

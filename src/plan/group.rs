@@ -1,13 +1,18 @@
 //! Grouping hunks into commits: a pure function from hunks and signals to ordered groups.
 //!
 //! Every pair of hunks gets an affinity, the sum of what the signals say about it: references
-//! (an identifier introduced, removed or defined in one hunk and used in another, or a rare one
-//! both touch), place (same file and nearby lines, the same enclosing function, the same
-//! directory, a test beside its code, a manifest beside its lock file), co-change (files the
-//! history commits together) and, where the record of how the work was done has them, its episodes (`episodes`). Hunks that cannot be
-//! applied apart and hunks the user staged are joined first. Groups then merge, strongest link
-//! first (the link of two groups is their strongest pair), while the link is at least the
-//! threshold; the groups are ordered so that a group whose identifiers others use comes first.
+//! (an identifier introduced or removed by the work that both touch, a rare one both touch, and
+//! apart from those a name one defines and the other uses), place (same file and nearby lines,
+//! the same enclosing function, the same directory, a test beside its code, a manifest beside
+//! its lock file), co-change (files the history commits together) and, where the record of how
+//! the work was done has them, its episodes (`episodes`). Hunks that cannot be applied apart and
+//! hunks the user staged are joined first (and, with `file_gap`, the hunks of a file: a per-file
+//! prior that the benchmark found worth nothing once linkage is average, so off by default).
+//! Groups then merge, best link first, while the link is at least the threshold. The link of two
+//! groups is, by default, the mean of the affinities of all their pairs of hunks (average
+//! linkage), so that one strong pair does not chain two large groups together as single linkage
+//! (the strongest pair) did. The groups are
+//! ordered so that a group whose identifiers others use comes first.
 
 use std::collections::{HashMap, HashSet};
 
@@ -48,7 +53,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     if hunks.len() > options.max_hunks {
         return by_directory(hunks, options);
     }
-    let facts = Facts::new(hunks, signals);
+    let facts = Facts::new(hunks, signals, options.weights.comments > 0.0);
     let n = hunks.len();
     let mut sets = UnionFind::new(n);
     join_inseparable(hunks, &mut sets);
@@ -58,35 +63,31 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
             sets.union(pair[0], pair[1]);
         }
     }
+    let mut parts = Parts {
+        sets,
+        episode_of_root: HashMap::new(),
+    };
     // The record's episodes: the hunks of one episode start as one group, and groups of two
     // episodes never merge; hunks the record does not know join by the signals below.
-    let mut episode_of_root: HashMap<usize, u32> = HashMap::new();
     if let Some(episodes) = signals.episodes.filter(|_| options.weights.edit_time > 0.0) {
         let mut first: HashMap<u32, usize> = HashMap::new();
         for (i, episode) in episodes.iter().enumerate().take(n) {
             if let Some(episode) = episode {
                 let root = match first.get(episode) {
-                    Some(f) => sets.union(*f, i),
-                    None => sets.find(i),
+                    Some(f) => parts.sets.union(*f, i),
+                    None => parts.sets.find(i),
                 };
                 first.entry(*episode).or_insert(i);
-                episode_of_root.insert(root, *episode);
+                parts.episode_of_root.insert(root, *episode);
             }
         }
     }
-    let mut apart = |sets: &mut UnionFind, ra: usize, rb: usize| -> bool {
-        match (episode_of_root.get(&ra), episode_of_root.get(&rb)) {
-            (Some(x), Some(y)) if x != y => true,
-            (x, y) => {
-                let episode = x.or(y).copied();
-                let root = sets.union(ra, rb);
-                if let Some(episode) = episode {
-                    episode_of_root.insert(root, episode);
-                }
-                false
-            }
-        }
-    };
+    // The user's staged hunks stay a group of their own.
+    let staged_root = (0..n)
+        .find(|i| hunks[*i].staged && options.weights.staged > 0.0)
+        .map(|i| parts.sets.find(i));
+    join_nearby_in_file(hunks, &mut parts, staged_root, options.file_gap);
+    let staged_root = staged_root.map(|r| parts.sets.find(r));
     // Affinities between every pair of hunks.
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
@@ -102,41 +103,46 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
         }
     }
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-    // The user's staged hunks stay a group of their own.
-    let staged_root = (0..n)
-        .find(|i| hunks[*i].staged && options.weights.staged > 0.0)
-        .map(|i| sets.find(i));
     let mut joined_by: HashMap<usize, Vec<String>> = HashMap::new();
-    for (weight, a, b) in &pairs {
-        if *weight < options.threshold {
-            break;
+    let mut count = parts.sets.count();
+    if options.linkage < 1.0 && count <= MAX_UNITS_FOR_AVERAGE {
+        count = merge_by_linkage(&mut parts, staged_root, &pairs, options, |a, b| {
+            if let Some(why) = reasons.get(&(a, b)) {
+                joined_by.entry(a).or_default().extend(why.iter().cloned());
+            }
+        });
+    } else {
+        for (weight, a, b) in &pairs {
+            if *weight < options.threshold {
+                break;
+            }
+            let (ra, rb) = (parts.sets.find(*a), parts.sets.find(*b));
+            if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
+                continue;
+            }
+            if !parts.join(ra, rb) {
+                continue;
+            }
+            if let Some(why) = reasons.get(&(*a, *b)) {
+                joined_by.entry(*a).or_default().extend(why.iter().cloned());
+            }
         }
-        let (ra, rb) = (sets.find(*a), sets.find(*b));
-        if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
-            continue;
-        }
-        if apart(&mut sets, ra, rb) {
-            continue;
-        }
-        if let Some(why) = reasons.get(&(*a, *b)) {
-            joined_by.entry(*a).or_default().extend(why.iter().cloned());
+        // Too many groups: merge the closest pairs until there are few enough.
+        count = parts.sets.count();
+        for (_, a, b) in &pairs {
+            if count <= options.max_groups {
+                break;
+            }
+            let (ra, rb) = (parts.sets.find(*a), parts.sets.find(*b));
+            if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
+                continue;
+            }
+            if parts.join(ra, rb) {
+                count -= 1;
+            }
         }
     }
-    // Too many groups: merge the closest pairs until there are few enough.
-    let mut count = sets.count();
-    for (_, a, b) in &pairs {
-        if count <= options.max_groups {
-            break;
-        }
-        let (ra, rb) = (sets.find(*a), sets.find(*b));
-        if ra == rb || Some(ra) == staged_root || Some(rb) == staged_root {
-            continue;
-        }
-        if apart(&mut sets, ra, rb) {
-            continue;
-        }
-        count -= 1;
-    }
+    let mut sets = parts.sets;
     // Still too many (groups with no link at all): join by directory.
     if count > options.max_groups {
         let mut by_dir: HashMap<String, usize> = HashMap::new();
@@ -209,6 +215,159 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     Grouping {
         groups,
         coarse_note: None,
+    }
+}
+
+/// Past this many starting groups the link is always single linkage (its merge takes
+/// O(pairs), average linkage's O(groups³)).
+const MAX_UNITS_FOR_AVERAGE: usize = 400;
+
+/// The groups being formed, and the record's episode of each (groups of two episodes never
+/// merge).
+struct Parts {
+    sets: UnionFind,
+    episode_of_root: HashMap<usize, u32>,
+}
+
+impl Parts {
+    /// Whether the groups of roots `ra` and `rb` may merge (not two episodes of the record).
+    fn may_join(&self, ra: usize, rb: usize) -> bool {
+        !matches!(
+            (self.episode_of_root.get(&ra), self.episode_of_root.get(&rb)),
+            (Some(x), Some(y)) if x != y
+        )
+    }
+
+    /// Merges the groups of roots `ra` and `rb` unless they are two episodes; whether it did.
+    fn join(&mut self, ra: usize, rb: usize) -> bool {
+        if !self.may_join(ra, rb) {
+            return false;
+        }
+        let episode = self
+            .episode_of_root
+            .get(&ra)
+            .or(self.episode_of_root.get(&rb))
+            .copied();
+        let root = self.sets.union(ra, rb);
+        if let Some(episode) = episode {
+            self.episode_of_root.insert(root, episode);
+        }
+        true
+    }
+}
+
+/// The prior of one commit per file: hunks of one file at most `gap` lines apart start as one
+/// group (never joining the staged group, or two episodes of the record, to another).
+fn join_nearby_in_file(
+    hunks: &[PlanHunk],
+    parts: &mut Parts,
+    staged_root: Option<usize>,
+    gap: u32,
+) {
+    if gap == 0 {
+        return;
+    }
+    let mut by_file: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, hunk) in hunks.iter().enumerate() {
+        by_file.entry(hunk.path.as_str()).or_default().push(i);
+    }
+    let staged = staged_root.map(|r| parts.sets.find(r));
+    for indices in by_file.values() {
+        for window in indices.windows(2) {
+            let (x, y) = (&hunks[window[0]], &hunks[window[1]]);
+            let (ra, rb) = (parts.sets.find(window[0]), parts.sets.find(window[1]));
+            if ra == rb || staged == Some(ra) || staged == Some(rb) {
+                continue;
+            }
+            if old_span(y).0.saturating_sub(old_span(x).1) <= gap {
+                parts.join(ra, rb);
+            }
+        }
+    }
+}
+
+/// Merges groups, best link first, while the link is at least the threshold (and past it while
+/// there are more than `max_groups` and some link is left). The link of two groups mixes their
+/// strongest pair and the mean of all their pairs (`linkage`), so that one strong pair does not
+/// chain two large groups together. Calls `joined` with the strongest pair of each merge;
+/// returns the number of groups.
+fn merge_by_linkage(
+    parts: &mut Parts,
+    staged_root: Option<usize>,
+    pairs: &[(f64, usize, usize)],
+    options: &GroupOptions,
+    mut joined: impl FnMut(usize, usize),
+) -> usize {
+    let n = parts.sets.parent.len();
+    let mut roots: Vec<usize> = (0..n).filter(|x| parts.sets.find(*x) == *x).collect();
+    let unit_of: HashMap<usize, usize> = roots.iter().enumerate().map(|(u, r)| (*r, u)).collect();
+    let g = roots.len();
+    let mut size = vec![0.0f64; g];
+    for x in 0..n {
+        size[unit_of[&parts.sets.find(x)]] += 1.0;
+    }
+    // Sum and strongest pair of every two groups, with the hunks of that pair.
+    let mut sum = vec![0.0f64; g * g];
+    let mut best: Vec<(f64, usize, usize)> = vec![(0.0, 0, 0); g * g];
+    for (weight, a, b) in pairs {
+        let (ua, ub) = (unit_of[&parts.sets.find(*a)], unit_of[&parts.sets.find(*b)]);
+        if ua == ub {
+            continue;
+        }
+        for (p, q) in [(ua, ub), (ub, ua)] {
+            sum[p * g + q] += weight;
+            if *weight > best[p * g + q].0 {
+                best[p * g + q] = (*weight, *a, *b);
+            }
+        }
+    }
+    let staged = staged_root.map(|r| unit_of[&parts.sets.find(r)]);
+    let mut alive = vec![true; g];
+    let mut count = g;
+    loop {
+        let mut choice: Option<(f64, usize, usize)> = None;
+        for p in (0..g).filter(|p| alive[*p] && Some(*p) != staged) {
+            for q in (p + 1..g).filter(|q| alive[*q] && Some(*q) != staged) {
+                let strongest = best[p * g + q].0;
+                if strongest <= 0.0 || !parts.may_join(roots[p], roots[q]) {
+                    continue;
+                }
+                let mean = sum[p * g + q] / (size[p] * size[q]);
+                let link = options.linkage * strongest + (1.0 - options.linkage) * mean;
+                if choice.is_none_or(|(l, _, _)| link > l) {
+                    choice = Some((link, p, q));
+                }
+            }
+        }
+        let Some((link, p, q)) = choice else { break };
+        if link < options.threshold && count <= options.max_groups {
+            break;
+        }
+        let (_, a, b) = best[p * g + q];
+        parts.join(roots[p], roots[q]);
+        joined(a, b);
+        roots[p] = parts.sets.find(roots[p]);
+        roots_merge(&mut sum, &mut best, g, p, q);
+        size[p] += size[q];
+        alive[q] = false;
+        count -= 1;
+    }
+    count
+}
+
+/// Folds group `q`'s row and column of links into group `p`'s.
+fn roots_merge(sum: &mut [f64], best: &mut [(f64, usize, usize)], g: usize, p: usize, q: usize) {
+    for k in 0..g {
+        if k == p || k == q {
+            continue;
+        }
+        let s = sum[p * g + k] + sum[q * g + k];
+        sum[p * g + k] = s;
+        sum[k * g + p] = s;
+        if best[q * g + k].0 > best[p * g + k].0 {
+            best[p * g + k] = best[q * g + k];
+            best[k * g + p] = best[q * g + k];
+        }
     }
 }
 
@@ -448,7 +607,7 @@ mod tests {
         let apart = plan(
             &hunks,
             None,
-            Weights::parse("references=0,same_edit=0").unwrap(),
+            Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
         );
         assert_eq!(apart.len(), 3, "{apart:?}");
     }
@@ -470,7 +629,7 @@ mod tests {
         let apart = plan(
             &hunks,
             None,
-            Weights::parse("references=0,same_edit=0").unwrap(),
+            Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
         );
         assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
         // Joined by the reference; kept apart from the unrelated change.
@@ -514,6 +673,118 @@ mod tests {
         );
     }
 
+    fn with(text: &str) -> GroupOptions {
+        let mut options = GroupOptions::default();
+        options.parse_over(text).unwrap();
+        options
+    }
+
+    fn plan_with(hunks: &[PlanHunk], options: &GroupOptions) -> Vec<Vec<usize>> {
+        let cochange = CoChange::default();
+        let (old, new) = (HashMap::new(), HashMap::new());
+        let signals = Signals {
+            cochange: &cochange,
+            old_texts: &old,
+            new_texts: &new,
+            episodes: None,
+        };
+        let mut groups: Vec<Vec<usize>> = group(hunks, &signals, options)
+            .groups
+            .into_iter()
+            .map(|g| g.hunks)
+            .collect();
+        groups.sort();
+        groups
+    }
+
+    #[test]
+    fn one_strong_pair_chains_two_groups_under_single_linkage_only() {
+        // Two files of two nearby hunks each; one hunk of each is tied by a definition and its
+        // use. Single linkage joins all four through that pair; average linkage weighs the one
+        // pair against the three that say nothing.
+        let hunks = vec![
+            hunk(
+                "a/lib.rs",
+                10,
+                1,
+                &["x"],
+                &["pub fn brand_new_helper() -> u32 {"],
+            ),
+            hunk("a/lib.rs", 12, 1, &["y"], &["z"]),
+            hunk("b/main.rs", 10, 1, &["p"], &["let v = brand_new_helper();"]),
+            hunk("b/main.rs", 12, 1, &["q"], &["r"]),
+        ];
+        assert_eq!(
+            plan_with(&hunks, &with("linkage=1,threshold=0.65")),
+            vec![vec![0, 1, 2, 3]]
+        );
+        assert_eq!(
+            plan_with(&hunks, &with("linkage=0,threshold=0.65")),
+            vec![vec![0, 1], vec![2, 3]]
+        );
+        // At a threshold of 0.8 the pair (0.8) still joins at linkage 1 ...
+        assert_eq!(plan_with(&hunks, &with("linkage=1,threshold=0.8")).len(), 1);
+        // ... and not once it is weighed down.
+        assert_eq!(
+            plan_with(&hunks, &with("linkage=1,threshold=0.65,define_use=0.5")).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn the_per_file_prior_starts_a_file_as_one_group() {
+        // Two hunks of one file 200 lines apart: too far for the place signal alone.
+        let hunks = vec![
+            hunk("src/x.c", 10, 1, &["alpha"], &["beta"]),
+            hunk("src/x.c", 300, 1, &["gamma"], &["delta"]),
+            hunk("src/y.c", 10, 1, &["eps"], &["zeta"]),
+        ];
+        assert_eq!(
+            plan_with(&hunks, &with("file_gap=0,threshold=0.65")),
+            vec![vec![0], vec![1], vec![2]]
+        );
+        assert_eq!(
+            plan_with(&hunks, &with("file_gap=100,threshold=0.65")),
+            vec![vec![0], vec![1], vec![2]]
+        );
+        assert_eq!(
+            plan_with(&hunks, &with("file_gap=1000,threshold=0.65")),
+            vec![vec![0, 1], vec![2]]
+        );
+        // The same under average linkage.
+        assert_eq!(
+            plan_with(&hunks, &with("file_gap=1000,linkage=0,threshold=0.65")),
+            vec![vec![0, 1], vec![2]]
+        );
+    }
+
+    #[test]
+    fn the_per_file_prior_keeps_staged_hunks_apart() {
+        let mut hunks = vec![
+            hunk("src/x.c", 10, 1, &["alpha"], &["beta"]),
+            hunk("src/x.c", 300, 1, &["gamma"], &["delta"]),
+        ];
+        hunks[0].staged = true;
+        assert_eq!(
+            plan_with(&hunks, &with("file_gap=1000,linkage=0,threshold=0.65")),
+            vec![vec![0], vec![1]]
+        );
+    }
+
+    #[test]
+    fn the_grouping_knobs_parse_over_the_defaults() {
+        let options = with("threshold=0.3,linkage=0.5,file_gap=40,references=0,max_groups=3");
+        assert_eq!(options.threshold, 0.3);
+        assert_eq!(options.linkage, 0.5);
+        assert_eq!(options.file_gap, 40);
+        assert_eq!(options.max_groups, 3);
+        assert_eq!(options.weights.references, 0.0);
+        assert_eq!(options.weights.cochange, 1.0);
+        let mut bad = GroupOptions::default();
+        assert!(bad.parse_over("nosuch=1").is_err());
+        assert!(bad.parse_over("linkage=x").is_err());
+    }
+
     #[test]
     fn hunks_whose_old_sides_touch_stay_together() {
         // A deletion of lines 10-11 and an insertion right after line 11 cannot be applied apart.
@@ -522,10 +793,8 @@ mod tests {
             hunk("f.txt", 11, 0, &[], &["c"]),
             hunk("f.txt", 400, 1, &["q"], &["r"]),
         ];
-        let weights = Weights {
-            same_file: 0.0,
-            ..Weights::default()
-        };
-        assert_eq!(plan(&hunks, None, weights), vec![vec![0, 1], vec![2]]);
+        // Without the place signal and the per-file prior, only inseparability joins.
+        let options = with("same_file=0,file_gap=0");
+        assert_eq!(plan_with(&hunks, &options), vec![vec![0, 1], vec![2]]);
     }
 }

@@ -99,6 +99,63 @@ pub(crate) fn identifiers(text: &[u8], mut each: impl FnMut(&str)) {
     }
 }
 
+/// Preprocessor words after `#` (C and its kin): such a line is code, not a comment.
+const DIRECTIVES: &[&str] = &[
+    "include", "define", "undef", "if", "ifdef", "ifndef", "elif", "else", "endif", "pragma",
+    "import", "error", "warning", "line",
+];
+
+/// The code of a line without its comment, in the comment syntaxes most languages share: a line
+/// that starts with `//`, `/*`, `*`, `#` (not a C directive, a Rust attribute or a shebang), `--`
+/// or `;` is all comment; otherwise a ` //` or ` # ` outside quotes ends the code. A language
+/// with other syntax loses nothing: its lines are all code.
+pub fn code_part(line: &[u8]) -> &[u8] {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let rest = &line[start..];
+    let after_hash = |rest: &[u8]| {
+        let word: Vec<u8> = rest[1..]
+            .iter()
+            .skip_while(|b| **b == b' ')
+            .take_while(|b| b.is_ascii_alphabetic())
+            .copied()
+            .collect();
+        DIRECTIVES.contains(&String::from_utf8_lossy(&word).as_ref())
+    };
+    let whole_comment = rest.starts_with(b"//")
+        || rest.starts_with(b"/*")
+        || rest.trim_ascii_end() == b"*"
+        || rest.starts_with(b"* ")
+        || rest.starts_with(b"*/")
+        || rest.starts_with(b"-- ")
+        || rest.starts_with(b";")
+        || (rest.starts_with(b"#")
+            && !rest.starts_with(b"#[")
+            && !rest.starts_with(b"#!")
+            && !after_hash(rest));
+    if whole_comment {
+        return &line[..0];
+    }
+    let mut quote: Option<u8> = None;
+    for i in start..line.len() {
+        let b = line[i];
+        match quote {
+            Some(q) if b == q && line[i - 1] != b'\\' => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' || b == b'`' => quote = Some(b),
+            None => {
+                let spaced = i > 0 && line[i - 1].is_ascii_whitespace();
+                if spaced && (line[i..].starts_with(b"//") || line[i..].starts_with(b"# ")) {
+                    return &line[..i];
+                }
+            }
+        }
+    }
+    line
+}
+
 fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
@@ -136,6 +193,25 @@ mod tests {
         );
         assert_eq!(words("  max-line-length: 120"), ["max-line-length"]);
         assert_eq!(words("a - b"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn comments_are_cut_from_code() {
+        let code = |line: &str| String::from_utf8_lossy(code_part(line.as_bytes())).to_string();
+        assert_eq!(code("    // uses parse_lines"), "");
+        assert_eq!(code(" * @param parse_lines"), "");
+        assert_eq!(code("# a note on load_config"), "");
+        assert_eq!(code("-- a note"), "");
+        assert_eq!(code("#include \"jv.h\""), "#include \"jv.h\"");
+        assert_eq!(code("#define MAX_DEPTH 9"), "#define MAX_DEPTH 9");
+        assert_eq!(code("#[derive(Debug)]"), "#[derive(Debug)]");
+        assert_eq!(code("x = run(a) // why"), "x = run(a) ");
+        assert_eq!(code("total = 1  # count"), "total = 1  ");
+        assert_eq!(
+            code("url = \"http://x // y\" + z"),
+            "url = \"http://x // y\" + z"
+        );
+        assert_eq!(code("a - b"), "a - b");
     }
 
     #[test]
