@@ -10,8 +10,7 @@ use commit_nudge::config::Settings;
 use commit_nudge::git::GitError;
 use commit_nudge::report;
 
-mod absorb_command;
-mod plan_command;
+mod cli;
 
 #[derive(Parser)]
 #[command(
@@ -139,9 +138,9 @@ fn main() -> ExitCode {
             dry_run,
             any_author,
             rewrite,
-        } => absorb_command::run(
+        } => cli::absorb::run(
             path,
-            &absorb_command::AbsorbArgs {
+            &cli::absorb::AbsorbArgs {
                 json,
                 dry_run,
                 any_author,
@@ -156,9 +155,9 @@ fn main() -> ExitCode {
             forget,
             no_record,
             weights,
-        } => plan_command::run(
+        } => cli::plan::run(
             path,
-            &plan_command::PlanArgs {
+            &cli::plan::PlanArgs {
                 json,
                 apply,
                 edit,

@@ -1,5 +1,6 @@
 //! The server's command ids and their typed arguments (the contract in docs/architecture.md),
-//! parsed once into a `Command`.
+//! parsed once into a `ClientCommand` (what the client asked, before it becomes the engine's
+//! `workspace::Command`).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -121,7 +122,7 @@ pub struct AbsorbHunkArgs {
 
 /// A command of `workspace/executeCommand`, with its arguments read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Command {
+pub(super) enum ClientCommand {
     StageHunk(HunkArgs),
     UnstageHunk(HunkArgs),
     StageFile(FileArgs),
@@ -136,25 +137,33 @@ pub(super) enum Command {
     AbsorbHunk(AbsorbHunkArgs),
 }
 
-impl Command {
+impl ClientCommand {
     /// Reads a command from its name and arguments, or says clearly what was expected.
-    pub(super) fn parse(name: &str, arguments: &[Value]) -> jsonrpc::Result<Command> {
+    pub(super) fn parse(name: &str, arguments: &[Value]) -> jsonrpc::Result<ClientCommand> {
         Ok(match name {
-            STAGE_HUNK => Command::StageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
-            UNSTAGE_HUNK => Command::UnstageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
-            STAGE_FILE => Command::StageFile(one_argument(name, arguments, FILE_EXAMPLE)?),
-            UNSTAGE_FILE => Command::UnstageFile(one_argument(name, arguments, FILE_EXAMPLE)?),
-            COMMIT_STAGED => Command::CommitStaged(one_argument(name, arguments, COMMIT_EXAMPLE)?),
-            SNOOZE if arguments.is_empty() => Command::Snooze(SnoozeArgs::default()),
-            SNOOZE => Command::Snooze(one_argument(name, arguments, SNOOZE_EXAMPLE)?),
-            REFRESH => Command::Refresh,
-            OPEN_PLAN => Command::OpenPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
-            APPLY_PLAN => Command::ApplyPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
-            STAGE_PLANNED => {
-                Command::StagePlanned(one_argument(name, arguments, STAGE_PLANNED_EXAMPLE)?)
+            STAGE_HUNK => ClientCommand::StageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?),
+            UNSTAGE_HUNK => {
+                ClientCommand::UnstageHunk(one_argument(name, arguments, HUNK_EXAMPLE)?)
             }
-            OPEN_ABSORB => Command::OpenAbsorb(one_argument(name, arguments, ROOT_EXAMPLE)?),
-            ABSORB_HUNK => Command::AbsorbHunk(one_argument(name, arguments, ABSORB_EXAMPLE)?),
+            STAGE_FILE => ClientCommand::StageFile(one_argument(name, arguments, FILE_EXAMPLE)?),
+            UNSTAGE_FILE => {
+                ClientCommand::UnstageFile(one_argument(name, arguments, FILE_EXAMPLE)?)
+            }
+            COMMIT_STAGED => {
+                ClientCommand::CommitStaged(one_argument(name, arguments, COMMIT_EXAMPLE)?)
+            }
+            SNOOZE if arguments.is_empty() => ClientCommand::Snooze(SnoozeArgs::default()),
+            SNOOZE => ClientCommand::Snooze(one_argument(name, arguments, SNOOZE_EXAMPLE)?),
+            REFRESH => ClientCommand::Refresh,
+            OPEN_PLAN => ClientCommand::OpenPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            APPLY_PLAN => ClientCommand::ApplyPlan(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            STAGE_PLANNED => {
+                ClientCommand::StagePlanned(one_argument(name, arguments, STAGE_PLANNED_EXAMPLE)?)
+            }
+            OPEN_ABSORB => ClientCommand::OpenAbsorb(one_argument(name, arguments, ROOT_EXAMPLE)?),
+            ABSORB_HUNK => {
+                ClientCommand::AbsorbHunk(one_argument(name, arguments, ABSORB_EXAMPLE)?)
+            }
             other => {
                 return Err(jsonrpc::Error::invalid_params(format!(
                     "unknown command {other:?}; commit-nudge runs {}",

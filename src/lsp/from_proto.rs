@@ -52,8 +52,8 @@ pub(super) fn hunk_target(args: &HunkArgs) -> HunkTarget {
 }
 
 /// The engine's command for a command of `workspace/executeCommand`.
-pub(super) fn command(command: commands::Command) -> jsonrpc::Result<workspace::Command> {
-    use commands::Command as Lsp;
+pub(super) fn command(command: commands::ClientCommand) -> jsonrpc::Result<workspace::Command> {
+    use commands::ClientCommand as Lsp;
     use workspace::Command as Engine;
     Ok(match command {
         Lsp::StageHunk(args) => Engine::StageHunk {

@@ -31,18 +31,18 @@ impl Backend {
 
     /// `workspace/executeCommand`: one command, parsed once.
     pub(super) async fn execute(self, params: ExecuteCommandParams) -> Result<Option<Value>> {
-        match commands::Command::parse(&params.command, &params.arguments)? {
-            commands::Command::CommitStaged(CommitArgs {
+        match commands::ClientCommand::parse(&params.command, &params.arguments)? {
+            commands::ClientCommand::CommitStaged(CommitArgs {
                 root,
                 message: None,
             }) => {
                 self.open_commit_message(from_proto::root_path(&root)?)
                     .await
             }
-            commands::Command::OpenPlan(args) => {
+            commands::ClientCommand::OpenPlan(args) => {
                 self.open_plan(from_proto::root_path(&args.root)?).await
             }
-            commands::Command::OpenAbsorb(args) => {
+            commands::ClientCommand::OpenAbsorb(args) => {
                 self.open_absorb(from_proto::root_path(&args.root)?).await
             }
             command => {

@@ -1,7 +1,7 @@
 //! The language server: the only room that speaks LSP.
 //!
 //! `server.rs` implements the protocol with one-line delegations, `handlers.rs` holds the
-//! request handlers (convert, ask the workspace engine, convert), `pump.rs` sends what the engine
+//! request handlers (convert, ask the workspace engine, convert), `outbox.rs` sends what the engine
 //! says, `from_proto.rs` and `to_proto.rs` hold every conversion, `commands.rs` names the
 //! commands and parses their arguments, `capabilities.rs` says what each side can do,
 //! `boundary.rs` keeps a panic in a handler from killing the server, and `actions.rs` builds
@@ -14,8 +14,8 @@ mod capabilities;
 mod commands;
 mod from_proto;
 mod handlers;
+mod outbox;
 mod plan_actions;
-mod pump;
 mod server;
 mod to_proto;
 pub mod transport;

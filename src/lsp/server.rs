@@ -18,7 +18,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::boundary::Boundary;
 use super::capabilities::{self, ClientCaps};
-use super::{from_proto, pump};
+use super::{from_proto, outbox};
 use crate::config::{self, Settings};
 use crate::workspace::{self, DocSnapshot, Error, Event, Outcome, Query, Reply};
 
@@ -66,7 +66,7 @@ impl Backend {
             events: workspace::spawn(options, out_tx),
             front: Arc::default(),
         };
-        tokio::spawn(pump::run(backend.clone(), out_rx));
+        tokio::spawn(outbox::run(backend.clone(), out_rx));
         backend
     }
 

@@ -18,7 +18,6 @@ mod buffers;
 mod commands;
 mod driver;
 mod effect;
-mod fresh;
 mod jobs;
 mod plan_jobs;
 mod plans;
@@ -27,6 +26,7 @@ mod recount;
 mod state;
 #[cfg(test)]
 mod tests;
+mod waiting;
 mod watch;
 
 use std::path::{Path, PathBuf};

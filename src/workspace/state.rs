@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::effect::Effect;
 use super::effect::SharedRepo;
-use super::fresh::{RefreshWaiter, Waiter};
 use super::publish::Cadence;
 use super::recount::Cycle;
+use super::waiting::{RefreshWaiter, Waiter};
 use super::watch::SharedStamp;
 use super::{DocId, Event, Options, Output, PlacedNudge};
 use crate::config::Settings;

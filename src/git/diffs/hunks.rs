@@ -23,7 +23,7 @@ pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob
 
 /// Which side of the index a hunk lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HunkKind {
+pub enum HunkSide {
     /// Index→buffer: a change not staged yet.
     Unstaged,
     /// HEAD→index: a staged change.
@@ -42,7 +42,7 @@ pub struct HunkHeader {
 /// One hunk, with no context lines: a contiguous block of removed and added lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hunk {
-    pub kind: HunkKind,
+    pub kind: HunkSide,
     pub header: HunkHeader,
     /// The removed lines, each with its line ending.
     pub removed: Vec<Vec<u8>>,
@@ -189,14 +189,14 @@ pub(crate) fn hunks_of_sides(sides: Sides) -> Result<FileHunks> {
     let (unstaged, unstaged_binary) = if link {
         (Vec::new(), false)
     } else {
-        hunks_between(index_content.as_deref(), new_content, HunkKind::Unstaged)?
+        hunks_between(index_content.as_deref(), new_content, HunkSide::Unstaged)?
     };
     let (staged, staged_binary) = match &index_content {
         Some(_) if intent_to_add => (Vec::new(), false),
         Some(_) if index_mode == Some(convert::MODE_LINK) => (Vec::new(), false),
         Some(index_content) => {
             let head_content = head.as_ref().map(|(content, _)| content.as_slice());
-            hunks_between(head_content, index_content, HunkKind::Staged)?
+            hunks_between(head_content, index_content, HunkSide::Staged)?
         }
         None => (Vec::new(), false),
     };
@@ -269,7 +269,7 @@ pub(crate) fn index_content(
 }
 
 /// The zero-context hunks from `old` (nothing when `None`) to `new`, and whether git sees binary.
-fn hunks_between(old: Option<&[u8]>, new: &[u8], kind: HunkKind) -> Result<(Vec<Hunk>, bool)> {
+fn hunks_between(old: Option<&[u8]>, new: &[u8], kind: HunkSide) -> Result<(Vec<Hunk>, bool)> {
     let mut options = base_options();
     options.context_lines(0).interhunk_lines(0);
     let old = old.unwrap_or(&[]);

@@ -1,4 +1,4 @@
-//! The pump: sends what the engine says to the client, in order. A command's answer is handed
+//! The outbox: sends what the engine says to the client, in order. A command's answer is handed
 //! to its handler only here, after every output before it has gone out.
 
 use std::collections::HashMap;
