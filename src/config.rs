@@ -115,7 +115,9 @@ impl Settings {
 /// Settings as parsed, with a sentence for every value that was not taken.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
+    /// The settings in effect: each value taken, or its default.
     pub settings: Settings,
+    /// One sentence for each value that was not taken (a wrong type, an unknown key).
     pub problems: Vec<String>,
 }
 

@@ -7,17 +7,30 @@
 //! when it can), and `plan` splits the uncommitted work into the few ordered commits it should
 //! have been.
 
+// Every public item is documented (`missing_docs`), except in the rooms below marked
+// `allow(missing_docs)`: their public items (mostly struct fields) are yet to be, and a new room
+// starts documented.
+#![warn(missing_docs)]
+
+#[allow(missing_docs)]
 pub mod absorb;
 pub mod config;
+#[allow(missing_docs)]
 pub mod editor_config;
+#[allow(missing_docs)]
 pub mod git;
+#[allow(missing_docs)]
 pub mod habit;
 pub mod lines;
 pub mod lsp;
+#[allow(missing_docs)]
 pub mod nudge;
+#[allow(missing_docs)]
 pub mod plan;
 pub mod prompt;
+#[allow(missing_docs)]
 pub mod record;
+#[allow(missing_docs)]
 pub mod report;
 pub mod workspace;
 

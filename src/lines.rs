@@ -21,6 +21,7 @@ pub struct LineMap {
 }
 
 impl LineMap {
+    /// The map of `text`, a buffer as the editor holds it.
     pub fn new(text: &str) -> LineMap {
         let bytes = text.as_bytes();
         let newlines = bytes.iter().filter(|b| **b == b'\n').count();

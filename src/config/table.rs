@@ -50,6 +50,7 @@ pub(crate) enum Origin {
 pub struct SettingSpec {
     /// The dotted path under `commitNudge`, such as `thresholds.lines`.
     pub key: &'static str,
+    /// What the value is (a number, a string, one of some names, a list of globs).
     pub kind: SettingKind,
     /// The default, as JSON text.
     pub default: &'static str,

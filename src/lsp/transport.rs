@@ -39,6 +39,7 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
+    /// Takes the next bytes read from the client; whole frames are then taken out in order.
     pub fn push(&mut self, bytes: &[u8]) {
         if self.skipping > 0 {
             let skip = self.skipping.min(bytes.len());
