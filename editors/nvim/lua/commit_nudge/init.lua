@@ -414,11 +414,10 @@ function M.snooze(minutes)
   end)
 end
 
---- Plans the uncommitted work of the current worktree as a few small commits and opens the
---- plan document (`.git/COMMIT_PLAN`, shown by the server with window/showDocument). Edit it
---- as `git rebase -i`'s todo list and `:write` to make the commits; close it unsaved to cancel.
----@param opts { bufnr: integer?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
-function M.split(opts)
+--- Runs `command` (openPlan or openAbsorb) for the current buffer's worktree; the server writes
+--- a document and shows it. Attaches the server to that document's buffer (saving it must reach
+--- this server) and tells the user what `summary(result)` says.
+local function open_document(opts, title, command, summary)
   opts = opts or {}
   local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
   local client, root = client_and_root(bufnr)
@@ -426,26 +425,35 @@ function M.split(opts)
     return
   end
   execute(client, {
-    title = 'Split into commits',
-    command = 'commit-nudge.openPlan',
+    title = title,
+    command = command,
     arguments = { { root = vim.uri_from_fname(root) } },
   }, bufnr, function(err, result)
     if not err and type(result) == 'table' and type(result.document) == 'string' then
-      -- Saving the document must reach this server: attach it to the plan's buffer.
-      local plan_buf = vim.fn.bufadd(result.document)
-      if not vim.lsp.buf_is_attached(plan_buf, client.id) then
-        vim.lsp.buf_attach_client(plan_buf, client.id)
+      local doc_buf = vim.fn.bufadd(result.document)
+      if not vim.lsp.buf_is_attached(doc_buf, client.id) then
+        vim.lsp.buf_attach_client(doc_buf, client.id)
       end
-      local n = result.commits or 0
-      notify(string.format(
-        '%d commit%s planned: edit, then :write to make them (close to cancel)',
-        n,
-        n == 1 and '' or 's'
-      ))
+      notify(summary(result))
     end
     if opts.on_done then
       opts.on_done(err, result)
     end
+  end)
+end
+
+local function plural(n, word)
+  return string.format('%d %s%s', n, word, n == 1 and '' or 's')
+end
+
+--- Plans the uncommitted work of the current worktree as a few small commits and opens the
+--- plan document (`.git/COMMIT_PLAN`, shown by the server with window/showDocument). Edit it
+--- as `git rebase -i`'s todo list and `:write` to make the commits; close it unsaved to cancel.
+---@param opts { bufnr: integer?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
+function M.split(opts)
+  open_document(opts, 'Split into commits', 'commit-nudge.openPlan', function(result)
+    return plural(result.commits or 0, 'commit')
+      .. ' planned: edit, then :write to make them (close to cancel)'
   end)
 end
 
@@ -455,34 +463,11 @@ end
 --- Move or delete hunk lines, then `:write` to make the `fixup!` commits; close it to cancel.
 ---@param opts { bufnr: integer?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
 function M.absorb(opts)
-  opts = opts or {}
-  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
-  local client, root = client_and_root(bufnr)
-  if not client or not root then
-    return
-  end
-  execute(client, {
-    title = 'Absorb into earlier commits',
-    command = 'commit-nudge.openAbsorb',
-    arguments = { { root = vim.uri_from_fname(root) } },
-  }, bufnr, function(err, result)
-    if not err and type(result) == 'table' and type(result.document) == 'string' then
-      local doc_buf = vim.fn.bufadd(result.document)
-      if not vim.lsp.buf_is_attached(doc_buf, client.id) then
-        vim.lsp.buf_attach_client(doc_buf, client.id)
-      end
-      local hunks, commits = result.hunks or 0, result.commits or 0
-      notify(string.format(
-        '%d hunk%s into %d commit%s: edit, then :write to make the fix-ups (close to cancel)',
-        hunks,
-        hunks == 1 and '' or 's',
-        commits,
-        commits == 1 and '' or 's'
-      ))
-    end
-    if opts.on_done then
-      opts.on_done(err, result)
-    end
+  open_document(opts, 'Absorb into earlier commits', 'commit-nudge.openAbsorb', function(result)
+    return plural(result.hunks or 0, 'hunk')
+      .. ' into '
+      .. plural(result.commits or 0, 'commit')
+      .. ': edit, then :write to make the fix-ups (close to cancel)'
   end)
 end
 
