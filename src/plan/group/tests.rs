@@ -1,0 +1,259 @@
+//! The grouping's tests: pure, hunks and signals in, groups out.
+
+use super::*;
+use crate::plan::options::Weights;
+
+fn hunk(path: &str, old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
+    PlanHunk {
+        path: path.to_string(),
+        old_start,
+        old_lines,
+        new_start: old_start,
+        new_lines: added.len() as u32,
+        header: String::new(),
+        kind: HunkKind::Text,
+        removed: removed.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        added: added.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        staged: false,
+    }
+}
+
+fn plan(hunks: &[PlanHunk], episodes: Option<&[Option<u32>]>, weights: Weights) -> Vec<Vec<usize>> {
+    let cochange = CoChange::default();
+    let (old, new) = (HashMap::new(), HashMap::new());
+    let signals = Signals {
+        cochange: &cochange,
+        old_texts: &old,
+        new_texts: &new,
+        episodes,
+    };
+    let options = GroupOptions {
+        weights,
+        ..GroupOptions::default()
+    };
+    group(hunks, &signals, &options)
+        .groups
+        .into_iter()
+        .map(|g| g.hunks)
+        .collect()
+}
+
+#[test]
+fn a_definition_groups_with_its_use() {
+    let hunks = vec![
+        hunk("docs/guide.md", 3, 1, &["old words"], &["new words"]),
+        hunk(
+            "src/use.py",
+            10,
+            0,
+            &[],
+            &["    total = compute_weighted_total(items)"],
+        ),
+        hunk(
+            "src/lib.py",
+            40,
+            0,
+            &[],
+            &["def compute_weighted_total(items):", "    return 0"],
+        ),
+    ];
+    // The defining hunk (2) goes with its use (1); unrelated groups keep the order of their
+    // hunks.
+    assert_eq!(
+        plan(&hunks, None, Weights::default()),
+        vec![vec![0], vec![1, 2]]
+    );
+    // Without the reference signal nothing ties the two files.
+    let apart = plan(
+        &hunks,
+        None,
+        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
+    );
+    assert_eq!(apart.len(), 3, "{apart:?}");
+}
+
+#[test]
+fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
+    // With references off for grouping, the order still follows them.
+    let hunks = vec![
+        hunk("a/use.rs", 10, 0, &[], &["let x = brand_new_helper();"]),
+        hunk(
+            "b/def.rs",
+            40,
+            0,
+            &[],
+            &["pub fn brand_new_helper() -> u32 {"],
+        ),
+        hunk("c/other.rs", 5, 1, &["x"], &["y"]),
+    ];
+    let apart = plan(
+        &hunks,
+        None,
+        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
+    );
+    assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
+    // Joined by the reference; kept apart from the unrelated change.
+    let groups = plan(&hunks, None, Weights::default());
+    assert_eq!(groups, vec![vec![0, 1], vec![2]]);
+}
+
+#[test]
+fn the_records_episodes_part_hunks_the_other_signals_would_join() {
+    // Same file, nearby: the signals join all three; the record says 0 and 2 were written
+    // together, 1 in another episode; 3 is not in the record and joins by the signals.
+    let hunks = vec![
+        hunk("src/x.txt", 5, 1, &["alpha"], &["beta"]),
+        hunk("src/x.txt", 9, 1, &["gamma"], &["delta"]),
+        hunk("src/x.txt", 14, 1, &["epsilon"], &["zeta"]),
+        hunk("src/x.txt", 18, 1, &["eta"], &["theta"]),
+    ];
+    assert_eq!(plan(&hunks, None, Weights::default()).len(), 1);
+    let episodes = [Some(0), Some(1), Some(0), None];
+    let parted = plan(&hunks, Some(&episodes), Weights::default());
+    assert_eq!(parted.len(), 2, "{parted:?}");
+    assert!(parted.iter().any(|g| g.starts_with(&[0, 2])), "{parted:?}");
+    assert!(parted.iter().any(|g| g.starts_with(&[1])), "{parted:?}");
+    // Weight 0 turns the record off.
+    let off = Weights::parse("edit_time=0").unwrap();
+    assert_eq!(plan(&hunks, Some(&episodes), off).len(), 1);
+}
+
+#[test]
+fn staged_hunks_stay_together_and_first() {
+    let mut hunks = vec![
+        hunk("a/x.txt", 5, 1, &["alpha"], &["beta"]),
+        hunk("b/y.txt", 5, 1, &["gamma"], &["delta"]),
+        hunk("c/z.txt", 5, 1, &["epsilon"], &["zeta"]),
+    ];
+    hunks[0].staged = true;
+    hunks[2].staged = true;
+    assert_eq!(
+        plan(&hunks, None, Weights::default()),
+        vec![vec![0, 2], vec![1]]
+    );
+}
+
+fn with(text: &str) -> GroupOptions {
+    let mut options = GroupOptions::default();
+    options.parse_over(text).unwrap();
+    options
+}
+
+fn plan_with(hunks: &[PlanHunk], options: &GroupOptions) -> Vec<Vec<usize>> {
+    let cochange = CoChange::default();
+    let (old, new) = (HashMap::new(), HashMap::new());
+    let signals = Signals {
+        cochange: &cochange,
+        old_texts: &old,
+        new_texts: &new,
+        episodes: None,
+    };
+    let mut groups: Vec<Vec<usize>> = group(hunks, &signals, options)
+        .groups
+        .into_iter()
+        .map(|g| g.hunks)
+        .collect();
+    groups.sort();
+    groups
+}
+
+#[test]
+fn one_strong_pair_chains_two_groups_under_single_linkage_only() {
+    // Two files of two nearby hunks each; one hunk of each is tied by a definition and its
+    // use. Single linkage joins all four through that pair; average linkage weighs the one
+    // pair against the three that say nothing.
+    let hunks = vec![
+        hunk(
+            "a/lib.rs",
+            10,
+            1,
+            &["x"],
+            &["pub fn brand_new_helper() -> u32 {"],
+        ),
+        hunk("a/lib.rs", 12, 1, &["y"], &["z"]),
+        hunk("b/main.rs", 10, 1, &["p"], &["let v = brand_new_helper();"]),
+        hunk("b/main.rs", 12, 1, &["q"], &["r"]),
+    ];
+    assert_eq!(
+        plan_with(&hunks, &with("linkage=1,threshold=0.65")),
+        vec![vec![0, 1, 2, 3]]
+    );
+    assert_eq!(
+        plan_with(&hunks, &with("linkage=0,threshold=0.65")),
+        vec![vec![0, 1], vec![2, 3]]
+    );
+    // At a threshold of 0.8 the pair (0.8) still joins at linkage 1 ...
+    assert_eq!(plan_with(&hunks, &with("linkage=1,threshold=0.8")).len(), 1);
+    // ... and not once it is weighed down.
+    assert_eq!(
+        plan_with(&hunks, &with("linkage=1,threshold=0.65,define_use=0.5")).len(),
+        2
+    );
+}
+
+#[test]
+fn the_per_file_prior_starts_a_file_as_one_group() {
+    // Two hunks of one file 200 lines apart: too far for the place signal alone.
+    let hunks = vec![
+        hunk("src/x.c", 10, 1, &["alpha"], &["beta"]),
+        hunk("src/x.c", 300, 1, &["gamma"], &["delta"]),
+        hunk("src/y.c", 10, 1, &["eps"], &["zeta"]),
+    ];
+    assert_eq!(
+        plan_with(&hunks, &with("file_gap=0,threshold=0.65")),
+        vec![vec![0], vec![1], vec![2]]
+    );
+    assert_eq!(
+        plan_with(&hunks, &with("file_gap=100,threshold=0.65")),
+        vec![vec![0], vec![1], vec![2]]
+    );
+    assert_eq!(
+        plan_with(&hunks, &with("file_gap=1000,threshold=0.65")),
+        vec![vec![0, 1], vec![2]]
+    );
+    // The same under average linkage.
+    assert_eq!(
+        plan_with(&hunks, &with("file_gap=1000,linkage=0,threshold=0.65")),
+        vec![vec![0, 1], vec![2]]
+    );
+}
+
+#[test]
+fn the_per_file_prior_keeps_staged_hunks_apart() {
+    let mut hunks = vec![
+        hunk("src/x.c", 10, 1, &["alpha"], &["beta"]),
+        hunk("src/x.c", 300, 1, &["gamma"], &["delta"]),
+    ];
+    hunks[0].staged = true;
+    assert_eq!(
+        plan_with(&hunks, &with("file_gap=1000,linkage=0,threshold=0.65")),
+        vec![vec![0], vec![1]]
+    );
+}
+
+#[test]
+fn the_grouping_knobs_parse_over_the_defaults() {
+    let options = with("threshold=0.3,linkage=0.5,file_gap=40,references=0,max_groups=3");
+    assert_eq!(options.threshold, 0.3);
+    assert_eq!(options.linkage, 0.5);
+    assert_eq!(options.file_gap, 40);
+    assert_eq!(options.max_groups, 3);
+    assert_eq!(options.weights.references, 0.0);
+    assert_eq!(options.weights.cochange, 1.0);
+    let mut bad = GroupOptions::default();
+    assert!(bad.parse_over("nosuch=1").is_err());
+    assert!(bad.parse_over("linkage=x").is_err());
+}
+
+#[test]
+fn hunks_whose_old_sides_touch_stay_together() {
+    // A deletion of lines 10-11 and an insertion right after line 11 cannot be applied apart.
+    let hunks = vec![
+        hunk("f.txt", 10, 2, &["a", "b"], &[]),
+        hunk("f.txt", 11, 0, &[], &["c"]),
+        hunk("f.txt", 400, 1, &["q"], &["r"]),
+    ];
+    // Without the place signal and the per-file prior, only inseparability joins.
+    let options = with("same_file=0,file_gap=0");
+    assert_eq!(plan_with(&hunks, &options), vec![vec![0, 1], vec![2]]);
+}
