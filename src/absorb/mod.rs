@@ -59,7 +59,9 @@ pub(crate) enum Decision {
 /// A candidate commit: its id and subject (newest first in the candidate list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
+    /// The commit's full id.
     pub id: String,
+    /// The first line of its message.
     pub subject: String,
 }
 
@@ -144,9 +146,13 @@ pub(crate) fn target(
 /// One hunk of the work with its decision.
 #[derive(Debug, Clone, Serialize)]
 pub struct AbsorbedHunk {
+    /// The path, `/`-separated, relative to the worktree.
     pub path: String,
+    /// Its numbers as git prints them, `@@ -a,b +c,d @@` (the `range` of `absorb --json`).
     pub range: String,
+    /// git's hunk-header context (the enclosing function), may be empty.
     pub header: String,
+    /// Whether the hunk is staged.
     pub staged: bool,
     /// The target commit's id, when there is one.
     pub target: Option<String>,
@@ -163,7 +169,10 @@ pub struct AbsorbedHunk {
 /// The answer for a repository's work: candidates (newest first) and each hunk's decision.
 #[derive(Debug, Clone, Serialize)]
 pub struct AbsorbReport {
+    /// The commits a hunk may amend, newest first.
     pub candidates: Vec<Candidate>,
+    /// Each hunk considered (the staged ones when anything is staged, else all) with its
+    /// decision.
     pub hunks: Vec<AbsorbedHunk>,
     /// The worktree's root.
     #[serde(skip)]
@@ -253,8 +262,8 @@ pub fn absorb_report(
         }
         let hunk = AbsorbHunk {
             path: h.path.clone(),
-            old_start: h.old_start,
-            old_lines: h.old_lines,
+            old_start: h.range.old_start,
+            old_lines: h.range.old_lines,
             kind,
         };
         let decision = target(
@@ -268,7 +277,7 @@ pub fn absorb_report(
         };
         hunks.push(AbsorbedHunk {
             path: h.path.clone(),
-            range: h.range_text(),
+            range: h.range.to_string(),
             header: h.header.clone(),
             staged: h.staged,
             target,

@@ -223,7 +223,7 @@ fn staging_through_the_library_while_git_runs_loses_nothing() {
                         file,
                         None,
                         &git::stage::HunkTarget {
-                            header: hunk.header,
+                            range: hunk.range,
                             hash: hunk.hash(),
                             selection: git::hunks::LineSelection::All,
                         },

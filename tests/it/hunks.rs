@@ -83,7 +83,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
             // Ours.
             let hunk = &ours.unstaged[k];
             let target = HunkTarget {
-                header: hunk.header,
+                range: hunk.range,
                 hash: hunk.hash(),
                 selection: LineSelection::All,
             };
@@ -110,7 +110,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
             let staged = file_hunks(&repo2, "f.txt", None).unwrap().staged;
             assert_eq!(staged.len(), 1, "seed {seed}, hunk {k}: one staged hunk");
             let target = HunkTarget {
-                header: staged[0].header,
+                range: staged[0].range,
                 hash: staged[0].hash(),
                 selection: LineSelection::All,
             };
@@ -143,7 +143,7 @@ fn three_hunks() -> (Repo, String) {
 
 fn target_of(hunk: &commit_nudge::git::hunks::Hunk, selection: LineSelection) -> HunkTarget {
     HunkTarget {
-        header: hunk.header,
+        range: hunk.range,
         hash: hunk.hash(),
         selection,
     }

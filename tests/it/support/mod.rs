@@ -131,7 +131,7 @@ pub fn alone(first: &str, chunk: &str) -> String {
     format!("@@ {old} +{new_start},{new_lines} @@\n{rest}")
 }
 
-pub fn header_line(h: &commit_nudge::git::hunks::HunkHeader) -> String {
+pub fn header_line(h: &commit_nudge::hunk_range::HunkRange) -> String {
     let side = |start: u32, lines: u32| {
         if lines == 1 {
             format!("{start}")
@@ -151,7 +151,7 @@ pub fn headers(
     ours: &[commit_nudge::git::hunks::Hunk],
     git_hunks: &[(String, String)],
 ) -> (Vec<String>, Vec<String>) {
-    let ours = ours.iter().map(|h| header_line(&h.header)).collect();
+    let ours = ours.iter().map(|h| header_line(&h.range)).collect();
     let git = git_hunks
         .iter()
         .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")
