@@ -26,35 +26,26 @@ fn seeded() -> Repo {
     repo
 }
 
+/// `n` lines `line <i>`, every seventh one `changed <i>` instead.
+fn every_seventh_changed(n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            if i % 7 == 0 {
+                format!("changed {i}\n")
+            } else {
+                format!("line {i}\n")
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn every_kind_of_change_counts_as_git_counts_it() {
     let repo = seeded();
     // Edited, then partly staged and edited again.
-    repo.write(
-        "src/lib.rs",
-        (1..=40)
-            .map(|i| {
-                if i % 7 == 0 {
-                    format!("changed {i}\n")
-                } else {
-                    format!("line {i}\n")
-                }
-            })
-            .collect::<String>(),
-    );
+    repo.write("src/lib.rs", every_seventh_changed(40));
     repo.git(&["add", "src/lib.rs"]);
-    repo.write(
-        "src/lib.rs",
-        (1..=45)
-            .map(|i| {
-                if i % 7 == 0 {
-                    format!("changed {i}\n")
-                } else {
-                    format!("line {i}\n")
-                }
-            })
-            .collect::<String>(),
-    );
+    repo.write("src/lib.rs", every_seventh_changed(45));
     // Deleted, binary changed, mode changed, a line without its newline.
     std::fs::remove_file(repo.path("gone.txt")).unwrap();
     repo.write("data.bin", [0u8, 9, 9, 9]);

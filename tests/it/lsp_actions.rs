@@ -93,17 +93,13 @@ fn stage_the_middle_hunk_at_the_cursor_then_commit_it() {
 fn unstaging_puts_the_index_back() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
     let before = repo.git(&["ls-files", "--stage"]);
-    let stage = titled(&client.actions_at(&file, 2, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 2, "Stage hunk");
     client.run(&stage);
     assert_ne!(repo.git(&["ls-files", "--stage"]), before);
     client.wait_for("staged", |m| {
         m["method"] == "commitNudge/status" && m["params"]["staged"]["files"] == 1
     });
-    let unstage = titled(&client.actions_at(&file, 2, json!([])), "Unstage hunk")
-        .cloned()
-        .unwrap();
+    let unstage = client.action(&file, 2, "Unstage hunk");
     let response = client.run(&unstage);
     assert!(response.get("error").is_none(), "{response}");
     assert_eq!(repo.git(&["ls-files", "--stage"]), before);
@@ -112,9 +108,7 @@ fn unstaging_puts_the_index_back() {
 #[test]
 fn an_action_on_a_hunk_that_changed_is_refused_and_nothing_is_staged() {
     let (repo, mut client, file, edited) = three_hunks_open(json!({}));
-    let stage = titled(&client.actions_at(&file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 15, "Stage hunk");
     let changed = edited.replace("line 15b", "line 15 B");
     client.notify(
         "textDocument/didChange",
@@ -141,9 +135,7 @@ fn an_action_on_a_hunk_that_changed_is_refused_and_nothing_is_staged() {
 #[test]
 fn a_failing_hook_is_shown_in_gits_words_and_nothing_changes() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&client.actions_at(&file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 15, "Stage hunk");
     client.run(&stage);
     let hook = repo.path(".git/hooks/pre-commit");
     std::fs::write(
@@ -183,9 +175,7 @@ fn a_failing_hook_is_shown_in_gits_words_and_nothing_changes() {
 #[test]
 fn without_a_message_a_commit_document_opens_and_saving_it_commits() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&client.actions_at(&file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 15, "Stage hunk");
     client.run(&stage);
     let response = client.request(
         "workspace/executeCommand",
@@ -322,9 +312,7 @@ fn ask_on_warning_false_turns_the_offer_off() {
 #[test]
 fn a_commit_with_a_message_is_reported_by_the_client_alone() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&client.actions_at(&file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 15, "Stage hunk");
     client.run(&stage);
     let response = client.request(
         "workspace/executeCommand",

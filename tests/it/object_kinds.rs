@@ -7,7 +7,7 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use support::lsp::{titled, uri, Client};
+use support::lsp::{uri, Client};
 use support::{run_cli, Repo};
 
 const SHA256: &[&str] = &["--object-format=sha256"];
@@ -75,9 +75,8 @@ fn status_is_gits_in_sha256_with_reftable() {
 }
 
 fn run_titled(client: &mut Client, file: &str, line: u32, title: &str) -> Value {
-    let actions = client.actions_at(file, line, json!([]));
-    let action = titled(&actions, title).unwrap_or_else(|| panic!("no {title} in {actions:#?}"));
-    let response = client.run(action);
+    let action = client.action(file, line, title);
+    let response = client.run(&action);
     assert!(response.get("error").is_none(), "{response}");
     response
 }

@@ -171,6 +171,15 @@ impl Client {
         self.actions_over(file, (line, 0), (line, 0), diagnostics)
     }
 
+    /// The first code action at `line` of `file` whose title starts with `prefix`; panics with
+    /// the actions offered when there is none.
+    pub fn action(&mut self, file: &str, line: u32, prefix: &str) -> Value {
+        let actions = self.actions_at(file, line, json!([]));
+        titled(&actions, prefix)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {prefix:?} at line {line} in {actions:#?}"))
+    }
+
     /// The titles of the code lenses of `file`.
     pub fn lens_titles(&mut self, file: &str) -> Vec<String> {
         let response = self.request(
