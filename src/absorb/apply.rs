@@ -18,7 +18,7 @@ use crate::git::commit::{CommitOptions, CommitOutcome};
 use crate::plan::{PlanError, PlannedCommit, Result};
 
 /// The ref that keeps the branch's tip from before a `--rewrite`.
-pub const UNDO_REF: &str = "refs/commit-nudge/absorb-undo";
+pub(crate) const UNDO_REF: &str = "refs/commit-nudge/absorb-undo";
 
 /// One fix-up to make: the target commit's id and the work's hunks that fold into it.
 #[derive(Debug, Clone, PartialEq, Eq)]

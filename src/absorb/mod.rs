@@ -15,7 +15,7 @@
 
 pub mod apply;
 pub(crate) mod blame;
-pub mod document;
+pub(crate) mod document;
 
 use serde::Serialize;
 
@@ -160,10 +160,10 @@ pub struct AbsorbedHunk {
     pub reason: Option<String>,
     /// The hunk's index in the work as `plan::read_work` reads it (what applying names).
     #[serde(skip)]
-    pub index: usize,
+    pub(crate) index: usize,
     /// The hunk's numbers, as a document names it.
     #[serde(skip)]
-    pub key: crate::plan::HunkKey,
+    pub(crate) key: crate::plan::HunkKey,
 }
 
 /// The answer for a repository's work: candidates (newest first) and each hunk's decision.
@@ -176,31 +176,31 @@ pub struct AbsorbReport {
     pub hunks: Vec<AbsorbedHunk>,
     /// The worktree's root.
     #[serde(skip)]
-    pub root: std::path::PathBuf,
+    pub(crate) root: std::path::PathBuf,
     /// HEAD's commit id when the report was made.
     #[serde(skip)]
-    pub head: String,
+    pub(crate) head: String,
     /// The fingerprint of the whole work (`plan::fingerprint`): applying refuses other work.
     #[serde(skip)]
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// Whether the report covers every hunk of the work (nothing staged, or everything).
     #[serde(skip)]
-    pub all_work: bool,
+    pub(crate) all_work: bool,
 }
 
 impl AbsorbReport {
     /// The hunks that have a target.
-    pub fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
+    pub(crate) fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
         self.hunks.iter().filter(|h| h.target.is_some())
     }
 
     /// Whether every hunk of the work would absorb (and there is some).
-    pub fn absorbs_everything(&self) -> bool {
+    pub(crate) fn absorbs_everything(&self) -> bool {
         self.all_work && !self.hunks.is_empty() && self.hunks.iter().all(|h| h.target.is_some())
     }
 
     /// "the last commit", "1 commit back", "2 commits back": where the candidate at `place` is.
-    pub fn how_far(place: usize) -> String {
+    pub(crate) fn how_far(place: usize) -> String {
         match place {
             0 => "the last commit".to_string(),
             1 => "1 commit back".to_string(),
@@ -209,7 +209,7 @@ impl AbsorbReport {
     }
 
     /// The candidate a commit id names, with its place (0: HEAD, 1: HEAD's parent, …).
-    pub fn candidate(&self, id: &str) -> Option<(usize, &Candidate)> {
+    pub(crate) fn candidate(&self, id: &str) -> Option<(usize, &Candidate)> {
         self.candidates.iter().enumerate().find(|(_, c)| c.id == id)
     }
 }

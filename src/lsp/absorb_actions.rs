@@ -1,5 +1,5 @@
 //! Absorb's code actions and lenses for one document, from the background report of which
-//! commit each hunk folds into: "Fold into '<subject>' (N commits back)" on a hunk whose target
+//! commit each hunk folds into: `Fold into '<subject>' (N commits back)` on a hunk whose target
 //! is known, "Absorb N hunks into M commits…" (the absorb document) wherever some hunk has one,
 //! and a lens on each absorbable hunk naming its target. A document with unsaved edits gets
 //! none: the report numbers the lines on disk.
