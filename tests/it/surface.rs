@@ -113,6 +113,30 @@ fn each_room_uses_only_the_rooms_it_may() {
     }
 }
 
+/// In the engine, the effects (and the jobs they carry) are defined in `effect.rs` and the
+/// runners (`jobs.rs`, `plan_jobs.rs`, `absorb_jobs.rs`) import them, never the other way round,
+/// so the three form no cycle (docs/architecture.md, "The workspace engine"). Doc comments may
+/// name a runner.
+#[test]
+fn the_engine_s_effects_do_not_use_their_runners() {
+    let text = std::fs::read_to_string(src().join("workspace/effect.rs")).expect("effect.rs");
+    let code: String = without_tests(&text)
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for runner in ["jobs", "plan_jobs", "absorb_jobs"] {
+        let path = format!("{runner}::");
+        let used = code.match_indices(&path).any(|(at, _)| {
+            !code[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        });
+        assert!(!used, "effect.rs uses {runner}");
+    }
+}
+
 /// The room test can fail: a use of `crate::git` in a file of `src/lsp` is seen, a test module's
 /// is not.
 #[test]
