@@ -229,7 +229,7 @@ impl CliRepo {
         let sides = self.sides(rel_path, text)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
-        let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
+        let hunk = offered(&hunks.unstaged, &target.range, &target.hash, "the hunk")?;
         let content = staged_content(&current, &select_lines(hunk, target.selection))?;
         self.put(rel_path, &content, mode)
     }
@@ -241,7 +241,7 @@ impl CliRepo {
         let hunks = hunks_of_sides(sides)?;
         let hunk = offered(
             &hunks.staged,
-            &target.header,
+            &target.range,
             &target.hash,
             "the staged hunk",
         )?;
