@@ -79,14 +79,14 @@ fn a_file_written_in_two_parts_is_recorded_whole() {
     let cut = last.find("added line").unwrap() + "added".len();
     // The first part: truncated, the first twenty lines and half a line, the file left open.
     let mut file = std::fs::File::create(repo.path("f.txt")).unwrap();
-    file.write_all(last[..cut].as_bytes()).unwrap();
+    file.write_all(&last.as_bytes()[..cut]).unwrap();
     file.flush().unwrap();
     // The server has seen the half-written file: it counted it (lines 21 to 40 missing).
     wait_total(&mut client, 1, 20);
     // A writer slow between its parts, slower than a reader would wait for a file to settle:
     // only the end of the write says the file is whole.
     std::thread::sleep(std::time::Duration::from_millis(400));
-    file.write_all(last[cut..].as_bytes()).unwrap();
+    file.write_all(&last.as_bytes()[cut..]).unwrap();
     drop(file);
     wait_total(&mut client, 2, 1);
     wait_recorded(&repo, "edited 30");
