@@ -228,12 +228,12 @@ def best_matching(groups, labels, n):
     return best
 
 
-def check_lossless(work, plan, last, weights=""):
-    """Applies the plan (made again with the same weights) in the sample's work tree and checks
-    it lost nothing."""
+def check_lossless(work, plan, last, weights="", record=False):
+    """Applies the plan (made again with the same weights, and with the record of the work when
+    `record`: bench/replay.py's) in the sample's work tree and checks it lost nothing."""
     head_before = git(work, "rev-parse", "HEAD").strip()
     binary = os.environ.get("COMMIT_NUDGE_BIN")
-    command = [binary, "plan", "--apply", "--no-record", work]
+    command = [binary, "plan", "--apply", work] + ([] if record else ["--no-record"])
     if weights:
         command.append(f"--weights={weights}")
     out = subprocess.run(command, capture_output=True)

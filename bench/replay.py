@@ -21,6 +21,12 @@ Hunks whose lines come from several commits are replayed with the last of them a
 
     python3 bench/replay.py --repo ~/.cache/cn-bench/jq --samples 10
     python3 bench/replay.py --all --samples 5 --variants sequence,interleaved,restart
+    python3 bench/replay.py --all --samples 20 --jobs 2 --json-out /tmp/replay.json
+    python3 bench/replay.py --all --samples 20 --variants interleaved --simulate --no-apply
+
+--simulate runs no server: it writes the record the same saves would make, on a clock of its own
+(no waiting), and plans with `commit-nudge plan --json`: a quick way to try a method; the figures
+in bench/RESULTS.md come from the real replay. --jobs replays that many histories at once.
 
 Run by hand; nothing here is a test. Figures go in bench/RESULTS.md.
 """
@@ -35,7 +41,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,77 +49,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import plan as planbench  # noqa: E402 - bench/plan.py's sampling and scoring
+from lsp_client import Lsp  # noqa: E402 - the benchmarks' one LSP client
 
 git = planbench.git
 CORPUS = ["ripgrep", "requests", "cobra", "jq", "axios", "jsoup"]
-
-
-class Lsp:
-    """An editor over stdio: answers the server's requests (showDocument: yes)."""
-
-    def __init__(self, binary, root):
-        self.proc = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
-        self.next_id = 1
-        self.cond = threading.Condition()
-        self.responses = {}
-        self.shown = []
-        threading.Thread(target=self._read, daemon=True).start()
-        uri = Path(root).as_uri()
-        self.request("initialize", {
-            "processId": None, "rootUri": uri, "workspaceFolders": [{"uri": uri, "name": "replay"}],
-            "capabilities": {"window": {"showDocument": {"support": True}}},
-            "initializationOptions": {}})
-        self.notify("initialized", {})
-
-    def _read(self):
-        out = self.proc.stdout
-        while True:
-            length = None
-            while True:
-                line = out.readline()
-                if not line:
-                    return
-                line = line.strip()
-                if not line:
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = json.loads(out.read(length))
-            with self.cond:
-                if "id" in body and "method" not in body:
-                    self.responses[body["id"]] = body
-                elif "id" in body:
-                    result = None
-                    if body["method"] == "window/showDocument":
-                        self.shown.append(body["params"]["uri"])
-                        result = {"success": True}
-                    self._send({"jsonrpc": "2.0", "id": body["id"], "result": result})
-                self.cond.notify_all()
-
-    def _send(self, msg):
-        data = json.dumps(msg).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
-        self.proc.stdin.flush()
-
-    def notify(self, method, params):
-        self._send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def request(self, method, params, timeout=120):
-        rid = self.next_id
-        self.next_id += 1
-        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        with self.cond:
-            self.cond.wait_for(lambda: rid in self.responses, timeout=timeout)
-            return self.responses.get(rid)
-
-    def close(self):
-        try:
-            self.request("shutdown", None, timeout=10)
-            self.notify("exit", None)
-            self.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001 - a server that will not stop is killed
-            self.proc.kill()
 
 
 class Editor:
@@ -122,12 +60,12 @@ class Editor:
 
     def __init__(self, binary, work):
         self.binary, self.work = binary, work
-        self.lsp = Lsp(binary, work)
+        self.lsp = Lsp(binary, Path(work), show_document=True, name="replay")
         self.versions = {}
 
     def restart(self):
         self.lsp.close()
-        self.lsp = Lsp(self.binary, self.work)
+        self.lsp = Lsp(self.binary, Path(self.work), show_document=True, name="replay")
         self.versions = {}
 
     def edit(self, path, text):
@@ -150,6 +88,74 @@ class Editor:
             "textDocument": {"uri": uri, "version": self.versions[path]},
             "contentChanges": [{"text": text.decode("utf-8", errors="replace")}]})
         self.lsp.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+
+
+FNV_OFFSET, FNV_PRIME = 0xcbf29ce484222325, 0x100000001b3
+
+
+def line_hash(line):
+    """The record's hash of a line (FNV-1a 64 of its bytes without the line end)."""
+    if line.endswith(b"\n"):
+        line = line[:-1]
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    h = FNV_OFFSET
+    for byte in line:
+        h = ((h ^ byte) * FNV_PRIME) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+class SimulatedEditor:
+    """--simulate: no server; writes the record the server would write for the same saves (each
+    file's lines gained and lost against HEAD, as multisets, first seen at each save) on a clock
+    of its own, so a sample takes no waiting. For trying a method quickly; the figures are the
+    real replay's."""
+
+    def __init__(self, work):
+        self.work = work
+        self.clock_ms = 1_000_000
+        self.seen = set()
+        head = git(work, "rev-parse", "HEAD").strip()
+        self.out = [f"commit-nudge record 1 {head}\n"]
+        self.head_text = {}
+
+    def wait(self, seconds):
+        self.clock_ms += int(seconds * 1000)
+
+    def restart(self):
+        pass
+
+    def edit(self, path, text):
+        full = os.path.join(self.work, path)
+        if path not in self.head_text:
+            self.head_text[path] = open(full, "rb").read() if os.path.exists(full) else b""
+        if text is None:
+            if os.path.exists(full):
+                os.remove(full)
+            return
+        os.makedirs(os.path.dirname(full) or ".", exist_ok=True)
+        with open(full, "wb") as f:
+            f.write(text)
+        def counts(data):
+            c = {}
+            for line in split_lines(data):
+                h = line_hash(line)
+                c[h] = c.get(h, 0) + 1
+            return c
+        old, new = counts(self.head_text[path]), counts(text)
+        lines = [f"+ {h:016x} {path}\n" for h in new if new[h] > old.get(h, 0)]
+        lines += [f"- {h:016x} {path}\n" for h in old if old[h] > new.get(h, 0)]
+        fresh = [line for line in lines if line not in self.seen]
+        if fresh:
+            self.seen.update(fresh)
+            self.out.append(f"s {self.clock_ms}\n")
+            self.out.extend(fresh)
+
+    def finish(self):
+        directory = os.path.join(self.work, ".git", "commit-nudge")
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, "record"), "w") as f:
+            f.writelines(self.out)
 
 
 def split_lines(data):
@@ -226,7 +232,7 @@ def read_document(path):
     return groups
 
 
-def run_sample(binary, work, chain, variant, gap, pause):
+def run_sample(binary, work, chain, variant, gap, pause, simulate=False, apply=True):
     parent = git(work, "rev-parse", f"{chain[0]}~1").strip()
     last = chain[-1]
     git(work, "checkout", "-qf", "--detach", parent)
@@ -244,7 +250,8 @@ def run_sample(binary, work, chain, variant, gap, pause):
             full = os.path.join(work, h[0])
             old_text[h[0]] = open(full, "rb").read() if os.path.exists(full) else b""
     deleted = set(git(work, "diff", "--name-only", "--no-renames", "--diff-filter=D", parent, last).split("\n")) - {""}
-    editor = Editor(binary, work)
+    editor = SimulatedEditor(work) if simulate else Editor(binary, work)
+    wait = editor.wait if simulate else time.sleep
     applied = {p: [] for p in old_text}
     steps = schedule(len(chain), labelled, variant)
     started = time.perf_counter()
@@ -255,27 +262,34 @@ def run_sample(binary, work, chain, variant, gap, pause):
                 editor.edit(h[0], None)
             else:
                 editor.edit(h[0], apply_hunks(old_text[h[0]], applied[h[0]], new_lines))
-            time.sleep(gap)
+            wait(gap)
         if variant == "restart" and k == len(steps) // 2 - 1 + (len(steps) % 2):
-            time.sleep(gap)
+            wait(gap)
             editor.restart()
-        time.sleep(pause)
+        wait(pause)
     # Binary files and anything the text replay could not make: the last commit's bytes.
     git(work, "checkout", last, "--", ".")
     git(work, "reset", "-q", parent)
     for p in deleted:
         if os.path.exists(os.path.join(work, p)):
             os.remove(os.path.join(work, p))
-    time.sleep(pause)
-    answer = editor.lsp.request("workspace/executeCommand", {
-        "command": "commit-nudge.openPlan", "arguments": [{"root": Path(work).as_uri()}]})
+    wait(pause)
+    if simulate:
+        editor.finish()
+    else:
+        answer = editor.lsp.request("workspace/executeCommand", {
+            "command": "commit-nudge.openPlan", "arguments": [{"root": Path(work).as_uri()}]})
     replay_seconds = time.perf_counter() - started
     record = os.path.join(work, ".git", "commit-nudge", "record")
     record_bytes = os.path.getsize(record) if os.path.exists(record) else 0
-    editor.lsp.close()
-    if not answer or "result" not in answer or not answer["result"]:
-        raise RuntimeError(f"openPlan: {answer}")
-    groups = read_document(answer["result"]["document"])
+    if simulate:
+        groups = planbench.parse_json_hunks(json.loads(subprocess.run(
+            [binary, "plan", "--json", work], capture_output=True, check=True).stdout))
+    else:
+        editor.lsp.close()
+        if not answer or "result" not in answer or not answer["result"]:
+            raise RuntimeError(f"openPlan: {answer}")
+        groups = read_document(answer["result"]["document"])
     planned = [h for g in groups for h in g]
     reference = planbench.reference_hunks(work)
     every_once = sorted(planned) == sorted(reference)
@@ -293,9 +307,11 @@ def run_sample(binary, work, chain, variant, gap, pause):
     cli = json.loads(subprocess.run([binary, "plan", "--json", work], capture_output=True, check=True).stdout)
     same_plan = [sorted(g) for g in planbench.parse_json_hunks(cli)] == [sorted(g) for g in groups]
     os.environ["COMMIT_NUDGE_BIN"] = binary
-    lossless, why = planbench.check_lossless(work, cli, last)
-    if not lossless:
-        print(f"  NOT LOSSLESS {chain[-1][:8]} {variant}: {why}", file=sys.stderr)
+    lossless = None
+    if apply:
+        lossless, why = planbench.check_lossless(work, cli, last, record=True)
+        if not lossless:
+            print(f"  NOT LOSSLESS {chain[-1][:8]} {variant}: {why}", file=sys.stderr)
     return {
         "chain": chain,
         "lossless": lossless,
@@ -331,7 +347,7 @@ def bench_repo(args, repo):
         tried += 1
         for variant in args.variants:
             try:
-                row = run_sample(args.bin, work, chain, variant, args.gap, args.pause)
+                row = run_sample(args.bin, work, chain, variant, args.gap, args.pause, args.simulate, not args.no_apply)
             except Exception as error:  # noqa: BLE001 - a broken sample is reported and skipped
                 print(f"  skipped {chain[0][:8]} {variant}: {error}", file=sys.stderr)
                 continue
@@ -358,7 +374,7 @@ def summary_row(name, variant, rows):
     acc = [r["accuracy"] for r in rows]
     file_ = [r["per_file"] for r in rows]
     once = sum(r["every_hunk_once"] for r in rows)
-    lossless = sum(r["lossless"] for r in rows)
+    lossless = sum(bool(r["lossless"]) for r in rows)
     return (f"| {name} | {variant} | {len(rows)} | **{pct(statistics.median(acc))}** (mean {pct(statistics.mean(acc))}) "
             f"| {pct(statistics.median(file_))} | {once}/{len(rows)} | {lossless}/{len(rows)} "
             f"| {max(r['record_bytes'] for r in rows)} B |")
@@ -378,15 +394,23 @@ def main():
     parser.add_argument("--gap", type=float, default=0.1, help="seconds between hunks of a commit")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between commits")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--simulate", action="store_true",
+                        help="no server: write the record the saves would make, on a clock of its own (for trying a method)")
+    parser.add_argument("--jobs", type=int, default=1, help="histories replayed at once (at most 2 on a shared machine)")
+    parser.add_argument("--no-apply", action="store_true", help="skip the lossless apply check")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     repos = args.repo or []
     if args.all:
         repos += [os.path.expanduser(f"~/.cache/cn-bench/{r}") for r in CORPUS]
     started = time.time()
-    results = {}
-    for repo in repos:
-        results[os.path.basename(os.path.normpath(repo))] = bench_repo(args, repo)
+    names = [os.path.basename(os.path.normpath(repo)) for repo in repos]
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = dict(zip(names, pool.map(bench_repo, [args] * len(repos), repos)))
+    else:
+        results = {name: bench_repo(args, repo) for name, repo in zip(names, repos)}
     print("| repository | variant | samples | hunk accuracy, median | one group per file, median | every hunk once | applied losslessly | largest record |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, rows in results.items():

@@ -31,7 +31,6 @@ machine's noise shows in the spread.
 """
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -40,9 +39,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lsp_client import Lsp  # noqa: E402 - the benchmarks' one LSP client
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path.home() / ".cache" / "commit-nudge-bench"
@@ -138,78 +139,6 @@ def timed_pair(cmds, cwd, runs):
             subprocess.run(cmd, cwd=cwd, check=False, capture_output=True)
         samples.append(time.perf_counter() - start)
     return Spread(samples)
-
-
-class Lsp:
-    """A minimal LSP client for the benchmark."""
-
-    def __init__(self, binary, root):
-        self.proc = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.next_id = 1
-        self.cond = threading.Condition()
-        self.statuses = []  # (time, params)
-        self.responses = {}
-        threading.Thread(target=self._read, daemon=True).start()
-        uri = root.as_uri()
-        self.request("initialize", {"processId": None, "rootUri": uri, "workspaceFolders": [{"uri": uri, "name": "bench"}],
-                                    "capabilities": {}, "initializationOptions": {}})
-        self.notify("initialized", {})
-
-    def _read(self):
-        out = self.proc.stdout
-        while True:
-            length = None
-            while True:
-                line = out.readline()
-                if not line:
-                    return
-                line = line.strip()
-                if not line:
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body = json.loads(out.read(length))
-            now = time.perf_counter()
-            with self.cond:
-                if body.get("method") == "commitNudge/status":
-                    self.statuses.append((now, body["params"]))
-                elif "id" in body and "method" not in body:
-                    self.responses[body["id"]] = body
-                elif "id" in body:
-                    self._send({"jsonrpc": "2.0", "id": body["id"], "result": None})
-                self.cond.notify_all()
-
-    def _send(self, msg):
-        data = json.dumps(msg).encode()
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(data) + data)
-        self.proc.stdin.flush()
-
-    def notify(self, method, params):
-        self._send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def request(self, method, params):
-        rid = self.next_id
-        self.next_id += 1
-        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        with self.cond:
-            self.cond.wait_for(lambda: rid in self.responses, timeout=120)
-            return self.responses.get(rid)
-
-    def wait_status(self, after, pred, timeout=60):
-        """The time of the first status after `after` (perf_counter) whose params satisfy pred."""
-        with self.cond:
-            def found():
-                return next((t for t, p in self.statuses if t >= after and pred(p)), None)
-            self.cond.wait_for(lambda: found() is not None, timeout=timeout)
-            return found()
-
-    def close(self):
-        try:
-            self.request("shutdown", None)
-            self.notify("exit", None)
-            self.proc.wait(timeout=5)
-        except Exception:
-            self.proc.kill()
 
 
 def cpu_seconds(pid):

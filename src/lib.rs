@@ -28,7 +28,6 @@ pub mod nudge;
 #[allow(missing_docs)]
 pub mod plan;
 pub mod prompt;
-#[allow(missing_docs)]
 pub mod record;
 pub mod report;
 pub mod workspace;

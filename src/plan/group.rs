@@ -70,6 +70,10 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     // The record's episodes: the hunks of one episode start as one group, and groups of two
     // episodes never merge; hunks the record does not know join by the signals below.
     if let Some(episodes) = signals.episodes.filter(|_| options.weights.edit_time > 0.0) {
+        // Where one episode ends and the next begins is settled by the other signals first.
+        let episodes = super::episodes::settle_boundaries(episodes, |a, b| {
+            affinity(hunks, &facts, signals, options, a.min(b), a.max(b)).0
+        });
         let mut first: HashMap<u32, usize> = HashMap::new();
         for (i, episode) in episodes.iter().enumerate().take(n) {
             if let Some(episode) = episode {

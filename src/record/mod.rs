@@ -15,6 +15,11 @@
 //! - <fnv64 hex> <path>      a line of HEAD removed from <path>, first seen there
 //! ```
 //!
+//! What a snapshot reads of a file: an open document's saved text, the server's own view (the
+//! editor may still be writing the disk, and its save is what was meant), else the disk once the
+//! file has settled (`read_settled`: not changed for `SETTLE`, and the same size and time before
+//! and after the read), so that a file caught half-written by a watcher is never recorded.
+//!
 //! Invariants: it is never in refs, the index or the object database; a record of another HEAD,
 //! or one that does not parse, is ignored and written anew; a torn last line (a write cut short)
 //! is dropped; it never grows past `MAX_BYTES` (the oldest half of its snapshots go first);
@@ -23,6 +28,8 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 /// The largest record kept on disk.
 pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
@@ -32,23 +39,38 @@ const MAGIC: &str = "commit-nudge record 1";
 /// Which way a line went against HEAD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
+    /// A line the work added (in the working tree, not in HEAD).
     Added,
+    /// A line of HEAD the work removed.
     Removed,
 }
 
 /// One line of one file, by content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LineKey {
+    /// Added or removed against HEAD.
     pub side: Side,
+    /// `line_hash` of the line's text.
     pub hash: u64,
+    /// The file, relative to the worktree's root, `/`-separated.
     pub path: String,
 }
 
 /// One snapshot: when, and the lines first seen in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
+    /// When it was taken, in Unix milliseconds.
     pub at_ms: i64,
+    /// The lines not in any earlier snapshot.
     pub lines: Vec<LineKey>,
+}
+
+/// One file a snapshot takes: its path, and its text when the server holds it already (an open
+/// document's saved text); without one the disk is read once the file has settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Observed {
+    pub rel_path: String,
+    pub text: Option<Arc<String>>,
 }
 
 /// A parsed record.
@@ -56,6 +78,7 @@ pub struct Snapshot {
 pub struct Record {
     /// The HEAD it was recorded on (`None` for an unborn branch).
     pub head: Option<String>,
+    /// The snapshots, oldest first.
     pub snapshots: Vec<Snapshot>,
 }
 
@@ -344,10 +367,65 @@ pub(crate) fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
     (added, removed)
 }
 
-/// Takes a snapshot of `rel_paths` in the worktree at `root` (their text on disk against HEAD's)
-/// at `now_ms`, and appends the lines not yet in the record. Returns how many lines it added.
-/// Every failure is the record's alone: the caller logs it and goes on.
-pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<usize, String> {
+/// How long a file read from disk must have gone unchanged first: a writer that truncates a file
+/// and writes it in parts (most editors saving in place, a shell redirection) is done by then.
+/// The file system's time, not the user's: it says nothing of how anyone works.
+pub(crate) const SETTLE: Duration = Duration::from_millis(100);
+
+/// The longest a snapshot waits for a file to settle; a file still changing after that is left
+/// out (the write that changes it raises another event, and so another snapshot).
+const SETTLE_AT_MOST: Duration = Duration::from_secs(1);
+
+/// What tells two states of a file on disk apart without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    ino: u64,
+}
+
+fn stamp_of(path: &Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileStamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        #[cfg(unix)]
+        ino: std::os::unix::fs::MetadataExt::ino(&meta),
+    })
+}
+
+/// The bytes of the file at `path` once it has settled: unchanged for `SETTLE` (by its
+/// modification time), and the same size, time and inode before and after the read (else read
+/// again). `None` when it is gone, cannot be read, or is still changing after `SETTLE_AT_MOST`.
+pub(crate) fn read_settled(path: &Path) -> Option<Vec<u8>> {
+    let started = Instant::now();
+    loop {
+        let before = stamp_of(path)?;
+        let age = before
+            .modified
+            .and_then(|m| SystemTime::now().duration_since(m).ok())
+            .unwrap_or(Duration::ZERO);
+        let waited = started.elapsed();
+        if age < SETTLE && waited < SETTLE_AT_MOST {
+            std::thread::sleep((SETTLE - age).min(SETTLE_AT_MOST - waited));
+            continue;
+        }
+        let bytes = std::fs::read(path).ok()?;
+        if stamp_of(path) == Some(before) && bytes.len() as u64 == before.len {
+            return Some(bytes);
+        }
+        if started.elapsed() >= SETTLE_AT_MOST {
+            return None;
+        }
+    }
+}
+
+/// Takes a snapshot of `files` in the worktree at `root` (their text, the given one or the
+/// disk's once settled, against HEAD's) at `now_ms`, and appends the lines not yet in the
+/// record. Returns how many lines it added. Every failure is the record's alone: the caller logs
+/// it and goes on.
+pub(crate) fn observe(root: &Path, files: &[Observed], now_ms: i64) -> Result<usize, String> {
     // One writer at a time in this process (a save and its file-system event come together).
     static ONE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _writer = ONE_WRITER.lock().unwrap_or_else(|e| e.into_inner());
@@ -371,7 +449,7 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
         at_ms: now_ms,
         lines: Vec::new(),
     };
-    for rel_path in rel_paths {
+    for Observed { rel_path, text } in files {
         if rel_path.contains('\n') || rel_path.is_empty() {
             continue;
         }
@@ -380,8 +458,12 @@ pub(crate) fn observe(root: &Path, rel_paths: &[String], now_ms: i64) -> Result<
         };
         // A file that is gone is not recorded: its removal is in git's diff alone, and a
         // worktree being deleted (`rm -rf`) must not see its git directory written to.
-        let Ok(new) = std::fs::read(root.join(checked)) else {
-            continue;
+        let new = match text {
+            Some(text) => text.as_bytes().to_vec(),
+            None => match read_settled(&root.join(checked)) {
+                Some(bytes) => bytes,
+                None => continue,
+            },
         };
         let old = head_text(&repo, tree.as_ref(), rel_path).unwrap_or_default();
         if old == new {
@@ -492,6 +574,7 @@ static PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 pub struct Pending(());
 
 impl Pending {
+    /// Counts one more snapshot under way.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Pending {
         PENDING.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -10,6 +10,16 @@ fn key(side: Side, line: &str, path: &str) -> LineKey {
     }
 }
 
+/// The file `name` of `root` as an editor saving it hands it over: its text already in hand (the
+/// disk's settled read is the integration tests' part, `tests/it/record_race.rs`).
+fn as_saved(root: &Path, name: &str) -> Vec<Observed> {
+    let text = std::fs::read_to_string(root.join(name)).unwrap();
+    vec![Observed {
+        rel_path: name.to_string(),
+        text: Some(Arc::new(text)),
+    }]
+}
+
 fn sample() -> Record {
     Record {
         head: Some("a".repeat(40)),
@@ -129,7 +139,7 @@ fn a_commit_drops_the_record_of_the_old_head_and_a_corrupt_one_is_written_anew()
     git(&root, &["add", "f.txt"]);
     git(&root, &["commit", "-q", "-m", "seed"]);
     std::fs::write(root.join("f.txt"), "one\ntwo\n").unwrap();
-    assert_eq!(observe(&root, &["f.txt".into()], 10).unwrap(), 1);
+    assert_eq!(observe(&root, &as_saved(&root, "f.txt"), 10).unwrap(), 1);
     let old = load_worktree(&root).unwrap();
     assert_eq!(old.snapshots.len(), 1);
     // The commit takes all the work: nothing of the record is left to use, and the next
@@ -137,7 +147,7 @@ fn a_commit_drops_the_record_of_the_old_head_and_a_corrupt_one_is_written_anew()
     git(&root, &["commit", "-q", "-am", "two"]);
     assert_eq!(load_worktree(&root), None);
     std::fs::write(root.join("f.txt"), "one\ntwo\nthree\n").unwrap();
-    assert_eq!(observe(&root, &["f.txt".into()], 20).unwrap(), 1);
+    assert_eq!(observe(&root, &as_saved(&root, "f.txt"), 20).unwrap(), 1);
     let new = load_worktree(&root).unwrap();
     assert_eq!(
         new.head.as_deref(),
@@ -149,7 +159,7 @@ fn a_commit_drops_the_record_of_the_old_head_and_a_corrupt_one_is_written_anew()
     std::fs::write(&path, "garbage\n").unwrap();
     assert_eq!(load_worktree(&root), None);
     std::fs::write(root.join("f.txt"), "one\ntwo\nthree\nfour\n").unwrap();
-    observe(&root, &["f.txt".into()], 30).unwrap();
+    observe(&root, &as_saved(&root, "f.txt"), 30).unwrap();
     assert_eq!(load_worktree(&root).unwrap().snapshots[0].lines.len(), 2);
     // Never in git's views.
     assert_eq!(
@@ -175,7 +185,7 @@ fn the_record_stays_under_its_bound() {
             text.push_str(&format!("round {round} line {n}\n"));
         }
         std::fs::write(root.join("f.txt"), &text).unwrap();
-        observe(&root, &["f.txt".into()], round).unwrap();
+        observe(&root, &as_saved(&root, "f.txt"), round).unwrap();
     }
     let size = std::fs::metadata(path_in(&root.join(".git")))
         .unwrap()
@@ -208,7 +218,7 @@ fn a_plan_from_the_record_beats_the_plan_without_it() {
     for ((line, word), at) in edits.iter().zip(times) {
         text = text.replace(&format!("line {line}\n"), &format!("{word}\n"));
         std::fs::write(root.join("f.txt"), &text).unwrap();
-        observe(&root, &["f.txt".into()], at).unwrap();
+        observe(&root, &as_saved(&root, "f.txt"), at).unwrap();
     }
     let options = crate::plan::PlanOptions {
         history_commits: 0,
@@ -263,7 +273,7 @@ fn add_line(root: &Path, name: &str, line: &str, at: i64) {
     text.push_str(line);
     text.push('\n');
     std::fs::write(root.join(name), text).unwrap();
-    observe(root, &[name.to_string()], at).unwrap();
+    observe(root, &as_saved(root, name), at).unwrap();
 }
 
 #[test]

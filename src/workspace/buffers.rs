@@ -62,7 +62,13 @@ impl State {
             entry.buffer = None;
             entry.unsaved_since = None;
             if let (Some(root), Some(rel_path)) = (entry.root.clone(), entry.rel_path.clone()) {
-                self.record(&root, vec![rel_path.clone()]);
+                // The record takes the saved text from the server's own view of the document:
+                // the editor may still be writing the file (the watcher skips open documents).
+                let saved = crate::record::Observed {
+                    rel_path: rel_path.clone(),
+                    text: Some(entry.text.clone()),
+                };
+                self.record(&root, vec![saved]);
                 self.request_paths(&root, [rel_path].into());
             }
         }
@@ -80,15 +86,23 @@ impl State {
         }
     }
 
-    /// Asks for a snapshot of `rel_paths` in the record of how the work was done, if the user
-    /// keeps one: on saves and file-system writes only, never on a keystroke.
-    pub(super) fn record(&mut self, root: &Path, rel_paths: Vec<String>) {
-        if self.settings.record_work && !rel_paths.is_empty() {
+    /// Asks for a snapshot of `files` in the record of how the work was done, if the user keeps
+    /// one: on saves and finished file-system writes only, never on a keystroke.
+    pub(super) fn record(&mut self, root: &Path, files: Vec<crate::record::Observed>) {
+        if self.settings.record_work && !files.is_empty() {
             self.effect(Effect::Record {
                 root: root.to_path_buf(),
-                rel_paths,
+                files,
             });
         }
+    }
+
+    /// Whether the editor has `rel_path` of the worktree at `root` open: then its saves are
+    /// recorded, and the watcher's events about it are not.
+    pub(super) fn is_open(&self, root: &Path, rel_path: &str) -> bool {
+        self.docs
+            .values()
+            .any(|d| d.root.as_deref() == Some(root) && d.rel_path.as_deref() == Some(rel_path))
     }
 
     pub(super) fn closed(&mut self, doc: DocId) {

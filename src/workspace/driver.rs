@@ -87,12 +87,12 @@ impl Driver {
             Effect::Absorb { ticket, root, job } => {
                 self.blocking(move || absorb_jobs::ran(ticket, &root, job))
             }
-            Effect::Record { root, rel_paths } => {
+            Effect::Record { root, files } => {
                 let pending = crate::record::Pending::new();
                 tokio::task::spawn_blocking(move || {
                     let _pending = pending;
                     let now = crate::record::now_ms();
-                    if let Err(error) = crate::record::observe(&root, &rel_paths, now) {
+                    if let Err(error) = crate::record::observe(&root, &files, now) {
                         tracing::warn!("the record of the work was not kept: {error}");
                     }
                 });

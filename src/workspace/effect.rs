@@ -47,10 +47,11 @@ pub(crate) enum Effect {
     },
     /// Append a snapshot of these files to the repository's record of how the work was done
     /// (`crate::record`), on the blocking pool; nothing comes back (a failure costs the record
-    /// alone). Never asked for on a keystroke: on saves and file-system writes.
+    /// alone). Never asked for on a keystroke: on saves (with the saved text) and finished
+    /// file-system writes (read from disk once settled).
     Record {
         root: PathBuf,
-        rel_paths: Vec<String>,
+        files: Vec<crate::record::Observed>,
     },
     /// Send `Event::Flush(root)` after `delay`.
     FlushAfter {

@@ -126,8 +126,14 @@ pub(crate) enum Event {
     Closed {
         doc: DocId,
     },
-    /// Files changed on disk (from the client's watcher or our own).
+    /// Files changed on disk, from the client's watcher.
     FilesChanged(Vec<PathBuf>),
+    /// What our own watcher saw: paths `changed` (to count again), and files `written` (closed
+    /// after a write, or renamed into place: what the record of the work takes).
+    Watched {
+        changed: Vec<PathBuf>,
+        written: Vec<PathBuf>,
+    },
     /// The worktree at this root, or its `.git`, was made anew (a re-clone, `rm -rf` and
     /// `git init`): the old watches and the open repository point at what is gone.
     Rearm(PathBuf),

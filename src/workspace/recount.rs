@@ -1,5 +1,6 @@
 //! Re-count scheduling: which changes make which count due, the debounce that gathers a burst
-//! into one count, and what a finished count changes.
+//! into one count, and what a finished count changes. Also which file-system writes the record
+//! of the work takes (`written`): finished ones, of files the editor does not have open.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -72,10 +73,59 @@ impl Due {
 }
 
 impl State {
+    /// Files changed on disk, as the client's watcher tells: counted again, and, in a
+    /// repository our own watcher does not watch, written to the record (our watcher tells
+    /// when a write is finished, the client's does not).
+    pub(super) fn files_changed(&mut self, paths: Vec<PathBuf>) {
+        self.written(&paths, true);
+        self.recount(paths);
+    }
+
+    /// What our own watcher saw: `changed` is counted again; `written` (files written and
+    /// closed, or renamed into place) goes to the record.
+    pub(super) fn watched(&mut self, changed: Vec<PathBuf>, written: Vec<PathBuf>) {
+        self.written(&written, false);
+        self.recount(changed);
+    }
+
+    /// Asks for a snapshot of the worktree files among `paths` that the editor does not have
+    /// open (an open document is recorded at its save, from its text), read from disk once
+    /// settled; with `unwatched_only`, only in repositories our own watcher does not watch.
+    fn written(&mut self, paths: &[PathBuf], unwatched_only: bool) {
+        let mut by_root: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+        for path in paths {
+            for (root, repo) in &self.repos {
+                let in_git_dir = [&repo.info.git_dir, &repo.info.common_dir]
+                    .into_iter()
+                    .any(|dir| path.starts_with(dir));
+                if in_git_dir || !path.starts_with(root) || (unwatched_only && repo.watched) {
+                    continue;
+                }
+                match crate::git::repo::relative_path(root, path) {
+                    Some(rel) if !rel.is_empty() && !changes_rules(&rel) => {
+                        by_root.entry(root.clone()).or_default().insert(rel);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (root, rel_paths) in by_root {
+            let files = rel_paths
+                .into_iter()
+                .filter(|rel| !self.is_open(&root, rel))
+                .map(|rel_path| crate::record::Observed {
+                    rel_path,
+                    text: None,
+                })
+                .collect();
+            self.record(&root, files);
+        }
+    }
+
     /// Sorts changed paths by repository: a change to the index, HEAD or refs re-counts what
     /// they touch; a working-tree change re-counts only its paths; a change to what decides the
     /// rules (ignore files, attributes, git's config, settings) re-counts everything.
-    pub(super) fn files_changed(&mut self, paths: Vec<PathBuf>) {
+    fn recount(&mut self, paths: Vec<PathBuf>) {
         let mut full: Vec<PathBuf> = Vec::new();
         let mut git: Vec<PathBuf> = Vec::new();
         let mut partial: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
@@ -98,9 +148,6 @@ impl State {
                     },
                 }
             }
-        }
-        for (root, rel_paths) in &partial {
-            self.record(root, rel_paths.iter().cloned().collect());
         }
         full.sort();
         full.dedup();

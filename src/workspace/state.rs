@@ -156,6 +156,7 @@ impl State {
             Event::Saved { doc, path } => self.saved(&doc, &path),
             Event::Closed { doc } => self.closed(doc),
             Event::FilesChanged(paths) => self.files_changed(paths),
+            Event::Watched { changed, written } => self.watched(changed, written),
             Event::Rearm(root) => self.rearm(&root),
             Event::Command { command, reply } => self.command(command, reply),
             Event::Query(query) => self.answer(query),

@@ -103,13 +103,17 @@ impl RepoWatcher {
                     Ok(event) => event.need_rescan(),
                     Err(_) => true,
                 };
-                let paths = paths_to_recount(&root, result, &is_ignored);
+                let written = match &result {
+                    Ok(event) => paths_written(&root, event, &is_ignored),
+                    Err(_) => Vec::new(),
+                };
+                let changed = paths_to_recount(&root, result, &is_ignored);
                 // New ignore rules may un-ignore a directory; an overflow may hide new ones.
-                if rescan || paths.iter().any(|p| changes_ignores(&root, p)) {
+                if rescan || changed.iter().any(|p| changes_ignores(&root, p)) {
                     let _ = add_tx.send(root.clone());
                 }
-                if !paths.is_empty() {
-                    let _ = tx.send(Event::FilesChanged(paths));
+                if !changed.is_empty() || !written.is_empty() {
+                    let _ = tx.send(Event::Watched { changed, written });
                 }
             }
         };
@@ -171,7 +175,10 @@ impl RepoWatcher {
                     // Counted again now that it is watched: a file written into it before its
                     // watch existed is seen by this count, any later one by its own event.
                     if top != root {
-                        let _ = tx.send(Event::FilesChanged(vec![top]));
+                        let _ = tx.send(Event::Watched {
+                            changed: vec![top],
+                            written: Vec::new(),
+                        });
                     }
                 }
             })
@@ -308,6 +315,36 @@ pub(super) fn paths_to_recount(
     }
 }
 
+/// The files of one watcher event that a write is finished with, for the record of the work
+/// (`crate::record`): closed after writing, or renamed into place. A file being written raises
+/// modifications first (its truncation, then each part written): those are counted, never
+/// recorded, so the record never takes a file half-written. Where the watcher cannot tell a
+/// close (not inotify), every creation or modification is one, and the record's settled read
+/// (`record::read_settled`) guards against a half-written file.
+pub(super) fn paths_written(
+    root: &Path,
+    event: &notify::Event,
+    is_ignored: &dyn Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
+    use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+    use notify::EventKind;
+    let finished = match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Modify(ModifyKind::Name(RenameMode::To)) => true,
+        EventKind::Create(_) | EventKind::Modify(_) => !cfg!(target_os = "linux"),
+        _ => false,
+    };
+    if !finished || event.need_rescan() {
+        return Vec::new();
+    }
+    event
+        .paths
+        .iter()
+        .filter(|p| p.starts_with(root) && worth_a_count(root, p, is_ignored))
+        .cloned()
+        .collect()
+}
+
 /// The names of the barrier files (see `workspace::Query::Fresh`) among `paths`.
 fn barriers(git_dir: &Path, paths: &[PathBuf]) -> Vec<String> {
     paths
@@ -409,5 +446,33 @@ mod tests {
         .map(PathBuf::from)
         .collect();
         assert_eq!(paths, expected);
+    }
+
+    #[test]
+    fn only_a_finished_write_goes_to_the_record() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, RenameMode};
+        let root = Path::new("/repo");
+        let ignored = |p: &Path| p.starts_with("target");
+        let of = |kind: EventKind, path: &str| {
+            let event = notify::Event::new(kind).add_path(PathBuf::from(path));
+            paths_written(root, &event, &ignored)
+        };
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        assert_eq!(of(closed, "/repo/a.rs"), vec![PathBuf::from("/repo/a.rs")]);
+        assert_eq!(of(renamed, "/repo/a.rs"), vec![PathBuf::from("/repo/a.rs")]);
+        assert!(of(closed, "/repo/target/x").is_empty());
+        assert!(of(closed, "/repo/.git/objects/ab/cd").is_empty());
+        let read = EventKind::Access(AccessKind::Close(AccessMode::Read));
+        assert!(of(read, "/repo/a.rs").is_empty());
+        let removed = EventKind::Remove(notify::event::RemoveKind::File);
+        assert!(of(removed, "/repo/a.rs").is_empty());
+        // inotify tells when a write is done: a truncation, a part written, a file made (and
+        // written next) are only counted.
+        if cfg!(target_os = "linux") {
+            let modified = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+            assert!(of(modified, "/repo/a.rs").is_empty());
+            assert!(of(EventKind::Create(CreateKind::File), "/repo/a.rs").is_empty());
+        }
     }
 }

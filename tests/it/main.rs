@@ -34,6 +34,7 @@ mod plan_lsp;
 mod plan_record;
 mod prompt;
 mod record_faults;
+mod record_race;
 mod scan_count;
 mod scan_index;
 mod scan_odd;

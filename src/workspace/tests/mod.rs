@@ -141,8 +141,8 @@ fn run(effect: Effect) -> Option<Event> {
         Effect::Plan { ticket, root, job } => Some(super::plan_jobs::ran(ticket, &root, job)),
         Effect::Absorb { ticket, root, job } => Some(super::absorb_jobs::ran(ticket, &root, job)),
         Effect::FlushAfter { root, .. } => Some(Event::Flush(root)),
-        Effect::Record { root, rel_paths } => {
-            crate::record::observe(&root, &rel_paths, crate::record::now_ms()).expect("recorded");
+        Effect::Record { root, files } => {
+            crate::record::observe(&root, &files, crate::record::now_ms()).expect("recorded");
             None
         }
         Effect::Watch { .. } | Effect::Unwatch(_) | Effect::Send(_) | Effect::Answer(..) => None,

@@ -11,7 +11,16 @@ fn effects_of(engine: &mut Engine, event: Event) -> Vec<String> {
     while let Some(event) = queue.pop() {
         for effect in engine.handle(event) {
             seen.push(match &effect {
-                Effect::Record { rel_paths, .. } => format!("record {rel_paths:?}"),
+                Effect::Record { files, .. } => {
+                    let paths: Vec<String> = files
+                        .iter()
+                        .map(|f| match f.text {
+                            Some(_) => format!("{} (saved text)", f.rel_path),
+                            None => format!("{} (disk)", f.rel_path),
+                        })
+                        .collect();
+                    format!("record {paths:?}")
+                }
                 Effect::Count(_) => "count".to_string(),
                 Effect::DiffBuffer(_) => "diff buffer".to_string(),
                 other => format!("{other:?}").chars().take(20).collect(),
@@ -58,7 +67,11 @@ fn a_save_is_recorded_and_a_keystroke_is_not() {
             path: root.join("a.txt"),
         },
     );
-    assert_eq!(records(&effects), vec!["record [\"a.txt\"]"], "{effects:?}");
+    assert_eq!(
+        records(&effects),
+        vec!["record [\"a.txt (saved text)\"]"],
+        "{effects:?}"
+    );
     let head = repo.git(&["rev-parse", "HEAD"]);
     let text = record_text(&repo);
     assert!(
@@ -80,7 +93,11 @@ fn a_file_written_on_disk_is_recorded_once_per_new_line() {
     engine.settle(Event::AddFolders(vec![root.clone()]));
     repo.write("a.txt", "a\nfrom a terminal\n");
     let effects = effects_of(&mut engine, Event::FilesChanged(vec![root.join("a.txt")]));
-    assert_eq!(records(&effects), vec!["record [\"a.txt\"]"], "{effects:?}");
+    assert_eq!(
+        records(&effects),
+        vec!["record [\"a.txt (disk)\"]"],
+        "{effects:?}"
+    );
     let first = record_text(&repo);
     // The same text seen again adds nothing.
     effects_of(&mut engine, Event::FilesChanged(vec![root.join("a.txt")]));
@@ -91,6 +108,39 @@ fn a_file_written_on_disk_is_recorded_once_per_new_line() {
         Event::FilesChanged(vec![root.join(".git/index")]),
     );
     assert!(records(&effects).is_empty(), "{effects:?}");
+}
+
+#[test]
+fn our_watcher_records_finished_writes_of_files_the_editor_has_not_open() {
+    let repo = Repo::with_lines(1);
+    let root = repo.root();
+    let mut engine = Engine::new();
+    engine.settle(Event::AddFolders(vec![root.clone()]));
+    let watched = |changed: &[&str], written: &[&str]| Event::Watched {
+        changed: changed.iter().map(|p| root.join(p)).collect(),
+        written: written.iter().map(|p| root.join(p)).collect(),
+    };
+    // A file being written (its truncation, each part) is counted, not recorded; once closed
+    // it is.
+    repo.write("b.txt", "b\n");
+    let effects = effects_of(&mut engine, watched(&["b.txt"], &[]));
+    assert!(records(&effects).is_empty(), "{effects:?}");
+    assert!(effects.contains(&"count".to_string()), "{effects:?}");
+    let effects = effects_of(&mut engine, watched(&[], &["b.txt"]));
+    assert_eq!(records(&effects), vec!["record [\"b.txt (disk)\"]"]);
+    // A document the editor has open is recorded at its save only, from its text: neither our
+    // watcher nor the client's says anything of it to the record.
+    let doc = engine.open(&repo, "a.txt", "a\n");
+    repo.write("a.txt", "a\nwritten by the editor\n");
+    let mut effects = effects_of(&mut engine, watched(&["a.txt"], &["a.txt"]));
+    effects.extend(effects_of(
+        &mut engine,
+        Event::FilesChanged(vec![root.join("a.txt")]),
+    ));
+    assert!(records(&effects).is_empty(), "{effects:?}");
+    effects_of(&mut engine, Event::Closed { doc });
+    let effects = effects_of(&mut engine, watched(&[], &["a.txt"]));
+    assert_eq!(records(&effects), vec!["record [\"a.txt (disk)\"]"]);
 }
 
 #[test]

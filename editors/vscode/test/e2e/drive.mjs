@@ -4,88 +4,24 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require(process.env.PW_DIR);
+import { TIMEOUT, checker, launch, until, workbench } from './workbench.mjs';
 
 const URL = process.env.E2E_URL;
 const REPO = process.env.E2E_REPO;
 const WORK = process.env.E2E_WORK;
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 90_000);
 const MESSAGE = 'Change line 30';
 const MINUS = '\u2212';
 
 const git = (...args) => execFileSync('git', ['-C', REPO, ...args], { encoding: 'utf8' });
 const sha = (file) => createHash('sha256').update(readFileSync(path.join(REPO, file))).digest('hex');
 const log = (msg) => console.error(`[e2e] ${msg}`);
+const check = checker(log);
 
 let step = 'start';
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  log(`ok - ${what}`);
-}
-
-/** Polls `fn` until it returns a truthy value; no fixed sleeps. */
-async function until(what, fn, timeout = TIMEOUT, interval = 250) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, interval));
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-page.setDefaultTimeout(TIMEOUT);
-page.on('pageerror', (e) => log(`page error: ${e.message}`));
-
-/** Opens the command palette (F1) and leaves its input empty. */
-async function palette(prefix) {
-  const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('.quick-input-box input');
-  // Start from a closed widget: one still closing from the last command would eat the keys.
-  if (await widget.isVisible().catch(() => false)) await page.keyboard.press('Escape');
-  await widget.waitFor({ state: 'hidden' });
-  await page.keyboard.press('F1');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(prefix);
-  return input;
-}
-
-/** Runs a command from the palette by its exact label. */
-async function runCommand(label) {
-  const input = await palette('>');
-  await input.pressSequentially(label.replace(/…$/, ''), { delay: 5 });
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: label }) });
-  await until(`"${label}" in the command palette`, async () => {
-    const n = await row.count();
-    for (let i = 0; i < n; i++) {
-      if ((await row.nth(i).locator('.label-name').innerText()).trim() === label) return true;
-    }
-    return false;
-  });
-  const n = await row.count();
-  for (let i = 0; i < n; i++) {
-    if ((await row.nth(i).locator('.label-name').innerText()).trim() === label) {
-      await row.nth(i).click();
-      return;
-    }
-  }
-}
+const { browser, page } = await launch(log);
+const { runCommand, openFile, gotoLine } = workbench(page);
 
 async function statusItemText() {
   return page.evaluate(() => {
@@ -107,12 +43,7 @@ try {
   log('workbench loaded');
 
   step = 'open hunks.txt';
-  const quick = await palette('');
-  await quick.pressSequentially('hunks.txt', { delay: 5 });
-  await until('hunks.txt in quick open', () => page.locator('.quick-input-list .monaco-list-row', { hasText: 'hunks.txt' }).count());
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: 'hunks.txt' }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  await openFile('hunks.txt');
   log('hunks.txt open');
 
   step = 'status bar';
@@ -156,11 +87,7 @@ try {
 
   step = 'stage the hunk at line 30';
   const before = { app: sha('app.txt'), new: sha('new.txt'), hunks: sha('hunks.txt') };
-  await page.locator('.monaco-editor .view-lines').first().click();
-  const goto = await palette(':');
-  await goto.pressSequentially('30', { delay: 5 });
-  await page.keyboard.press('Enter');
-  await until('the cursor on line 30', async () => /Ln 30,/.test(await page.locator('.statusbar').innerText()));
+  await gotoLine(30);
   await runCommand('Commit Nudge: Stage Hunk');
   await until('hunks.txt staged in git', () => git('diff', '--cached', '--name-only').trim() === 'hunks.txt');
   const cached = git('diff', '--cached', '-U0', '--', 'hunks.txt');

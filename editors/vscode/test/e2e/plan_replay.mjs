@@ -5,36 +5,17 @@
 // Run by run.sh after drive.mjs, against the same code-server and repository.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require(process.env.PW_DIR);
+import { TIMEOUT, checker, launch, until, workbench } from './workbench.mjs';
 
 const URL = process.env.E2E_URL;
 const REPO = process.env.E2E_REPO;
 const WORK = process.env.E2E_WORK;
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 90_000);
 const RECORD = path.join(REPO, '.git', 'commit-nudge', 'record');
 
 const git = (...args) => execFileSync('git', ['-C', REPO, ...args], { encoding: 'utf8' });
 const log = (msg) => console.error(`[e2e plan-replay] ${msg}`);
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-  log(`ok - ${what}`);
-}
-
-/** Polls `fn` until it returns a truthy value. */
-async function until(what, fn, timeout = TIMEOUT, interval = 100) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const got = await Promise.resolve().then(fn).catch(() => null);
-    if (got) return got;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, interval));
-  }
-}
+const check = checker(log);
 
 /** The times of the record's snapshots (`s <unix ms>` lines). */
 function snapshotTimes() {
@@ -42,52 +23,13 @@ function snapshotTimes() {
   return readFileSync(RECORD, 'utf8').split('\n').filter((l) => l.startsWith('s ')).map((l) => Number(l.slice(2)));
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-page.setDefaultTimeout(TIMEOUT);
-
-/** Opens the quick input with `prefix` typed (F1, then the prefix replaces its text). */
-async function quickInput(prefix) {
-  const widget = page.locator('.quick-input-widget');
-  if (await widget.isVisible().catch(() => false)) await page.keyboard.press('Escape');
-  await widget.waitFor({ state: 'hidden' });
-  await page.keyboard.press('F1');
-  const input = widget.locator('.quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(prefix);
-  return input;
-}
-
-/** Runs a command by its exact palette label. */
-async function runCommand(label) {
-  const input = await quickInput('>');
-  await input.pressSequentially(label.replace(/…$/, ''), { delay: 5 });
-  const rows = page.locator('.quick-input-list .monaco-list-row');
-  const row = await until(`"${label}" in the command palette`, async () => {
-    for (let i = 0; i < (await rows.count()); i++) {
-      if ((await rows.nth(i).locator('.label-name').innerText()).trim() === label) return rows.nth(i);
-    }
-    return null;
-  });
-  await row.click();
-}
+const { browser, page } = await launch(log);
+const { runCommand, openFile, gotoLine } = workbench(page);
 
 /** Opens `file`, replaces line `line` with `text`, saves, and waits for the record's snapshot. */
 async function editAndSave(file, line, text) {
-  const open = await quickInput('');
-  await open.pressSequentially(file, { delay: 5 });
-  await until(`${file} in quick open`, () => page.locator('.quick-input-list .monaco-list-row', { hasText: file }).count());
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: file }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().click();
-  const goto = await quickInput(':');
-  await goto.pressSequentially(String(line), { delay: 5 });
-  await page.keyboard.press('Enter');
-  await until(`the cursor on line ${line}`, async () => new RegExp(`Ln ${line},`).test(await page.locator('.statusbar').innerText()));
+  await openFile(file);
+  await gotoLine(line);
   await page.keyboard.press('Home');
   await page.keyboard.press('Shift+End');
   await page.keyboard.type(text, { delay: 5 });

@@ -167,16 +167,10 @@ mkdir -p "$SCREENSHOT_DIR"
 log "drive VS Code with playwright-core"
 COMMIT_NUDGE_BIN="$COMMIT_NUDGE_BIN" E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" SCREENSHOT_DIR="$SCREENSHOT_DIR" \
   PW_DIR="$PW_DIR" node "$SCRIPT_DIR/drive.mjs"
-# The plan that follows a replayed history runs only when asked (COMMIT_NUDGE_E2E_REPLAY=1): it
-# found a race in the record, not yet fixed. code-server saves by truncating and rewriting the
-# file, and the server's watcher can snapshot the file half-written (a snapshot that removes most
-# of hunks.txt), which cuts one piece of work into two episodes. The Neovim replay test runs in
-# CI (it passed in every run here).
-if [[ "${COMMIT_NUDGE_E2E_REPLAY:-0}" == 1 ]]; then
-  log "a plan that follows a replayed history (plan_replay.mjs)"
-  E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" \
-    PW_DIR="$PW_DIR" node "$SCRIPT_DIR/plan_replay.mjs"
-fi
+# A plan that follows a replayed history: saves in two pieces of work, then the plan.
+log "a plan that follows a replayed history (plan_replay.mjs)"
+E2E_URL="http://127.0.0.1:$PORT/" E2E_REPO="$REPO" E2E_WORK="$WORK" \
+  PW_DIR="$PW_DIR" node "$SCRIPT_DIR/plan_replay.mjs"
 
 # The output channel names the binary that ran: the one inside the installed extension.
 channel_log="$(find "$WORK/data/logs" -name '*Commit Nudge*' -print0 2>/dev/null | xargs -0 cat 2>/dev/null || true)"
