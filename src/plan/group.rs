@@ -16,7 +16,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::affinity::{affinity, old_span, Facts};
+use super::affinity::{old_span, pair_features, Facts, FEATURES};
+use super::model::probability;
 use super::cochange::CoChange;
 pub(crate) use super::options::GroupOptions;
 use super::tokens::Interner;
@@ -55,14 +56,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     }
     let facts = Facts::new(hunks, signals, options.weights.comments > 0.0);
     let n = hunks.len();
-    let mut sets = UnionFind::new(n);
-    join_inseparable(hunks, &mut sets);
-    if options.weights.staged > 0.0 {
-        let staged: Vec<usize> = (0..n).filter(|i| hunks[*i].staged).collect();
-        for pair in staged.windows(2) {
-            sets.union(pair[0], pair[1]);
-        }
-    }
+    let sets = starting_sets(hunks, options);
     let mut parts = Parts {
         sets,
         episode_of_root: HashMap::new(),
@@ -88,17 +82,16 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
         .map(|i| parts.sets.find(i));
     join_nearby_in_file(hunks, &mut parts, staged_root, options.file_gap);
     let staged_root = staged_root.map(|r| parts.sets.find(r));
-    // Affinities between every pair of hunks.
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    // The model's probability that each pair of hunks is one commit.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(n * n.saturating_sub(1) / 2);
     let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    let w = &options.weights;
     for a in 0..n {
         for b in a + 1..n {
-            let (weight, why) = affinity(hunks, &facts, signals, options, a, b);
-            if weight > 0.0 {
-                pairs.push((weight, a, b));
-                if !why.is_empty() {
-                    reasons.insert((a, b), why);
-                }
+            let (features, why) = pair_features(hunks, &facts, signals, a, b);
+            pairs.push((probability(w.bias, &w.coefficients, &features), a, b));
+            if !why.is_empty() {
+                reasons.insert((a, b), why);
             }
         }
     }
@@ -215,6 +208,57 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     Grouping {
         groups,
         coarse_note: None,
+    }
+}
+
+/// The groups every plan starts from: hunks that cannot be applied apart joined, and the staged
+/// hunks joined (unless `staged` is off).
+fn starting_sets(hunks: &[PlanHunk], options: &GroupOptions) -> UnionFind {
+    let n = hunks.len();
+    let mut sets = UnionFind::new(n);
+    join_inseparable(hunks, &mut sets);
+    if options.weights.staged > 0.0 {
+        let staged: Vec<usize> = (0..n).filter(|i| hunks[*i].staged).collect();
+        for pair in staged.windows(2) {
+            sets.union(pair[0], pair[1]);
+        }
+    }
+    sets
+}
+
+/// What the model sees of some work, for the benchmark's fit (`plan --features`): the
+/// starting group of each hunk and the features of every pair of hunks.
+#[derive(Debug, Clone)]
+pub(crate) struct FeatureDump {
+    pub features: Vec<&'static str>,
+    /// The root hunk of each hunk's starting group.
+    pub units: Vec<usize>,
+    /// `[a, b, features...]` for every pair `a < b`, features rounded to four decimals.
+    pub pairs: Vec<Vec<f64>>,
+}
+
+/// The features of every pair of `hunks` (see `FeatureDump`).
+pub(crate) fn feature_dump(
+    hunks: &[PlanHunk],
+    signals: &Signals<'_>,
+    options: &GroupOptions,
+) -> FeatureDump {
+    let facts = Facts::new(hunks, signals, options.weights.comments > 0.0);
+    let n = hunks.len();
+    let mut sets = starting_sets(hunks, options);
+    let mut pairs = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let (features, _) = pair_features(hunks, &facts, signals, a, b);
+            let mut row = vec![a as f64, b as f64];
+            row.extend(features.iter().map(|x| (x * 1e4).round() / 1e4));
+            pairs.push(row);
+        }
+    }
+    FeatureDump {
+        features: FEATURES.to_vec(),
+        units: (0..n).map(|i| sets.find(i)).collect(),
+        pairs,
     }
 }
 

@@ -3,6 +3,9 @@
 use super::*;
 use crate::plan::options::Weights;
 
+/// The reference features off.
+const NO_REFERENCES: &str = "shared_new=0,define_use=0,rare=0,common=0,same_edit=0,jaccard=0";
+
 fn hunk(path: &str, old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
     PlanHunk {
         path: path.to_string(),
@@ -67,7 +70,7 @@ fn a_definition_groups_with_its_use() {
     let apart = plan(
         &hunks,
         None,
-        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
+        Weights::parse(NO_REFERENCES).unwrap(),
     );
     assert_eq!(apart.len(), 3, "{apart:?}");
 }
@@ -89,7 +92,7 @@ fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
     let apart = plan(
         &hunks,
         None,
-        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
+        Weights::parse(NO_REFERENCES).unwrap(),
     );
     assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
     // Joined by the reference; kept apart from the unrelated change.
@@ -233,13 +236,17 @@ fn the_per_file_prior_keeps_staged_hunks_apart() {
 
 #[test]
 fn the_grouping_knobs_parse_over_the_defaults() {
-    let options = with("threshold=0.3,linkage=0.5,file_gap=40,references=0,max_groups=3");
+    let options = with("threshold=0.3,linkage=0.5,file_gap=40,rare=0,bias=-1,max_groups=3");
     assert_eq!(options.threshold, 0.3);
     assert_eq!(options.linkage, 0.5);
     assert_eq!(options.file_gap, 40);
     assert_eq!(options.max_groups, 3);
-    assert_eq!(options.weights.references, 0.0);
-    assert_eq!(options.weights.cochange, 1.0);
+    assert_eq!(options.weights.coefficient("rare"), 0.0);
+    assert_eq!(options.weights.bias, -1.0);
+    assert_eq!(
+        options.weights.coefficient("cochange"),
+        Weights::default().coefficient("cochange")
+    );
     let mut bad = GroupOptions::default();
     assert!(bad.parse_over("nosuch=1").is_err());
     assert!(bad.parse_over("linkage=x").is_err());
@@ -254,6 +261,6 @@ fn hunks_whose_old_sides_touch_stay_together() {
         hunk("f.txt", 400, 1, &["q"], &["r"]),
     ];
     // Without the place signal and the per-file prior, only inseparability joins.
-    let options = with("same_file=0,file_gap=0");
+    let options = with("same_file=0,near=0,gap=0,same_function=0,file_gap=0");
     assert_eq!(plan_with(&hunks, &options), vec![vec![0, 1], vec![2]]);
 }
