@@ -89,14 +89,14 @@ class Sample:
         self.per_file = bench.best_matching(list(per_file.values()), labels, n) / self.scored
         self.one_group = bench.best_matching([reference], labels, n) / self.scored
 
-    def groups(self, probability, threshold):
-        """The grouping of src/plan/group.rs: average linkage from the starting groups."""
+    def merges(self, probability):
+        """The merges of src/plan/group.rs's average linkage from the starting groups, best
+        link first, to one group: (link, p, q) each, the groups' starting numbers. Where to stop
+        (the threshold) does not change the order, so one run serves every threshold."""
         roots = sorted(set(self.units))
         unit = {r: k for k, r in enumerate(roots)}
         g = len(roots)
-        members = [[] for _ in range(g)]
-        for i, r in enumerate(self.units):
-            members[unit[r]].append(i)
+        out = []
         if g > 1:
             ua = np.array([unit[self.units[i]] for i in self.a])
             ub = np.array([unit[self.units[i]] for i in self.b])
@@ -104,38 +104,91 @@ class Sample:
             total = np.zeros((g, g))
             np.add.at(total, (ua[cross], ub[cross]), probability[cross])
             total = total + total.T
-            size = np.array([len(m) for m in members], dtype=float)
+            size = np.zeros(g)
+            for r in self.units:
+                size[unit[r]] += 1
             mean = total / np.outer(size, size)
             np.fill_diagonal(mean, -1.0)
-            count = g
-            while count > 1:
+            for _ in range(g - 1):
                 flat = int(np.argmax(mean))
                 p, q = divmod(flat, g)
-                link = mean[p, q]
-                if link < 0 or (link < threshold and count <= MAX_GROUPS):
-                    break
                 p, q = min(p, q), max(p, q)
+                out.append((float(mean[p, q]), p, q))
                 total[p, :] += total[q, :]
                 total[:, p] += total[:, q]
                 size[p] += size[q]
+                size[q] = 0.0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     row = total[p, :] / (size[p] * size)
+                row[size == 0] = -1.0
+                row[p] = -1.0
                 mean[p, :] = row
                 mean[:, p] = row
                 mean[q, :] = -1.0
                 mean[:, q] = -1.0
-                mean[p, p] = -1.0
-                dead = size == 0
-                mean[p, dead] = -1.0
-                mean[dead, p] = -1.0
-                size[q] = 0.0
-                members[p] += members[q]
-                members[q] = []
-                count -= 1
+        return out
+
+    def merges_by_sum(self, probability, offset):
+        """The alternative tried: merge the two groups whose pairs' log-odds (less `offset`)
+        sum highest, while the sum is positive (the partition's likelihood grows)."""
+        roots = sorted(set(self.units))
+        unit = {r: k for k, r in enumerate(roots)}
+        g = len(roots)
+        out = []
+        if g > 1:
+            ua = np.array([unit[self.units[i]] for i in self.a])
+            ub = np.array([unit[self.units[i]] for i in self.b])
+            cross = ua != ub
+            p = np.clip(probability[cross], 1e-6, 1 - 1e-6)
+            total = np.zeros((g, g))
+            np.add.at(total, (ua[cross], ub[cross]), np.log(p / (1 - p)) - offset)
+            total = total + total.T
+            # Starting groups with no pair between them sum to 0 less the offset per pair.
+            size = np.zeros(g)
+            for r in self.units:
+                size[unit[r]] += 1
+            link = total.copy()
+            np.fill_diagonal(link, -np.inf)
+            alive = np.ones(g, bool)
+            for _ in range(g - 1):
+                flat = int(np.argmax(link))
+                a, b = divmod(flat, g)
+                a, b = min(a, b), max(a, b)
+                out.append((float(link[a, b]), a, b))
+                total[a, :] += total[b, :]
+                total[:, a] += total[:, b]
+                alive[b] = False
+                row = total[a, :].copy()
+                row[~alive] = -np.inf
+                row[a] = -np.inf
+                link[a, :] = row
+                link[:, a] = row
+                link[b, :] = -np.inf
+                link[:, b] = -np.inf
+        return out
+
+    def cut(self, merges, threshold):
+        """The groups where group.rs stops: at the first merge below the threshold once there
+        are at most MAX_GROUPS groups."""
+        roots = sorted(set(self.units))
+        unit = {r: k for k, r in enumerate(roots)}
+        members = [[] for _ in roots]
+        for i, r in enumerate(self.units):
+            members[unit[r]].append(i)
+        count = len(roots)
+        for link, p, q in merges:
+            if link < threshold and count <= MAX_GROUPS:
+                break
+            members[p] += members[q]
+            members[q] = []
+            count -= 1
         return [[self.hunks[i] for i in m] for m in members if m]
 
+    def accuracy_of(self, groups):
+        return bench.best_matching(groups, self.labels, self.n) / self.scored
+
     def accuracy(self, probability, threshold):
-        return bench.best_matching(self.groups(probability, threshold), self.labels, self.n) / self.scored
+        return self.accuracy_of(self.cut(self.merges(probability), threshold))
 
 
 def load(args):
@@ -218,17 +271,24 @@ def leave_one_out(data, columns, args):
     for held in data:
         train = [s for name, rows in data.items() if name != held for s in rows]
         beta = fit(train, columns, args.l2, args.per_sample)
-        best = None
-        for t in THRESHOLDS:
-            by_name = {}
-            for s in train:
-                by_name.setdefault(s.name, {}).setdefault(s.n, []).append(
-                    s.accuracy(probabilities(s, beta, columns), t))
-            value = statistics.mean(history_score(v) for v in by_name.values())
-            if best is None or value > best[0]:
-                best = (value, t)
-        result[held] = (beta, best[1], score(data[held], beta, columns, best[1]))
+        t = best_threshold(train, beta, columns)
+        result[held] = (beta, t, score(data[held], beta, columns, t))
     return result
+
+
+def best_threshold(samples, beta, columns):
+    """The threshold of THRESHOLDS best on `samples` (mean over histories of the mean over N of
+    the median accuracy)."""
+    merges = [s.merges(probabilities(s, beta, columns)) for s in samples]
+    best = None
+    for t in THRESHOLDS:
+        by_name = {}
+        for s, m in zip(samples, merges):
+            by_name.setdefault(s.name, {}).setdefault(s.n, []).append(s.accuracy_of(s.cut(m, t)))
+        value = statistics.mean(history_score(v) for v in by_name.values())
+        if best is None or value > best[0]:
+            best = (value, t)
+    return best[1]
 
 
 def weights_text(beta, columns, names, threshold):
@@ -290,7 +350,11 @@ GROUPS = {
     "jaccard": ["jaccard"],
     "shape (new files, tests, insert/delete, size)": ["both_new_files", "one_new_file", "both_tests",
                                                       "one_test", "both_insert", "both_delete", "size"],
-    "work size": ["work_files"],
+    "same file (all place-in-file features)": ["same_file", "near", "gap", "same_function",
+                                               "file_hunks"],
+    "comment-only hunks": ["both_comments", "one_comment"],
+    "identical changed lines": ["same_lines"],
+    "work and file size": ["work_files", "work_hunks", "file_hunks", "both_alone"],
 }
 
 
@@ -321,8 +385,7 @@ def main():
         print(f"without {name}: {weights_text(beta, columns, names, t)}")
     everything = [s for rows in data.values() for s in rows]
     beta = fit(everything, columns, args.l2, args.per_sample)
-    best = max(THRESHOLDS, key=lambda t: statistics.mean(
-        history_score(score(rows, beta, columns, t)) for rows in data.values()))
+    best = best_threshold(everything, beta, columns)
     print(f"\nall six: {weights_text(beta, columns, names, best)}")
     if args.json_out:
         with open(args.json_out, "w") as f:

@@ -43,6 +43,27 @@ pub(super) struct Facts {
     pub(super) hunks_with: HashMap<u32, u32>,
     /// How many files the work changes.
     pub(super) files: usize,
+    /// How many hunks each changed file has.
+    pub(super) hunks_in_file: HashMap<String, usize>,
+    /// Whether all of a hunk's lines are comments or blank.
+    pub(super) comment_only: Vec<bool>,
+    /// Hashes of each hunk's added and of its removed lines (trimmed, 8 bytes or longer).
+    pub(super) added_lines: Vec<HashSet<u64>>,
+    pub(super) removed_lines: Vec<HashSet<u64>>,
+}
+
+/// Hashes of the trimmed lines of 8 bytes or more: lines a mechanical edit repeats.
+fn line_hashes(lines: &[Vec<u8>]) -> HashSet<u64> {
+    lines
+        .iter()
+        .map(|l| l.trim_ascii())
+        .filter(|l| l.len() >= 8)
+        .map(|l| {
+            let mut hash = crate::git::fnv::Fnv::default();
+            hash.feed(l);
+            hash.value()
+        })
+        .collect()
 }
 
 /// Words after which most languages name what they define.
@@ -156,6 +177,21 @@ impl Facts {
                 .map(|h| h.path.as_str())
                 .collect::<HashSet<_>>()
                 .len(),
+            hunks_in_file: hunks.iter().fold(HashMap::new(), |mut m, h| {
+                *m.entry(h.path.clone()).or_insert(0) += 1;
+                m
+            }),
+            comment_only: hunks
+                .iter()
+                .map(|h| {
+                    h.added
+                        .iter()
+                        .chain(&h.removed)
+                        .all(|l| tokens::code_part(l).trim_ascii().is_empty())
+                })
+                .collect(),
+            added_lines: hunks.iter().map(|h| line_hashes(&h.added)).collect(),
+            removed_lines: hunks.iter().map(|h| line_hashes(&h.removed)).collect(),
         }
     }
 
@@ -222,7 +258,7 @@ fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
 pub(super) type Features = [f64; FEATURES.len()];
 
 /// The names of the pair features, as `--weights` and the benchmark's fit name them.
-pub(crate) const FEATURES: [&str; 24] = [
+pub(crate) const FEATURES: [&str; 30] = [
     // Place.
     "same_file",
     "near",
@@ -249,8 +285,14 @@ pub(crate) const FEATURES: [&str; 24] = [
     "both_insert",
     "both_delete",
     "size",
-    // The work as a whole.
+    "both_comments",
+    "one_comment",
+    "same_lines",
+    // The work as a whole, and the file in it.
     "work_files",
+    "work_hunks",
+    "file_hunks",
+    "both_alone",
 ];
 
 /// The features of hunks `a` and `b`, and the reasons worth telling.
@@ -418,7 +460,27 @@ pub(super) fn pair_features(
     }
     let lines = |h: &PlanHunk| h.added.len() + h.removed.len();
     set("size", ln(lines(x).min(lines(y))) / 4.0);
+    let comments = (facts.comment_only[a], facts.comment_only[b]);
+    if comments.0 && comments.1 {
+        set("both_comments", 1.0);
+    } else if comments.0 || comments.1 {
+        set("one_comment", 1.0);
+    }
+    let same_lines = facts.added_lines[a]
+        .intersection(&facts.added_lines[b])
+        .count()
+        + facts.removed_lines[a]
+            .intersection(&facts.removed_lines[b])
+            .count();
+    set("same_lines", ln(same_lines));
     set("work_files", ln(facts.files) / 3.0);
+    set("work_hunks", ln(hunks.len()) / 4.0);
+    let in_file = |h: &PlanHunk| facts.hunks_in_file.get(&h.path).copied().unwrap_or(1);
+    if x.path == y.path {
+        set("file_hunks", ln(in_file(x)) / 3.0);
+    } else if in_file(x) == 1 && in_file(y) == 1 {
+        set("both_alone", 1.0);
+    }
     (f, why)
 }
 

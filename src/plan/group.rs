@@ -17,8 +17,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::affinity::{old_span, pair_features, Facts, FEATURES};
-use super::model::probability;
 use super::cochange::CoChange;
+use super::model::probability;
 pub(crate) use super::options::GroupOptions;
 use super::tokens::Interner;
 use super::{Group, HunkKind, PlanHunk};

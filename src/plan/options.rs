@@ -4,7 +4,7 @@
 //! they tune.
 
 use super::affinity::FEATURES;
-use super::model::FITTED;
+use super::model::{FITTED, THRESHOLD};
 
 /// The pair model's coefficients and the switches of the signals that are not pair features.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,7 @@ impl Default for GroupOptions {
     fn default() -> Self {
         GroupOptions {
             weights: Weights::default(),
-            threshold: 0.5,
+            threshold: THRESHOLD,
             linkage: 0.0,
             file_gap: 0,
             max_groups: 8,

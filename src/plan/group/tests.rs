@@ -67,11 +67,7 @@ fn a_definition_groups_with_its_use() {
         vec![vec![0], vec![1, 2]]
     );
     // Without the reference signal nothing ties the two files.
-    let apart = plan(
-        &hunks,
-        None,
-        Weights::parse(NO_REFERENCES).unwrap(),
-    );
+    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
     assert_eq!(apart.len(), 3, "{apart:?}");
 }
 
@@ -89,11 +85,7 @@ fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
         ),
         hunk("c/other.rs", 5, 1, &["x"], &["y"]),
     ];
-    let apart = plan(
-        &hunks,
-        None,
-        Weights::parse(NO_REFERENCES).unwrap(),
-    );
+    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
     assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
     // Joined by the reference; kept apart from the unrelated change.
     let groups = plan(&hunks, None, Weights::default());
