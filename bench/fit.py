@@ -271,7 +271,7 @@ def leave_one_out(data, columns, args):
     for held in data:
         train = [s for name, rows in data.items() if name != held for s in rows]
         beta = fit(train, columns, args.l2, args.per_sample)
-        t = best_threshold(train, beta, columns)
+        t = args.threshold if args.threshold is not None else best_threshold(train, beta, columns)
         result[held] = (beta, t, score(data[held], beta, columns, t))
     return result
 
@@ -372,6 +372,8 @@ def main():
     parser.add_argument("--per-pair", dest="per_sample", action="store_false")
     parser.add_argument("--drop", default="", help="features left out, comma-separated")
     parser.add_argument("--ablate", action="store_true")
+    parser.add_argument("--threshold", type=float,
+                        help="a fixed threshold instead of the best on the other five (faster)")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     data = load(args)
