@@ -14,10 +14,13 @@ the coefficients printed last are the fit on all six (what src/plan/model.rs shi
 --ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
 history show what it is worth.
 
-    bench/venv/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60
-    bench/venv/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --ablate
+    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --json-out /tmp/fit.json
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 60 --jobs 2 --apply-samples 20 \
+        --fitted /tmp/fit.json                # the binary's plans under those fits, scored
+    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --ablate --threshold 0.4
 
 Needs numpy (a venv for the bench only: `python3 -m venv /tmp/v && /tmp/v/bin/pip install numpy`).
+To ship a new fit, copy its "all six" line into src/plan/model.rs.
 Features are cached under ~/.cache/cn-bench/features/ by binary and sample.
 """
 

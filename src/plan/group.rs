@@ -1,18 +1,15 @@
 //! Grouping hunks into commits: a pure function from hunks and signals to ordered groups.
 //!
-//! Every pair of hunks gets an affinity, the sum of what the signals say about it: references
-//! (an identifier introduced or removed by the work that both touch, a rare one both touch, and
-//! apart from those a name one defines and the other uses), place (same file and nearby lines,
-//! the same enclosing function, the same directory, a test beside its code, a manifest beside
-//! its lock file), co-change (files the history commits together) and, where the record of how
-//! the work was done has them, its episodes (`episodes`). Hunks that cannot be applied apart and
-//! hunks the user staged are joined first (and, with `file_gap`, the hunks of a file: a per-file
-//! prior that the benchmark found worth nothing once linkage is average, so off by default).
-//! Groups then merge, best link first, while the link is at least the threshold. The link of two
-//! groups is, by default, the mean of the affinities of all their pairs of hunks (average
-//! linkage), so that one strong pair does not chain two large groups together as single linkage
-//! (the strongest pair) did. The groups are
-//! ordered so that a group whose identifiers others use comes first.
+//! Every pair of hunks gets the probability that it is one commit: `affinity` describes the pair
+//! by language-agnostic features (place, references, co-change, shape), and `model`'s logistic
+//! regression, fitted on six real histories by bench/fit.py, weighs them; no weight is set by
+//! hand. Where the record of how the work was done has them, its episodes (`episodes`) come
+//! first. Hunks that cannot be applied apart and hunks the user staged are joined first (and,
+//! with `file_gap`, the hunks of a file: a per-file prior, off by default). Groups then merge,
+//! best link first, while the link is at least the threshold. The link of two groups is, by
+//! default, the mean probability of all their pairs of hunks (average linkage), so that one
+//! strong pair does not chain two large groups together as single linkage (the strongest pair)
+//! did. The groups are ordered so that a group whose identifiers others use comes first.
 
 use std::collections::{HashMap, HashSet};
 
