@@ -18,6 +18,9 @@ diff exactly its group's lines, the final tree equal to the last real commit's.
                                                          # all six histories, per repository and per N
     python3 bench/plan.py --corpus /work/shared/corpus --samples 100 --jobs 2 \
         --loo bench/weights-grid.txt                     # leave one repository out over a weights grid
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 60 --jobs 2 \
+        --fitted /tmp/fit.json                           # each history under the pair model that
+                                                         # bench/fit.py fitted without it
 
 With --corpus each bundle is cloned once under ~/.cache/cn-bench/<name> (kept between runs), the
 samples of each history are drawn once from a seed made of --seed, the history's name and N (the
@@ -648,7 +651,20 @@ def main():
     parser.add_argument("--prepare-only", action="store_true",
                         help="only prepare the samples (work trees and labels) of --corpus")
     parser.add_argument("--loo", help="a file of weights candidates, one a line: leave one history out")
+    parser.add_argument("--fitted", help="bench/fit.py's --json-out: each history planned under the "
+                        "model fitted without it")
     args = parser.parse_args()
+    if args.corpus and args.fitted:
+        with open(args.fitted) as f:
+            fitted = json.load(f)["loo"]
+        start = time.perf_counter()
+        names, _ = corpus_bench(argparse.Namespace(**{**vars(args), "apply": False, "prepare_only": True}), [])
+        repos = corpus_clones(args.corpus)
+        chosen = {name: ("fitted without it", cached_history(args, name, repos[name], fitted[name]))
+                  for name in names}
+        print(corpus_table(names, chosen, args.apply, loo=True))
+        print(f"\n{len(names)} histories in {time.perf_counter() - start:.0f} s")
+        return
     if args.corpus:
         candidates = [args.weights]
         if args.loo:

@@ -95,6 +95,9 @@ enum Command {
         /// Signal weights for experiments, such as `references=0,cochange=0.5`.
         #[arg(long, hide = true)]
         weights: Option<String>,
+        /// Print the pair features the plan is made from, as JSON (for bench/fit.py).
+        #[arg(long, hide = true)]
+        features: bool,
     },
     /// Print a completion script for SHELL (bash, zsh, fish, elvish or powershell).
     Completions {
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
             forget,
             no_record,
             weights,
+            features,
         } => cli::plan::run(
             path,
             &cli::plan::PlanArgs {
@@ -164,6 +168,7 @@ fn main() -> ExitCode {
                 forget,
                 no_record,
                 weights,
+                features,
             },
         ),
         Command::EditorConfig(EditorConfig::Helix {

@@ -16,6 +16,8 @@ pub struct PlanArgs {
     /// Plan without the record.
     pub no_record: bool,
     pub weights: Option<String>,
+    /// Print the pair features instead of a plan (hidden; for the benchmark's fit).
+    pub features: bool,
 }
 
 /// Runs `plan` for the repository containing `path`.
@@ -76,6 +78,10 @@ fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode>
             .group
             .parse_over(&rest.join(","))
             .map_err(|e| anyhow::anyhow!("--weights: {e}"))?;
+    }
+    if args.features {
+        println!("{}", plan::features_worktree(&root, &options)?);
+        return Ok(ExitCode::SUCCESS);
     }
     let plan = plan::plan_worktree(&root, &options, None)?;
     if plan.hunks.is_empty() {

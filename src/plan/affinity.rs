@@ -1,11 +1,11 @@
-//! The affinity of two hunks: what references, place, and co-change say about
-//! whether they belong to one commit. Language-agnostic: identifiers come from the tokenizer,
+//! What a pair of hunks looks like: the features (references, place, co-change, shape) from
+//! which the fitted model (`super::model`) tells how likely they are to belong to one commit. Language-agnostic: identifiers come from the tokenizer,
 //! definitions from the keywords most languages share, enclosing functions from git's hunk
 //! headers.
 
 use std::collections::{HashMap, HashSet};
 
-use super::group::{GroupOptions, Signals};
+use super::group::Signals;
 use super::tokens::{self, Interner};
 use super::{HunkKind, PlanHunk};
 
@@ -37,6 +37,29 @@ pub(super) struct Facts {
     pub(super) total: HashMap<u32, u32>,
     /// How many hunks touch each identifier.
     pub(super) hunks_with: HashMap<u32, u32>,
+    /// How many files the work changes.
+    pub(super) files: usize,
+    /// How many hunks each changed file has.
+    pub(super) hunks_in_file: HashMap<String, usize>,
+    /// Whether all of a hunk's lines are comments or blank.
+    pub(super) comment_only: Vec<bool>,
+    /// Hashes of each hunk's added and of its removed lines (trimmed, 8 bytes or longer).
+    pub(super) added_lines: Vec<HashSet<u64>>,
+    pub(super) removed_lines: Vec<HashSet<u64>>,
+}
+
+/// Hashes of the trimmed lines of 8 bytes or more: lines a mechanical edit repeats.
+fn line_hashes(lines: &[Vec<u8>]) -> HashSet<u64> {
+    lines
+        .iter()
+        .map(|l| l.trim_ascii())
+        .filter(|l| l.len() >= 8)
+        .map(|l| {
+            let mut hash = crate::git::fnv::Fnv::default();
+            hash.feed(l);
+            hash.value()
+        })
+        .collect()
 }
 
 /// Words after which most languages name what they define.
@@ -145,6 +168,26 @@ impl Facts {
             vanished,
             total,
             hunks_with,
+            files: hunks
+                .iter()
+                .map(|h| h.path.as_str())
+                .collect::<HashSet<_>>()
+                .len(),
+            hunks_in_file: hunks.iter().fold(HashMap::new(), |mut m, h| {
+                *m.entry(h.path.clone()).or_insert(0) += 1;
+                m
+            }),
+            comment_only: hunks
+                .iter()
+                .map(|h| {
+                    h.added
+                        .iter()
+                        .chain(&h.removed)
+                        .all(|l| tokens::code_part(l).trim_ascii().is_empty())
+                })
+                .collect(),
+            added_lines: hunks.iter().map(|h| line_hashes(&h.added)).collect(),
+            removed_lines: hunks.iter().map(|h| line_hashes(&h.removed)).collect(),
         }
     }
 
@@ -206,144 +249,246 @@ fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
     }
 }
 
-/// The affinity of hunks `a` and `b`, and the reasons worth telling.
-pub(super) fn affinity(
+/// What one pair of hunks looks like to the model (`super::model`): the features, each a
+/// number from 0 to about 3, in the order of `FEATURES`.
+pub(super) type Features = [f64; FEATURES.len()];
+
+/// The names of the pair features, as `--weights` and the benchmark's fit name them.
+pub(crate) const FEATURES: [&str; 30] = [
+    // Place.
+    "same_file",
+    "near",
+    "gap",
+    "same_function",
+    "same_dir",
+    "path_common",
+    "same_ext",
+    "test_pair",
+    "manifest",
+    "cochange",
+    // References.
+    "shared_new",
+    "define_use",
+    "rare",
+    "common",
+    "same_edit",
+    "jaccard",
+    // Shape.
+    "both_new_files",
+    "one_new_file",
+    "both_tests",
+    "one_test",
+    "both_insert",
+    "both_delete",
+    "size",
+    "both_comments",
+    "one_comment",
+    "same_lines",
+    // The work as a whole, and the file in it.
+    "work_files",
+    "work_hunks",
+    "file_hunks",
+    "both_alone",
+];
+
+/// The features of hunks `a` and `b`, and the reasons worth telling.
+pub(super) fn pair_features(
     hunks: &[PlanHunk],
     facts: &Facts,
     signals: &Signals<'_>,
-    options: &GroupOptions,
     a: usize,
     b: usize,
-) -> (f64, Vec<String>) {
-    let w = &options.weights;
+) -> (Features, Vec<String>) {
     let (x, y) = (&hunks[a], &hunks[b]);
-    let mut score = 0.0;
+    let mut f: Features = [0.0; FEATURES.len()];
     let mut why = Vec::new();
+    let mut set = |name: &str, value: f64| {
+        if let Some(slot) = FEATURES.iter().position(|n| *n == name) {
+            f[slot] = value;
+        }
+    };
+    let ln = |count: usize| (1.0 + count as f64).ln();
 
     // Place.
     if x.path == y.path {
-        let gap = gap_between(x, y);
-        let near = if gap <= 3 {
-            1.0
-        } else {
-            0.5 * (-(f64::from(gap)) / 60.0).exp() + 0.5
-        };
-        score += w.same_file * near;
+        let gap = f64::from(gap_between(x, y));
+        set("same_file", 1.0);
+        set("near", (-gap / 8.0).exp());
+        set("gap", (1.0 + gap).ln() / 4.0);
         if !x.header.is_empty() && x.header == y.header && x.kind == HunkKind::Text {
-            score += w.function * 0.5;
-            if w.function > 0.0 {
-                why.push(format!("same function `{}`", short(&x.header)));
-            }
+            set("same_function", 1.0);
+            why.push(format!("same function `{}`", short(&x.header)));
         }
     } else {
         let (dx, dy) = (parent_dir(&x.path), parent_dir(&y.path));
         if dx == dy {
-            score += w.directory * 0.15;
+            set("same_dir", 1.0);
+        }
+        let (px, py): (Vec<&str>, Vec<&str>) = (
+            dx.split('/').filter(|p| !p.is_empty()).collect(),
+            dy.split('/').filter(|p| !p.is_empty()).collect(),
+        );
+        let common = px.iter().zip(&py).take_while(|(p, q)| p == q).count();
+        let deeper = px.len().max(py.len());
+        if deeper > 0 {
+            set("path_common", common as f64 / deeper as f64);
+        }
+        if extension(&x.path) == extension(&y.path) {
+            set("same_ext", 1.0);
         }
         if is_test_pair(&x.path, &y.path) {
-            score += w.test_pair * 0.6;
-            if w.test_pair > 0.0 {
-                why.push("a test beside its code".to_string());
-            }
+            set("test_pair", 1.0);
+            why.push("a test beside its code".to_string());
         }
         if is_manifest_pair(&x.path, &y.path) {
-            score += w.manifest * 1.0;
-            if w.manifest > 0.0 {
-                why.push("a manifest and its lock file".to_string());
-            }
+            set("manifest", 1.0);
+            why.push("a manifest and its lock file".to_string());
         }
-        let together = signals.cochange.score(&x.path, &y.path);
-        if together > 0.0 {
-            score += w.cochange * 0.4 * together;
-        }
+        set("cochange", signals.cochange.score(&x.path, &y.path));
     }
 
     // References.
-    if w.references > 0.0 || w.define_use > 0.0 {
-        let mut strong: Vec<u32> = Vec::new();
-        let mut rare = 0.0;
-        let (xa, xr, ya, yr) = (
-            &facts.added[a],
-            &facts.removed[a],
-            &facts.added[b],
-            &facts.removed[b],
-        );
-        for t in xa.iter().filter(|t| ya.contains(t)) {
-            if facts.introduced.contains(t) {
-                strong.push(*t);
-            }
+    let (xa, xr, ya, yr) = (
+        &facts.added[a],
+        &facts.removed[a],
+        &facts.added[b],
+        &facts.removed[b],
+    );
+    let mut strong: Vec<u32> = Vec::new();
+    for t in xa.iter().filter(|t| ya.contains(t)) {
+        if facts.introduced.contains(t) {
+            strong.push(*t);
         }
-        for t in xr.iter().filter(|t| yr.contains(t)) {
-            if facts.vanished.contains(t) {
-                strong.push(*t);
-            }
+    }
+    for t in xr.iter().filter(|t| yr.contains(t)) {
+        if facts.vanished.contains(t) && !strong.contains(t) {
+            strong.push(*t);
         }
-        let x_all = |t: &u32| xa.contains(t) || xr.contains(t);
-        let y_all = |t: &u32| ya.contains(t) || yr.contains(t);
-        // A name one defines and the other touches (not already shared as new).
-        let mut defuse: Vec<u32> = Vec::new();
-        let defined_here = facts.defined[a]
-            .iter()
-            .filter(|t| y_all(t))
-            .chain(facts.defined[b].iter().filter(|t| x_all(t)));
-        for t in defined_here {
-            if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8
-                && !strong.contains(t)
-                && !defuse.contains(t)
-            {
-                defuse.push(*t);
-            }
-        }
-        // The same edit made in both: a word both remove without adding back, or both add
-        // without having removed it (an API migrated, a name replaced).
-        let common_limit = (hunks.len() as u32 / 2).max(3);
-        let mut same_edit = 0.0;
-        for t in xa
-            .iter()
-            .filter(|t| !xr.contains(t) && ya.contains(t) && !yr.contains(t))
+    }
+    let x_all = |t: &u32| xa.contains(t) || xr.contains(t);
+    let y_all = |t: &u32| ya.contains(t) || yr.contains(t);
+    // A name one defines and the other touches (not already shared as new).
+    let mut defuse: Vec<u32> = Vec::new();
+    let defined_here = facts.defined[a]
+        .iter()
+        .filter(|t| y_all(t))
+        .chain(facts.defined[b].iter().filter(|t| x_all(t)));
+    for t in defined_here {
+        if facts.hunks_with.get(t).copied().unwrap_or(0) <= 8
+            && !strong.contains(t)
+            && !defuse.contains(t)
         {
-            if !strong.contains(t) && facts.hunks_with.get(t).copied().unwrap_or(0) <= common_limit
-            {
-                same_edit += 0.175;
-            }
+            defuse.push(*t);
         }
-        for t in xr
+    }
+    // The same edit made in both: a word both remove without adding back, or both add
+    // without having removed it (an API migrated, a name replaced).
+    let common_limit = (hunks.len() as u32 / 2).max(3);
+    let same_edit = xa
+        .iter()
+        .filter(|t| !xr.contains(t) && ya.contains(t) && !yr.contains(t))
+        .chain(
+            xr.iter()
+                .filter(|t| !xa.contains(t) && yr.contains(t) && !ya.contains(t)),
+        )
+        .filter(|t| {
+            !strong.contains(t) && facts.hunks_with.get(t).copied().unwrap_or(0) <= common_limit
+        })
+        .count();
+    let (mut rare, mut common, mut union) = (0usize, 0usize, 0usize);
+    for t in xa.union(xr) {
+        if !y_all(t) {
+            union += 1;
+            continue;
+        }
+        union += 1;
+        if strong.contains(t) || defuse.contains(t) {
+            continue;
+        }
+        if facts.total.get(t).copied().unwrap_or(0) <= 6 {
+            rare += 1;
+        } else {
+            common += 1;
+        }
+    }
+    union += ya.union(yr).filter(|t| !x_all(t)).count();
+    let shared = ya.union(yr).filter(|t| x_all(t)).count();
+    set("shared_new", ln(strong.len()));
+    set("define_use", ln(defuse.len()));
+    set("rare", ln(rare));
+    set("common", ln(common));
+    set("same_edit", ln(same_edit));
+    if union > 0 {
+        set("jaccard", shared as f64 / union as f64);
+    }
+    let shown: Vec<u32> = strong.iter().chain(&defuse).copied().collect();
+    if !shown.is_empty() {
+        let mut shown = shown;
+        shown.sort_unstable();
+        let names: Vec<&str> = shown
             .iter()
-            .filter(|t| !xa.contains(t) && yr.contains(t) && !ya.contains(t))
-        {
-            if !strong.contains(t) && facts.hunks_with.get(t).copied().unwrap_or(0) <= common_limit
-            {
-                same_edit += 0.175;
-            }
-        }
-        score += w.same_edit * f64::min(same_edit, 0.35);
-        for t in xa.union(xr).filter(|t| y_all(t)) {
-            if strong.contains(t) || defuse.contains(t) {
-                continue;
-            }
-            if facts.total.get(t).copied().unwrap_or(0) <= 6 {
-                rare += 0.3;
-            }
-        }
-        let (shared, defining) = (strong.len() as f64, defuse.len() as f64);
-        strong.extend(defuse);
-        if !strong.is_empty() {
-            // One strength for all the names, shared between the two signals by their counts.
-            let strength = (0.8 + 0.2 * (strong.len() as f64 - 1.0)).min(1.5);
-            score +=
-                strength * (w.references * shared + w.define_use * defining) / (shared + defining);
-            strong.sort_unstable();
-            let names: Vec<&str> = strong
-                .iter()
-                .take(3)
-                .map(|t| facts.interner.name(*t))
-                .collect();
-            why.push(format!("both touch `{}`", names.join("`, `")));
-        }
-        score += w.references * f64::min(rare, 0.6);
+            .take(3)
+            .map(|t| facts.interner.name(*t))
+            .collect();
+        why.push(format!("both touch `{}`", names.join("`, `")));
     }
 
-    (score, why)
+    // Shape.
+    let whole = |h: &PlanHunk| matches!(h.kind, HunkKind::Added | HunkKind::Deleted);
+    match (whole(x), whole(y)) {
+        (true, true) => set("both_new_files", 1.0),
+        (true, false) | (false, true) => set("one_new_file", 1.0),
+        _ => {}
+    }
+    match (is_test_file(&x.path), is_test_file(&y.path)) {
+        (true, true) => set("both_tests", 1.0),
+        (true, false) | (false, true) => set("one_test", 1.0),
+        _ => {}
+    }
+    let text = |h: &PlanHunk| h.kind == HunkKind::Text;
+    if text(x) && text(y) {
+        if x.range.old_lines == 0 && y.range.old_lines == 0 {
+            set("both_insert", 1.0);
+        }
+        if x.range.new_lines == 0 && y.range.new_lines == 0 {
+            set("both_delete", 1.0);
+        }
+    }
+    let lines = |h: &PlanHunk| h.added.len() + h.removed.len();
+    set("size", ln(lines(x).min(lines(y))) / 4.0);
+    let comments = (facts.comment_only[a], facts.comment_only[b]);
+    if comments.0 && comments.1 {
+        set("both_comments", 1.0);
+    } else if comments.0 || comments.1 {
+        set("one_comment", 1.0);
+    }
+    let same_lines = facts.added_lines[a]
+        .intersection(&facts.added_lines[b])
+        .count()
+        + facts.removed_lines[a]
+            .intersection(&facts.removed_lines[b])
+            .count();
+    set("same_lines", ln(same_lines));
+    set("work_files", ln(facts.files) / 3.0);
+    set("work_hunks", ln(hunks.len()) / 4.0);
+    let in_file = |h: &PlanHunk| facts.hunks_in_file.get(&h.path).copied().unwrap_or(1);
+    if x.path == y.path {
+        set("file_hunks", ln(in_file(x)) / 3.0);
+    } else if in_file(x) == 1 && in_file(y) == 1 {
+        set("both_alone", 1.0);
+    }
+    (f, why)
+}
+
+/// A file name's extension (`rs`, `py`), or the whole name when it has none (`Makefile`).
+fn extension(path: &str) -> &str {
+    let name = file_name(path);
+    name.rsplit_once('.').map_or(name, |(_, ext)| ext)
+}
+
+/// Whether a path looks like a test (`tests/`, `_test.go`, `test_x.py`, `x.spec.ts`).
+pub(super) fn is_test_file(path: &str) -> bool {
+    test_stem(path).is_some()
 }
 
 fn short(header: &str) -> String {

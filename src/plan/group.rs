@@ -1,23 +1,21 @@
 //! Grouping hunks into commits: a pure function from hunks and signals to ordered groups.
 //!
-//! Every pair of hunks gets an affinity, the sum of what the signals say about it: references
-//! (an identifier introduced or removed by the work that both touch, a rare one both touch, and
-//! apart from those a name one defines and the other uses), place (same file and nearby lines,
-//! the same enclosing function, the same directory, a test beside its code, a manifest beside
-//! its lock file), co-change (files the history commits together) and, where the record of how
-//! the work was done has them, its episodes (`episodes`). Hunks that cannot be applied apart and
-//! hunks the user staged are joined first (and, with `file_gap`, the hunks of a file: a per-file
-//! prior that the benchmark found worth nothing once linkage is average, so off by default).
-//! Groups then merge, best link first, while the link is at least the threshold. The link of two
-//! groups is, by default, the mean of the affinities of all their pairs of hunks (average
-//! linkage), so that one strong pair does not chain two large groups together as single linkage
-//! (the strongest pair) did. The groups are
-//! ordered so that a group whose identifiers others use comes first.
+//! Every pair of hunks gets the probability that it is one commit: `affinity` describes the pair
+//! by language-agnostic features (place, references, co-change, shape), and `model`'s logistic
+//! regression, fitted on six real histories by bench/fit.py, weighs them; no weight is set by
+//! hand. Where the record of how the work was done has them, its episodes (`episodes`) come
+//! first. Hunks that cannot be applied apart and hunks the user staged are joined first (and,
+//! with `file_gap`, the hunks of a file: a per-file prior, off by default). Groups then merge,
+//! best link first, while the link is at least the threshold. The link of two groups is, by
+//! default, the mean probability of all their pairs of hunks (average linkage), so that one
+//! strong pair does not chain two large groups together as single linkage (the strongest pair)
+//! did. The groups are ordered so that a group whose identifiers others use comes first.
 
 use std::collections::{HashMap, HashSet};
 
-use super::affinity::{affinity, old_span, Facts};
+use super::affinity::{old_span, pair_features, Facts, FEATURES};
 use super::cochange::CoChange;
+use super::model::probability;
 pub(crate) use super::options::GroupOptions;
 use super::tokens::Interner;
 use super::{Group, HunkKind, PlanHunk};
@@ -55,14 +53,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     }
     let facts = Facts::new(hunks, signals, options.weights.comments > 0.0);
     let n = hunks.len();
-    let mut sets = UnionFind::new(n);
-    join_inseparable(hunks, &mut sets);
-    if options.weights.staged > 0.0 {
-        let staged: Vec<usize> = (0..n).filter(|i| hunks[*i].staged).collect();
-        for pair in staged.windows(2) {
-            sets.union(pair[0], pair[1]);
-        }
-    }
+    let sets = starting_sets(hunks, options);
     let mut parts = Parts {
         sets,
         episode_of_root: HashMap::new(),
@@ -71,8 +62,10 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     // episodes never merge; hunks the record does not know join by the signals below.
     if let Some(episodes) = signals.episodes.filter(|_| options.weights.edit_time > 0.0) {
         // Where one episode ends and the next begins is settled by the other signals first.
+        let w = &options.weights;
         let episodes = super::episodes::settle_boundaries(episodes, |a, b| {
-            affinity(hunks, &facts, signals, options, a.min(b), a.max(b)).0
+            let (features, _) = pair_features(hunks, &facts, signals, a.min(b), a.max(b));
+            probability(w.bias, &w.coefficients, &features)
         });
         let mut first: HashMap<u32, usize> = HashMap::new();
         for (i, episode) in episodes.iter().enumerate().take(n) {
@@ -92,17 +85,16 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
         .map(|i| parts.sets.find(i));
     join_nearby_in_file(hunks, &mut parts, staged_root, options.file_gap);
     let staged_root = staged_root.map(|r| parts.sets.find(r));
-    // Affinities between every pair of hunks.
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    // The model's probability that each pair of hunks is one commit.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(n * n.saturating_sub(1) / 2);
     let mut reasons: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+    let w = &options.weights;
     for a in 0..n {
         for b in a + 1..n {
-            let (weight, why) = affinity(hunks, &facts, signals, options, a, b);
-            if weight > 0.0 {
-                pairs.push((weight, a, b));
-                if !why.is_empty() {
-                    reasons.insert((a, b), why);
-                }
+            let (features, why) = pair_features(hunks, &facts, signals, a, b);
+            pairs.push((probability(w.bias, &w.coefficients, &features), a, b));
+            if !why.is_empty() {
+                reasons.insert((a, b), why);
             }
         }
     }
@@ -219,6 +211,57 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     Grouping {
         groups,
         coarse_note: None,
+    }
+}
+
+/// The groups every plan starts from: hunks that cannot be applied apart joined, and the staged
+/// hunks joined (unless `staged` is off).
+fn starting_sets(hunks: &[PlanHunk], options: &GroupOptions) -> UnionFind {
+    let n = hunks.len();
+    let mut sets = UnionFind::new(n);
+    join_inseparable(hunks, &mut sets);
+    if options.weights.staged > 0.0 {
+        let staged: Vec<usize> = (0..n).filter(|i| hunks[*i].staged).collect();
+        for pair in staged.windows(2) {
+            sets.union(pair[0], pair[1]);
+        }
+    }
+    sets
+}
+
+/// What the model sees of some work, for the benchmark's fit (`plan --features`): the
+/// starting group of each hunk and the features of every pair of hunks.
+#[derive(Debug, Clone)]
+pub(crate) struct FeatureDump {
+    pub features: Vec<&'static str>,
+    /// The root hunk of each hunk's starting group.
+    pub units: Vec<usize>,
+    /// `[a, b, features...]` for every pair `a < b`, features rounded to four decimals.
+    pub pairs: Vec<Vec<f64>>,
+}
+
+/// The features of every pair of `hunks` (see `FeatureDump`).
+pub(crate) fn feature_dump(
+    hunks: &[PlanHunk],
+    signals: &Signals<'_>,
+    options: &GroupOptions,
+) -> FeatureDump {
+    let facts = Facts::new(hunks, signals, options.weights.comments > 0.0);
+    let n = hunks.len();
+    let mut sets = starting_sets(hunks, options);
+    let mut pairs = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let (features, _) = pair_features(hunks, &facts, signals, a, b);
+            let mut row = vec![a as f64, b as f64];
+            row.extend(features.iter().map(|x| (x * 1e4).round() / 1e4));
+            pairs.push(row);
+        }
+    }
+    FeatureDump {
+        features: FEATURES.to_vec(),
+        units: (0..n).map(|i| sets.find(i)).collect(),
+        pairs,
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod cochange;
 pub mod document;
 pub(crate) mod episodes;
 mod group;
+mod model;
 mod options;
 pub(crate) mod read;
 pub(crate) mod title;
@@ -215,6 +216,47 @@ pub fn plan_worktree(
         hunks: work.hunks,
         fingerprint,
     })
+}
+
+/// What the pair model sees of the uncommitted work at `root` (`plan --features`, for the
+/// benchmark's fit): the hunks, the starting group of each and the features of every pair, as
+/// JSON. The record is not read.
+pub fn features_worktree(root: &std::path::Path, options: &PlanOptions) -> Result<String> {
+    let repo = crate::git::repo::open_worktree(root)?;
+    let work = read_work(&repo)?;
+    let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
+        cochange::cochange(&repo, options.history_commits, options.cache_history)
+            .unwrap_or_default()
+    } else {
+        cochange::CoChange::default()
+    };
+    let signals = Signals {
+        cochange: &cochange,
+        old_texts: &work.old_texts,
+        new_texts: &work.new_texts,
+        episodes: None,
+    };
+    let dump = group::feature_dump(&work.hunks, &signals, &options.group);
+    let hunks: Vec<(String, u32, u32, u32, u32)> = work
+        .hunks
+        .iter()
+        .map(|h| {
+            (
+                h.path.clone(),
+                h.range.old_start,
+                h.range.old_lines,
+                h.range.new_start,
+                h.range.new_lines,
+            )
+        })
+        .collect();
+    let value = serde_json::json!({
+        "hunks": hunks,
+        "features": dump.features,
+        "units": dump.units,
+        "pairs": dump.pairs,
+    });
+    Ok(value.to_string())
 }
 
 /// A stable hash of every hunk's path, numbers and lines.

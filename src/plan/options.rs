@@ -1,25 +1,21 @@
-//! What the grouping can be tuned by: each signal's weight, the merge threshold and the bounds on
-//! groups and hunks. Kept apart from `group` so that the benchmark's knobs (`--weights
-//! "references=0,..."`, parsed here) read as one list, away from the algorithm they tune.
+//! What the grouping can be tuned by: the pair model's coefficients, the merge threshold and
+//! the bounds on groups and hunks. Kept apart from `group` so that the benchmark's knobs
+//! (`--weights "bias=-3,same_file=2,..."`, parsed here) read as one list, away from the algorithm
+//! they tune.
 
-/// How much each signal counts; 0 turns a signal off (the benchmark measures each that way).
+use super::affinity::FEATURES;
+use super::model::{FITTED, THRESHOLD};
+
+/// The pair model's coefficients and the switches of the signals that are not pair features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
-    /// Identifiers the work introduces (or removes) that both hunks touch, and rare ones.
-    pub references: f64,
-    /// A name one hunk defines and the other uses (a helper and its use: often two commits, so
-    /// it counts apart from `references`; it always orders the groups).
-    pub define_use: f64,
+    /// The model's intercept.
+    pub bias: f64,
+    /// One coefficient per pair feature, in the order of `affinity::FEATURES`.
+    pub coefficients: Vec<f64>,
     /// Whether identifiers in comment lines count (1) or not (0).
     pub comments: f64,
-    /// The same edit (a word removed, or added, in both hunks).
-    pub same_edit: f64,
-    pub cochange: f64,
-    pub same_file: f64,
-    pub function: f64,
-    pub directory: f64,
-    pub test_pair: f64,
-    pub manifest: f64,
+    /// Whether the record's episodes of work are used (1) or not (0).
     pub edit_time: f64,
     /// Whether the staged hunks are kept together as the first commit (1) or not (0).
     pub staged: f64,
@@ -28,18 +24,9 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            references: 1.0,
-            define_use: 1.0,
+            bias: FITTED.0,
+            coefficients: FITTED.1.to_vec(),
             comments: 1.0,
-            // Off: on the benchmark it moved the mean by under a point, up on one history and
-            // down on the other. Kept for experiments (`--weights same_edit=1`).
-            same_edit: 0.0,
-            cochange: 1.0,
-            same_file: 1.0,
-            function: 1.0,
-            directory: 1.0,
-            test_pair: 1.0,
-            manifest: 1.0,
             edit_time: 1.0,
             staged: 1.0,
         }
@@ -47,8 +34,8 @@ impl Default for Weights {
 }
 
 impl Weights {
-    /// Reads `name=value` pairs separated by commas (such as `references=0,cochange=0.5`) over
-    /// the defaults.
+    /// Reads `name=value` pairs separated by commas (such as `bias=-2,cochange=0`) over the
+    /// defaults: `bias`, a feature's name, or a switch (`comments`, `edit_time`, `staged`).
     pub fn parse(text: &str) -> Result<Weights, String> {
         let mut weights = Weights::default();
         for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
@@ -59,24 +46,29 @@ impl Weights {
                 .trim()
                 .parse()
                 .map_err(|_| format!("{value:?} is not a number"))?;
-            let slot = match name.trim() {
-                "references" => &mut weights.references,
-                "define_use" => &mut weights.define_use,
+            let name = name.trim();
+            let slot = match name {
+                "bias" => &mut weights.bias,
                 "comments" => &mut weights.comments,
-                "same_edit" => &mut weights.same_edit,
-                "cochange" => &mut weights.cochange,
-                "same_file" => &mut weights.same_file,
-                "function" => &mut weights.function,
-                "directory" => &mut weights.directory,
-                "test_pair" => &mut weights.test_pair,
-                "manifest" => &mut weights.manifest,
                 "edit_time" => &mut weights.edit_time,
                 "staged" => &mut weights.staged,
-                other => return Err(format!("no signal is called {other:?}")),
+                other => match FEATURES.iter().position(|f| *f == other) {
+                    Some(i) => &mut weights.coefficients[i],
+                    None => return Err(format!("no signal is called {other:?}")),
+                },
             };
             *slot = value;
         }
         Ok(weights)
+    }
+
+    /// The coefficient of feature `name` (0 for a name that is not a feature).
+    #[cfg(test)]
+    pub(crate) fn coefficient(&self, name: &str) -> f64 {
+        FEATURES
+            .iter()
+            .position(|f| *f == name)
+            .map_or(0.0, |i| self.coefficients[i])
     }
 }
 
@@ -84,7 +76,7 @@ impl Weights {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupOptions {
     pub weights: Weights,
-    /// Two groups merge while their link is at least this.
+    /// Two groups merge while the mean probability of their pairs of hunks is at least this.
     pub threshold: f64,
     /// The link of two groups: 1 is their strongest pair of hunks (single linkage), 0 the mean
     /// of all their pairs (average linkage), between the two a mix.
@@ -102,10 +94,7 @@ impl Default for GroupOptions {
     fn default() -> Self {
         GroupOptions {
             weights: Weights::default(),
-            // Chosen by bench/plan.py's leave-one-history-out run on six histories (issue 19):
-            // groups merge by the mean of their pairs' links. The per-file prior (`file_gap`)
-            // scored the same under average linkage (77.7 % against 77.9 %) and is off.
-            threshold: 0.3,
+            threshold: THRESHOLD,
             linkage: 0.0,
             file_gap: 0,
             max_groups: 8,
@@ -116,7 +105,7 @@ impl Default for GroupOptions {
 
 impl GroupOptions {
     /// Reads `name=value` pairs over these options: the grouping's own knobs (`threshold`,
-    /// `linkage`, `file_gap`, `max_groups`) and the signal weights (`Weights::parse`).
+    /// `linkage`, `file_gap`, `max_groups`) and the weights (`Weights::parse`).
     pub fn parse_over(&mut self, text: &str) -> Result<(), String> {
         let mut rest = Vec::new();
         for pair in text.split(',') {

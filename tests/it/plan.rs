@@ -621,3 +621,43 @@ fn very_large_work_gets_a_coarser_plan_by_directory_and_says_so() {
     let document = plan::render_document(&plan);
     assert!(document.contains("# Note: "), "{document}");
 }
+
+#[test]
+fn features_lists_every_hunk_of_git_diff_and_every_pair_of_them() {
+    // `plan --features` is what bench/fit.py fits the pair model on: its hunks must be git's,
+    // and it must describe each pair once, with one number per named feature.
+    let repo = tangled();
+    let output = cli(&repo, &["plan", "--features"], &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let dump: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut hunks: Vec<HunkId> = dump["hunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h[0].as_str().unwrap().to_string(),
+                h[1].as_u64().unwrap(),
+                h[2].as_u64().unwrap(),
+                h[3].as_u64().unwrap(),
+                h[4].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let n = hunks.len();
+    hunks.sort();
+    assert_eq!(hunks, git_hunks(&repo));
+    let features = dump["features"].as_array().unwrap().len();
+    assert!(features > 0);
+    let pairs = dump["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), n * (n - 1) / 2);
+    for (k, pair) in pairs.iter().enumerate() {
+        let row = pair.as_array().unwrap();
+        assert_eq!(row.len(), 2 + features, "pair {k}");
+        assert!(
+            row[0].as_f64().unwrap() < row[1].as_f64().unwrap(),
+            "pair {k}"
+        );
+    }
+    assert_eq!(dump["units"].as_array().unwrap().len(), n);
+}

@@ -4,6 +4,16 @@ use super::*;
 use crate::hunk_range::HunkRange;
 use crate::plan::options::Weights;
 
+/// The reference features off.
+const NO_REFERENCES: &str = "shared_new=0,define_use=0,rare=0,common=0,same_edit=0,jaccard=0";
+
+/// Every pair feature off (a model is then given by the features turned back on).
+const NOTHING: &str = "same_file=0,near=0,gap=0,same_function=0,same_dir=0,path_common=0,\
+    same_ext=0,test_pair=0,manifest=0,cochange=0,shared_new=0,define_use=0,rare=0,common=0,\
+    same_edit=0,jaccard=0,both_new_files=0,one_new_file=0,both_tests=0,one_test=0,\
+    both_insert=0,both_delete=0,size=0,both_comments=0,one_comment=0,same_lines=0,\
+    work_files=0,work_hunks=0,file_hunks=0,both_alone=0";
+
 fn hunk(path: &str, old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
     PlanHunk {
         path: path.to_string(),
@@ -67,11 +77,7 @@ fn a_definition_groups_with_its_use() {
         vec![vec![0], vec![1, 2]]
     );
     // Without the reference signal nothing ties the two files.
-    let apart = plan(
-        &hunks,
-        None,
-        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
-    );
+    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
     assert_eq!(apart.len(), 3, "{apart:?}");
 }
 
@@ -89,15 +95,12 @@ fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
         ),
         hunk("c/other.rs", 5, 1, &["x"], &["y"]),
     ];
-    let apart = plan(
-        &hunks,
-        None,
-        Weights::parse("references=0,define_use=0,same_edit=0").unwrap(),
-    );
+    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
     assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
-    // Joined by the reference; kept apart from the unrelated change.
-    let groups = plan(&hunks, None, Weights::default());
-    assert_eq!(groups, vec![vec![0, 1], vec![2]]);
+    // Joined under a model that weighs the shared name heavily; kept apart from the unrelated
+    // change.
+    let joined = plan(&hunks, None, Weights::parse("define_use=8").unwrap());
+    assert_eq!(joined, vec![vec![0, 1], vec![2]]);
 }
 
 #[test]
@@ -177,19 +180,24 @@ fn one_strong_pair_chains_two_groups_under_single_linkage_only() {
         hunk("b/main.rs", 10, 1, &["p"], &["let v = brand_new_helper();"]),
         hunk("b/main.rs", 12, 1, &["q"], &["r"]),
     ];
+    // A model of two features: the same file (0.88) and a name defined and used (0.82); any
+    // other pair 0.02.
+    let model = |knobs: &str| {
+        with(&format!(
+            "{NOTHING},bias=-4,same_file=6,define_use=8,{knobs}"
+        ))
+    };
     assert_eq!(
-        plan_with(&hunks, &with("linkage=1,threshold=0.65")),
+        plan_with(&hunks, &model("linkage=1,threshold=0.65")),
         vec![vec![0, 1, 2, 3]]
     );
     assert_eq!(
-        plan_with(&hunks, &with("linkage=0,threshold=0.65")),
+        plan_with(&hunks, &model("linkage=0,threshold=0.65")),
         vec![vec![0, 1], vec![2, 3]]
     );
-    // At a threshold of 0.8 the pair (0.8) still joins at linkage 1 ...
-    assert_eq!(plan_with(&hunks, &with("linkage=1,threshold=0.8")).len(), 1);
-    // ... and not once it is weighed down.
+    // The pair weighed down (0.23) no longer chains them, even at linkage 1.
     assert_eq!(
-        plan_with(&hunks, &with("linkage=1,threshold=0.65,define_use=0.5")).len(),
+        plan_with(&hunks, &model("linkage=1,threshold=0.65,define_use=4")).len(),
         2
     );
 }
@@ -236,13 +244,17 @@ fn the_per_file_prior_keeps_staged_hunks_apart() {
 
 #[test]
 fn the_grouping_knobs_parse_over_the_defaults() {
-    let options = with("threshold=0.3,linkage=0.5,file_gap=40,references=0,max_groups=3");
+    let options = with("threshold=0.3,linkage=0.5,file_gap=40,rare=0,bias=-1,max_groups=3");
     assert_eq!(options.threshold, 0.3);
     assert_eq!(options.linkage, 0.5);
     assert_eq!(options.file_gap, 40);
     assert_eq!(options.max_groups, 3);
-    assert_eq!(options.weights.references, 0.0);
-    assert_eq!(options.weights.cochange, 1.0);
+    assert_eq!(options.weights.coefficient("rare"), 0.0);
+    assert_eq!(options.weights.bias, -1.0);
+    assert_eq!(
+        options.weights.coefficient("cochange"),
+        Weights::default().coefficient("cochange")
+    );
     let mut bad = GroupOptions::default();
     assert!(bad.parse_over("nosuch=1").is_err());
     assert!(bad.parse_over("linkage=x").is_err());
@@ -257,6 +269,6 @@ fn hunks_whose_old_sides_touch_stay_together() {
         hunk("f.txt", 400, 1, &["q"], &["r"]),
     ];
     // Without the place signal and the per-file prior, only inseparability joins.
-    let options = with("same_file=0,file_gap=0");
+    let options = with("same_file=0,near=0,gap=0,same_function=0,file_gap=0");
     assert_eq!(plan_with(&hunks, &options), vec![vec![0, 1], vec![2]]);
 }

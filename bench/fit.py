@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Fits the planner's pair model (src/plan/model.rs) on the corpus, leave one history out.
+
+For every prepared sample of bench/plan.py (the same samples, seed and bounds), asks
+`commit-nudge plan --features` for the features of every pair of hunks, labels each pair by
+whether git blame puts both hunks in one real commit (pairs with an unscored hunk are left out),
+and fits a logistic regression of "same commit" on the features. The grouping is then simulated
+here exactly as src/plan/group.rs does it (the starting groups from the dump, average linkage on
+the model's probabilities, merging while the mean is at least the threshold, and past it while
+there are more than 8 groups), and scored as bench/plan.py scores a plan.
+
+Each history is reported under a model and threshold fitted on the other five, never on itself;
+the coefficients printed last are the fit on all six (what src/plan/model.rs ships). With
+--ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
+history show what it is worth.
+
+    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --json-out /tmp/fit.json
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 60 --jobs 2 --apply-samples 20 \
+        --fitted /tmp/fit.json                # the binary's plans under those fits, scored
+    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --ablate --threshold 0.4
+
+Needs numpy (a venv for the bench only: `python3 -m venv /tmp/v && /tmp/v/bin/pip install numpy`).
+To ship a new fit, copy its "all six" line into src/plan/model.rs.
+Features are cached under ~/.cache/cn-bench/features/ by binary and sample.
+"""
+
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plan as bench  # noqa: E402
+
+FEATURE_CACHE = os.path.expanduser("~/.cache/cn-bench/features")
+MAX_GROUPS = 8
+# A sample's pairs in the fit, at most (drawn at random, the same each run): they share one
+# sample's weight anyway.
+MAX_FIT_PAIRS = 3000
+
+
+def features_of(binary, bin_id, where):
+    """The `plan --features` dump of one sample, from the cache or made now."""
+    key = hashlib.sha256(f"{bin_id}:{where}".encode()).hexdigest()[:24]
+    path = os.path.join(FEATURE_CACHE, bin_id, key + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    out = subprocess.run([binary, "plan", "--features", "--no-record", os.path.join(where, "work")],
+                         capture_output=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.decode(errors="replace"))
+    dump = json.loads(out.stdout)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump(dump, f)
+    os.replace(path + ".tmp", path)
+    return dump
+
+
+class Sample:
+    """One sample: its pairs' features and labels, and what scoring a grouping needs."""
+
+    def __init__(self, name, n, meta, dump):
+        self.name, self.n = name, n
+        self.hunks = [tuple(h) for h in dump["hunks"]]
+        self.feature_names = dump["features"]
+        self.units = dump["units"]
+        labels = {tuple(h): set(made) for h, made in meta["hunks"]}
+        self.labels = labels
+        self.scored = sum(1 for made in labels.values() if len(made) == 1)
+        pairs = np.array(dump["pairs"], dtype=float).reshape(-1, 2 + len(dump["features"]))
+        self.a = pairs[:, 0].astype(int)
+        self.b = pairs[:, 1].astype(int)
+        self.x = pairs[:, 2:]
+        label = [labels.get(h) for h in self.hunks]
+        one = [next(iter(m)) if m is not None and len(m) == 1 else -1 for m in label]
+        one = np.array(one)
+        known = (one[self.a] >= 0) & (one[self.b] >= 0) if len(self.a) else np.zeros(0, bool)
+        self.known = known
+        self.y = (one[self.a] == one[self.b]).astype(float)
+        reference = [tuple(h) for h, _ in meta["hunks"]]
+        per_file = {}
+        for h in reference:
+            per_file.setdefault(h[0], []).append(h)
+        self.per_file = bench.best_matching(list(per_file.values()), labels, n) / self.scored
+        self.one_group = bench.best_matching([reference], labels, n) / self.scored
+
+    def merges(self, probability):
+        """The merges of src/plan/group.rs's average linkage from the starting groups, best
+        link first, to one group: (link, p, q) each, the groups' starting numbers. Where to stop
+        (the threshold) does not change the order, so one run serves every threshold."""
+        roots = sorted(set(self.units))
+        unit = {r: k for k, r in enumerate(roots)}
+        g = len(roots)
+        out = []
+        if g > 1:
+            ua = np.array([unit[self.units[i]] for i in self.a])
+            ub = np.array([unit[self.units[i]] for i in self.b])
+            cross = ua != ub
+            total = np.zeros((g, g))
+            np.add.at(total, (ua[cross], ub[cross]), probability[cross])
+            total = total + total.T
+            size = np.zeros(g)
+            for r in self.units:
+                size[unit[r]] += 1
+            mean = total / np.outer(size, size)
+            np.fill_diagonal(mean, -1.0)
+            for _ in range(g - 1):
+                flat = int(np.argmax(mean))
+                p, q = divmod(flat, g)
+                p, q = min(p, q), max(p, q)
+                out.append((float(mean[p, q]), p, q))
+                total[p, :] += total[q, :]
+                total[:, p] += total[:, q]
+                size[p] += size[q]
+                size[q] = 0.0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    row = total[p, :] / (size[p] * size)
+                row[size == 0] = -1.0
+                row[p] = -1.0
+                mean[p, :] = row
+                mean[:, p] = row
+                mean[q, :] = -1.0
+                mean[:, q] = -1.0
+        return out
+
+    def merges_by_sum(self, probability, offset):
+        """The alternative tried: merge the two groups whose pairs' log-odds (less `offset`)
+        sum highest, while the sum is positive (the partition's likelihood grows)."""
+        roots = sorted(set(self.units))
+        unit = {r: k for k, r in enumerate(roots)}
+        g = len(roots)
+        out = []
+        if g > 1:
+            ua = np.array([unit[self.units[i]] for i in self.a])
+            ub = np.array([unit[self.units[i]] for i in self.b])
+            cross = ua != ub
+            p = np.clip(probability[cross], 1e-6, 1 - 1e-6)
+            total = np.zeros((g, g))
+            np.add.at(total, (ua[cross], ub[cross]), np.log(p / (1 - p)) - offset)
+            total = total + total.T
+            # Starting groups with no pair between them sum to 0 less the offset per pair.
+            size = np.zeros(g)
+            for r in self.units:
+                size[unit[r]] += 1
+            link = total.copy()
+            np.fill_diagonal(link, -np.inf)
+            alive = np.ones(g, bool)
+            for _ in range(g - 1):
+                flat = int(np.argmax(link))
+                a, b = divmod(flat, g)
+                a, b = min(a, b), max(a, b)
+                out.append((float(link[a, b]), a, b))
+                total[a, :] += total[b, :]
+                total[:, a] += total[:, b]
+                alive[b] = False
+                row = total[a, :].copy()
+                row[~alive] = -np.inf
+                row[a] = -np.inf
+                link[a, :] = row
+                link[:, a] = row
+                link[b, :] = -np.inf
+                link[:, b] = -np.inf
+        return out
+
+    def cut(self, merges, threshold):
+        """The groups where group.rs stops: at the first merge below the threshold once there
+        are at most MAX_GROUPS groups."""
+        roots = sorted(set(self.units))
+        unit = {r: k for k, r in enumerate(roots)}
+        members = [[] for _ in roots]
+        for i, r in enumerate(self.units):
+            members[unit[r]].append(i)
+        count = len(roots)
+        for link, p, q in merges:
+            if link < threshold and count <= MAX_GROUPS:
+                break
+            members[p] += members[q]
+            members[q] = []
+            count -= 1
+        return [[self.hunks[i] for i in m] for m in members if m]
+
+    def accuracy_of(self, groups):
+        return bench.best_matching(groups, self.labels, self.n) / self.scored
+
+    def accuracy(self, probability, threshold):
+        return self.accuracy_of(self.cut(self.merges(probability), threshold))
+
+
+def load(args):
+    """Every sample of every history of the corpus, with its features."""
+    repos = bench.corpus_clones(args.corpus)
+    bin_id = bench.binary_id(args.bin)
+    prep = argparse.Namespace(ns=args.ns, samples=args.samples, seed=args.seed,
+                              max_lines=args.max_lines, max_files=args.max_files)
+    out = {}
+    for name, repo in repos.items():
+        prepared = bench.prepared_samples(prep, name, repo)
+        items = [(n, where, meta) for n, rows in prepared.items() for where, meta in rows]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            dumps = list(pool.map(lambda item: features_of(args.bin, bin_id, item[1]), items))
+        out[name] = [Sample(name, n, meta, dump) for (n, _, meta), dump in zip(items, dumps)]
+        print(f"  {name}: {len(out[name])} samples", file=sys.stderr)
+    return out
+
+
+def fit(samples, columns, l2=1.0, per_sample=True):
+    """Logistic regression (Newton's method, L2 on the coefficients, not the intercept) on the
+    labelled pairs of `samples`, features `columns` only. Each sample weighs the same in all (its
+    pairs share a weight of 1) with `per_sample`, else each pair weighs 1."""
+    xs, ys, ws = [], [], []
+    rng = np.random.default_rng(1)
+    for s in samples:
+        k = s.known.copy()
+        if not k.any():
+            continue
+        if k.sum() > MAX_FIT_PAIRS:
+            keep = rng.choice(np.flatnonzero(k), MAX_FIT_PAIRS, replace=False)
+            k[:] = False
+            k[keep] = True
+        xs.append(s.x[k][:, columns])
+        ys.append(s.y[k])
+        ws.append(np.full(int(k.sum()), 1.0 / k.sum() if per_sample else 1.0))
+    x = np.vstack(xs)
+    y = np.concatenate(ys)
+    w = np.concatenate(ws)
+    w = w / w.mean()
+    x1 = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(x1.shape[1])
+    reg = np.full(x1.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-np.clip(x1 @ beta, -30, 30)))
+        grad = x1.T @ (w * (p - y)) + reg * beta
+        hess = (x1 * (w * p * (1 - p))[:, None]).T @ x1 + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return beta
+
+
+def probabilities(sample, beta, columns):
+    z = beta[0] + sample.x[:, columns] @ beta[1:] if len(sample.x) else np.zeros(0)
+    return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+
+
+def score(samples, beta, columns, threshold):
+    """Per N, the accuracy of each sample."""
+    out = {}
+    for s in samples:
+        out.setdefault(s.n, []).append(s.accuracy(probabilities(s, beta, columns), threshold))
+    return out
+
+
+def history_score(by_n):
+    return statistics.mean(statistics.median(v) for v in by_n.values())
+
+
+THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
+
+
+def leave_one_out(data, columns, args):
+    """For each history: the model fitted on the other five, the threshold best on them, and
+    its accuracies."""
+    result = {}
+    for held in data:
+        train = [s for name, rows in data.items() if name != held for s in rows]
+        beta = fit(train, columns, args.l2, args.per_sample)
+        t = args.threshold if args.threshold is not None else best_threshold(train, beta, columns)
+        result[held] = (beta, t, score(data[held], beta, columns, t))
+    return result
+
+
+def best_threshold(samples, beta, columns):
+    """The threshold of THRESHOLDS best on `samples` (mean over histories of the mean over N of
+    the median accuracy)."""
+    merges = [s.merges(probabilities(s, beta, columns)) for s in samples]
+    best = None
+    for t in THRESHOLDS:
+        by_name = {}
+        for s, m in zip(samples, merges):
+            by_name.setdefault(s.name, {}).setdefault(s.n, []).append(s.accuracy_of(s.cut(m, t)))
+        value = statistics.mean(history_score(v) for v in by_name.values())
+        if best is None or value > best[0]:
+            best = (value, t)
+    return best[1]
+
+
+def weights_text(beta, columns, names, threshold):
+    """The `--weights` text of a model (features left out get 0)."""
+    coef = dict.fromkeys(names, 0.0)
+    for c, v in zip(columns, beta[1:]):
+        coef[names[c]] = v
+    return ",".join([f"bias={beta[0]:.4f}"] + [f"{k}={v:.4f}" for k, v in coef.items()]
+                    + [f"threshold={threshold}"])
+
+
+def table(data, loo):
+    lines = ["| history | N | samples | median | mean | one group per file (median) | everything in one "
+             "group (median) | lead over per file | threshold |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    every = {}
+    for name, (beta, t, by_n) in loo.items():
+        rows = {s.n: [] for s in data[name]}
+        for s in data[name]:
+            rows[s.n].append(s)
+        allacc, allpf, allone = [], [], []
+        for n in sorted(by_n):
+            acc = by_n[n]
+            pf = [s.per_file for s in rows[n]]
+            one = [s.one_group for s in rows[n]]
+            allacc += acc
+            allpf += pf
+            allone += one
+            e = every.setdefault(n, ([], [], []))
+            e[0].extend(acc)
+            e[1].extend(pf)
+            e[2].extend(one)
+            lines.append(line(name, str(n), acc, pf, one, t))
+        lines.append(line(name, "all", allacc, allpf, allone, t))
+    for n, (acc, pf, one) in sorted(every.items()):
+        lines.append(line("all", str(n), acc, pf, one, "each as above"))
+    return "\n".join(lines)
+
+
+def line(name, n, acc, pf, one, t):
+    m, p = statistics.median(acc), statistics.median(pf)
+    return (f"| {name} | {n} | {len(acc)} | {100 * m:.1f} % | {100 * statistics.mean(acc):.1f} % | "
+            f"{100 * p:.1f} % | {100 * statistics.median(one):.1f} % | {100 * (m - p):+.1f} | {t} |")
+
+
+# Feature groups for the ablation: each is dropped (and the model refitted) in turn.
+GROUPS = {
+    "place in the file (near, gap)": ["near", "gap"],
+    "same function": ["same_function"],
+    "same directory / common path": ["same_dir", "path_common"],
+    "same extension": ["same_ext"],
+    "test pair": ["test_pair"],
+    "manifest pair": ["manifest"],
+    "co-change": ["cochange"],
+    "shared new identifiers": ["shared_new"],
+    "define-use": ["define_use"],
+    "rare and common shared identifiers": ["rare", "common"],
+    "same edit": ["same_edit"],
+    "jaccard": ["jaccard"],
+    "shape (new files, tests, insert/delete, size)": ["both_new_files", "one_new_file", "both_tests",
+                                                      "one_test", "both_insert", "both_delete", "size"],
+    "same file (all place-in-file features)": ["same_file", "near", "gap", "same_function",
+                                               "file_hunks"],
+    "comment-only hunks": ["both_comments", "one_comment"],
+    "identical changed lines": ["same_lines"],
+    "work and file size": ["work_files", "work_hunks", "file_hunks", "both_alone"],
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", required=True)
+    parser.add_argument("--bin", default=os.path.join(bench.ROOT, "target", "release", "commit-nudge"))
+    parser.add_argument("--ns", default="2,3,5", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--max-lines", type=int, default=1500)
+    parser.add_argument("--max-files", type=int, default=60)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--per-pair", dest="per_sample", action="store_false")
+    parser.add_argument("--drop", default="", help="features left out, comma-separated")
+    parser.add_argument("--ablate", action="store_true")
+    parser.add_argument("--threshold", type=float,
+                        help="a fixed threshold instead of the best on the other five (faster)")
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    data = load(args)
+    names = next(s for rows in data.values() for s in rows).feature_names
+    drop = set(filter(None, args.drop.split(",")))
+    columns = [i for i, n in enumerate(names) if n not in drop]
+    loo = leave_one_out(data, columns, args)
+    print(table(data, loo))
+    print()
+    for name, (beta, t, _) in loo.items():
+        print(f"without {name}: {weights_text(beta, columns, names, t)}")
+    everything = [s for rows in data.values() for s in rows]
+    beta = fit(everything, columns, args.l2, args.per_sample)
+    best = best_threshold(everything, beta, columns)
+    print(f"\nall six: {weights_text(beta, columns, names, best)}")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"loo": {name: weights_text(b, columns, names, t) for name, (b, t, _) in loo.items()},
+                       "all": weights_text(beta, columns, names, best)}, f, indent=1)
+    if args.ablate:
+        base = {name: statistics.median([a for v in by_n.values() for a in v]) for name, (_, _, by_n) in loo.items()}
+        five = {name: statistics.median(by_n.get(5, [0])) for name, (_, _, by_n) in loo.items()}
+        head = " | ".join(data)
+        print(f"\n| dropped (refitted, leave one out) | {head} | N = 5 (all) |")
+        print("| --- |" + " --- |" * (len(data) + 1))
+        print("| nothing (medians) | " + " | ".join(f"{100 * base[n]:.1f} %" for n in data) + " | "
+              f"{100 * statistics.median([a for _, _, b in loo.values() for a in b.get(5, [])]):.1f} % |")
+        for label, group in GROUPS.items():
+            cols = [i for i, n in enumerate(names) if n not in drop and n not in group]
+            res = leave_one_out(data, cols, args)
+            cells = []
+            for name, (_, _, by_n) in res.items():
+                m = statistics.median([a for v in by_n.values() for a in v])
+                cells.append(f"{100 * (m - base[name]):+.1f}")
+            f5 = statistics.median([a for _, _, b in res.values() for a in b.get(5, [])])
+            print(f"| {label} | " + " | ".join(cells) + f" | {100 * f5:.1f} % |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
