@@ -15,7 +15,9 @@ use std::path::Path;
 use crate::git::buffer::{BufferBase, BufferDiff};
 use crate::git::cli::CliRepo;
 use crate::git::error::{GitError, Result};
+use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::FileHunks;
+use crate::git::patch::WorkPatch;
 use crate::git::stage::HunkTarget;
 use crate::git::{CountOptions, RepoCounts};
 
@@ -37,6 +39,15 @@ impl std::fmt::Debug for Backend {
             Backend::Cli(_) => "git CLI",
         })
     }
+}
+
+/// What stops a plan: an operation in progress (`"merge"`, `"rebase"`, …) or conflicted paths.
+#[derive(Debug, Clone, Default)]
+pub struct Busy {
+    /// The operation git is in the middle of, if any.
+    pub operation: Option<&'static str>,
+    /// The paths with entries at stages 1–3, sorted.
+    pub conflicted: Vec<String>,
 }
 
 /// What changed since the previous count, for a re-count of that alone.
@@ -178,9 +189,65 @@ impl Repo {
 
     /// The sizes of the author's recent commits, newest first (what the `"auto"` limit learns).
     pub fn author_sizes(&self) -> Result<Vec<u64>> {
+        let (_, commits) = self.author_commits(&HistoryOptions::default())?;
+        Ok(commits.iter().map(|c| c.lines).collect())
+    }
+
+    /// The author's email and their most recent non-merge commits reachable from HEAD, newest
+    /// first, each with its size (what `stats` summarises).
+    pub fn author_commits(
+        &self,
+        options: &HistoryOptions,
+    ) -> Result<(Option<String>, Vec<CommitSize>)> {
         match &self.0 {
-            Backend::Lib(repo) => crate::git::history::author_sizes(repo),
-            Backend::Cli(repo) => repo.author_sizes(),
+            Backend::Lib(repo) => crate::git::history::author_commits(repo, options),
+            Backend::Cli(repo) => repo.author_commits(options),
+        }
+    }
+
+    /// Where the planner cannot read with libgit2 (`libgit2()` is `None`): the work as git's
+    /// own `-U0` patches, after what would stop a plan (an operation in progress, the conflicted
+    /// paths). `None` where libgit2 reads the repository (the planner reads it itself there).
+    pub fn work_patch(&self) -> Result<Option<(WorkPatch, Busy)>> {
+        match &self.0 {
+            Backend::Lib(_) => Ok(None),
+            Backend::Cli(repo) => {
+                let (operation, conflicted) = repo.busy()?;
+                let busy = Busy {
+                    operation,
+                    conflicted,
+                };
+                if busy.operation.is_some() || !busy.conflicted.is_empty() {
+                    return Ok(Some((WorkPatch::default(), busy)));
+                }
+                Ok(Some((repo.work_patch()?, busy)))
+            }
+        }
+    }
+
+    /// Where libgit2 does not read the repository: the paths each of the newest non-merge
+    /// commits from HEAD touched, newest first (at most `max_commits`, walking at most
+    /// `max_walked`; a commit of more than `max_files` paths as none), for the planner's
+    /// co-change. `None` where libgit2 reads it.
+    pub fn commit_paths(
+        &self,
+        max_commits: usize,
+        max_walked: usize,
+        max_files: usize,
+    ) -> Result<Option<Vec<Vec<String>>>> {
+        match &self.0 {
+            Backend::Lib(_) => Ok(None),
+            Backend::Cli(repo) => repo
+                .commit_paths(max_commits, max_walked, max_files)
+                .map(Some),
+        }
+    }
+
+    /// The repository's working tree.
+    pub fn root(&self) -> &Path {
+        match &self.0 {
+            Backend::Lib(repo) => repo.workdir().unwrap_or(repo.path()),
+            Backend::Cli(repo) => repo.root(),
         }
     }
 }

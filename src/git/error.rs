@@ -51,9 +51,9 @@ pub(crate) fn unservable_of(error: &git2::Error) -> Option<GitError> {
     let libgit2 = "libgit2 (the library commit-nudge reads git with) cannot read";
     let mut part = "commit-nudge";
     let (what, why) = if message.contains("object format") || message.contains("objectformat") {
-        // The git-CLI backend serves status, the editor's counts, staging and commits here
-        // (`git::door`); what still reads through libgit2 alone refuses.
-        part = "commit-nudge's plan, absorb and stats (its status, counts, staging and commits do)";
+        // The git-CLI backend serves status, the editor's counts, staging, commits, plans and
+        // stats here (`git::door`); what still reads through libgit2 alone refuses.
+        part = "commit-nudge's absorb and the applying of a plan (its status, counts, staging, commits, plans and stats do)";
         (
             "SHA-256 object names (extensions.objectFormat=sha256)",
             libgit2,

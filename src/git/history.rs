@@ -1,4 +1,6 @@
-//! The current author's recent commits and their sizes: the habit the nudge learns from.
+//! The current author's recent commits and their sizes: the habit the nudge learns from. Read
+//! with libgit2 here; callers ask the front door (`Repo::author_commits`), which reads them
+//! through git itself where libgit2 cannot open the repository (SHA-256).
 
 use git2::{DiffOptions, Repository, Sort};
 
@@ -40,7 +42,7 @@ impl Default for HistoryOptions {
 }
 
 /// The author's email and their most recent non-merge commits reachable from HEAD, newest first.
-pub fn author_commits(
+pub(crate) fn author_commits(
     repo: &Repository,
     options: &HistoryOptions,
 ) -> Result<(Option<String>, Vec<CommitSize>)> {
@@ -94,10 +96,4 @@ pub fn author_commits(
 
 fn oid_string(commit: &git2::Commit<'_>) -> String {
     commit.id().to_string()
-}
-
-/// The sizes (added plus removed lines) of the author's recent commits, newest first.
-pub fn author_sizes(repo: &Repository) -> Result<Vec<u64>> {
-    let (_, commits) = author_commits(repo, &HistoryOptions::default())?;
-    Ok(commits.iter().map(|c| c.lines).collect())
 }

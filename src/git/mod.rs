@@ -22,7 +22,7 @@ pub mod verify;
 
 // Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
 // outside src/git need not change.
-pub use diffs::{buffer, hunks};
+pub use diffs::{buffer, hunks, patch};
 pub(crate) use diffs::{convert, nommap, renames, scratch};
 // `index_file` stays public while the index reader grows the sparse and split kinds (branch
 // index-kinds); it is the next to close.
@@ -37,6 +37,6 @@ pub(crate) use writes::rebase;
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
-pub use door::{buffer_diff, open, Changed, Repo};
+pub use door::{buffer_diff, open, Busy, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};

@@ -142,6 +142,8 @@ pub(crate) enum GitJob {
     StageFile {
         path: String,
         text: Option<Arc<String>>,
+        /// Symlinks the document was opened through, staged as links (as `git add` does).
+        links: Vec<String>,
     },
     UnstageFile {
         path: String,

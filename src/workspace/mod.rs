@@ -344,6 +344,9 @@ pub(crate) struct DocSnapshot {
     pub dirty: bool,
     /// Whether the document holds uncommitted changes (against HEAD).
     pub file_changed: bool,
+    /// Whether a symlink the document was opened through has unstaged changes (re-pointed):
+    /// "Stage file" stages it too.
+    pub link_changed: bool,
     /// The document's added and removed lines against HEAD.
     pub file_stat: (u64, u64),
     /// The commit plan open for the document's repository (its document not yet saved or closed).

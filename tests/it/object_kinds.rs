@@ -210,10 +210,60 @@ fn plan_applies_losslessly_in_reftable() {
     assert_eq!(committed, before);
 }
 
+/// `plan --json` in `repo`, parsed.
+fn plan_json(repo: &Repo) -> Value {
+    let plan = run_cli(&repo.root(), &["plan", "--json"]);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    serde_json::from_slice(&plan.stdout).expect("plan --json prints JSON")
+}
+
+/// In SHA-256 (read through git itself) the plan is the one its SHA-1 twin gets (libgit2): the
+/// same commits, titles and hunks with git's -U0 numbers, every hunk of `git diff HEAD` once.
 #[test]
-fn plan_in_sha256_is_refused_in_one_line() {
+fn plan_in_sha256_is_its_sha1_twins() {
+    let twin = worked(&[]);
     let repo = worked(SHA256);
-    let output = run_cli(&repo.root(), &["plan", "--json"]);
+    // A history for co-change: two files committed together, twice.
+    for (n, r) in [&twin, &repo].into_iter().enumerate() {
+        for round in 0..2 {
+            r.write("x.txt", format!("x {round}\n"));
+            r.write("y.txt", format!("y {round}\n"));
+            r.git(&["add", "x.txt", "y.txt"]);
+            r.git(&["commit", "-q", "-m", &format!("x and y {round} ({n})")]);
+        }
+        r.write("x.txt", "x changed\n");
+        r.write("y.txt", "y changed\n");
+    }
+    let ours = plan_json(&repo);
+    let theirs = plan_json(&twin);
+    assert_eq!(ours["commits"], theirs["commits"], "{ours:#}");
+    let hunks: usize = ours["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .map(|c| c["hunks"].as_array().map_or(0, Vec::len))
+        .sum();
+    let git_hunks = repo
+        .git(&["diff", "-U0", "--no-renames", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with("@@"))
+        .count()
+        + 1; // new.txt, untracked
+    assert_eq!(hunks, git_hunks, "{ours:#}");
+    assert_eq!(
+        ours["head"].as_str(),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim())
+    );
+}
+
+#[test]
+fn plan_apply_in_sha256_is_refused_in_one_line() {
+    let repo = worked(SHA256);
+    let output = run_cli(&repo.root(), &["plan", "--apply"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();

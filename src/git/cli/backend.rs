@@ -13,8 +13,13 @@ use crate::git::buffer::BufferBase;
 use crate::git::cli::Git;
 use crate::git::convert::{self, Addable};
 use crate::git::error::{GitError, Result};
+use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::{
-    hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, Sides,
+    hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, HunkHeader,
+    Sides,
+};
+use crate::git::patch::{
+    lines_of, parse_patch, FilePatch, PatchChange, PatchHunk, WorkPatch, MAX_TEXT_BYTES,
 };
 use crate::git::refs::head_id_by_cli;
 use crate::git::repo::{checked_rel_path, RepoInfo};
@@ -77,6 +82,11 @@ impl CliRepo {
     /// The repository's git directory.
     pub(crate) fn git_dir(&self) -> &Path {
         &self.info.git_dir
+    }
+
+    /// The repository's working tree.
+    pub(crate) fn root(&self) -> &Path {
+        &self.info.root
     }
 
     /// Everything a commit would hold, with git's numbers.
@@ -226,6 +236,7 @@ impl CliRepo {
         text: Option<&[u8]>,
         target: &HunkTarget,
     ) -> Result<()> {
+        self.refuse_outside_cone(rel_path)?;
         let sides = self.sides(rel_path, text)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
@@ -236,6 +247,7 @@ impl CliRepo {
 
     /// Unstages one staged hunk of `rel_path`.
     pub(crate) fn unstage_hunk(&self, rel_path: &str, target: &HunkTarget) -> Result<()> {
+        self.refuse_outside_cone(rel_path)?;
         let sides = self.sides(rel_path, None)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
@@ -251,6 +263,7 @@ impl CliRepo {
 
     /// Stages the whole file as `git add` would (its removal when it is gone).
     pub(crate) fn stage_file(&self, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
+        self.refuse_outside_cone(rel_path)?;
         let sides = self.sides(rel_path, text)?;
         match sides.worktree {
             Some(Addable { content, mode }) => self.put(rel_path, &content, mode),
@@ -262,6 +275,7 @@ impl CliRepo {
     /// Unstages the whole file: the index entry goes back to HEAD's (or away).
     pub(crate) fn unstage_file(&self, rel_path: &str) -> Result<()> {
         checked_rel_path(rel_path)?;
+        self.refuse_outside_cone(rel_path)?;
         let line = self.git.output(&["ls-tree", "-z", "HEAD", "--", rel_path]);
         match line {
             // `ls-tree`'s `mode type id<TAB>path` is one of the forms `--index-info` reads.
@@ -273,22 +287,34 @@ impl CliRepo {
         }
     }
 
-    /// The sizes (added plus removed lines) of the author's recent non-merge commits, newest first.
-    pub(crate) fn author_sizes(&self) -> Result<Vec<u64>> {
-        let email = self.git.output_allowing(&["config", "user.email"], &[1])?;
-        let email = String::from_utf8_lossy(&email).trim().to_string();
-        if email.is_empty() || head_id_by_cli(&self.git)?.1.is_none() {
-            return Ok(Vec::new());
+    /// The author's email and their most recent non-merge commits reachable from HEAD, newest
+    /// first, as `history::author_commits` reads them with libgit2: the author matched by email,
+    /// whatever its case; each commit's size from `git log --numstat --no-renames`.
+    pub(crate) fn author_commits(
+        &self,
+        options: &HistoryOptions,
+    ) -> Result<(Option<String>, Vec<CommitSize>)> {
+        let email = match &options.author_email {
+            Some(email) => email.clone(),
+            None => {
+                let out = self.git.output_allowing(&["config", "user.email"], &[1])?;
+                String::from_utf8_lossy(&out).trim().to_string()
+            }
+        };
+        if email.is_empty() {
+            return Ok((None, Vec::new()));
         }
-        let author = format!("--author=<{email}>");
+        if head_id_by_cli(&self.git)?.1.is_none() {
+            return Ok((Some(email), Vec::new()));
+        }
+        let walk = options.max_walk.to_string();
+        // `%x01` opens each commit: id, author time, its zone (`%ai`'s last field), email.
         let out = self.git.output(&[
             "log",
             "--no-merges",
-            "--fixed-strings",
-            &author,
             "-n",
-            "300",
-            "--format=%x01",
+            &walk,
+            "--format=%x01%H %at %ai%x02%ae",
             "--numstat",
             "--no-renames",
             "--no-ext-diff",
@@ -297,18 +323,250 @@ impl CliRepo {
         ])?;
         let mut sizes = Vec::new();
         for commit in String::from_utf8_lossy(&out).split('\u{1}').skip(1) {
-            let lines = commit
-                .lines()
-                .filter_map(|line| {
-                    let mut parts = line.split('\t');
-                    let added = parts.next()?.parse::<u64>().ok()?;
-                    let removed = parts.next()?.parse::<u64>().ok()?;
-                    Some(added + removed)
-                })
-                .sum();
-            sizes.push(lines);
+            let (meta, rest) = commit.split_once('\n').unwrap_or((commit, ""));
+            let Some((when, author)) = meta.split_once('\u{2}') else {
+                continue;
+            };
+            if !author.trim().eq_ignore_ascii_case(&email) {
+                continue;
+            }
+            let fields: Vec<&str> = when.split(' ').collect();
+            let (Some(id), Some(time)) = (fields.first(), fields.get(1)) else {
+                continue;
+            };
+            let (mut lines, mut files) = (0, 0);
+            for row in rest.lines().filter(|l| !l.is_empty()) {
+                let mut parts = row.split('\t');
+                let added = parts.next().and_then(|n| n.parse::<u64>().ok());
+                let removed = parts.next().and_then(|n| n.parse::<u64>().ok());
+                lines += added.unwrap_or(0) + removed.unwrap_or(0);
+                files += 1;
+            }
+            sizes.push(CommitSize {
+                id: id.to_string(),
+                time_unix: time.parse().unwrap_or(0),
+                offset_minutes: fields.last().map_or(0, |zone| zone_minutes(zone)),
+                lines,
+                files,
+            });
+            if sizes.len() >= options.max_commits {
+                break;
+            }
         }
-        Ok(sizes)
+        Ok((Some(email), sizes))
+    }
+
+    /// The work as the planner reads it (`patch::WorkPatch`), from git's own `-U0` patches; the
+    /// untracked files read from disk as `git add` would take them (no filter runs).
+    pub(crate) fn work_patch(&self) -> Result<WorkPatch> {
+        let head = head_id_by_cli(&self.git)?.1;
+        let base = match &head {
+            Some(id) => id.clone(),
+            None => self.empty_tree()?,
+        };
+        let patch = |args: &[&str]| -> Result<Vec<FilePatch>> {
+            let mut all = vec![
+                "-c",
+                "core.quotePath=false",
+                "diff",
+                "-U0",
+                "--no-renames",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-textconv",
+                "--submodule=short",
+            ];
+            all.extend_from_slice(args);
+            Ok(parse_patch(&self.git.output(&all)?))
+        };
+        let mut files = patch(&[&base])?;
+        let staged = patch(&["--cached", &base])?;
+        let names = self.git.output(&[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-ext-diff",
+            "--no-textconv",
+        ])?;
+        let unstaged_paths = names
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        let out = self
+            .git
+            .output(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+        for path in out.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+            let path = String::from_utf8_lossy(path).into_owned();
+            if path.ends_with('/') {
+                continue; // a nested repository
+            }
+            let Some(added) =
+                convert::as_added_in(&self.info.root, &path, None, None, true, |b| Ok(b.to_vec()))?
+            else {
+                continue;
+            };
+            let binary = added.content[..added.content.len().min(BINARY_PROBE)].contains(&0);
+            let lines = lines_of(&added.content);
+            let hunks = if binary || lines.is_empty() {
+                Vec::new()
+            } else {
+                vec![PatchHunk {
+                    header: HunkHeader {
+                        old_start: 0,
+                        old_lines: 0,
+                        new_start: 1,
+                        new_lines: u32::try_from(lines.len()).unwrap_or(u32::MAX),
+                    },
+                    context: String::new(),
+                    removed: Vec::new(),
+                    added: lines,
+                }]
+            };
+            files.push(FilePatch {
+                path,
+                change: if binary {
+                    PatchChange::Whole
+                } else {
+                    PatchChange::Added
+                },
+                binary,
+                hunks,
+            });
+        }
+        let mut head_texts = std::collections::HashMap::new();
+        if head.is_some() {
+            let changed: Vec<&FilePatch> = files
+                .iter()
+                .filter(|f| matches!(f.change, PatchChange::Modified | PatchChange::Deleted))
+                .collect();
+            let mut ids = Vec::new();
+            for file in &changed {
+                if let Some((_, id)) =
+                    self.entry(&["ls-tree", "-z", "HEAD", "--", &file.path], 2)?
+                {
+                    ids.push((file.path.clone(), id));
+                }
+            }
+            let wanted: Vec<&str> = ids.iter().map(|(_, id)| id.as_str()).collect();
+            let mut blobs = self.blobs(&wanted)?;
+            for (path, id) in ids {
+                if let Some(content) = blobs.remove(&id) {
+                    if content.len() <= MAX_TEXT_BYTES {
+                        head_texts.insert(path, content);
+                    }
+                }
+            }
+        }
+        Ok(WorkPatch {
+            head,
+            files,
+            staged,
+            unstaged_paths,
+            head_texts,
+        })
+    }
+
+    /// What stops the planner: a merge, rebase, cherry-pick, revert, bisect or `git am` in
+    /// progress (the files git leaves in the git directory), then the conflicted paths.
+    pub(crate) fn busy(&self) -> Result<(Option<&'static str>, Vec<String>)> {
+        let dir = &self.info.git_dir;
+        let busy = [
+            ("rebase-merge", "rebase"),
+            ("rebase-apply/applying", "git am"),
+            ("rebase-apply", "rebase"),
+            ("MERGE_HEAD", "merge"),
+            ("CHERRY_PICK_HEAD", "cherry-pick"),
+            ("REVERT_HEAD", "revert"),
+            ("BISECT_LOG", "bisect"),
+        ]
+        .into_iter()
+        .find(|(file, _)| dir.join(file).exists())
+        .map(|(_, what)| what);
+        let out = self.git.output(&["ls-files", "-u", "-z"])?;
+        let mut conflicted: Vec<String> = out
+            .split(|&b| b == 0)
+            .filter_map(|row| row.iter().position(|&b| b == b'\t').map(|t| &row[t + 1..]))
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect();
+        conflicted.dedup();
+        Ok((busy, conflicted))
+    }
+
+    /// The paths each of the newest non-merge commits from HEAD touched, newest first: at most
+    /// `max_commits` of them, walking at most `max_walked` commits (merges included), as the
+    /// planner's co-change reads them with libgit2. A commit of more than `max_files` paths
+    /// counts as touching none.
+    pub(crate) fn commit_paths(
+        &self,
+        max_commits: usize,
+        max_walked: usize,
+        max_files: usize,
+    ) -> Result<Vec<Vec<String>>> {
+        if head_id_by_cli(&self.git)?.1.is_none() {
+            return Ok(Vec::new());
+        }
+        let walk = max_walked.to_string();
+        let out = self.git.output(&[
+            "-c",
+            "core.quotePath=false",
+            "log",
+            "-n",
+            &walk,
+            "--format=%x01%P",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "HEAD",
+        ])?;
+        let mut commits = Vec::new();
+        for commit in out.split(|&b| b == 1).skip(1) {
+            if commits.len() >= max_commits {
+                break;
+            }
+            let mut fields = commit.split(|&b| b == b'\n' || b == 0);
+            let parents = fields.next().unwrap_or_default();
+            if parents
+                .split(|&b| b == b' ')
+                .filter(|p| !p.is_empty())
+                .count()
+                > 1
+            {
+                continue;
+            }
+            let files: Vec<String> = fields
+                .filter(|f| !f.is_empty())
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            commits.push(if files.len() <= max_files {
+                files
+            } else {
+                Vec::new()
+            });
+        }
+        Ok(commits)
+    }
+
+    /// Refuses a path a sparse checkout leaves out, as `git add` does (see
+    /// `writes::kinds::refuse_outside_cone`): a skip-worktree entry, or a path outside the cone.
+    fn refuse_outside_cone(&self, rel_path: &str) -> Result<()> {
+        let on = |key: &str| {
+            self.git
+                .output_allowing(&["config", "--type=bool", key], &[1])
+                .is_ok_and(|out| out.trim_ascii() == b"true")
+        };
+        if !on("core.sparseCheckout") {
+            return Ok(());
+        }
+        let tagged = self.git.output(&["ls-files", "-t", "-z", "--", rel_path])?;
+        if tagged.starts_with(b"S ") {
+            return Err(crate::git::writes::kinds::outside_cone(rel_path, rel_path));
+        }
+        crate::git::writes::kinds::refuse_outside_cone_patterns(
+            &self.info.git_dir,
+            on("core.sparseCheckoutCone"),
+            rel_path,
+        )
     }
 
     /// The index, HEAD and working-tree versions of `rel_path`.
@@ -463,6 +721,17 @@ fn numstat_rows(out: &[u8]) -> Vec<FileDelta> {
     rows
 }
 
+/// A zone as git prints it (`+0130`, `-0800`) in minutes east of UTC.
+fn zone_minutes(zone: &str) -> i32 {
+    let (sign, digits) = match zone.strip_prefix('-') {
+        Some(digits) => (-1, digits),
+        None => (1, zone.trim_start_matches('+')),
+    };
+    let hours: i32 = digits.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i32 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
+    sign * (hours * 60 + minutes)
+}
+
 fn new_row(path: String, lines: u64, binary: bool) -> FileDelta {
     FileDelta {
         path,
@@ -508,5 +777,12 @@ mod tests {
         assert_eq!(line_count(b""), 0);
         assert_eq!(line_count(b"a\nb\n"), 2);
         assert_eq!(line_count(b"a\nb"), 2);
+    }
+
+    #[test]
+    fn zones_are_read_in_minutes_east() {
+        assert_eq!(zone_minutes("+0000"), 0);
+        assert_eq!(zone_minutes("+0130"), 90);
+        assert_eq!(zone_minutes("-0800"), -480);
     }
 }

@@ -191,6 +191,8 @@ pub struct IndexFile {
     pub sparse: bool,
     /// A split index: its entries are merged with this shared index's.
     pub link: Option<Link>,
+    /// The resolve-undo extension (`REUC`), kept as written.
+    pub resolve_undo: Option<Vec<u8>>,
 }
 
 /// The stage-0 entry of `path` in the index file at `index_path`, read up to it and no further.
@@ -299,6 +301,7 @@ impl IndexFile {
         index.cache_tree = end.cache_tree;
         index.sparse = end.sparse;
         index.link = end.link;
+        index.resolve_undo = end.resolve_undo;
         Ok(index)
     }
 
