@@ -17,7 +17,6 @@ pub mod absorb;
 pub mod config;
 #[allow(missing_docs)]
 pub mod editor_config;
-#[allow(missing_docs)]
 pub mod git;
 #[allow(missing_docs)]
 pub mod habit;

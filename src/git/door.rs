@@ -107,8 +107,16 @@ impl Repo {
         changed: Changed<'_>,
         options: &CountOptions,
     ) -> Result<Option<RepoCounts>> {
-        let Backend::Lib(repo) = &self.0 else {
-            return Ok(None);
+        let repo = match &self.0 {
+            Backend::Lib(repo) => repo,
+            // git itself: the working-tree paths alone, when they cannot pair into renames; a
+            // change of the index or HEAD is counted whole.
+            Backend::Cli(repo) => {
+                return match changed {
+                    Changed::Paths(paths) => repo.recount_paths(previous, paths, options),
+                    Changed::GitDir(_) => Ok(None),
+                }
+            }
         };
         match changed {
             Changed::Paths(paths) => {
@@ -260,11 +268,13 @@ pub fn buffer_diff(
     rel_path: &str,
     text: &[u8],
 ) -> Result<BufferDiff> {
-    let converted = if base.converts && !base.link {
-        let scratch = crate::git::scratch::scratch_of(root, &base.entries)?;
-        Some(crate::git::convert::to_git(&scratch.repo, rel_path, text)?)
-    } else {
-        None
+    let converted = match &base.rule {
+        _ if !base.converts || base.link => None,
+        Some(rule) => Some(rule.apply(text, base.index.as_deref())),
+        None => {
+            let scratch = crate::git::scratch::scratch_of(root, &base.entries)?;
+            Some(crate::git::convert::to_git(&scratch.repo, rel_path, text)?)
+        }
     };
     crate::git::buffer::diff_from_base(base, root, rel_path, text, converted.as_deref())
 }

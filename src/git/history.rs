@@ -5,11 +5,12 @@
 use git2::{DiffOptions, Repository, Sort};
 
 use crate::git::error::Result;
-use crate::git::sides::head_state;
+use crate::git::staged_unstaged::head_state;
 
 /// One commit's size, as `git show --numstat` would sum it (renames not followed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitSize {
+    /// The commit's id.
     pub id: String,
     /// Author time, in Unix seconds.
     pub time_unix: i64,
@@ -17,6 +18,7 @@ pub struct CommitSize {
     pub offset_minutes: i32,
     /// Added plus removed lines.
     pub lines: u64,
+    /// How many files it changed.
     pub files: u64,
 }
 

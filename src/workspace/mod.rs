@@ -57,7 +57,7 @@ pub fn watched_dirs(root: &Path, from_stamp: bool) -> Vec<PathBuf> {
     let stamp = from_stamp
         .then(|| repo.as_ref()?.index().ok())
         .flatten()
-        .map(|index| Arc::new(crate::git::stamp::IndexStamp::of(&index)));
+        .map(|index| Arc::new(crate::git::index_stamp::IndexStamp::of(&index)));
     let repo = repo.map(std::sync::Mutex::new);
     watch::watched_dirs_under(root, root, repo.as_ref(), stamp)
 }

@@ -276,3 +276,89 @@ fn plan_apply_in_sha256_is_refused_in_one_line() {
         "nothing was changed"
     );
 }
+
+/// Under `core.autocrlf=true` in SHA-256, an unsaved buffer with CRLF endings counts as git
+/// counts the same text once saved (its endings converted as `git add` converts them), and
+/// "Stage file" stages it as `git add` does.
+#[test]
+fn an_unsaved_crlf_buffer_counts_and_stages_as_git_in_sha256() {
+    let repo = Repo::new_with(SHA256);
+    repo.git(&["config", "core.autocrlf", "true"]);
+    repo.write("f.txt", "one\r\ntwo\r\n");
+    repo.commit_all("base");
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({}));
+    let file = uri(&repo.path("f.txt"));
+    client.open(&file, "one\r\ntwo\r\n");
+    let text = "one\r\ntwo\r\nthree\r\n";
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    // What git counts once the buffer is saved: one line added.
+    let saved = Repo::new_with(SHA256);
+    saved.git(&["config", "core.autocrlf", "true"]);
+    saved.write("f.txt", "one\r\ntwo\r\n");
+    saved.commit_all("base");
+    saved.write("f.txt", text);
+    assert_eq!(saved.numstat(&[]), (1, 1, 0), "git's own numbers");
+    client.wait_for("the unsaved count", |m| {
+        m["method"] == "commitNudge/status"
+            && m["params"]["total"] == json!({"files": 1, "added": 1, "removed": 0})
+    });
+    run_titled(&mut client, &file, 2, "Stage file");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "--", "f.txt"]),
+        row_git_would_write(&repo, "f.txt", text),
+        "the buffer staged as `git add` stages that text"
+    );
+    assert!(client.shutdown().success());
+}
+
+/// In SHA-256 a working-tree write re-counts its paths alone (through git, `-- <paths>`), and
+/// the result is the full count's; a deletion (which could pair into a rename) counts whole.
+#[test]
+fn a_recount_of_written_paths_in_sha256_equals_the_full_count() {
+    use commit_nudge::git::{self, Changed, CountOptions};
+    let repo = worked(SHA256);
+    let options = CountOptions {
+        count_untracked: true,
+        ..CountOptions::default()
+    };
+    let opened = git::open(&repo.root()).expect("open");
+    let mut previous = opened.count(&options).expect("count");
+    type Step = (&'static str, fn(&Repo));
+    let steps: [Step; 3] = [
+        ("an edit", |r| r.write("f.txt", "changed\n")),
+        ("a new file", |r| r.write("dir/more.txt", "a\nb\nc\n")),
+        ("an untracked file edited", |r| r.write("new.txt", "one\n")),
+    ];
+    for (what, step) in steps {
+        step(&repo);
+        let paths = ["f.txt", "dir/more.txt", "new.txt"]
+            .into_iter()
+            .filter(|p| repo.path(p).exists())
+            .map(str::to_string)
+            .collect();
+        let recounted = opened
+            .recount(&previous, Changed::Paths(&paths), &options)
+            .expect("recount")
+            .unwrap_or_else(|| panic!("{what}: re-counted by its paths"));
+        let full = opened.count(&options).expect("count");
+        for (side, ours, theirs) in [
+            ("staged", &recounted.staged, &full.staged),
+            ("unstaged", &recounted.unstaged, &full.unstaged),
+            ("untracked", &recounted.untracked, &full.untracked),
+            ("total", &recounted.tracked_total, &full.tracked_total),
+        ] {
+            assert_eq!(ours, theirs, "{what}: {side}");
+        }
+        previous = recounted;
+    }
+    std::fs::remove_file(repo.path("f.txt")).expect("rm");
+    let paths = ["f.txt".to_string()].into_iter().collect();
+    let declined = opened
+        .recount(&previous, Changed::Paths(&paths), &options)
+        .expect("recount");
+    assert!(declined.is_none(), "a deletion is counted whole");
+}

@@ -11,19 +11,19 @@ use std::path::{Path, PathBuf};
 
 use crate::git::buffer::BufferBase;
 use crate::git::cli::Git;
-use crate::git::convert::{self, Addable};
+use crate::git::convert::{self, Addable, TextRule};
 use crate::git::error::{GitError, Result};
 use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::{
     hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, HunkHeader,
     Sides,
 };
+use crate::git::numstat::modified_unix;
 use crate::git::patch::{
     lines_of, parse_patch, FilePatch, PatchChange, PatchHunk, WorkPatch, MAX_TEXT_BYTES,
 };
 use crate::git::refs::head_id_by_cli;
 use crate::git::repo::{checked_rel_path, RepoInfo};
-use crate::git::rows::modified_unix;
 use crate::git::stage::HunkTarget;
 use crate::git::{CountOptions, FileDelta, RepoCounts};
 
@@ -117,7 +117,7 @@ impl CliRepo {
         let tracked_total = diff(&[&base])?;
         let mut large_files = Vec::new();
         let untracked = if options.count_untracked {
-            self.untracked(options, &mut large_files)?
+            self.untracked(options, &mut large_files, &[])?
                 .into_iter()
                 .filter(keep)
                 .collect()
@@ -148,16 +148,102 @@ impl CliRepo {
         })
     }
 
+    /// Re-counts the working-tree paths `paths` alone (`git diff --numstat -- <paths>`, against
+    /// the index and HEAD, and their untracked files), patched into `previous`. `None` where
+    /// that could differ from a full count: renames in the counts, a path gone from the disk (it
+    /// could pair with another path), a path that is not a file (a new directory), too many.
+    pub(crate) fn recount_paths(
+        &self,
+        previous: &RepoCounts,
+        paths: &std::collections::BTreeSet<String>,
+        options: &CountOptions,
+    ) -> Result<Option<RepoCounts>> {
+        let renamed = |rows: &[FileDelta]| rows.iter().any(|r| r.old_path.is_some());
+        if paths.is_empty()
+            || paths.len() > 100
+            || renamed(&previous.staged)
+            || renamed(&previous.unstaged)
+            || renamed(&previous.tracked_total)
+            || paths.iter().any(|p| !self.info.root.join(p).is_file())
+        {
+            return Ok(None);
+        }
+        let Some(head) = previous.head.as_deref() else {
+            return Ok(None);
+        };
+        let only: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let keep = |row: &FileDelta| !options.exclude.is_match(&row.path);
+        let diff = |base: Option<&str>| -> Result<Vec<FileDelta>> {
+            let mut all = vec!["diff", "--numstat", "-z", "--no-ext-diff", "--no-textconv"];
+            all.extend(base);
+            all.push("--");
+            all.extend_from_slice(&only);
+            Ok(numstat_rows(&self.git.output(&all)?)
+                .into_iter()
+                .filter(keep)
+                .collect())
+        };
+        let unstaged = diff(None)?;
+        let total = diff(Some(head))?;
+        if renamed(&unstaged) || renamed(&total) {
+            return Ok(None);
+        }
+        let mut large_files: Vec<String> = previous
+            .large_files
+            .iter()
+            .filter(|p| !paths.contains(*p))
+            .cloned()
+            .collect();
+        let untracked = if options.count_untracked {
+            self.untracked(options, &mut large_files, &only)?
+                .into_iter()
+                .filter(keep)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let patched = |old: &[FileDelta], new: Vec<FileDelta>| {
+            let mut rows: Vec<FileDelta> = old
+                .iter()
+                .filter(|r| !paths.contains(&r.path))
+                .cloned()
+                .collect();
+            rows.extend(new);
+            sorted(rows)
+        };
+        let mut counts = previous.clone();
+        counts.unstaged = patched(&previous.unstaged, unstaged);
+        counts.tracked_total = patched(&previous.tracked_total, total);
+        counts.untracked = patched(&previous.untracked, untracked);
+        large_files.sort_unstable();
+        large_files.dedup();
+        counts.large_files = large_files;
+        let oldest = counts
+            .unstaged
+            .iter()
+            .chain(&counts.untracked)
+            .filter_map(|row| Some((modified_unix(&self.info.root.join(&row.path))?, &row.path)))
+            .min()
+            .map(|(time, path)| (time, path.clone()));
+        counts.oldest_change_unix = oldest.as_ref().map(|(time, _)| *time);
+        counts.oldest_change_path = oldest.map(|(_, path)| path);
+        Ok(Some(counts))
+    }
+
     /// The untracked files (`git ls-files --others --exclude-standard`), each counted as all
     /// added, as `git diff --no-index --numstat /dev/null <file>` counts it.
     fn untracked(
         &self,
         options: &CountOptions,
         large_files: &mut Vec<String>,
+        only: &[&str],
     ) -> Result<Vec<FileDelta>> {
-        let out = self
-            .git
-            .output(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+        let mut args = vec!["ls-files", "-z", "--others", "--exclude-standard"];
+        if !only.is_empty() {
+            args.push("--");
+            args.extend_from_slice(only);
+        }
+        let out = self.git.output(&args)?;
         let mut rows = Vec::new();
         for path in out.split(|&b| b == 0).filter(|p| !p.is_empty()) {
             let path = String::from_utf8_lossy(path).into_owned();
@@ -203,10 +289,12 @@ impl CliRepo {
         hunks_of_sides(self.sides(rel_path, text)?)
     }
 
-    /// The HEAD and index versions of `rel_path`, for an unsaved buffer's diffs. The buffer is
-    /// compared as it is: line-ending and `ident` conversions are not applied in this backend.
+    /// The HEAD and index versions of `rel_path`, for an unsaved buffer's diffs, with the
+    /// conversion `git add` applies to it (from `git check-attr` and `core.autocrlf`), which the
+    /// buffer goes through on each keystroke without asking git again.
     pub(crate) fn buffer_base(&self, rel_path: &str) -> Result<BufferBase> {
         let sides = self.sides(rel_path, None)?;
+        let rule = self.text_rule(rel_path)?;
         let tracked = sides.index.is_some();
         let ignored = !tracked && self.is_ignored(rel_path);
         let link = std::fs::symlink_metadata(self.info.root.join(rel_path))
@@ -216,10 +304,49 @@ impl CliRepo {
             index: sides.index.map(|(content, _)| content),
             tracked,
             ignored,
-            converts: false,
+            converts: rule.converts(),
             link,
             entries: Vec::new(),
+            rule: Some(rule),
         })
+    }
+
+    /// How `git add` converts `rel_path`'s bytes: its `text`, `crlf`, `eol` and `ident`
+    /// attributes as git reads them, and `core.autocrlf`.
+    fn text_rule(&self, rel_path: &str) -> Result<TextRule> {
+        let out = self.git.output(&[
+            "check-attr",
+            "-z",
+            "text",
+            "crlf",
+            "eol",
+            "ident",
+            "--",
+            rel_path,
+        ])?;
+        // `path NUL attribute NUL value NUL`, for each attribute asked.
+        let fields: Vec<String> = out
+            .split(|&b| b == 0)
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect();
+        let value = |name: &str| {
+            fields
+                .chunks(3)
+                .find(|row| row.get(1).map(String::as_str) == Some(name))
+                .and_then(|row| row.get(2).cloned())
+                .unwrap_or_else(|| "unspecified".to_string())
+        };
+        let autocrlf = self
+            .git
+            .output_allowing(&["config", "core.autocrlf"], &[1])?;
+        let autocrlf = String::from_utf8_lossy(&autocrlf).trim().to_string();
+        Ok(TextRule::of(
+            &value("text"),
+            &value("crlf"),
+            &value("eol"),
+            &value("ident"),
+            &autocrlf,
+        ))
     }
 
     /// Whether git ignores `rel_path` (`check-ignore -q` exits 0 when it does, 1 when not).
@@ -582,9 +709,10 @@ impl CliRepo {
             .chain(&head)
             .map(|(_, id)| id.as_str())
             .collect();
-        let mut blobs = self.blobs(&ids)?;
-        let mut take = |entry: Option<(u32, String)>| {
-            entry.and_then(|(mode, id)| Some((blobs.remove(&id)?, mode)))
+        let blobs = self.blobs(&ids)?;
+        // HEAD and the index often hold the same blob: each side takes its own copy.
+        let take = |entry: Option<(u32, String)>| {
+            entry.and_then(|(mode, id)| Some((blobs.get(&id)?.clone(), mode)))
         };
         let index_mode = index.as_ref().map(|(mode, _)| *mode);
         let index = take(index);
@@ -594,13 +722,16 @@ impl CliRepo {
             .output_allowing(&["config", "--type=bool", "core.fileMode"], &[1])
             .map(|out| out.trim_ascii() != b"false")
             .unwrap_or(cfg!(unix));
+        // The bytes as `git add` stores them: line endings and `ident` as the attributes say.
+        let rule = self.text_rule(rel_path)?;
+        let in_index = index.as_ref().map(|(content, _)| content.as_slice());
         let worktree = convert::as_added_in(
             &self.info.root,
             rel_path,
             text,
             index_mode,
             trusted,
-            |raw| Ok(raw.to_vec()),
+            |raw| Ok(rule.apply(raw, in_index)),
         )?;
         Ok(Sides {
             index,

@@ -6,8 +6,8 @@ use git2::{Blob, Patch, Repository};
 
 use crate::git::convert;
 use crate::git::error::{GitError, Result};
+use crate::git::numstat::base_options;
 use crate::git::repo::checked_rel_path;
-use crate::git::rows::base_options;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
@@ -33,16 +33,22 @@ pub enum HunkSide {
 /// The `@@ -old_start,old_lines +new_start,new_lines @@` of a hunk (1-based, as git prints it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HunkHeader {
+    /// The first old line (1-based; the line before, when `old_lines` is 0).
     pub old_start: u32,
+    /// How many old lines the hunk removes.
     pub old_lines: u32,
+    /// The first new line (1-based; the line before, when `new_lines` is 0).
     pub new_start: u32,
+    /// How many new lines the hunk adds.
     pub new_lines: u32,
 }
 
 /// One hunk, with no context lines: a contiguous block of removed and added lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hunk {
+    /// Which diff the hunk is of: staged (HEAD→index) or unstaged (index→working tree).
     pub kind: HunkSide,
+    /// git's numbers of the hunk.
     pub header: HunkHeader,
     /// The removed lines, each with its line ending.
     pub removed: Vec<Vec<u8>>,
@@ -68,7 +74,8 @@ impl Hunk {
 
     /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).
     pub fn new_line_span(&self) -> (u32, u32) {
-        let start = crate::git::rows::first_line_of(self.header.new_start, self.header.new_lines);
+        let start =
+            crate::git::numstat::first_line_of(self.header.new_start, self.header.new_lines);
         let end = start + self.header.new_lines.max(1) - 1;
         (start, end)
     }
@@ -78,8 +85,11 @@ impl Hunk {
 /// symlinks have none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileHunks {
+    /// The index→working tree hunks (what "Stage hunk" offers).
     pub unstaged: Vec<Hunk>,
+    /// The HEAD→index hunks (what "Unstage hunk" offers).
     pub staged: Vec<Hunk>,
+    /// Whether git takes the file for binary (no hunks, only the whole file).
     pub binary: bool,
     /// Whether the path is in the index (an intent-to-add entry counts: `git add -N` tracks it).
     pub tracked: bool,
@@ -340,8 +350,15 @@ fn splice(base: &[u8], start: u32, count: u32, added: &[Vec<u8>]) -> Result<Vec<
 /// Which lines of a hunk to act on: all of them, or those in a 0-based buffer line range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineSelection {
+    /// The whole hunk.
     All,
-    Lines { first: u32, last: u32 },
+    /// Only the hunk's lines `first..=last` (0-based lines of the new side).
+    Lines {
+        /// The first line chosen.
+        first: u32,
+        /// The last line chosen.
+        last: u32,
+    },
 }
 
 /// Narrows an unstaged hunk to the buffer lines `first..=last`, as gitsigns does: the added lines

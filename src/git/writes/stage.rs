@@ -20,8 +20,11 @@ use crate::git::repo::checked_rel_path;
 /// The hunk an action was offered for: its header, the hash of its lines, and the lines chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HunkTarget {
+    /// The hunk's numbers as offered.
     pub header: HunkHeader,
+    /// The hash of its lines as offered (`Hunk::hash`).
     pub hash: String,
+    /// Which of its lines to stage.
     pub selection: LineSelection,
 }
 

@@ -87,6 +87,21 @@ impl Repo {
         self.git(&["commit", "-q", "-m", message]);
     }
 
+    /// `git submodule add` of the repository `upstream` at `at` (file URLs allowed).
+    pub fn add_submodule(&self, upstream: &Repo, at: &str) {
+        let url = upstream.root();
+        let url = url.to_str().expect("utf-8");
+        self.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            at,
+        ]);
+    }
+
     /// A repository with `a.txt` committed as one line, and `lines` lines in it on disk.
     pub fn with_lines(lines: usize) -> Repo {
         let repo = Repo::new();

@@ -15,8 +15,11 @@ use super::{parse_cache_tree, CacheTree, Entry, IndexFileError, Result, FLAG_EXT
 /// file whole): its size, modification time and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileId {
+    /// The file's length.
     pub len: u64,
+    /// The file's modification time (seconds, nanoseconds).
     pub mtime: (i64, u32),
+    /// The file's inode.
     pub ino: u64,
 }
 
@@ -38,8 +41,11 @@ impl FileId {
 /// What follows the entries, and the file read.
 #[derive(Debug, Default)]
 pub struct StreamEnd {
+    /// The index file's version.
     pub version: u32,
+    /// The cache-tree, when the index has one.
     pub cache_tree: Option<CacheTree>,
+    /// Which file was read.
     pub file: FileId,
     /// A split index: the shared index it links to (the entries visited are already merged).
     pub link: Option<Link>,
@@ -55,8 +61,11 @@ pub struct StreamEnd {
 /// (positions) this index deletes and replaces.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// The shared index's id (`sharedindex.<id>`).
     pub shared: [u8; 20],
+    /// The shared index's entries (positions) this index deletes.
     pub delete: Vec<usize>,
+    /// The shared index's entries (positions) this index replaces.
     pub replace: Vec<usize>,
 }
 
