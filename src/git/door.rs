@@ -41,6 +41,37 @@ impl std::fmt::Debug for Backend {
     }
 }
 
+/// The blobs and index entries of a repository git itself serves (SHA-256), for applying a plan.
+#[derive(Debug)]
+pub struct ByGit<'r>(&'r CliRepo);
+
+impl ByGit<'_> {
+    /// HEAD's entry of `rel_path`: its blob id, mode and content.
+    pub fn head_blob(&self, rel_path: &str) -> Result<Option<(String, u32, Vec<u8>)>> {
+        self.0.head_blob(rel_path)
+    }
+
+    /// The index's stage-0 entry of `rel_path`: its blob id and mode.
+    pub fn index_row(&self, rel_path: &str) -> Result<Option<(String, u32)>> {
+        self.0.index_row(rel_path)
+    }
+
+    /// Writes `content` as a blob; its id.
+    pub fn write_blob(&self, content: &[u8]) -> Result<String> {
+        self.0.write_blob(content)
+    }
+
+    /// What `git add` would store for the file `rel_path` on disk; `None` when it is gone.
+    pub fn content_as_added(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+        self.0.content_as_added(rel_path)
+    }
+
+    /// Sets the index entries of these paths at once (`None`: removed), through git.
+    pub fn set_index_rows(&self, rows: &[(String, Option<(u32, String)>)]) -> Result<()> {
+        self.0.set_index_rows(rows)
+    }
+}
+
 /// What stops a plan: an operation in progress (`"merge"`, `"rebase"`, …) or conflicted paths.
 #[derive(Debug, Clone, Default)]
 pub struct Busy {
@@ -248,6 +279,15 @@ impl Repo {
             Backend::Cli(repo) => repo
                 .commit_paths(max_commits, max_walked, max_files)
                 .map(Some),
+        }
+    }
+
+    /// Where libgit2 does not read the repository, what applying a plan reads and writes there,
+    /// each through git itself; `None` where libgit2 reads it (the planner uses libgit2 there).
+    pub fn by_git(&self) -> Option<ByGit<'_>> {
+        match &self.0 {
+            Backend::Lib(_) => None,
+            Backend::Cli(repo) => Some(ByGit(repo)),
         }
     }
 

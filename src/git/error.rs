@@ -66,8 +66,8 @@ pub(crate) fn unservable_of(error: &git2::Error) -> Option<GitError> {
     let mut part = "commit-nudge";
     let (what, why) = if message.contains("object format") || message.contains("objectformat") {
         // The git-CLI backend serves status, the editor's counts, staging, commits, plans and
-        // stats here (`git::door`); what still reads through libgit2 alone refuses.
-        part = "commit-nudge's absorb and the applying of a plan (its status, counts, staging, commits, plans and stats do)";
+        // stats here (`git::door`); absorb, which still reads through libgit2 alone, refuses.
+        part = "commit-nudge's absorb (its status, counts, staging, commits, plans and stats do)";
         (
             "SHA-256 object names (extensions.objectFormat=sha256)",
             libgit2,

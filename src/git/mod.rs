@@ -37,6 +37,6 @@ pub(crate) use writes::rebase;
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
-pub use door::{buffer_diff, open, Busy, Changed, Repo};
+pub use door::{buffer_diff, open, Busy, ByGit, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};

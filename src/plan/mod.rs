@@ -17,7 +17,7 @@ pub(crate) mod episodes;
 mod group;
 mod options;
 pub(crate) mod read;
-mod read_by_git;
+pub(crate) mod read_by_git;
 pub(crate) mod title;
 pub(crate) mod tokens;
 

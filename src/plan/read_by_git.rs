@@ -12,6 +12,16 @@ use super::read::Work;
 use super::{HunkKind, PlanError, PlanHunk, Result};
 use crate::git::patch::{FilePatch, PatchChange, MAX_TEXT_BYTES};
 
+/// The work of `opened`, whichever backend reads it (without the co-change).
+pub(crate) fn work_of(opened: &crate::git::Repo) -> Result<Work> {
+    match opened.libgit2() {
+        Some(repo) => super::read::read_work(repo),
+        None => Ok(read_work_by_git(opened, 0)?
+            .map(|(work, _)| work)
+            .unwrap_or_default()),
+    }
+}
+
 /// The work of `repo` (served by git) and its co-change, or `None` where libgit2 reads it.
 pub(crate) fn read_work_by_git(
     repo: &crate::git::Repo,

@@ -178,8 +178,22 @@ fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
 /// given (staged `0 0 f`, the working tree against stage 2, the total against HEAD).
 #[test]
 fn a_conflicted_split_index_counts_as_git_does() {
+    conflicted_counts_as_git_does(true);
+}
+
+/// The same conflict in an ordinary index.
+#[test]
+fn a_conflicted_index_counts_as_git_does() {
+    conflicted_counts_as_git_does(false);
+}
+
+fn conflicted_counts_as_git_does(split: bool) {
     let repo = Repo::new();
-    repo.git(&["config", "core.splitIndex", "true"]);
+    repo.git(&[
+        "config",
+        "core.splitIndex",
+        if split { "true" } else { "false" },
+    ]);
     repo.write("f", "1\n2\n3\n");
     repo.write("g", "g\n");
     repo.commit_all("base");
@@ -194,12 +208,10 @@ fn a_conflicted_split_index_counts_as_git_does() {
         "a conflict"
     );
     repo.write("g", "g\nmore\n");
-    assert!(
-        std::fs::read_dir(repo.path(".git"))
-            .expect("the git dir")
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex.")),
-        "the index is split"
-    );
-    door_counts_as_git(&repo, "a conflicted split index");
+    let shared = std::fs::read_dir(repo.path(".git"))
+        .expect("the git dir")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."));
+    assert_eq!(shared, split, "the index is split or not");
+    door_counts_as_git(&repo, "a conflicted index");
 }

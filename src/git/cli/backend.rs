@@ -674,6 +674,63 @@ impl CliRepo {
         Ok(commits)
     }
 
+    /// HEAD's entry of `rel_path`: its blob id, mode and content.
+    pub(crate) fn head_blob(&self, rel_path: &str) -> Result<Option<(String, u32, Vec<u8>)>> {
+        checked_rel_path(rel_path)?;
+        if head_id_by_cli(&self.git)?.1.is_none() {
+            return Ok(None);
+        }
+        let Some((mode, id)) = self.entry(&["ls-tree", "-z", "HEAD", "--", rel_path], 2)? else {
+            return Ok(None);
+        };
+        let mut blobs = self.blobs(&[&id])?;
+        Ok(blobs.remove(&id).map(|content| (id, mode, content)))
+    }
+
+    /// The index's stage-0 entry of `rel_path`: its blob id and mode.
+    pub(crate) fn index_row(&self, rel_path: &str) -> Result<Option<(String, u32)>> {
+        checked_rel_path(rel_path)?;
+        let row = self.entry(&["ls-files", "-s", "-z", "--", rel_path], 1)?;
+        Ok(row.map(|(mode, id)| (id, mode)))
+    }
+
+    /// Writes `content` as a blob; its id.
+    pub(crate) fn write_blob(&self, content: &[u8]) -> Result<String> {
+        let id = self
+            .git
+            .output_with_input(&["hash-object", "-w", "--no-filters", "--stdin"], content)?;
+        Ok(String::from_utf8_lossy(&id).trim().to_string())
+    }
+
+    /// What `git add` would store for the file `rel_path` on disk (a link's target, the bytes
+    /// converted as the attributes say); `None` when it is gone.
+    pub(crate) fn content_as_added(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .sides(rel_path, None)?
+            .worktree
+            .map(|added| added.content))
+    }
+
+    /// Sets the index entries of these paths at once (`None`: removed), through `git
+    /// update-index --index-info` (git takes the lock).
+    pub(crate) fn set_index_rows(&self, rows: &[(String, Option<(u32, String)>)]) -> Result<()> {
+        let zero = "0".repeat(self.empty_tree()?.len());
+        let mut input = Vec::new();
+        for (path, row) in rows {
+            checked_rel_path(path)?;
+            let line = match row {
+                Some((mode, id)) => format!("{mode:o} {id}\t"),
+                None => format!("0 {zero}\t"),
+            };
+            input.extend_from_slice(line.as_bytes());
+            input.extend_from_slice(path.as_bytes());
+            input.push(0);
+        }
+        self.git
+            .output_with_input(&["update-index", "-z", "--index-info"], &input)
+            .map(drop)
+    }
+
     /// Refuses a path a sparse checkout leaves out, as `git add` does (see
     /// `writes::kinds::refuse_outside_cone`): a skip-worktree entry, or a path outside the cone.
     fn refuse_outside_cone(&self, rel_path: &str) -> Result<()> {
