@@ -5,38 +5,22 @@
 use crate::scan_support::{assert_git_numbers, plain, Git};
 use crate::support::Repo;
 
-use commit_nudge::git::count::{count_repo, count_repo_by_diff};
-use commit_nudge::git::open_worktree;
-use commit_nudge::git::verify::Scanned;
+use commit_nudge::git::verify::{by_diff, by_scan, Scanned};
 
-/// Each way of counting `repo` gives git's numbers.
+/// Each way of counting `repo`, through the front door, gives git's numbers: the scan (when it
+/// counts), `Repo::count` and the whole-tree reference.
 fn counts_follow_git(repo: &Repo, name: &str) {
-    let opened = open_worktree(&repo.root()).expect("open");
-    if let Ok(Scanned::Counted(counts)) = count_repo_by_scan(&opened, &plain()) {
-        assert_git_numbers(
-            repo,
-            &counts,
-            &plain(),
-            &format!("{name}: scan"),
-            Git::Lines,
-        );
+    let opened = commit_nudge::git::open(&repo.root()).expect("open");
+    if let Ok(Scanned::Counted(counts)) = by_scan(&opened, &plain()) {
+        let context = format!("{name}: scan");
+        assert_git_numbers(repo, &counts, &plain(), &context, Git::Lines);
     }
-    let public = count_repo(&opened, &plain()).expect("count_repo counts");
-    assert_git_numbers(
-        repo,
-        &public,
-        &plain(),
-        &format!("{name}: count_repo"),
-        Git::Lines,
-    );
-    let reference = count_repo_by_diff(&opened, &plain()).expect("the reference counts");
-    assert_git_numbers(
-        repo,
-        &reference,
-        &plain(),
-        &format!("{name}: reference"),
-        Git::Lines,
-    );
+    let public = opened.count(&plain()).expect("the count");
+    let context = format!("{name}: count");
+    assert_git_numbers(repo, &public, &plain(), &context, Git::Lines);
+    let reference = by_diff(&opened, &plain()).expect("the reference counts");
+    let context = format!("{name}: reference");
+    assert_git_numbers(repo, &reference, &plain(), &context, Git::Lines);
 }
 
 /// git counts a file turned into a symlink as its lines removed and the link's target added
@@ -64,21 +48,12 @@ fn a_file_replaced_by_a_symlink_counts_as_git_does() {
     counts_follow_git(&repo, "a symlink replaced by a file");
 }
 
-/// The scan alone on `opened`, through the front door's `verify`.
-fn count_repo_by_scan(
-    opened: &git2::Repository,
-    options: &commit_nudge::git::CountOptions,
-) -> Result<Scanned, commit_nudge::git::GitError> {
-    let root = opened.workdir().expect("a worktree");
-    commit_nudge::git::verify::by_scan(&commit_nudge::git::open(root)?, options)
-}
-
 /// What a user sees of `repo`: the front door's count (`git::open`, then `Repo::count`) gives
 /// git's numbers, row by row, or refuses in one line that names the kind (never libgit2's text);
 /// the scan, when it counts, gives git's numbers too.
 fn door_counts_as_git(repo: &Repo, name: &str) {
     let opened = commit_nudge::git::open(&repo.root()).expect("open");
-    if let Ok(Scanned::Counted(counts)) = commit_nudge::git::verify::by_scan(&opened, &plain()) {
+    if let Ok(Scanned::Counted(counts)) = by_scan(&opened, &plain()) {
         assert_git_numbers(
             repo,
             &counts,
