@@ -82,17 +82,30 @@ impl HelixEnv {
 /// Why a snippet could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum EditorConfigError {
+    /// A `languages.toml` could not be read.
     #[error("could not read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// Why.
         source: std::io::Error,
     },
+    /// A `languages.toml` is not TOML.
     #[error("{path} is not valid TOML: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's words.
+        message: String,
+    },
+    /// A language named on the command line is not one Helix defines.
     #[error("Helix defines no language named {name:?} in {path} (did you mean one of: {near})")]
     UnknownLanguage {
+        /// The name asked for.
         name: String,
+        /// The `languages.toml` that defines the languages.
         path: PathBuf,
+        /// The nearest names it does define, comma-separated.
         near: String,
     },
 }
@@ -100,6 +113,7 @@ pub enum EditorConfigError {
 /// A `languages.toml` as read: where from, and its `[[language]]` entries' server lists.
 #[derive(Debug, Clone)]
 pub struct LanguagesFile {
+    /// Where it was read from.
     pub path: PathBuf,
     /// (language name, its `language-servers` when it sets them).
     pub languages: Vec<(String, Option<Vec<Value>>)>,

@@ -82,21 +82,30 @@ impl LearnedLines {
 /// One bar of the size histogram.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bucket {
+    /// The smallest size (lines added + removed) in the bucket.
     pub min_lines: u64,
     /// `None` for the open-ended last bucket.
     pub max_lines: Option<u64>,
+    /// How many commits fall in it.
     pub commits: usize,
 }
 
 /// The summary `commit-nudge stats` prints.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Habit {
+    /// The author's email (`user.email`), when git knows it.
     pub author: Option<String>,
+    /// How many of the author's commits were read.
     pub commits: usize,
+    /// The median commit size in lines (added + removed); `None` without commits.
     pub median_lines: Option<u64>,
+    /// The 75th percentile of the sizes.
     pub p75_lines: Option<u64>,
+    /// The days with at least one of those commits.
     pub active_days: usize,
+    /// Commits per active day.
     pub commits_per_active_day: Option<f64>,
+    /// The sizes in buckets, smallest first.
     pub histogram: Vec<Bucket>,
     /// What `thresholds.lines = "auto"` would give here.
     pub auto_lines_limit: u64,

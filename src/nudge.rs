@@ -8,9 +8,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The quietest: most editors show it only as a faint mark.
     Hint,
+    /// A note.
     Information,
+    /// A warning.
     Warning,
+    /// The loudest.
     Error,
 }
 
@@ -38,10 +42,13 @@ impl Severity {
 /// Which limit a nudge is about: the public diagnostic codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum NudgeCode {
+    /// Too many uncommitted lines (added + removed).
     #[serde(rename = "uncommitted-lines")]
     Lines,
+    /// Too many uncommitted files.
     #[serde(rename = "uncommitted-files")]
     Files,
+    /// Uncommitted work too old.
     #[serde(rename = "uncommitted-age")]
     Age,
 }
@@ -59,8 +66,11 @@ impl NudgeCode {
 /// One reason to commit now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Nudge {
+    /// Which limit it is about (the diagnostic's `code`).
     pub code: NudgeCode,
+    /// How loud.
     pub severity: Severity,
+    /// The sentence the user reads.
     pub message: String,
 }
 

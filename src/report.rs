@@ -182,22 +182,34 @@ impl Effective {
 /// The public status object (`status --json`, `commitNudge/status`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusReport {
+    /// The worktree's root, absolute.
     pub root: String,
+    /// The current branch; `None` when HEAD is detached.
     pub branch: Option<String>,
+    /// HEAD's commit id; `None` on an unborn branch.
     pub head: Option<String>,
+    /// HEAD→index, as `git diff --cached --numstat` counts it.
     pub staged: LineStat,
+    /// Index→working tree, as `git diff --numstat` counts it.
     pub unstaged: LineStat,
+    /// The untracked files that are not ignored, each line an added one.
     pub untracked: LineStat,
+    /// HEAD→working tree plus the untracked files: what a commit of everything would hold.
     pub total: LineStat,
+    /// When HEAD was committed (Unix seconds).
     pub last_commit_unix: Option<i64>,
+    /// Minutes since then.
     pub minutes_since_commit: Option<u64>,
     /// When the uncommitted work began: the later of the last commit and the oldest change still
     /// uncommitted (what the `uncommitted-age` nudge measures). `None` when unknown.
     pub work_started_unix: Option<i64>,
     /// Minutes since `work_started_unix`: the age the prompt and status lines show.
     pub minutes_of_work: Option<u64>,
+    /// What the policy says now; empty while snoozed.
     pub nudges: Vec<Nudge>,
+    /// Open buffers whose unsaved text is counted instead of the disk.
     pub unsaved_files: u64,
+    /// Until when the nudges are snoozed (Unix seconds), if they are.
     pub snoozed_until_unix: Option<i64>,
 }
 

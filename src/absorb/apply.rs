@@ -18,12 +18,14 @@ use crate::git::commit::{CommitOptions, CommitOutcome};
 use crate::plan::{PlanError, PlannedCommit, Result};
 
 /// The ref that keeps the branch's tip from before a `--rewrite`.
-pub const UNDO_REF: &str = "refs/commit-nudge/absorb-undo";
+pub(crate) const UNDO_REF: &str = "refs/commit-nudge/absorb-undo";
 
 /// One fix-up to make: the target commit's id and the work's hunks that fold into it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fixup {
+    /// The id of the commit the fix-up amends.
     pub target: String,
+    /// Indices into the work's hunks (as `plan::read_work` reads them), in the work's order.
     pub hunks: Vec<usize>,
 }
 
@@ -32,6 +34,7 @@ pub struct Fixup {
 pub struct AbsorbOptions {
     /// Squash the fix-ups into their targets.
     pub rewrite: bool,
+    /// How each `git commit` runs (hooks, signing, identity as in the user's terminal).
     pub commit: CommitOptions,
 }
 
@@ -290,6 +293,7 @@ impl SavedIndex {
 mod tests {
     use super::*;
     use crate::absorb::{AbsorbedHunk, Candidate};
+    use crate::hunk_range::HunkRange;
     use crate::plan::HunkKey;
 
     fn hunk(index: usize, target: Option<&str>) -> AbsorbedHunk {
@@ -303,10 +307,12 @@ mod tests {
             index,
             key: HunkKey {
                 path: "f".into(),
-                old_start: index as u32,
-                old_lines: 1,
-                new_start: index as u32,
-                new_lines: 1,
+                range: HunkRange {
+                    old_start: index as u32,
+                    old_lines: 1,
+                    new_start: index as u32,
+                    new_lines: 1,
+                },
             },
         }
     }

@@ -18,6 +18,7 @@ pub const DOCUMENT_NAME: &str = "COMMIT_ABSORB";
 /// A parsed absorb document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedAbsorb {
+    /// The fix-ups the document lists, in its order (a moved hunk line moves the hunk).
     pub fixups: Vec<Fixup>,
     /// The fingerprint and HEAD the document was made for, if it says.
     pub made_for: Option<(String, String)>,
@@ -203,10 +204,7 @@ fn resolve(sha: &str, report: &AbsorbReport) -> Result<String, String> {
 fn plan_hunk(h: &super::AbsorbedHunk) -> PlanHunk {
     PlanHunk {
         path: h.key.path.clone(),
-        old_start: h.key.old_start,
-        old_lines: h.key.old_lines,
-        new_start: h.key.new_start,
-        new_lines: h.key.new_lines,
+        range: h.key.range,
         header: h.header.clone(),
         kind: HunkKind::Text,
         removed: Vec::new(),
@@ -219,6 +217,7 @@ fn plan_hunk(h: &super::AbsorbedHunk) -> PlanHunk {
 mod tests {
     use super::*;
     use crate::absorb::{AbsorbedHunk, Candidate};
+    use crate::hunk_range::HunkRange;
     use crate::plan::HunkKey;
 
     fn hunk(index: usize, path: &str, old_start: u32, target: Option<&str>) -> AbsorbedHunk {
@@ -234,10 +233,12 @@ mod tests {
             index,
             key: HunkKey {
                 path: path.into(),
-                old_start,
-                old_lines: 1,
-                new_start: old_start,
-                new_lines: 1,
+                range: HunkRange {
+                    old_start,
+                    old_lines: 1,
+                    new_start: old_start,
+                    new_lines: 1,
+                },
             },
         }
     }

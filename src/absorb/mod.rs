@@ -15,7 +15,7 @@
 
 pub mod apply;
 pub(crate) mod blame;
-pub mod document;
+pub(crate) mod document;
 
 use serde::Serialize;
 
@@ -59,7 +59,9 @@ pub(crate) enum Decision {
 /// A candidate commit: its id and subject (newest first in the candidate list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
+    /// The commit's full id.
     pub id: String,
+    /// The first line of its message.
     pub subject: String,
 }
 
@@ -144,9 +146,13 @@ pub(crate) fn target(
 /// One hunk of the work with its decision.
 #[derive(Debug, Clone, Serialize)]
 pub struct AbsorbedHunk {
+    /// The path, `/`-separated, relative to the worktree.
     pub path: String,
+    /// Its numbers as git prints them, `@@ -a,b +c,d @@` (the `range` of `absorb --json`).
     pub range: String,
+    /// git's hunk-header context (the enclosing function), may be empty.
     pub header: String,
+    /// Whether the hunk is staged.
     pub staged: bool,
     /// The target commit's id, when there is one.
     pub target: Option<String>,
@@ -154,44 +160,47 @@ pub struct AbsorbedHunk {
     pub reason: Option<String>,
     /// The hunk's index in the work as `plan::read_work` reads it (what applying names).
     #[serde(skip)]
-    pub index: usize,
+    pub(crate) index: usize,
     /// The hunk's numbers, as a document names it.
     #[serde(skip)]
-    pub key: crate::plan::HunkKey,
+    pub(crate) key: crate::plan::HunkKey,
 }
 
 /// The answer for a repository's work: candidates (newest first) and each hunk's decision.
 #[derive(Debug, Clone, Serialize)]
 pub struct AbsorbReport {
+    /// The commits a hunk may amend, newest first.
     pub candidates: Vec<Candidate>,
+    /// Each hunk considered (the staged ones when anything is staged, else all) with its
+    /// decision.
     pub hunks: Vec<AbsorbedHunk>,
     /// The worktree's root.
     #[serde(skip)]
-    pub root: std::path::PathBuf,
+    pub(crate) root: std::path::PathBuf,
     /// HEAD's commit id when the report was made.
     #[serde(skip)]
-    pub head: String,
+    pub(crate) head: String,
     /// The fingerprint of the whole work (`plan::fingerprint`): applying refuses other work.
     #[serde(skip)]
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     /// Whether the report covers every hunk of the work (nothing staged, or everything).
     #[serde(skip)]
-    pub all_work: bool,
+    pub(crate) all_work: bool,
 }
 
 impl AbsorbReport {
     /// The hunks that have a target.
-    pub fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
+    pub(crate) fn absorbable(&self) -> impl Iterator<Item = &AbsorbedHunk> {
         self.hunks.iter().filter(|h| h.target.is_some())
     }
 
     /// Whether every hunk of the work would absorb (and there is some).
-    pub fn absorbs_everything(&self) -> bool {
+    pub(crate) fn absorbs_everything(&self) -> bool {
         self.all_work && !self.hunks.is_empty() && self.hunks.iter().all(|h| h.target.is_some())
     }
 
     /// "the last commit", "1 commit back", "2 commits back": where the candidate at `place` is.
-    pub fn how_far(place: usize) -> String {
+    pub(crate) fn how_far(place: usize) -> String {
         match place {
             0 => "the last commit".to_string(),
             1 => "1 commit back".to_string(),
@@ -200,7 +209,7 @@ impl AbsorbReport {
     }
 
     /// The candidate a commit id names, with its place (0: HEAD, 1: HEAD's parent, …).
-    pub fn candidate(&self, id: &str) -> Option<(usize, &Candidate)> {
+    pub(crate) fn candidate(&self, id: &str) -> Option<(usize, &Candidate)> {
         self.candidates.iter().enumerate().find(|(_, c)| c.id == id)
     }
 }
@@ -253,8 +262,8 @@ pub fn absorb_report(
         }
         let hunk = AbsorbHunk {
             path: h.path.clone(),
-            old_start: h.old_start,
-            old_lines: h.old_lines,
+            old_start: h.range.old_start,
+            old_lines: h.range.old_lines,
             kind,
         };
         let decision = target(
@@ -268,7 +277,7 @@ pub fn absorb_report(
         };
         hunks.push(AbsorbedHunk {
             path: h.path.clone(),
-            range: h.range_text(),
+            range: h.range.to_string(),
             header: h.header.clone(),
             staged: h.staged,
             target,

@@ -1,5 +1,5 @@
 //! Absorb's code actions and lenses for one document, from the background report of which
-//! commit each hunk folds into: "Fold into '<subject>' (N commits back)" on a hunk whose target
+//! commit each hunk folds into: `Fold into '<subject>' (N commits back)` on a hunk whose target
 //! is known, "Absorb N hunks into M commits…" (the absorb document) wherever some hunk has one,
 //! and a lens on each absorbable hunk naming its target. A document with unsaved edits gets
 //! none: the report numbers the lines on disk.
@@ -8,7 +8,7 @@ use serde_json::json;
 use tower_lsp_server::ls_types::{CodeAction, CodeActionOrCommand, CodeLens, Command, Diagnostic};
 
 use super::actions::action;
-use super::commands::{self, AbsorbHunkArgs, HunkArg, RootArgs};
+use super::commands::{self, AbsorbHunkArgs, RootArgs};
 use super::to_proto;
 use crate::absorb::{AbsorbReport, AbsorbedHunk};
 use crate::lines::LineMap;
@@ -97,12 +97,7 @@ fn hunks_of<'a>(report: &'a AbsorbReport, path: &'a str) -> impl Iterator<Item =
 
 /// The 0-based git lines a hunk covers in the working tree (a deletion: the line after it).
 fn span(hunk: &AbsorbedHunk) -> (u32, u32) {
-    let k = &hunk.key;
-    if k.new_lines == 0 {
-        (k.new_start, k.new_start)
-    } else {
-        (k.new_start - 1, k.new_start + k.new_lines - 2)
-    }
+    hunk.key.range.new_line_span()
 }
 
 /// "'<subject>' (N commits back)" and the `absorbHunk` argument for a hunk with a target.
@@ -117,12 +112,7 @@ fn fold(
     let argument = json!(AbsorbHunkArgs {
         root: root.to_string(),
         path: hunk.path.clone(),
-        hunk: HunkArg {
-            old_start: hunk.key.old_start,
-            old_lines: hunk.key.old_lines,
-            new_start: hunk.key.new_start,
-            new_lines: hunk.key.new_lines,
-        },
+        hunk: hunk.key.range,
         target: target.to_string(),
     });
     Some((title, argument))

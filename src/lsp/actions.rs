@@ -52,7 +52,7 @@ pub(super) fn code_actions(
         let args = HunkArgs {
             root: root.clone(),
             path: doc.rel_path.clone(),
-            hunk: hunk.header.into(),
+            hunk: hunk.range,
             hash: hunk.hash(),
             lines: if whole { None } else { Some([first, last]) },
         };
@@ -74,7 +74,7 @@ pub(super) fn code_actions(
         let args = HunkArgs {
             root: root.clone(),
             path: doc.rel_path.clone(),
-            hunk: hunk.header.into(),
+            hunk: hunk.range,
             hash: hunk.hash(),
             lines: None,
         };
@@ -251,7 +251,7 @@ fn counts(hunk: &Hunk) -> String {
 /// last line that remains as well.
 fn offered_span(hunk: &Hunk, git_lines: u32) -> (u32, u32) {
     let (start, end) = hunk.new_line_span();
-    if hunk.header.new_lines == 0 && start >= git_lines && git_lines > 0 {
+    if hunk.range.new_lines == 0 && start >= git_lines && git_lines > 0 {
         (git_lines - 1, end)
     } else {
         (start, end)
@@ -278,8 +278,8 @@ fn to_index_line(hunks: &FileHunks, line: u32) -> u32 {
     let mut shift: i64 = 0;
     for hunk in &hunks.unstaged {
         let (start, end) = hunk.new_line_span();
-        if hunk.header.new_lines > 0 && end < line || hunk.header.new_lines == 0 && start <= line {
-            shift += i64::from(hunk.header.new_lines) - i64::from(hunk.header.old_lines);
+        if hunk.range.new_lines > 0 && end < line || hunk.range.new_lines == 0 && start <= line {
+            shift += i64::from(hunk.range.new_lines) - i64::from(hunk.range.old_lines);
         }
     }
     u32::try_from((i64::from(line) - shift).max(0)).unwrap_or(0)

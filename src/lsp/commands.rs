@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tower_lsp_server::jsonrpc;
 
-use crate::workspace::HunkHeader;
+use crate::hunk_range::HunkRange;
 
 pub(super) const STAGE_HUNK: &str = "commit-nudge.stageHunk";
 pub(super) const UNSTAGE_HUNK: &str = "commit-nudge.unstageHunk";
@@ -38,27 +38,6 @@ pub(crate) const COMMANDS: &[&str] = &[
     ABSORB_HUNK,
 ];
 
-/// A hunk header as it travels in command arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct HunkArg {
-    pub old_start: u32,
-    pub old_lines: u32,
-    pub new_start: u32,
-    pub new_lines: u32,
-}
-
-impl From<HunkHeader> for HunkArg {
-    fn from(h: HunkHeader) -> Self {
-        HunkArg {
-            old_start: h.old_start,
-            old_lines: h.old_lines,
-            new_start: h.new_start,
-            new_lines: h.new_lines,
-        }
-    }
-}
-
 /// Arguments of `stageHunk` and `unstageHunk`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct HunkArgs {
@@ -66,7 +45,8 @@ pub(super) struct HunkArgs {
     pub root: String,
     /// The path relative to the root, `/`-separated.
     pub path: String,
-    pub hunk: HunkArg,
+    /// The hunk's numbers, in their wire form (`HunkRange`'s serde form is the contract's).
+    pub hunk: HunkRange,
     pub hash: String,
     /// The 0-based first and last buffer lines of a selection, to stage only those.
     #[serde(default)]
@@ -116,7 +96,7 @@ pub(super) struct StagePlannedArgs {
 pub struct AbsorbHunkArgs {
     pub root: String,
     pub path: String,
-    pub hunk: HunkArg,
+    pub hunk: HunkRange,
     pub target: String,
 }
 

@@ -6,7 +6,7 @@ use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::Uri;
 
 use super::commands::{self, HunkArgs};
-use crate::workspace::{self, HunkHeader, HunkTarget, LineSelection};
+use crate::workspace::{self, HunkTarget, LineSelection};
 
 /// The local path of a `file:` URI; any other scheme gives `None` (such documents are ignored).
 pub(super) fn file_path(uri: &Uri) -> Option<PathBuf> {
@@ -31,15 +31,10 @@ pub(super) fn root_path(root_uri: &str) -> jsonrpc::Result<PathBuf> {
     })
 }
 
-/// The hunk a hunk command names: header, hash, and the lines chosen.
+/// The hunk a hunk command names: its numbers, hash, and the lines chosen.
 pub(super) fn hunk_target(args: &HunkArgs) -> HunkTarget {
     HunkTarget {
-        header: HunkHeader {
-            old_start: args.hunk.old_start,
-            old_lines: args.hunk.old_lines,
-            new_start: args.hunk.new_start,
-            new_lines: args.hunk.new_lines,
-        },
+        range: args.hunk,
         hash: args.hash.clone(),
         selection: match args.lines {
             Some([first, last]) => LineSelection::Lines {
@@ -106,10 +101,7 @@ pub(super) fn command(command: commands::ClientCommand) -> jsonrpc::Result<works
             root: root_path(&args.root)?,
             hunk: crate::plan::HunkKey {
                 path: args.path,
-                old_start: args.hunk.old_start,
-                old_lines: args.hunk.old_lines,
-                new_start: args.hunk.new_start,
-                new_lines: args.hunk.new_lines,
+                range: args.hunk,
             },
             target: args.target,
         },

@@ -73,12 +73,7 @@ pub(super) fn code_lenses(doc: &DocSnapshot, root: &str) -> Vec<CodeLens> {
     let mut lenses = Vec::new();
     for (k, hunk_index) in planned_hunks(plan, &doc.rel_path) {
         let hunk = &plan.hunks[hunk_index];
-        // git numbers lines from 1; a pure deletion's `new_start` is the line before the gap.
-        let git_line = if hunk.new_lines == 0 {
-            hunk.new_start
-        } else {
-            hunk.new_start.saturating_sub(1)
-        };
+        let (git_line, _) = hunk.range.new_line_span();
         let line = map.to_editor(git_line).min(map.last_text_line());
         let group = &plan.groups[k];
         lenses.push(CodeLens {

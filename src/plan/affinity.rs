@@ -19,11 +19,7 @@ pub(super) fn file_name(path: &str) -> &str {
 
 /// The old side of a hunk as line boundaries: `[start, end)`, an insertion being empty.
 pub(super) fn old_span(hunk: &PlanHunk) -> (u32, u32) {
-    if hunk.old_lines == 0 {
-        (hunk.old_start, hunk.old_start)
-    } else {
-        (hunk.old_start - 1, hunk.old_start - 1 + hunk.old_lines)
-    }
+    hunk.range.old_span()
 }
 
 /// What the tokenizer learned of each hunk and of the changed files.

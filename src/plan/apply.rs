@@ -475,22 +475,22 @@ fn mode_on_disk(path: &Path) -> u32 {
 pub(crate) fn splice_all(base: &[u8], hunks: &[&PlanHunk]) -> Option<Vec<u8>> {
     let lines: Vec<&[u8]> = base.split_inclusive(|b| *b == b'\n').collect();
     let mut sorted: Vec<&&PlanHunk> = hunks.iter().collect();
-    sorted.sort_by_key(|h| h.old_start);
+    sorted.sort_by_key(|h| h.range.old_start);
     let mut out = Vec::with_capacity(base.len());
     let mut next = 0usize;
     for hunk in sorted {
-        let at = if hunk.old_lines == 0 {
-            hunk.old_start as usize
+        let at = if hunk.range.old_lines == 0 {
+            hunk.range.old_start as usize
         } else {
-            (hunk.old_start as usize).checked_sub(1)?
+            (hunk.range.old_start as usize).checked_sub(1)?
         };
-        if at < next || at + hunk.old_lines as usize > lines.len() {
+        if at < next || at + hunk.range.old_lines as usize > lines.len() {
             return None;
         }
         for line in &lines[next..at] {
             out.extend_from_slice(line);
         }
-        let old = &lines[at..at + hunk.old_lines as usize];
+        let old = &lines[at..at + hunk.range.old_lines as usize];
         if old.len() != hunk.removed.len()
             || old
                 .iter()
@@ -502,7 +502,7 @@ pub(crate) fn splice_all(base: &[u8], hunks: &[&PlanHunk]) -> Option<Vec<u8>> {
         for line in &hunk.added {
             out.extend_from_slice(line);
         }
-        next = at + hunk.old_lines as usize;
+        next = at + hunk.range.old_lines as usize;
     }
     for line in &lines[next..] {
         out.extend_from_slice(line);

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use super::{HunkKey, Plan, PlanHunk};
+use crate::hunk_range::HunkRange;
 
 /// One commit of a parsed plan document: its title and its hunks (indices into the work's hunks).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +151,8 @@ pub fn parse_document(text: &str, hunks: &[PlanHunk]) -> Result<ParsedDocument, 
             problems.push((
                 line_no,
                 format!(
-                    "no uncommitted hunk {} @@ -{},{} +{},{} @@ (the work may have changed since the plan was made)",
-                    key.path, key.old_start, key.old_lines, key.new_start, key.new_lines
+                    "no uncommitted hunk {} {} (the work may have changed since the plan was made)",
+                    key.path, key.range
                 ),
             ));
             continue;
@@ -192,26 +193,11 @@ fn parse_hunk_line(line: &str) -> Option<HunkKey> {
     if path.is_empty() {
         return None;
     }
-    let rest = &line[at + " @@ -".len()..];
-    let end = rest.find(" @@")?;
-    let numbers = &rest[..end];
-    let (old, new) = numbers.split_once(" +")?;
-    let (old_start, old_lines) = parse_range(old)?;
-    let (new_start, new_lines) = parse_range(new)?;
+    let (range, _context) = HunkRange::parse(&line[at + 1..])?;
     Some(HunkKey {
         path: path.to_string(),
-        old_start,
-        old_lines,
-        new_start,
-        new_lines,
+        range,
     })
-}
-
-fn parse_range(text: &str) -> Option<(u32, u32)> {
-    match text.split_once(',') {
-        Some((start, lines)) => Some((start.trim().parse().ok()?, lines.trim().parse().ok()?)),
-        None => Some((text.trim().parse().ok()?, 1)),
-    }
 }
 
 #[cfg(test)]
@@ -223,10 +209,12 @@ mod tests {
     fn hunk(path: &str, old_start: u32, new_start: u32) -> PlanHunk {
         PlanHunk {
             path: path.to_string(),
-            old_start,
-            old_lines: 1,
-            new_start,
-            new_lines: 2,
+            range: HunkRange {
+                old_start,
+                old_lines: 1,
+                new_start,
+                new_lines: 2,
+            },
             header: "fn parse".to_string(),
             kind: HunkKind::Text,
             removed: vec![b"a\n".to_vec()],

@@ -84,6 +84,7 @@ pub(crate) fn episodes_of(record: &Record, hunks: &[PlanHunk]) -> Option<Vec<Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hunk_range::HunkRange;
     use crate::plan::HunkKind;
     use crate::record::Snapshot;
 
@@ -104,10 +105,12 @@ mod tests {
     fn hunk(path: &str, added: &[&str]) -> PlanHunk {
         PlanHunk {
             path: path.to_string(),
-            old_start: 1,
-            old_lines: 0,
-            new_start: 1,
-            new_lines: added.len() as u32,
+            range: HunkRange {
+                old_start: 1,
+                old_lines: 0,
+                new_start: 1,
+                new_lines: added.len() as u32,
+            },
             header: String::new(),
             kind: HunkKind::Text,
             removed: Vec::new(),

@@ -32,6 +32,7 @@ pub use options::{GroupOptions, Weights};
 pub(crate) use read::read_work;
 
 use crate::git::GitError;
+use crate::hunk_range::HunkRange;
 
 /// What changed in one hunk's file, as far as applying it is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,10 +53,8 @@ pub enum HunkKind {
 pub struct PlanHunk {
     /// The path, `/`-separated, relative to the worktree.
     pub path: String,
-    pub old_start: u32,
-    pub old_lines: u32,
-    pub new_start: u32,
-    pub new_lines: u32,
+    /// Its numbers, `@@ -a,b +c,d @@` (all zeros for a `Whole` change).
+    pub range: HunkRange,
     /// git's hunk-header context: the line that opens the enclosing function (may be empty).
     pub header: String,
     pub kind: HunkKind,
@@ -68,17 +67,9 @@ pub struct PlanHunk {
 }
 
 impl PlanHunk {
-    /// `@@ -10,3 +10,7 @@`, as git prints the hunk's numbers.
-    pub(crate) fn range_text(&self) -> String {
-        format!(
-            "@@ -{},{} +{},{} @@",
-            self.old_start, self.old_lines, self.new_start, self.new_lines
-        )
-    }
-
     /// The hunk's name in a plan document: path, numbers and (when there is one) header.
     pub(crate) fn label(&self) -> String {
-        let mut label = format!("{} {}", self.path, self.range_text());
+        let mut label = format!("{} {}", self.path, self.range);
         let header = self.header.trim();
         if !header.is_empty() {
             label.push(' ');
@@ -91,10 +82,7 @@ impl PlanHunk {
     pub(crate) fn key(&self) -> HunkKey {
         HunkKey {
             path: self.path.clone(),
-            old_start: self.old_start,
-            old_lines: self.old_lines,
-            new_start: self.new_start,
-            new_lines: self.new_lines,
+            range: self.range,
         }
     }
 }
@@ -102,11 +90,10 @@ impl PlanHunk {
 /// A hunk's path and numbers: how a plan document names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HunkKey {
+    /// The path, `/`-separated, relative to the worktree.
     pub path: String,
-    pub old_start: u32,
-    pub old_lines: u32,
-    pub new_start: u32,
-    pub new_lines: u32,
+    /// The hunk's numbers in `git diff -U0 --no-renames HEAD`.
+    pub range: HunkRange,
 }
 
 /// One proposed commit: a title, why its hunks go together, and the hunks (indices into the
@@ -271,11 +258,12 @@ pub struct CommitJson {
 /// One hunk of `plan --json`, with git's -U0 numbering.
 #[derive(Debug, Serialize)]
 pub struct HunkJson {
+    /// The path, `/`-separated, relative to the worktree.
     pub path: String,
-    pub old_start: u32,
-    pub old_lines: u32,
-    pub new_start: u32,
-    pub new_lines: u32,
+    /// The numbers, as four keys of the hunk's object (`old_start`, … `new_lines`).
+    #[serde(flatten)]
+    pub range: HunkRange,
+    /// git's hunk-header context, trimmed.
     pub header: String,
 }
 
@@ -300,10 +288,7 @@ impl Plan {
                             let h = &self.hunks[*i];
                             HunkJson {
                                 path: h.path.clone(),
-                                old_start: h.old_start,
-                                old_lines: h.old_lines,
-                                new_start: h.new_start,
-                                new_lines: h.new_lines,
+                                range: h.range,
                                 header: h.header.trim().to_string(),
                             }
                         })

@@ -12,6 +12,7 @@ use git2::{Delta, DiffOptions, Patch, Repository, RepositoryState};
 
 use super::{HunkKind, PlanError, PlanHunk, Result};
 use crate::git::scratch::Scratch;
+use crate::hunk_range::HunkRange;
 
 /// Files larger than this are read for their hunks but not for the identifier signal.
 const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -226,10 +227,7 @@ pub(crate) fn read_work(repo: &Repository) -> Result<Work> {
         if binary || submodule || kind == HunkKind::Whole || patch.num_hunks() == 0 {
             work.hunks.push(PlanHunk {
                 path: path.clone(),
-                old_start: 0,
-                old_lines: 0,
-                new_start: 0,
-                new_lines: 0,
+                range: HunkRange::default(),
                 header: if binary {
                     "binary".to_string()
                 } else {
@@ -264,10 +262,12 @@ pub(crate) fn read_work(repo: &Repository) -> Result<Work> {
             };
             work.hunks.push(PlanHunk {
                 path: path.clone(),
-                old_start: header.old_start(),
-                old_lines: header.old_lines(),
-                new_start: header.new_start(),
-                new_lines: header.new_lines(),
+                range: HunkRange {
+                    old_start: header.old_start(),
+                    old_lines: header.old_lines(),
+                    new_start: header.new_start(),
+                    new_lines: header.new_lines(),
+                },
                 header: header_context(header.header()),
                 kind,
                 removed,

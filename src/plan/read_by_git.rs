@@ -11,6 +11,7 @@ use super::cochange::{CoChange, MAX_FILES_PER_COMMIT, WALKED_PER_READ};
 use super::read::Work;
 use super::{HunkKind, PlanError, PlanHunk, Result};
 use crate::git::patch::{FilePatch, PatchChange, MAX_TEXT_BYTES};
+use crate::hunk_range::HunkRange;
 
 /// The work of `opened`, whichever backend reads it (without the co-change).
 pub(crate) fn work_of(opened: &crate::git::Repo) -> Result<Work> {
@@ -78,10 +79,7 @@ fn push_file(work: &mut Work, file: &FilePatch, staged: Option<&FilePatch>, whol
     if file.change == PatchChange::Whole || file.hunks.is_empty() {
         work.hunks.push(PlanHunk {
             path: file.path.clone(),
-            old_start: 0,
-            old_lines: 0,
-            new_start: 0,
-            new_lines: 0,
+            range: HunkRange::default(),
             header: if file.binary {
                 "binary".to_string()
             } else {
@@ -99,18 +97,15 @@ fn push_file(work: &mut Work, file: &FilePatch, staged: Option<&FilePatch>, whol
             || kind == HunkKind::Text
                 && staged.is_some_and(|s| {
                     s.hunks.iter().any(|h| {
-                        h.header.old_start == hunk.header.old_start
-                            && h.header.old_lines == hunk.header.old_lines
+                        h.range.old_start == hunk.range.old_start
+                            && h.range.old_lines == hunk.range.old_lines
                             && h.removed == hunk.removed
                             && h.added == hunk.added
                     })
                 });
         work.hunks.push(PlanHunk {
             path: file.path.clone(),
-            old_start: hunk.header.old_start,
-            old_lines: hunk.header.old_lines,
-            new_start: hunk.header.new_start,
-            new_lines: hunk.header.new_lines,
+            range: hunk.range,
             header: hunk.context.clone(),
             kind,
             removed: hunk.removed.clone(),

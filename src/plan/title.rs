@@ -207,14 +207,17 @@ fn clip(line: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hunk_range::HunkRange;
 
     fn hunk(path: &str, header: &str, kind: HunkKind, added: &[&str]) -> PlanHunk {
         PlanHunk {
             path: path.to_string(),
-            old_start: 1,
-            old_lines: 0,
-            new_start: 1,
-            new_lines: added.len() as u32,
+            range: HunkRange {
+                old_start: 1,
+                old_lines: 0,
+                new_start: 1,
+                new_lines: added.len() as u32,
+            },
             header: header.to_string(),
             kind,
             removed: Vec::new(),

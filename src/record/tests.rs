@@ -217,7 +217,12 @@ fn a_plan_from_the_record_beats_the_plan_without_it() {
     let groups = |plan: crate::plan::Plan| -> Vec<Vec<u32>> {
         plan.groups
             .iter()
-            .map(|g| g.hunks.iter().map(|i| plan.hunks[*i].new_start).collect())
+            .map(|g| {
+                g.hunks
+                    .iter()
+                    .map(|i| plan.hunks[*i].range.new_start)
+                    .collect()
+            })
             .collect()
     };
     let without = crate::plan::plan_worktree(

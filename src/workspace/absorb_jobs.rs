@@ -98,8 +98,8 @@ fn absorb_hunk(root: &Path, key: &HunkKey, target: String) -> Result<JobOutput, 
     let report = report_of(root)?;
     let Some(hunk) = report.hunks.iter().find(|h| h.key == *key) else {
         return Err(PlanError::Stale(format!(
-            "{} has no uncommitted hunk @@ -{},{} +{},{} @@ any more",
-            key.path, key.old_start, key.old_lines, key.new_start, key.new_lines
+            "{} has no uncommitted hunk {} any more",
+            key.path, key.range
         ))
         .into());
     };

@@ -41,7 +41,7 @@ use crate::nudge::Nudge;
 use crate::report::StatusReport;
 
 pub(crate) use crate::git::commit::CommitOutcome;
-pub(crate) use crate::git::hunks::{FileHunks, Hunk, HunkHeader, LineSelection};
+pub(crate) use crate::git::hunks::{FileHunks, Hunk, LineSelection};
 pub(crate) use crate::git::stage::HunkTarget;
 pub(crate) use driver::spawn;
 pub(crate) use effect::JobOutput;

@@ -5,9 +5,8 @@
 
 use crate::support;
 
-use crate::plan_lsp::{actions_at, lens_titles};
 use serde_json::{json, Value};
-use support::lsp::{uri, Client};
+use support::lsp::{every_titled, uri, Client};
 use support::Repo;
 
 /// A branch of three commits on `main`, two fixes (of the first and the second commit), a
@@ -34,7 +33,7 @@ fn three_commits_and_two_fixes() -> (Repo, Client, String) {
 /// The lenses once the background report has named a target (each refresh asks again).
 fn fold_lenses(client: &mut Client, file: &str) -> Vec<String> {
     loop {
-        let titles = lens_titles(client, file);
+        let titles = client.lens_titles(file);
         if titles.iter().any(|t| t.starts_with("fold into")) {
             return titles;
         }
@@ -42,14 +41,6 @@ fn fold_lenses(client: &mut Client, file: &str) -> Vec<String> {
             m["method"] == "workspace/codeLens/refresh"
         });
     }
-}
-
-fn titled(actions: &[Value], prefix: &str) -> Vec<Value> {
-    actions
-        .iter()
-        .filter(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
-        .cloned()
-        .collect()
 }
 
 fn subjects(repo: &Repo) -> Vec<String> {
@@ -68,17 +59,17 @@ fn lens_and_fold_into_name_the_target_and_fold_one_hunk() {
         "{lenses:?}"
     );
     // On the fixed line (0-based 3): the fold, then the absorb of all, before any commit.
-    let actions = actions_at(&mut client, &file, 3, json!([]));
-    let fold = titled(&actions, "Fold into");
+    let actions = client.actions_at(&file, 3, json!([]));
+    let fold = every_titled(&actions, "Fold into");
     assert_eq!(fold.len(), 1, "{actions:#?}");
     assert_eq!(fold[0]["title"], "Fold into 'a: one two' (2 commits back)");
     assert_eq!(
-        titled(&actions, "Absorb 2 hunks into 2 commits…").len(),
+        every_titled(&actions, "Absorb 2 hunks into 2 commits…").len(),
         1,
         "{actions:#?}"
     );
     // Not on a line the fix does not touch.
-    assert!(titled(&actions_at(&mut client, &file, 0, json!([])), "Fold into").is_empty());
+    assert!(every_titled(&client.actions_at(&file, 0, json!([])), "Fold into").is_empty());
     let tip = repo.git(&["rev-parse", "HEAD"]);
     let response = client.request("workspace/executeCommand", fold[0]["command"].clone());
     assert!(response.get("error").is_none(), "{response}");
@@ -95,9 +86,9 @@ fn absorb_document_saved_makes_the_fixups_with_hooks_and_nothing_else_moves() {
     let (repo, mut client, file) = three_commits_and_two_fixes();
     fold_lenses(&mut client, &file);
     let diagnostics = client.wait_diagnostics(&file, "the size nudge", |d| !d.is_empty());
-    let actions = actions_at(&mut client, &file, 3, Value::Array(diagnostics));
+    let actions = client.actions_at(&file, 3, Value::Array(diagnostics));
     // All the work absorbs: the absorb is the preferred fix of the nudge.
-    let absorb = titled(&actions, "Absorb 2 hunks into 2 commits…");
+    let absorb = every_titled(&actions, "Absorb 2 hunks into 2 commits…");
     assert_eq!(absorb.len(), 1, "{actions:#?}");
     assert_eq!(absorb[0]["kind"], "quickfix");
     assert_eq!(absorb[0]["isPreferred"], true);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use commit_nudge::git::{self, GitError};
 use serde_json::json;
 use support::lsp::{uri, Client};
-use support::{section, status_json, Repo};
+use support::{status_json, Repo};
 
 /// The files the user edits in the terminal, and those edited in the editor: each side writes
 /// only its own, so that a line lost is lost by a tool, not by two writers racing in this test.
@@ -168,25 +168,9 @@ fn assert_fsck_clean(repo: &Repo) {
 
 fn assert_converged(repo: &Repo) {
     assert!(!repo.path(".git/index.lock").exists(), "no lock is left");
-    let status = status_json(&repo.root());
     let state = repo.git(&["status", "--porcelain=v2"]);
-    assert_eq!(
-        section(&status, "staged"),
-        repo.numstat(&["--cached", "HEAD"]),
-        "{state}\n{}",
-        repo.git(&["diff", "--cached", "--numstat", "HEAD"])
-    );
-    assert_eq!(section(&status, "unstaged"), repo.numstat(&[]));
-    let total = repo.numstat(&["HEAD"]);
-    let untracked = repo.untracked_numstat();
-    assert_eq!(
-        section(&status, "total"),
-        (
-            total.0 + untracked.0,
-            total.1 + untracked.1,
-            total.2 + untracked.2
-        )
-    );
+    repo.git_numbers()
+        .assert_status(&status_json(&repo.root()), &state);
     let leftovers: Vec<String> = std::fs::read_dir(repo.path(".git"))
         .expect("git dir")
         .filter_map(|e| e.ok())
@@ -223,7 +207,7 @@ fn staging_through_the_library_while_git_runs_loses_nothing() {
                         file,
                         None,
                         &git::stage::HunkTarget {
-                            header: hunk.header,
+                            range: hunk.range,
                             hash: hunk.hash(),
                             selection: git::hunks::LineSelection::All,
                         },

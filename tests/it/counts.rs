@@ -4,45 +4,10 @@ use crate::support;
 
 use support::{run_cli, section, sorted_rows, status_json, Repo, Rng};
 
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-
 /// Asserts staged, unstaged, untracked and total against `git diff --numstat` and friends.
 fn assert_matches_git(repo: &Repo, from: &std::path::Path) {
-    let status = status_json(from);
-    let unborn = repo
-        .git_output(&["rev-parse", "--verify", "-q", "HEAD"])
-        .stdout
-        .is_empty();
-    let base = if unborn { EMPTY_TREE } else { "HEAD" };
-    let staged = repo.numstat(&["--cached", base]);
-    let unstaged = repo.numstat(&[]);
-    let untracked = repo.untracked_numstat();
-    let tracked_total = repo.numstat(&[base]);
-    let total = (
-        tracked_total.0 + untracked.0,
-        tracked_total.1 + untracked.1,
-        tracked_total.2 + untracked.2,
-    );
-    assert_eq!(
-        section(&status, "staged"),
-        staged,
-        "staged vs git diff --cached --numstat\n{status:#}"
-    );
-    assert_eq!(
-        section(&status, "unstaged"),
-        unstaged,
-        "unstaged vs git diff --numstat\n{status:#}"
-    );
-    assert_eq!(
-        section(&status, "untracked"),
-        untracked,
-        "untracked vs git's count of untracked files\n{status:#}"
-    );
-    assert_eq!(
-        section(&status, "total"),
-        total,
-        "total vs git diff --numstat HEAD + untracked\n{status:#}"
-    );
+    repo.git_numbers()
+        .assert_status(&status_json(from), &format!("status in {}", from.display()));
 }
 
 fn seeded() -> Repo {
@@ -61,35 +26,26 @@ fn seeded() -> Repo {
     repo
 }
 
+/// `n` lines `line <i>`, every seventh one `changed <i>` instead.
+fn every_seventh_changed(n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            if i % 7 == 0 {
+                format!("changed {i}\n")
+            } else {
+                format!("line {i}\n")
+            }
+        })
+        .collect()
+}
+
 #[test]
 fn every_kind_of_change_counts_as_git_counts_it() {
     let repo = seeded();
     // Edited, then partly staged and edited again.
-    repo.write(
-        "src/lib.rs",
-        (1..=40)
-            .map(|i| {
-                if i % 7 == 0 {
-                    format!("changed {i}\n")
-                } else {
-                    format!("line {i}\n")
-                }
-            })
-            .collect::<String>(),
-    );
+    repo.write("src/lib.rs", every_seventh_changed(40));
     repo.git(&["add", "src/lib.rs"]);
-    repo.write(
-        "src/lib.rs",
-        (1..=45)
-            .map(|i| {
-                if i % 7 == 0 {
-                    format!("changed {i}\n")
-                } else {
-                    format!("line {i}\n")
-                }
-            })
-            .collect::<String>(),
-    );
+    repo.write("src/lib.rs", every_seventh_changed(45));
     // Deleted, binary changed, mode changed, a line without its newline.
     std::fs::remove_file(repo.path("gone.txt")).unwrap();
     repo.write("data.bin", [0u8, 9, 9, 9]);
@@ -328,21 +284,9 @@ fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
                 _ => {}
             }
         }
-        let status = status_json(&repo.root());
-        let staged = repo.numstat(&["--cached"]);
-        let unstaged = repo.numstat(&[]);
-        let untracked = repo.untracked_numstat();
-        let tracked_total = repo.numstat(&["HEAD"]);
-        let total = (
-            tracked_total.0 + untracked.0,
-            tracked_total.1 + untracked.1,
-            tracked_total.2 + untracked.2,
-        );
         let context = format!("seed {seed}: {}", repo.git(&["status", "--short"]));
-        assert_eq!(section(&status, "staged"), staged, "{context}");
-        assert_eq!(section(&status, "unstaged"), unstaged, "{context}");
-        assert_eq!(section(&status, "untracked"), untracked, "{context}");
-        assert_eq!(section(&status, "total"), total, "{context}");
+        repo.git_numbers()
+            .assert_status(&status_json(&repo.root()), &context);
     }
 }
 

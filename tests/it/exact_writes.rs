@@ -8,35 +8,12 @@ use crate::support;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use support::lsp::{uri, Client};
+use support::lsp::{titled, titles, uri, Client};
 use support::{run_cli, section, status_json, Repo};
-
-fn actions(client: &mut Client, file: &str, from: (u32, u32), to: (u32, u32)) -> Vec<Value> {
-    let response = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": file},
-               "range": {"start": {"line": from.0, "character": from.1}, "end": {"line": to.0, "character": to.1}},
-               "context": {"diagnostics": []}}),
-    );
-    response["result"].as_array().cloned().unwrap_or_default()
-}
-
-fn titled<'a>(actions: &'a [Value], prefix: &str) -> Option<&'a Value> {
-    actions
-        .iter()
-        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
-}
-
-fn titles(actions: &[Value]) -> Vec<String> {
-    actions
-        .iter()
-        .filter_map(|a| a["title"].as_str().map(str::to_string))
-        .collect()
-}
 
 /// Runs an action's command and checks that the server accepted it.
 fn run(client: &mut Client, action: &Value) {
-    let response = client.request("workspace/executeCommand", action["command"].clone());
+    let response = client.run(action);
     assert!(response.get("error").is_none(), "refused: {response}");
 }
 
@@ -99,7 +76,7 @@ fn a_symlink_is_a_link_and_edits_made_through_it_belong_to_its_target() {
     // The editor shows the target's text under the link's name.
     client.open(&link, "one\ntwo\n");
     wait_total(&mut client, "the clean count", 0, 0, 0);
-    let offered = actions(&mut client, &link, (0, 0), (0, 0));
+    let offered = client.actions_over(&link, (0, 0), (0, 0), json!([]));
     assert!(
         titled(&offered, "Stage").is_none(),
         "an unchanged link offers nothing: {:?}",
@@ -109,12 +86,12 @@ fn a_symlink_is_a_link_and_edits_made_through_it_belong_to_its_target() {
     // An unsaved edit through the link is the target's edit.
     change(&mut client, &link, 2, "one\nTWO\n");
     wait_total(&mut client, "the edit counted", 1, 1, 1);
-    let offered = actions(&mut client, &link, (1, 0), (1, 0));
+    let offered = client.actions_over(&link, (1, 0), (1, 0), json!([]));
     let stage = titled(&offered, "Stage hunk").expect("a Stage hunk on the edit");
     assert_eq!(stage["command"]["arguments"][0]["path"], "target.txt");
     run(&mut client, stage);
     assert_eq!(repo.index_blob("target.txt"), b"one\nTWO\n");
-    let offered = actions(&mut client, &link, (0, 0), (0, 0));
+    let offered = client.actions_over(&link, (0, 0), (0, 0), json!([]));
     if let Some(stage_file) = titled(&offered, "Stage file") {
         run(&mut client, stage_file);
     }
@@ -164,14 +141,8 @@ fn a_link_re_pointed_while_open_is_staged_as_git_add_stages_it() {
         (mode.as_str(), blob.as_slice()),
         ("120000", &b"other.txt"[..])
     );
-    let offered = actions(&mut client, &link, (0, 0), (0, 0));
-    let stage_file = titled(&offered, "Stage file").unwrap_or_else(|| {
-        panic!(
-            "a Stage file on the re-pointed link: {:?}",
-            titles(&offered)
-        )
-    });
-    run(&mut client, stage_file);
+    let stage_file = client.action(&link, 0, "Stage file");
+    run(&mut client, &stage_file);
     assert_eq!(mode_of(&repo, "link"), mode);
     assert_eq!(repo.index_blob("link"), blob);
     assert_eq!(
@@ -224,7 +195,7 @@ fn with_autocrlf_or_an_eol_attribute_a_one_line_edit_is_one_line_as_git_add_give
         let buffer = "a\r\nB\r\nc\r\nd\r\n";
         change(&mut client, &file, 2, buffer);
         wait_total(&mut client, "one line changed, unsaved", 1, 1, 1);
-        let offered = actions(&mut client, &file, (1, 0), (1, 0));
+        let offered = client.actions_over(&file, (1, 0), (1, 0), json!([]));
         let stage = titled(&offered, "Stage hunk (+1 −1)")
             .unwrap_or_else(|| panic!("{what}: {:?}", titles(&offered)));
         run(&mut client, stage);
@@ -244,7 +215,7 @@ fn with_autocrlf_or_an_eol_attribute_a_one_line_edit_is_one_line_as_git_add_give
         let buffer = "a\r\nB\r\nc\r\nD\r\n";
         change(&mut client, &file, 3, buffer);
         wait_total(&mut client, "two lines changed, unsaved", 1, 2, 2);
-        let offered = actions(&mut client, &file, (3, 0), (3, 0));
+        let offered = client.actions_over(&file, (3, 0), (3, 0), json!([]));
         run(
             &mut client,
             titled(&offered, "Stage file").expect("Stage file"),
@@ -277,13 +248,13 @@ fn a_workspace_opened_through_a_symlinked_path_stages_the_buffer() {
     wait_total(&mut client, "the clean count", 0, 0, 0);
     change(&mut client, &file, 2, "one\nTWO\nthree\nfour\n");
     wait_total(&mut client, "the unsaved edit", 1, 2, 1);
-    let offered = actions(&mut client, &file, (1, 0), (1, 0));
+    let offered = client.actions_over(&file, (1, 0), (1, 0), json!([]));
     run(
         &mut client,
         titled(&offered, "Stage hunk").expect("Stage hunk"),
     );
     assert_eq!(repo.index_blob("f.txt"), b"one\nTWO\nthree\n");
-    let offered = actions(&mut client, &file, (3, 0), (3, 0));
+    let offered = client.actions_over(&file, (3, 0), (3, 0), json!([]));
     run(
         &mut client,
         titled(&offered, "Stage file").expect("Stage file"),
@@ -309,7 +280,7 @@ fn a_lone_cr_is_a_line_for_the_editor_and_not_for_git() {
     change(&mut client, &file, 2, "a\rb\nc\nd\ne\nf\n");
     wait_total(&mut client, "three lines changed", 1, 3, 3);
     // Editor lines: a | b | c | D | E | F. Select d..e (editor lines 3 and 4).
-    let offered = actions(&mut client, &file, (3, 0), (5, 0));
+    let offered = client.actions_over(&file, (3, 0), (5, 0), json!([]));
     let stage = titled(&offered, "Stage hunk: selected lines 4–5")
         .unwrap_or_else(|| panic!("{:?}", titles(&offered)));
     run(&mut client, stage);
@@ -352,7 +323,7 @@ fn a_mode_change_can_be_staged_and_stage_file_records_the_mode_git_add_would() {
     // A mode-only change: Stage file says so and stages it.
     let run_sh = uri(&repo.path("run.sh"));
     client.open(&run_sh, "echo one\n");
-    let offered = actions(&mut client, &run_sh, (0, 0), (0, 0));
+    let offered = client.actions_over(&run_sh, (0, 0), (0, 0), json!([]));
     let stage = titled(&offered, "Stage file run.sh (mode 100644 → 100755)")
         .unwrap_or_else(|| panic!("{:?}", titles(&offered)));
     run(&mut client, stage);
@@ -366,7 +337,7 @@ fn a_mode_change_can_be_staged_and_stage_file_records_the_mode_git_add_would() {
     let tool = uri(&repo.path("tool.sh"));
     let buffer = "echo two\necho three\necho four\n";
     client.open(&tool, buffer);
-    let offered = actions(&mut client, &tool, (0, 0), (0, 0));
+    let offered = client.actions_over(&tool, (0, 0), (0, 0), json!([]));
     run(
         &mut client,
         titled(&offered, "Stage file").expect("Stage file"),
@@ -388,7 +359,7 @@ fn a_deletion_of_the_last_lines_is_offered_on_the_last_line_that_remains() {
     let file = uri(&repo.path("f.txt"));
     client.open(&file, "a\nb\n");
     wait_total(&mut client, "two lines removed", 1, 0, 2);
-    let offered = actions(&mut client, &file, (1, 0), (1, 0));
+    let offered = client.actions_over(&file, (1, 0), (1, 0), json!([]));
     let stage = titled(&offered, "Stage hunk (+0 −2)")
         .unwrap_or_else(|| panic!("on the last line: {:?}", titles(&offered)));
     run(&mut client, stage);

@@ -151,7 +151,7 @@ fn runs_nothing(kind: &[&str]) {
         .expect("hunks");
     let hunk = hunks.unstaged.first().expect("a hunk").clone();
     let target = git::stage::HunkTarget {
-        header: hunk.header,
+        range: hunk.range,
         hash: hunk.hash(),
         selection: git::hunks::LineSelection::All,
     };

@@ -6,7 +6,7 @@ use crate::support;
 use commit_nudge::git::hunks::{file_hunks, LineSelection};
 use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
 use commit_nudge::git::{open_worktree, GitError};
-use support::{git_hunk_patches, headers, Repo, Rng};
+use support::{git_hunk_patches, headers, three_hunks, Repo, Rng};
 
 /// A random edit of `lines`: inserts, deletions and replacements of short blocks.
 fn random_edit(rng: &mut Rng, lines: &[String]) -> Vec<String> {
@@ -83,7 +83,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
             // Ours.
             let hunk = &ours.unstaged[k];
             let target = HunkTarget {
-                header: hunk.header,
+                range: hunk.range,
                 hash: hunk.hash(),
                 selection: LineSelection::All,
             };
@@ -110,7 +110,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
             let staged = file_hunks(&repo2, "f.txt", None).unwrap().staged;
             assert_eq!(staged.len(), 1, "seed {seed}, hunk {k}: one staged hunk");
             let target = HunkTarget {
-                header: staged[0].header,
+                range: staged[0].range,
                 hash: staged[0].hash(),
                 selection: LineSelection::All,
             };
@@ -127,23 +127,9 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
     assert!(checked > 60, "only {checked} hunks were checked");
 }
 
-/// A file with three separated changes, committed before them.
-fn three_hunks() -> (Repo, String) {
-    let repo = Repo::new();
-    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
-    repo.write("f.txt", &base);
-    repo.commit_all("base");
-    let edited = base
-        .replace("line 3\n", "line 3 changed\n")
-        .replace("line 15\n", "line 15\nline 15b\n")
-        .replace("line 27\n", "");
-    repo.write("f.txt", &edited);
-    (repo, edited)
-}
-
 fn target_of(hunk: &commit_nudge::git::hunks::Hunk, selection: LineSelection) -> HunkTarget {
     HunkTarget {
-        header: hunk.header,
+        range: hunk.range,
         hash: hunk.hash(),
         selection,
     }

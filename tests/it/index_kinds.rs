@@ -157,7 +157,7 @@ fn first_hunk(repo: &Repo, path: &str, staged: bool) -> HunkTarget {
         &hunks.unstaged[0]
     };
     HunkTarget {
-        header: hunk.header,
+        range: hunk.range,
         hash: hunk.hash(),
         selection: LineSelection::All,
     }

@@ -249,8 +249,8 @@ fn staging_a_hunk_of_a_buffer_writes_what_git_would_for_random_files_settings_an
         let (selection, patch) = if n_added > 1 && rng.below(2) == 0 {
             let from = rng.below(n_added as u64) as usize;
             let to = from + 1 + rng.below((n_added - from) as u64) as usize;
-            let git_first = hunk.header.new_start - 1 + from as u32;
-            let git_last = hunk.header.new_start - 1 + to as u32 - 1;
+            let git_first = hunk.range.new_start - 1 + from as u32;
+            let git_last = hunk.range.new_start - 1 + to as u32 - 1;
             let map = LineMap::new(&buffer);
             let (first, last) = (
                 map.to_git(editor_line_of(&buffer, git_first)),
@@ -302,7 +302,7 @@ fn staging_a_hunk_of_a_buffer_writes_what_git_would_for_random_files_settings_an
 
         // Ours.
         let target = HunkTarget {
-            header: hunk.header,
+            range: hunk.range,
             hash: hunk.hash(),
             selection,
         };

@@ -4,20 +4,12 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use support::lsp::{uri, Client};
+use support::lsp::{titled, uri, Client};
 use support::Repo;
 
 /// A file with three separated changes, open in the server.
 fn three_hunks_open(options: Value) -> (Repo, Client, String, String) {
-    let repo = Repo::new();
-    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
-    repo.write("f.txt", &base);
-    repo.commit_all("base");
-    let edited = base
-        .replace("line 3\n", "line 3 changed\n")
-        .replace("line 15\n", "line 15\nline 15b\n")
-        .replace("line 27\n", "");
-    repo.write("f.txt", &edited);
+    let (repo, edited) = support::three_hunks();
     let mut client = Client::start();
     client.initialize(&uri(&repo.root()), options);
     let file = uri(&repo.path("f.txt"));
@@ -28,29 +20,11 @@ fn three_hunks_open(options: Value) -> (Repo, Client, String, String) {
     (repo, client, file, edited)
 }
 
-fn actions_at(client: &mut Client, file: &str, line: u32, diagnostics: Value) -> Vec<Value> {
-    let response = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": file}, "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "context": {"diagnostics": diagnostics}}),
-    );
-    response["result"].as_array().cloned().unwrap_or_default()
-}
-
-fn titled<'a>(actions: &'a [Value], prefix: &str) -> Option<&'a Value> {
-    actions
-        .iter()
-        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
-}
-
-fn run(client: &mut Client, action: &Value) -> Value {
-    client.request("workspace/executeCommand", action["command"].clone())
-}
-
 #[test]
 fn stage_the_middle_hunk_at_the_cursor_then_commit_it() {
     let (repo, mut client, file, edited) = three_hunks_open(json!({}));
     // Line 15 (0-based) holds "line 15b", the middle hunk.
-    let actions = actions_at(&mut client, &file, 15, json!([]));
+    let actions = client.actions_at(&file, 15, json!([]));
     let stage =
         titled(&actions, "Stage hunk").unwrap_or_else(|| panic!("no Stage hunk in {actions:#?}"));
     assert!(titled(&actions, "Stage file").is_some());
@@ -58,7 +32,7 @@ fn stage_the_middle_hunk_at_the_cursor_then_commit_it() {
         titled(&actions, "Commit staged hunks").is_none(),
         "nothing staged yet"
     );
-    let response = run(&mut client, stage);
+    let response = client.run(stage);
     assert!(response.get("error").is_none(), "{response}");
     let cached = repo.git(&["diff", "--cached", "-U0"]);
     assert!(
@@ -77,19 +51,10 @@ fn stage_the_middle_hunk_at_the_cursor_then_commit_it() {
     });
 
     // Now the same line offers to unstage it, and committing is offered, also as a lens.
-    let actions = actions_at(&mut client, &file, 15, json!([]));
+    let actions = client.actions_at(&file, 15, json!([]));
     assert!(titled(&actions, "Unstage hunk").is_some(), "{actions:#?}");
     assert!(titled(&actions, "Commit staged hunks").is_some());
-    let lenses = client.request(
-        "textDocument/codeLens",
-        json!({"textDocument": {"uri": file}}),
-    );
-    let titles: Vec<&str> = lenses["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|l| l["command"]["title"].as_str())
-        .collect();
+    let titles = client.lens_titles(&file);
     assert!(
         titles
             .iter()
@@ -128,21 +93,14 @@ fn stage_the_middle_hunk_at_the_cursor_then_commit_it() {
 fn unstaging_puts_the_index_back() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
     let before = repo.git(&["ls-files", "--stage"]);
-    let stage = titled(&actions_at(&mut client, &file, 2, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
-    run(&mut client, &stage);
+    let stage = client.action(&file, 2, "Stage hunk");
+    client.run(&stage);
     assert_ne!(repo.git(&["ls-files", "--stage"]), before);
     client.wait_for("staged", |m| {
         m["method"] == "commitNudge/status" && m["params"]["staged"]["files"] == 1
     });
-    let unstage = titled(
-        &actions_at(&mut client, &file, 2, json!([])),
-        "Unstage hunk",
-    )
-    .cloned()
-    .unwrap();
-    let response = run(&mut client, &unstage);
+    let unstage = client.action(&file, 2, "Unstage hunk");
+    let response = client.run(&unstage);
     assert!(response.get("error").is_none(), "{response}");
     assert_eq!(repo.git(&["ls-files", "--stage"]), before);
 }
@@ -150,16 +108,14 @@ fn unstaging_puts_the_index_back() {
 #[test]
 fn an_action_on_a_hunk_that_changed_is_refused_and_nothing_is_staged() {
     let (repo, mut client, file, edited) = three_hunks_open(json!({}));
-    let stage = titled(&actions_at(&mut client, &file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
+    let stage = client.action(&file, 15, "Stage hunk");
     let changed = edited.replace("line 15b", "line 15 B");
     client.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": file, "version": 2}, "contentChanges": [{"text": changed}]}),
     );
     let before = repo.git(&["ls-files", "--stage"]);
-    let response = run(&mut client, &stage);
+    let response = client.run(&stage);
     let message = response["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -179,10 +135,8 @@ fn an_action_on_a_hunk_that_changed_is_refused_and_nothing_is_staged() {
 #[test]
 fn a_failing_hook_is_shown_in_gits_words_and_nothing_changes() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&actions_at(&mut client, &file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
-    run(&mut client, &stage);
+    let stage = client.action(&file, 15, "Stage hunk");
+    client.run(&stage);
     let hook = repo.path(".git/hooks/pre-commit");
     std::fs::write(
         &hook,
@@ -221,10 +175,8 @@ fn a_failing_hook_is_shown_in_gits_words_and_nothing_changes() {
 #[test]
 fn without_a_message_a_commit_document_opens_and_saving_it_commits() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&actions_at(&mut client, &file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
-    run(&mut client, &stage);
+    let stage = client.action(&file, 15, "Stage hunk");
+    client.run(&stage);
     let response = client.request(
         "workspace/executeCommand",
         json!({"command": "commit-nudge.commitStaged", "arguments": [{"root": uri(&repo.root())}]}),
@@ -262,13 +214,13 @@ fn without_a_message_a_commit_document_opens_and_saving_it_commits() {
 fn the_nudge_offers_quick_fixes_and_snooze_quiets_it() {
     let (repo, mut client, file, _) = three_hunks_open(json!({"thresholds": {"lines": 2}}));
     let diagnostics = client.wait_diagnostics(&file, "the nudge", |d| !d.is_empty());
-    let actions = actions_at(&mut client, &file, 2, Value::Array(diagnostics.clone()));
+    let actions = client.actions_at(&file, 2, Value::Array(diagnostics.clone()));
     let snooze = titled(&actions, "Snooze commit nudges for 30 minutes")
         .cloned()
         .unwrap_or_else(|| panic!("{actions:#?}"));
     assert_eq!(snooze["kind"], "quickfix");
     assert_eq!(titled(&actions, "Stage hunk").unwrap()["kind"], "quickfix");
-    run(&mut client, &snooze);
+    client.run(&snooze);
     client.wait_diagnostics(&file, "the nudge snoozed", |d| d.is_empty());
     let status = client.wait_for("the snoozed status", |m| {
         m["method"] == "commitNudge/status" && !m["params"]["snoozed_until_unix"].is_null()
@@ -324,17 +276,8 @@ fn crossing_into_warning_asks_once_and_snooze_answers_it() {
         m["method"] == "commitNudge/status" && m["params"]["total"]["added"] == 39
     });
     // A refresh is answered after everything the server had to send before it, an offer too.
-    client.request(
-        "workspace/executeCommand",
-        json!({"command": "commit-nudge.refresh"}),
-    );
-    assert!(
-        !client
-            .seen
-            .iter()
-            .any(|m| m["method"] == "window/showMessageRequest"),
-        "asked twice"
-    );
+    client.refresh();
+    assert!(!client.saw("window/showMessageRequest"), "asked twice");
 }
 
 #[test]
@@ -346,14 +289,8 @@ fn clients_without_message_actions_are_never_asked() {
     client.open(&file, &"a\n".repeat(30));
     let diagnostics = client.wait_diagnostics(&file, "the warning", |d| !d.is_empty());
     assert_eq!(diagnostics[0]["severity"], 2);
-    client.request(
-        "workspace/executeCommand",
-        json!({"command": "commit-nudge.refresh"}),
-    );
-    assert!(!client
-        .seen
-        .iter()
-        .any(|m| m["method"] == "window/showMessageRequest"));
+    client.refresh();
+    assert!(!client.saw("window/showMessageRequest"));
 }
 
 #[test]
@@ -368,23 +305,15 @@ fn ask_on_warning_false_turns_the_offer_off() {
     let file = uri(&repo.path("a.txt"));
     client.open(&file, &"a\n".repeat(30));
     client.wait_diagnostics(&file, "the warning", |d| !d.is_empty());
-    client.request(
-        "workspace/executeCommand",
-        json!({"command": "commit-nudge.refresh"}),
-    );
-    assert!(!client
-        .seen
-        .iter()
-        .any(|m| m["method"] == "window/showMessageRequest"));
+    client.refresh();
+    assert!(!client.saw("window/showMessageRequest"));
 }
 
 #[test]
 fn a_commit_with_a_message_is_reported_by_the_client_alone() {
     let (repo, mut client, file, _) = three_hunks_open(json!({}));
-    let stage = titled(&actions_at(&mut client, &file, 15, json!([])), "Stage hunk")
-        .cloned()
-        .unwrap();
-    run(&mut client, &stage);
+    let stage = client.action(&file, 15, "Stage hunk");
+    client.run(&stage);
     let response = client.request(
         "workspace/executeCommand",
         json!({"command": "commit-nudge.commitStaged", "arguments": [{"root": uri(&repo.root()), "message": "One message"}]}),
@@ -393,10 +322,7 @@ fn a_commit_with_a_message_is_reported_by_the_client_alone() {
         .as_str()
         .unwrap()
         .contains("One message"));
-    client.request(
-        "workspace/executeCommand",
-        json!({"command": "commit-nudge.refresh"}),
-    );
+    client.refresh();
     let shown: Vec<_> = client
         .seen
         .iter()

@@ -39,3 +39,4 @@ mod scan_index;
 mod scan_odd;
 mod settings_everywhere;
 mod stats;
+mod surface;

@@ -74,21 +74,9 @@ fn status_is_gits_in_sha256_with_reftable() {
     assert_status_is_gits(&worked(BOTH));
 }
 
-fn actions_at(client: &mut Client, file: &str, line: u32) -> Vec<Value> {
-    let response = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": file}, "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "context": {"diagnostics": []}}),
-    );
-    response["result"].as_array().cloned().unwrap_or_default()
-}
-
 fn run_titled(client: &mut Client, file: &str, line: u32, title: &str) -> Value {
-    let actions = actions_at(client, file, line);
-    let action = actions
-        .iter()
-        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with(title)))
-        .unwrap_or_else(|| panic!("no {title} in {actions:#?}"));
-    let response = client.request("workspace/executeCommand", action["command"].clone());
+    let action = client.action(file, line, title);
+    let response = client.run(&action);
     assert!(response.get("error").is_none(), "{response}");
     response
 }

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use commit_nudge::git::{self, CountOptions};
 use serde_json::Value;
-use support::{git_in, git_output_in, section, sum_numstat, Repo};
+use support::{git_in, git_output_in, section, sum_numstat, GitNumbers, Repo};
 
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 /// Hang guard for one run of the binary.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
@@ -135,36 +134,11 @@ fn untracked_by_git(dir: &Path, base: &str) -> (u64, u64, u64) {
 /// Asserts the status of `dir` against git's own numbers there.
 fn assert_git_numbers(dir: &Path) -> Value {
     let status = status(dir);
-    let unborn = git_output_in(dir, &["rev-parse", "--verify", "-q", "HEAD"])
-        .stdout
-        .is_empty();
-    let base = if unborn { EMPTY_TREE } else { "HEAD" };
-    let numstat = |args: &[&str]| {
-        let mut full = vec!["diff", "--numstat"];
-        full.extend_from_slice(args);
-        sum_numstat(&git_in(dir, &full))
-    };
-    let staged = numstat(&["--cached", base]);
-    let unstaged = numstat(&[]);
-    let untracked = untracked_by_git(dir, base);
-    let tracked_total = numstat(&[base]);
-    let total = (
-        tracked_total.0 + untracked.0,
-        tracked_total.1 + untracked.1,
-        tracked_total.2 + untracked.2,
-    );
-    assert_eq!(section(&status, "staged"), staged, "staged\n{status:#}");
-    assert_eq!(
-        section(&status, "unstaged"),
-        unstaged,
-        "unstaged\n{status:#}"
-    );
-    assert_eq!(
-        section(&status, "untracked"),
-        untracked,
-        "untracked\n{status:#}"
-    );
-    assert_eq!(section(&status, "total"), total, "total\n{status:#}");
+    GitNumbers::of(
+        |args| git_output_in(dir, args),
+        |base| untracked_by_git(dir, base),
+    )
+    .assert_status(&status, &dir.display().to_string());
     status
 }
 

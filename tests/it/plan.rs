@@ -553,14 +553,7 @@ fn conflicted() -> Repo {
     let repo = Repo::new();
     repo.write("a.txt", "base\n");
     repo.commit_all("base");
-    repo.git(&["checkout", "-q", "-b", "other"]);
-    repo.write("a.txt", "theirs\n");
-    repo.commit_all("theirs");
-    repo.git(&["checkout", "-q", "main"]);
-    repo.write("a.txt", "ours\n");
-    repo.commit_all("ours");
-    let merge = repo.git_output(&["merge", "-q", "other"]);
-    assert!(!merge.status.success());
+    repo.conflict("a.txt");
     repo
 }
 

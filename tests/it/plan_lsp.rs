@@ -5,7 +5,7 @@
 use crate::support;
 
 use serde_json::{json, Value};
-use support::lsp::{uri, Client};
+use support::lsp::{every_titled, uri, Client};
 use support::Repo;
 
 const LIB: &str = "fn alpha() -> u32 {\n    1\n}\n\n// spacer\n// spacer\n// spacer\n// spacer\n\nfn beta() -> u32 {\n    2\n}\n";
@@ -46,46 +46,12 @@ fn tangled_open() -> (Repo, Client, String, String) {
     (repo, client, file, lib)
 }
 
-pub(crate) fn actions_at(
-    client: &mut Client,
-    file: &str,
-    line: u32,
-    diagnostics: Value,
-) -> Vec<Value> {
-    let response = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": file}, "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "context": {"diagnostics": diagnostics}}),
-    );
-    response["result"].as_array().cloned().unwrap_or_default()
-}
-
-fn titled<'a>(actions: &'a [Value], prefix: &str) -> Vec<&'a Value> {
-    actions
-        .iter()
-        .filter(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
-        .collect()
-}
-
-pub(crate) fn lens_titles(client: &mut Client, file: &str) -> Vec<String> {
-    let response = client.request(
-        "textDocument/codeLens",
-        json!({"textDocument": {"uri": file}}),
-    );
-    response["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|l| l["command"]["title"].as_str().map(str::to_string))
-        .collect()
-}
-
 #[test]
 fn split_edit_save_makes_the_commits_with_hooks_and_loses_nothing() {
     let (repo, mut client, file, lib) = tangled_open();
     let diagnostics = client.wait_diagnostics(&file, "the size nudge", |d| !d.is_empty());
-    let actions = actions_at(&mut client, &file, 1, Value::Array(diagnostics));
-    let split = titled(&actions, "Split into")
+    let actions = client.actions_at(&file, 1, Value::Array(diagnostics));
+    let split = every_titled(&actions, "Split into")
         .first()
         .copied()
         .cloned()
@@ -105,13 +71,13 @@ fn split_edit_save_makes_the_commits_with_hooks_and_loses_nothing() {
     client.open(&doc_uri, &text);
 
     // While the plan is open: a lens per planned hunk, a "Stage planned commit" per commit.
-    let lenses = lens_titles(&mut client, &file);
+    let lenses = client.lens_titles(&file);
     let planned: Vec<&String> = lenses.iter().filter(|t| t.starts_with("commit ")).collect();
     assert_eq!(planned.len(), 2, "alpha and beta: {lenses:?}");
     assert!(planned[0].contains(&format!("/{commits}: ")), "{lenses:?}");
-    let actions = actions_at(&mut client, &file, 1, json!([]));
+    let actions = client.actions_at(&file, 1, json!([]));
     assert_eq!(
-        titled(&actions, "Stage planned commit").len(),
+        every_titled(&actions, "Stage planned commit").len(),
         commits,
         "{actions:#?}"
     );
@@ -159,7 +125,7 @@ fn split_edit_save_makes_the_commits_with_hooks_and_loses_nothing() {
         b"# Guide\n\nIntro.\n\nMore words about cooking.\n"
     );
     // The plan is done: its lenses are gone.
-    let lenses = lens_titles(&mut client, &file);
+    let lenses = client.lens_titles(&file);
     assert!(
         !lenses.iter().any(|t| t.starts_with("commit ")),
         "{lenses:?}"

@@ -318,13 +318,7 @@ fn every_index_format_and_extension_counts_as_the_reference() {
             "resolve-undo after a resolved conflict",
             &|r| {
                 r.commit_all("all");
-                r.git(&["checkout", "-q", "-b", "side"]);
-                r.write("a/b.txt", "side\n");
-                r.commit_all("side");
-                r.git(&["checkout", "-q", "main"]);
-                r.write("a/b.txt", "main\n");
-                r.commit_all("main");
-                let _ = r.git_output(&["merge", "-q", "side"]);
+                r.conflict("a/b.txt");
                 r.write("a/b.txt", "resolved\n");
                 r.git(&["add", "a/b.txt"]);
                 r.write("a/b/c.txt", "after the merge\n");

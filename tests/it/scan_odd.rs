@@ -289,13 +289,7 @@ fn odd_repositories_are_declined_or_counted_exactly() {
         }),
         ("a merge conflict", &|r| {
             r.commit_all("all");
-            r.git(&["checkout", "-q", "-b", "side"]);
-            r.write("a/b.txt", "side\n");
-            r.commit_all("side");
-            r.git(&["checkout", "-q", "main"]);
-            r.write("a/b.txt", "main\n");
-            r.commit_all("main");
-            let _ = r.git_output(&["merge", "-q", "side"]);
+            r.conflict("a/b.txt");
         }),
         ("intent to add", &|r| {
             r.write("ita.txt", "intent\nto add\n");

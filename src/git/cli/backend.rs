@@ -15,8 +15,7 @@ use crate::git::convert::{self, Addable, TextRule};
 use crate::git::error::{GitError, Result};
 use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::{
-    hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, HunkHeader,
-    Sides,
+    hunks_of_sides, offered, select_lines, staged_content, unstaged_content, FileHunks, Sides,
 };
 use crate::git::numstat::modified_unix;
 use crate::git::patch::{
@@ -26,6 +25,7 @@ use crate::git::refs::head_id_by_cli;
 use crate::git::repo::{checked_rel_path, RepoInfo};
 use crate::git::stage::HunkTarget;
 use crate::git::{CountOptions, FileDelta, RepoCounts};
+use crate::hunk_range::HunkRange;
 
 /// How much of a file git reads to decide whether it is binary (`FIRST_FEW_BYTES` in xdiff).
 const BINARY_PROBE: usize = 8000;
@@ -367,7 +367,7 @@ impl CliRepo {
         let sides = self.sides(rel_path, text)?;
         let (current, mode) = self.index_or_new(&sides);
         let hunks = hunks_of_sides(sides)?;
-        let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
+        let hunk = offered(&hunks.unstaged, &target.range, &target.hash, "the hunk")?;
         let content = staged_content(&current, &select_lines(hunk, target.selection))?;
         self.put(rel_path, &content, mode)
     }
@@ -380,7 +380,7 @@ impl CliRepo {
         let hunks = hunks_of_sides(sides)?;
         let hunk = offered(
             &hunks.staged,
-            &target.header,
+            &target.range,
             &target.hash,
             "the staged hunk",
         )?;
@@ -539,7 +539,7 @@ impl CliRepo {
                 Vec::new()
             } else {
                 vec![PatchHunk {
-                    header: HunkHeader {
+                    range: HunkRange {
                         old_start: 0,
                         old_lines: 0,
                         new_start: 1,

@@ -8,6 +8,7 @@ use crate::git::convert;
 use crate::git::error::{GitError, Result};
 use crate::git::numstat::base_options;
 use crate::git::repo::checked_rel_path;
+use crate::hunk_range::HunkRange;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
 pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
@@ -30,26 +31,13 @@ pub enum HunkSide {
     Staged,
 }
 
-/// The `@@ -old_start,old_lines +new_start,new_lines @@` of a hunk (1-based, as git prints it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct HunkHeader {
-    /// The first old line (1-based; the line before, when `old_lines` is 0).
-    pub old_start: u32,
-    /// How many old lines the hunk removes.
-    pub old_lines: u32,
-    /// The first new line (1-based; the line before, when `new_lines` is 0).
-    pub new_start: u32,
-    /// How many new lines the hunk adds.
-    pub new_lines: u32,
-}
-
 /// One hunk, with no context lines: a contiguous block of removed and added lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hunk {
     /// Which diff the hunk is of: staged (HEAD→index) or unstaged (index→working tree).
     pub kind: HunkSide,
-    /// git's numbers of the hunk.
-    pub header: HunkHeader,
+    /// Its numbers, `@@ -a,b +c,d @@`.
+    pub range: HunkRange,
     /// The removed lines, each with its line ending.
     pub removed: Vec<Vec<u8>>,
     /// The added lines, each with its line ending.
@@ -57,10 +45,10 @@ pub struct Hunk {
 }
 
 impl Hunk {
-    /// A hash of the header and every line, to tell whether a hunk is still the one offered.
+    /// A hash of the numbers and every line, to tell whether a hunk is still the one offered.
     pub fn hash(&self) -> String {
         let mut hash = crate::git::fnv::Fnv::default();
-        let h = self.header;
+        let h = self.range;
         hash.feed(
             format!(
                 "{} {} {} {}",
@@ -74,10 +62,7 @@ impl Hunk {
 
     /// The 0-based buffer lines the hunk covers on its new side (a deletion covers the line after it).
     pub fn new_line_span(&self) -> (u32, u32) {
-        let start =
-            crate::git::numstat::first_line_of(self.header.new_start, self.header.new_lines);
-        let end = start + self.header.new_lines.max(1) - 1;
-        (start, end)
+        self.range.new_line_span()
     }
 }
 
@@ -138,17 +123,17 @@ pub fn file_hunks_from(
     })
 }
 
-/// The hunk among `hunks` an action was offered for (same header, same hash), or `Stale` with
+/// The hunk among `hunks` an action was offered for (same numbers, same hash), or `Stale` with
 /// `what` ("the hunk", "the staged hunk") when it changed since.
 pub(crate) fn offered<'h>(
     hunks: &'h [Hunk],
-    header: &HunkHeader,
+    range: &HunkRange,
     hash: &str,
     what: &str,
 ) -> Result<&'h Hunk> {
     hunks
         .iter()
-        .find(|h| h.header == *header && h.hash() == hash)
+        .find(|h| h.range == *range && h.hash() == hash)
         .ok_or_else(|| GitError::Stale(format!("{what} changed since the action was offered")))
 }
 
@@ -292,7 +277,7 @@ fn hunks_between(old: Option<&[u8]>, new: &[u8], kind: HunkSide) -> Result<(Vec<
         let (header, _) = patch.hunk(index)?;
         let mut hunk = Hunk {
             kind,
-            header: HunkHeader {
+            range: HunkRange {
                 old_start: header.old_start(),
                 old_lines: header.old_lines(),
                 new_start: header.new_start(),
@@ -389,15 +374,15 @@ pub fn select_lines(hunk: &Hunk, selection: LineSelection) -> Hunk {
         .cloned()
         .collect();
     // The 0-based position in the old text where the narrowed change applies.
-    let hunk_at = insertion_point(hunk.header.old_start, hunk.header.old_lines);
+    let hunk_at = insertion_point(hunk.range.old_start, hunk.range.old_lines);
     let at = hunk_at + from.min(n_removed) as u32;
     let old_lines = removed.len() as u32;
     Hunk {
         kind: hunk.kind,
-        header: HunkHeader {
+        range: HunkRange {
             old_start: if old_lines == 0 { at } else { at + 1 },
             old_lines,
-            new_start: hunk.header.new_start + from.min(n_added) as u32,
+            new_start: hunk.range.new_start + from.min(n_added) as u32,
             new_lines: added.len() as u32,
         },
         removed,
@@ -418,14 +403,14 @@ fn insertion_point(start: u32, count: u32) -> u32 {
 pub fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
     check_old_side(
         index_content,
-        hunk.header.old_start,
-        hunk.header.old_lines,
+        hunk.range.old_start,
+        hunk.range.old_lines,
         &hunk.removed,
     )?;
     splice(
         index_content,
-        hunk.header.old_start,
-        hunk.header.old_lines,
+        hunk.range.old_start,
+        hunk.range.old_lines,
         &hunk.added,
     )
 }
@@ -434,14 +419,14 @@ pub fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
 pub fn unstaged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
     check_old_side(
         index_content,
-        hunk.header.new_start,
-        hunk.header.new_lines,
+        hunk.range.new_start,
+        hunk.range.new_lines,
         &hunk.added,
     )?;
     splice(
         index_content,
-        hunk.header.new_start,
-        hunk.header.new_lines,
+        hunk.range.new_start,
+        hunk.range.new_lines,
         &hunk.removed,
     )
 }

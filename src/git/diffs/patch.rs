@@ -5,7 +5,7 @@
 //! git's numbers, header context and lines (each with its line ending), so that the planner reads
 //! the same shape whichever backend serves the repository.
 
-use crate::git::hunks::HunkHeader;
+use crate::hunk_range::HunkRange;
 
 /// How a file differs between the two sides of a patch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum PatchChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatchHunk {
     /// git's numbers.
-    pub header: HunkHeader,
+    pub range: HunkRange,
     /// The context git prints after the numbers (the enclosing function's line), trimmed.
     pub context: String,
     /// The removed lines, each with its line ending.
@@ -106,11 +106,11 @@ pub(crate) fn parse_patch(out: &[u8]) -> Vec<FilePatch> {
         }
         while lines.peek().is_some_and(|l| l.starts_with(b"@@")) {
             let header_line = trim_newline(lines.next().unwrap_or_default());
-            let Some((header, context)) = read_header(header_line) else {
+            let Some((range, context)) = read_header(header_line) else {
                 continue;
             };
             let mut hunk = PatchHunk {
-                header,
+                range,
                 context,
                 removed: Vec::new(),
                 added: Vec::new(),
@@ -163,27 +163,10 @@ pub(crate) fn parse_patch(out: &[u8]) -> Vec<FilePatch> {
 }
 
 /// `@@ -a,b +c,d @@ context` → the numbers and the trimmed context.
-fn read_header(line: &[u8]) -> Option<(HunkHeader, String)> {
+fn read_header(line: &[u8]) -> Option<(HunkRange, String)> {
     let text = String::from_utf8_lossy(line);
-    let rest = text.strip_prefix("@@ ")?;
-    let end = rest.find(" @@")?;
-    let mut numbers = rest[..end].split(' ');
-    let range = |part: Option<&str>, sign: char| -> Option<(u32, u32)> {
-        let part = part?.strip_prefix(sign)?;
-        match part.split_once(',') {
-            Some((start, lines)) => Some((start.parse().ok()?, lines.parse().ok()?)),
-            None => Some((part.parse().ok()?, 1)),
-        }
-    };
-    let (old_start, old_lines) = range(numbers.next(), '-')?;
-    let (new_start, new_lines) = range(numbers.next(), '+')?;
-    let header = HunkHeader {
-        old_start,
-        old_lines,
-        new_start,
-        new_lines,
-    };
-    Some((header, rest[end + 3..].trim().to_string()))
+    let (range, context) = HunkRange::parse(&text)?;
+    Some((range, context.trim().to_string()))
 }
 
 /// The path of `a/x b/x` (a file's name on its `diff --git` line, the same on both sides with
@@ -275,8 +258,8 @@ diff --git \"a/t\\303\\251\" \"b/t\\303\\251\"\nnew file mode 100644\nindex 0..6
         assert_eq!(files[0].change, PatchChange::Modified);
         assert_eq!(files[0].hunks.len(), 2);
         let first = &files[0].hunks[0];
-        assert_eq!((first.header.old_start, first.header.old_lines), (2, 1));
-        assert_eq!((first.header.new_start, first.header.new_lines), (2, 2));
+        assert_eq!((first.range.old_start, first.range.old_lines), (2, 1));
+        assert_eq!((first.range.new_start, first.range.new_lines), (2, 2));
         assert_eq!(first.context, "fn main");
         assert_eq!(first.added, vec![b"new\n".to_vec(), b"more\n".to_vec()]);
         assert_eq!(files[0].hunks[1].added, vec![b"end".to_vec()]);

@@ -12,16 +12,17 @@ use git2::{IndexEntry, IndexTime, Repository};
 use crate::git::convert;
 use crate::git::error::{GitError, Result};
 use crate::git::hunks::{
-    file_hunks, index_content, offered, select_lines, staged_content, unstaged_content, HunkHeader,
+    file_hunks, index_content, offered, select_lines, staged_content, unstaged_content,
     LineSelection,
 };
 use crate::git::repo::checked_rel_path;
+use crate::hunk_range::HunkRange;
 
-/// The hunk an action was offered for: its header, the hash of its lines, and the lines chosen.
+/// The hunk an action was offered for: its numbers, the hash of its lines, and the lines chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HunkTarget {
     /// The hunk's numbers as offered.
-    pub header: HunkHeader,
+    pub range: HunkRange,
     /// The hash of its lines as offered (`Hunk::hash`).
     pub hash: String,
     /// Which of its lines to stage.
@@ -41,7 +42,7 @@ pub fn stage_hunk(
     checked_rel_path(rel_path)?;
     super::kinds::refuse_outside_cone(repo, rel_path)?;
     let hunks = file_hunks(repo, rel_path, text)?;
-    let hunk = offered(&hunks.unstaged, &target.header, &target.hash, "the hunk")?;
+    let hunk = offered(&hunks.unstaged, &target.range, &target.hash, "the hunk")?;
     let hunk = select_lines(hunk, target.selection);
     with_index(repo, |index| {
         let current = index_content(repo, index, rel_path)?.unwrap_or_default();
@@ -59,7 +60,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
     let hunks = file_hunks(repo, rel_path, None)?;
     let hunk = offered(
         &hunks.staged,
-        &target.header,
+        &target.range,
         &target.hash,
         "the staged hunk",
     )?;

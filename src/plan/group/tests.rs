@@ -1,15 +1,18 @@
 //! The grouping's tests: pure, hunks and signals in, groups out.
 
 use super::*;
+use crate::hunk_range::HunkRange;
 use crate::plan::options::Weights;
 
 fn hunk(path: &str, old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
     PlanHunk {
         path: path.to_string(),
-        old_start,
-        old_lines,
-        new_start: old_start,
-        new_lines: added.len() as u32,
+        range: HunkRange {
+            old_start,
+            old_lines,
+            new_start: old_start,
+            new_lines: added.len() as u32,
+        },
         header: String::new(),
         kind: HunkKind::Text,
         removed: removed.iter().map(|l| l.as_bytes().to_vec()).collect(),

@@ -89,7 +89,7 @@ fn staging_a_hunk_uses_the_open_buffer_and_counts_again() {
     };
     let hunk = found.1.unstaged[0].clone();
     let target = HunkTarget {
-        header: hunk.header,
+        range: hunk.range,
         hash: hunk.hash(),
         selection: LineSelection::All,
     };

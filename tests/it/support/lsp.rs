@@ -147,6 +147,73 @@ impl Client {
         }
     }
 
+    /// The code actions over `from`..`to` (line, character) of `file`, with `diagnostics` as
+    /// their context.
+    pub fn actions_over(
+        &mut self,
+        file: &str,
+        from: (u32, u32),
+        to: (u32, u32),
+        diagnostics: Value,
+    ) -> Vec<Value> {
+        let response = self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file},
+                   "range": {"start": {"line": from.0, "character": from.1},
+                             "end": {"line": to.0, "character": to.1}},
+                   "context": {"diagnostics": diagnostics}}),
+        );
+        response["result"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The code actions at the start of `line` of `file`.
+    pub fn actions_at(&mut self, file: &str, line: u32, diagnostics: Value) -> Vec<Value> {
+        self.actions_over(file, (line, 0), (line, 0), diagnostics)
+    }
+
+    /// The first code action at `line` of `file` whose title starts with `prefix`; panics with
+    /// the actions offered when there is none.
+    pub fn action(&mut self, file: &str, line: u32, prefix: &str) -> Value {
+        let actions = self.actions_at(file, line, json!([]));
+        titled(&actions, prefix)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {prefix:?} at line {line} in {actions:#?}"))
+    }
+
+    /// The titles of the code lenses of `file`.
+    pub fn lens_titles(&mut self, file: &str) -> Vec<String> {
+        let response = self.request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": file}}),
+        );
+        response["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| l["command"]["title"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Runs a code action's (or a lens's) command; gives the whole response.
+    pub fn run(&mut self, action: &Value) -> Value {
+        self.request("workspace/executeCommand", action["command"].clone())
+    }
+
+    /// `commit-nudge.refresh`: answered once everything the server had to send before it is
+    /// sent, so what was not seen by then was not sent.
+    pub fn refresh(&mut self) -> Value {
+        self.request(
+            "workspace/executeCommand",
+            json!({"command": "commit-nudge.refresh"}),
+        )
+    }
+
+    /// Whether a notification or server request `method` is among those seen.
+    pub fn saw(&self, method: &str) -> bool {
+        self.seen.iter().any(|m| m["method"] == method)
+    }
+
     /// Forgets the notifications seen so far.
     pub fn forget(&mut self) {
         while let Ok(message) = self.incoming.try_recv() {
@@ -274,6 +341,27 @@ fn read_message(reader: &mut impl BufRead) -> Option<Value> {
 }
 
 /// The file URI of a path.
+/// The first action whose title starts with `prefix`.
+pub fn titled<'a>(actions: &'a [Value], prefix: &str) -> Option<&'a Value> {
+    every_titled(actions, prefix).into_iter().next()
+}
+
+/// Every action whose title starts with `prefix`, in order.
+pub fn every_titled<'a>(actions: &'a [Value], prefix: &str) -> Vec<&'a Value> {
+    actions
+        .iter()
+        .filter(|a| a["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+        .collect()
+}
+
+/// The actions' titles, in order.
+pub fn titles(actions: &[Value]) -> Vec<String> {
+    actions
+        .iter()
+        .filter_map(|a| a["title"].as_str().map(str::to_string))
+        .collect()
+}
+
 pub fn uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }

@@ -49,6 +49,102 @@ pub fn section(status: &serde_json::Value, name: &str) -> (u64, u64, u64) {
     )
 }
 
+/// A repository with `f.txt`, 30 lines committed, then three separated changes on disk (line 3
+/// changed, a line added after line 15, line 27 removed); gives the edited text too.
+pub fn three_hunks() -> (Repo, String) {
+    let repo = Repo::new();
+    let base: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    repo.write("f.txt", &base);
+    repo.commit_all("base");
+    let edited = base
+        .replace("line 3\n", "line 3 changed\n")
+        .replace("line 15\n", "line 15\nline 15b\n")
+        .replace("line 27\n", "");
+    repo.write("f.txt", &edited);
+    (repo, edited)
+}
+
+/// The id of git's empty tree: the base of a count on an unborn branch.
+pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// git's own numbers for a work tree, (files, added, removed) per section of a status object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitNumbers {
+    /// `git diff --cached --numstat <base>`.
+    pub staged: (u64, u64, u64),
+    /// `git diff --numstat`.
+    pub unstaged: (u64, u64, u64),
+    /// The untracked files, as the caller counts them with git.
+    pub untracked: (u64, u64, u64),
+    /// `git diff --numstat <base>` plus the untracked files.
+    pub total: (u64, u64, u64),
+}
+
+impl GitNumbers {
+    /// Asks `git` (git run in the work tree) for the numbers against HEAD, or against the empty
+    /// tree on an unborn branch; `untracked` counts the untracked files given that base.
+    pub fn of(
+        git: impl Fn(&[&str]) -> std::process::Output,
+        untracked: impl FnOnce(&str) -> (u64, u64, u64),
+    ) -> GitNumbers {
+        let unborn = git(&["rev-parse", "--verify", "-q", "HEAD"])
+            .stdout
+            .is_empty();
+        let base = if unborn { EMPTY_TREE } else { "HEAD" };
+        let numstat = |args: &[&str]| {
+            let mut full = vec!["diff", "--numstat"];
+            full.extend_from_slice(args);
+            let output = git(&full);
+            assert!(
+                output.status.success(),
+                "git {full:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            sum_numstat(&String::from_utf8_lossy(&output.stdout))
+        };
+        let untracked = untracked(base);
+        let tracked_total = numstat(&[base]);
+        GitNumbers {
+            staged: numstat(&["--cached", base]),
+            unstaged: numstat(&[]),
+            untracked,
+            total: (
+                tracked_total.0 + untracked.0,
+                tracked_total.1 + untracked.1,
+                tracked_total.2 + untracked.2,
+            ),
+        }
+    }
+
+    /// Asserts every section of `status` (a `status --json` object) against these numbers;
+    /// `context` says what the work was.
+    pub fn assert_status(&self, status: &serde_json::Value, context: &str) {
+        for (name, numbers, what) in [
+            ("staged", self.staged, "git diff --cached --numstat"),
+            ("unstaged", self.unstaged, "git diff --numstat"),
+            (
+                "untracked",
+                self.untracked,
+                "git's count of untracked files",
+            ),
+            ("total", self.total, "git diff --numstat HEAD + untracked"),
+        ] {
+            assert_eq!(
+                section(status, name),
+                numbers,
+                "{context}: {name} vs {what}\n{status:#}"
+            );
+        }
+    }
+}
+
+impl Repo {
+    /// git's own numbers for this repository's work.
+    pub fn git_numbers(&self) -> GitNumbers {
+        GitNumbers::of(|args| self.git_output(args), |_| self.untracked_numstat())
+    }
+}
+
 /// A small deterministic random generator (xorshift64), so a failing seed can be replayed.
 pub struct Rng(pub u64);
 
@@ -131,7 +227,7 @@ pub fn alone(first: &str, chunk: &str) -> String {
     format!("@@ {old} +{new_start},{new_lines} @@\n{rest}")
 }
 
-pub fn header_line(h: &commit_nudge::git::hunks::HunkHeader) -> String {
+pub fn header_line(h: &commit_nudge::hunk_range::HunkRange) -> String {
     let side = |start: u32, lines: u32| {
         if lines == 1 {
             format!("{start}")
@@ -151,7 +247,7 @@ pub fn headers(
     ours: &[commit_nudge::git::hunks::Hunk],
     git_hunks: &[(String, String)],
 ) -> (Vec<String>, Vec<String>) {
-    let ours = ours.iter().map(|h| header_line(&h.header)).collect();
+    let ours = ours.iter().map(|h| header_line(&h.range)).collect();
     let git = git_hunks
         .iter()
         .map(|(first, _)| first.split(" @@").next().unwrap_or_default().to_string() + " @@")

@@ -102,6 +102,19 @@ impl Repo {
         ]);
     }
 
+    /// Two branches that change `path` differently, `side` merged into `main`: the merge stops
+    /// with a conflict on `path` (its index holds stages 1 to 3).
+    pub fn conflict(&self, path: &str) {
+        self.git(&["checkout", "-q", "-b", "side"]);
+        self.write(path, "side\n");
+        self.commit_all("side");
+        self.git(&["checkout", "-q", "main"]);
+        self.write(path, "main\n");
+        self.commit_all("main");
+        let merge = self.git_output(&["merge", "-q", "side"]);
+        assert!(!merge.status.success(), "the merge of {path} conflicts");
+    }
+
     /// A repository with `a.txt` committed as one line, and `lines` lines in it on disk.
     pub fn with_lines(lines: usize) -> Repo {
         let repo = Repo::new();
