@@ -18,7 +18,6 @@
 pub mod absorb;
 pub mod config;
 pub mod editor_config;
-#[allow(missing_docs)]
 pub mod git;
 pub mod habit;
 pub mod hunk_range;

@@ -336,13 +336,10 @@ fn stats(path: Option<PathBuf>, json: bool) -> ExitCode {
         Ok(path) => path,
         Err(code) => return code,
     };
-    let summary = commit_nudge::git::repo::open_containing(&path).and_then(|repo| {
-        let (author, commits) =
-            commit_nudge::git::history::author_commits(&repo, &Default::default())?;
-        let root = repo
-            .workdir()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+    let summary = commit_nudge::git::discover(&path).and_then(|info| {
+        let repo = commit_nudge::git::open(&info.root)?;
+        let (author, commits) = repo.author_commits(&Default::default())?;
+        let root = repo.root().display().to_string();
         Ok((
             root,
             commit_nudge::habit::summarise(author, &commits, Settings::default().lines),

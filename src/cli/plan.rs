@@ -44,13 +44,9 @@ pub fn run(path: Option<PathBuf>, args: &PlanArgs) -> ExitCode {
 fn run_inner(path: Option<PathBuf>, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let path = path.unwrap_or_else(|| PathBuf::from("."));
     let path = std::path::absolute(&path).unwrap_or(path);
-    let repo = commit_nudge::git::repo::open_containing(&path).map_err(PlanError::from)?;
-    let root = repo
-        .workdir()
-        .map(|p| p.components().collect::<PathBuf>())
-        .unwrap_or_default();
-    let git_dir = repo.path().to_path_buf();
-    drop(repo);
+    let info = commit_nudge::git::discover(&path).map_err(PlanError::from)?;
+    let root: PathBuf = info.root.components().collect();
+    let git_dir = info.git_dir;
     if args.forget {
         let record = commit_nudge::record::path_in(&git_dir);
         let gone = commit_nudge::record::forget(&root)

@@ -15,7 +15,9 @@ use std::path::Path;
 use crate::git::buffer::{BufferBase, BufferDiff};
 use crate::git::cli::CliRepo;
 use crate::git::error::{GitError, Result};
+use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::FileHunks;
+use crate::git::patch::WorkPatch;
 use crate::git::stage::HunkTarget;
 use crate::git::{CountOptions, RepoCounts};
 
@@ -37,6 +39,46 @@ impl std::fmt::Debug for Backend {
             Backend::Cli(_) => "git CLI",
         })
     }
+}
+
+/// The blobs and index entries of a repository git itself serves (SHA-256), for applying a plan.
+#[derive(Debug)]
+pub struct ByGit<'r>(&'r CliRepo);
+
+impl ByGit<'_> {
+    /// HEAD's entry of `rel_path`: its blob id, mode and content.
+    pub fn head_blob(&self, rel_path: &str) -> Result<Option<(String, u32, Vec<u8>)>> {
+        self.0.head_blob(rel_path)
+    }
+
+    /// The index's stage-0 entry of `rel_path`: its blob id and mode.
+    pub fn index_row(&self, rel_path: &str) -> Result<Option<(String, u32)>> {
+        self.0.index_row(rel_path)
+    }
+
+    /// Writes `content` as a blob; its id.
+    pub fn write_blob(&self, content: &[u8]) -> Result<String> {
+        self.0.write_blob(content)
+    }
+
+    /// What `git add` would store for the file `rel_path` on disk; `None` when it is gone.
+    pub fn content_as_added(&self, rel_path: &str) -> Result<Option<Vec<u8>>> {
+        self.0.content_as_added(rel_path)
+    }
+
+    /// Sets the index entries of these paths at once (`None`: removed), through git.
+    pub fn set_index_rows(&self, rows: &[(String, Option<(u32, String)>)]) -> Result<()> {
+        self.0.set_index_rows(rows)
+    }
+}
+
+/// What stops a plan: an operation in progress (`"merge"`, `"rebase"`, …) or conflicted paths.
+#[derive(Debug, Clone, Default)]
+pub struct Busy {
+    /// The operation git is in the middle of, if any.
+    pub operation: Option<&'static str>,
+    /// The paths with entries at stages 1–3, sorted.
+    pub conflicted: Vec<String>,
 }
 
 /// What changed since the previous count, for a re-count of that alone.
@@ -96,8 +138,16 @@ impl Repo {
         changed: Changed<'_>,
         options: &CountOptions,
     ) -> Result<Option<RepoCounts>> {
-        let Backend::Lib(repo) = &self.0 else {
-            return Ok(None);
+        let repo = match &self.0 {
+            Backend::Lib(repo) => repo,
+            // git itself: the working-tree paths alone, when they cannot pair into renames; a
+            // change of the index or HEAD is counted whole.
+            Backend::Cli(repo) => {
+                return match changed {
+                    Changed::Paths(paths) => repo.recount_paths(previous, paths, options),
+                    Changed::GitDir(_) => Ok(None),
+                }
+            }
         };
         match changed {
             Changed::Paths(paths) => {
@@ -178,9 +228,74 @@ impl Repo {
 
     /// The sizes of the author's recent commits, newest first (what the `"auto"` limit learns).
     pub fn author_sizes(&self) -> Result<Vec<u64>> {
+        let (_, commits) = self.author_commits(&HistoryOptions::default())?;
+        Ok(commits.iter().map(|c| c.lines).collect())
+    }
+
+    /// The author's email and their most recent non-merge commits reachable from HEAD, newest
+    /// first, each with its size (what `stats` summarises).
+    pub fn author_commits(
+        &self,
+        options: &HistoryOptions,
+    ) -> Result<(Option<String>, Vec<CommitSize>)> {
         match &self.0 {
-            Backend::Lib(repo) => crate::git::history::author_sizes(repo),
-            Backend::Cli(repo) => repo.author_sizes(),
+            Backend::Lib(repo) => crate::git::history::author_commits(repo, options),
+            Backend::Cli(repo) => repo.author_commits(options),
+        }
+    }
+
+    /// Where the planner cannot read with libgit2 (`libgit2()` is `None`): the work as git's
+    /// own `-U0` patches, after what would stop a plan (an operation in progress, the conflicted
+    /// paths). `None` where libgit2 reads the repository (the planner reads it itself there).
+    pub fn work_patch(&self) -> Result<Option<(WorkPatch, Busy)>> {
+        match &self.0 {
+            Backend::Lib(_) => Ok(None),
+            Backend::Cli(repo) => {
+                let (operation, conflicted) = repo.busy()?;
+                let busy = Busy {
+                    operation,
+                    conflicted,
+                };
+                if busy.operation.is_some() || !busy.conflicted.is_empty() {
+                    return Ok(Some((WorkPatch::default(), busy)));
+                }
+                Ok(Some((repo.work_patch()?, busy)))
+            }
+        }
+    }
+
+    /// Where libgit2 does not read the repository: the paths each of the newest non-merge
+    /// commits from HEAD touched, newest first (at most `max_commits`, walking at most
+    /// `max_walked`; a commit of more than `max_files` paths as none), for the planner's
+    /// co-change. `None` where libgit2 reads it.
+    pub fn commit_paths(
+        &self,
+        max_commits: usize,
+        max_walked: usize,
+        max_files: usize,
+    ) -> Result<Option<Vec<Vec<String>>>> {
+        match &self.0 {
+            Backend::Lib(_) => Ok(None),
+            Backend::Cli(repo) => repo
+                .commit_paths(max_commits, max_walked, max_files)
+                .map(Some),
+        }
+    }
+
+    /// Where libgit2 does not read the repository, what applying a plan reads and writes there,
+    /// each through git itself; `None` where libgit2 reads it (the planner uses libgit2 there).
+    pub fn by_git(&self) -> Option<ByGit<'_>> {
+        match &self.0 {
+            Backend::Lib(_) => None,
+            Backend::Cli(repo) => Some(ByGit(repo)),
+        }
+    }
+
+    /// The repository's working tree.
+    pub fn root(&self) -> &Path {
+        match &self.0 {
+            Backend::Lib(repo) => repo.workdir().unwrap_or(repo.path()),
+            Backend::Cli(repo) => repo.root(),
         }
     }
 }
@@ -193,11 +308,13 @@ pub fn buffer_diff(
     rel_path: &str,
     text: &[u8],
 ) -> Result<BufferDiff> {
-    let converted = if base.converts && !base.link {
-        let scratch = crate::git::scratch::scratch_of(root, &base.entries)?;
-        Some(crate::git::convert::to_git(&scratch.repo, rel_path, text)?)
-    } else {
-        None
+    let converted = match &base.rule {
+        _ if !base.converts || base.link => None,
+        Some(rule) => Some(rule.apply(text, base.index.as_deref())),
+        None => {
+            let scratch = crate::git::scratch::scratch_of(root, &base.entries)?;
+            Some(crate::git::convert::to_git(&scratch.repo, rel_path, text)?)
+        }
     };
     crate::git::buffer::diff_from_base(base, root, rel_path, text, converted.as_deref())
 }

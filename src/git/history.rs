@@ -1,13 +1,16 @@
-//! The current author's recent commits and their sizes: the habit the nudge learns from.
+//! The current author's recent commits and their sizes: the habit the nudge learns from. Read
+//! with libgit2 here; callers ask the front door (`Repo::author_commits`), which reads them
+//! through git itself where libgit2 cannot open the repository (SHA-256).
 
 use git2::{DiffOptions, Repository, Sort};
 
 use crate::git::error::Result;
-use crate::git::sides::head_state;
+use crate::git::staged_unstaged::head_state;
 
 /// One commit's size, as `git show --numstat` would sum it (renames not followed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitSize {
+    /// The commit's id.
     pub id: String,
     /// Author time, in Unix seconds.
     pub time_unix: i64,
@@ -15,6 +18,7 @@ pub struct CommitSize {
     pub offset_minutes: i32,
     /// Added plus removed lines.
     pub lines: u64,
+    /// How many files it changed.
     pub files: u64,
 }
 
@@ -40,7 +44,7 @@ impl Default for HistoryOptions {
 }
 
 /// The author's email and their most recent non-merge commits reachable from HEAD, newest first.
-pub fn author_commits(
+pub(crate) fn author_commits(
     repo: &Repository,
     options: &HistoryOptions,
 ) -> Result<(Option<String>, Vec<CommitSize>)> {
@@ -94,10 +98,4 @@ pub fn author_commits(
 
 fn oid_string(commit: &git2::Commit<'_>) -> String {
     commit.id().to_string()
-}
-
-/// The sizes (added plus removed lines) of the author's recent commits, newest first.
-pub fn author_sizes(repo: &Repository) -> Result<Vec<u64>> {
-    let (_, commits) = author_commits(repo, &HistoryOptions::default())?;
-    Ok(commits.iter().map(|c| c.lines).collect())
 }

@@ -22,21 +22,21 @@ pub mod verify;
 
 // Each module keeps the path it had before the rooms (`crate::git::count`, …), so that callers
 // outside src/git need not change.
-pub use diffs::{buffer, hunks};
-pub(crate) use diffs::{convert, nommap, renames, scratch};
+pub use diffs::{buffer, hunks, patch};
+pub(crate) use diffs::{convert, no_mmap_filter, renames, scratch};
 // `index_file` stays public while the index reader grows the sparse and split kinds (branch
 // index-kinds); it is the next to close.
 pub use formats::index_file;
-pub(crate) use formats::{fnv, refs, stamp};
+pub(crate) use formats::{fnv, index_stamp, refs};
 pub(crate) use refs::{head, head_commit, upstream};
 pub(crate) use status::conflicted_paths;
 pub use status::count;
-pub(crate) use status::{model, rows, sides};
+pub(crate) use status::{model, numstat, staged_unstaged};
 pub(crate) use status::{partial, scan};
 pub(crate) use writes::rebase;
 pub use writes::{commit, stage};
 
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
-pub use door::{buffer_diff, open, Changed, Repo};
+pub use door::{buffer_diff, open, Busy, ByGit, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};

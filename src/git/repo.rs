@@ -29,7 +29,7 @@ pub fn discover(path: &Path) -> Result<RepoInfo> {
 
 /// Opens the repository whose working tree is `root` (as returned by `discover`).
 pub fn open_worktree(root: &Path) -> Result<Repository> {
-    crate::git::nommap::ensure_registered();
+    crate::git::no_mmap_filter::ensure_registered();
     crate::git::refs::allow_reftable();
     let repo = Repository::open_ext(
         root,
@@ -45,7 +45,7 @@ pub fn open_worktree(root: &Path) -> Result<Repository> {
 
 /// Opens the repository containing `path`, searching upward.
 pub fn open_containing(path: &Path) -> Result<Repository> {
-    crate::git::nommap::ensure_registered();
+    crate::git::no_mmap_filter::ensure_registered();
     crate::git::refs::allow_reftable();
     // A path that does not exist yet (a new buffer) is looked up from its nearest existing parent.
     let mut start = path.to_path_buf();

@@ -8,8 +8,8 @@
 use crate::git::error::Result;
 use crate::git::{CountOptions, Repo, RepoCounts};
 
+pub use crate::git::index_stamp::IndexStamp;
 pub use crate::git::scan::Scanned;
-pub use crate::git::stamp::IndexStamp;
 
 /// Counts `repo` by the scan alone, or says why the scan declines (the git-CLI backend has no
 /// scan: it always declines).

@@ -94,6 +94,7 @@ pub(super) fn code_actions(
         || (hunks.binary && doc.file_changed)
         || !hunks.tracked
         || hunks.unstaged_other
+        || doc.link_changed
     {
         actions.push(action(
             format!(

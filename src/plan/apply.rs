@@ -12,7 +12,7 @@ use std::path::Path;
 use git2::{IndexEntry, Repository};
 
 use super::document::PlannedCommit;
-use super::read::{head_of, read_work};
+use super::read::{head_of, Work};
 use super::{HunkKind, PlanError, PlanHunk, Result};
 use crate::git::commit::{commit_staged, CommitOptions, CommitOutcome};
 use crate::git::GitError;
@@ -40,8 +40,9 @@ pub fn apply_plan(
     fingerprint: Option<&str>,
     options: &ApplyOptions,
 ) -> Result<ApplyOutcome> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    let files = Files::read(&repo, fingerprint)?;
+    let opened = crate::git::open(root)?;
+    let repo = Store::of(&opened);
+    let files = Files::read(&opened, &repo, fingerprint)?;
     check_commits(commits, files.hunks.len())?;
     let total = commits.len();
     let mut committed: HashSet<usize> = HashSet::new();
@@ -86,8 +87,9 @@ pub fn stage_commit(
     k: usize,
     fingerprint: Option<&str>,
 ) -> Result<()> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    let files = Files::read(&repo, fingerprint)?;
+    let opened = crate::git::open(root)?;
+    let repo = Store::of(&opened);
+    let files = Files::read(&opened, &repo, fingerprint)?;
     check_commits(commits, files.hunks.len())?;
     let commit = commits.get(k).ok_or_else(|| {
         PlanError::Refused(format!(
@@ -119,14 +121,58 @@ fn check_commits(commits: &[PlannedCommit], n_hunks: usize) -> Result<()> {
     Ok(())
 }
 
+/// Where applying reads blobs and writes the index: libgit2, or git itself where libgit2 cannot
+/// read the repository (SHA-256 object names, through the front door's `ByGit`).
+enum Store<'r> {
+    Lib(&'r Repository),
+    Git(crate::git::ByGit<'r>),
+}
+
+impl<'r> Store<'r> {
+    fn of(opened: &'r crate::git::Repo) -> Store<'r> {
+        match (opened.libgit2(), opened.by_git()) {
+            (Some(repo), _) => Store::Lib(repo),
+            (None, Some(git)) => Store::Git(git),
+            (None, None) => unreachable!("a repository is read by libgit2 or by git"),
+        }
+    }
+
+    /// Writes `content` as a blob; its id.
+    fn blob(&self, content: &[u8]) -> Result<String> {
+        Ok(match self {
+            Store::Lib(repo) => repo.blob(content)?.to_string(),
+            Store::Git(git) => git.write_blob(content)?,
+        })
+    }
+
+    /// The blob `git add` would store for the file on disk (through the built-in filters).
+    fn file_content(&self, root: &Path, path: &str) -> Result<Vec<u8>> {
+        Ok(match self {
+            Store::Lib(repo) => {
+                let id = repo.blob_path(&root.join(path))?;
+                repo.find_blob(id)?.content().to_vec()
+            }
+            Store::Git(git) => git.content_as_added(path)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// The index entry the user had for a path: its id and mode (and libgit2's whole entry, to put
+/// back as it was).
+struct Original {
+    id: String,
+    mode: u32,
+    entry: Option<IndexEntry>,
+}
+
 /// What applying needs of each file of the work: its HEAD entry, its index entry and its hunks.
 struct Files {
     root: std::path::PathBuf,
     hunks: Vec<PlanHunk>,
     /// For each path: HEAD's blob id, mode and content.
-    head: HashMap<String, Option<(git2::Oid, u32, Vec<u8>)>>,
+    head: HashMap<String, Option<(String, u32, Vec<u8>)>>,
     /// For each path: the index entry the user had (stage 0), if any.
-    index: HashMap<String, Option<IndexEntry>>,
+    index: HashMap<String, Option<Original>>,
     /// The hunks the user had staged.
     staged: HashSet<usize>,
     /// Each path's hunk indices, in order.
@@ -134,8 +180,12 @@ struct Files {
 }
 
 impl Files {
-    fn read(repo: &Repository, fingerprint: Option<&str>) -> Result<Files> {
-        let work = read_work(repo)?;
+    fn read(
+        opened: &crate::git::Repo,
+        repo: &Store<'_>,
+        fingerprint: Option<&str>,
+    ) -> Result<Files> {
+        let work: Work = super::read_by_git::work_of(opened)?;
         if let Some(expected) = fingerprint {
             if super::fingerprint(&work.hunks) != expected {
                 return Err(PlanError::Stale(
@@ -143,8 +193,13 @@ impl Files {
                 ));
             }
         }
-        let head_tree = head_of(repo)?.map(|c| c.tree()).transpose()?;
-        let index = crate::git::scratch::whole_index(repo)?;
+        let (head_tree, index) = match repo {
+            Store::Lib(repo) => (
+                head_of(repo)?.map(|c| c.tree()).transpose()?,
+                Some(crate::git::scratch::whole_index(repo)?),
+            ),
+            Store::Git(_) => (None, None),
+        };
         let mut by_path: Vec<(String, Vec<usize>)> = Vec::new();
         for (i, hunk) in work.hunks.iter().enumerate() {
             match by_path.last_mut() {
@@ -163,22 +218,43 @@ impl Files {
                     )));
                 }
             }
-            let in_head = match &head_tree {
-                Some(tree) => match tree.get_path(Path::new(path)) {
-                    Ok(entry) => {
-                        let blob = repo.find_blob(entry.id())?;
-                        Some((
-                            entry.id(),
-                            u32::try_from(entry.filemode()).unwrap_or(0o100644),
-                            blob.content().to_vec(),
-                        ))
-                    }
-                    Err(_) => None,
-                },
-                None => None,
+            let (in_head, in_index) = match repo {
+                Store::Lib(lib) => {
+                    let in_head = match &head_tree {
+                        Some(tree) => match tree.get_path(Path::new(path)) {
+                            Ok(entry) => {
+                                let blob = lib.find_blob(entry.id())?;
+                                Some((
+                                    entry.id().to_string(),
+                                    u32::try_from(entry.filemode()).unwrap_or(0o100644),
+                                    blob.content().to_vec(),
+                                ))
+                            }
+                            Err(_) => None,
+                        },
+                        None => None,
+                    };
+                    let in_index = index
+                        .as_ref()
+                        .and_then(|index| index.get_path(Path::new(path), 0))
+                        .map(|entry| Original {
+                            id: entry.id.to_string(),
+                            mode: entry.mode,
+                            entry: Some(entry),
+                        });
+                    (in_head, in_index)
+                }
+                Store::Git(git) => (
+                    git.head_blob(path)?,
+                    git.index_row(path)?.map(|(id, mode)| Original {
+                        id,
+                        mode,
+                        entry: None,
+                    }),
+                ),
             };
             head.insert(path.clone(), in_head);
-            entries.insert(path.clone(), index.get_path(Path::new(path), 0));
+            entries.insert(path.clone(), in_index);
         }
         let staged: HashSet<usize> = (0..work.hunks.len())
             .filter(|i| work.hunks[*i].staged)
@@ -198,7 +274,7 @@ impl Files {
     /// Refuses when a file's index entry is neither HEAD's version nor HEAD's with some of the
     /// working tree's hunks (staged, then edited over): putting it back after the commits could
     /// not be done exactly.
-    fn check_index_is_expressible(&self, repo: &Repository) -> Result<()> {
+    fn check_index_is_expressible(&self, repo: &Store<'_>) -> Result<()> {
         for (path, list) in &self.by_path {
             let staged: HashSet<usize> = list
                 .iter()
@@ -226,7 +302,7 @@ impl Files {
     /// The index entry of `path` when the hunks `chosen` (of its `list`) are applied to HEAD's.
     fn state(
         &self,
-        repo: &Repository,
+        repo: &Store<'_>,
         path: &str,
         list: &[usize],
         chosen: &HashSet<usize>,
@@ -258,8 +334,7 @@ impl Files {
                     .into_bytes()
             } else {
                 // The blob git would store: read through the repository's own (built-in) filters.
-                let id = repo.blob_path(&on_disk)?;
-                repo.find_blob(id)?.content().to_vec()
+                repo.file_content(&self.root, path)?
             };
             let id = repo.blob(&content)?;
             return Ok(State::Blob {
@@ -289,7 +364,7 @@ impl Files {
 
     /// Writes every file's entry: HEAD's version with the hunks `chosen`, plus (when `restore`)
     /// the hunks the user had staged; an entry equal to the user's is put back as it was.
-    fn write_index(&self, repo: &Repository, chosen: &HashSet<usize>, restore: bool) -> Result<()> {
+    fn write_index(&self, repo: &Store<'_>, chosen: &HashSet<usize>, restore: bool) -> Result<()> {
         let mut states = Vec::with_capacity(self.by_path.len());
         for (path, list) in &self.by_path {
             let mut set: HashSet<usize> = list
@@ -302,6 +377,21 @@ impl Files {
             }
             states.push((path.clone(), self.state(repo, path, list, &set)?));
         }
+        let repo = match repo {
+            Store::Lib(repo) => repo,
+            // git writes the entries (with no stat data: git reads those files again).
+            Store::Git(git) => {
+                let rows: Vec<(String, Option<(u32, String)>)> = states
+                    .into_iter()
+                    .map(|(path, state)| match state {
+                        State::Absent => (path, None),
+                        State::Blob { id, mode, .. } => (path, Some((mode, id))),
+                    })
+                    .collect();
+                git.set_index_rows(&rows)?;
+                return Ok(());
+            }
+        };
         crate::git::stage::with_index(repo, |index| {
             for (path, state) in &states {
                 let original = self.index.get(path).and_then(Option::as_ref);
@@ -314,13 +404,13 @@ impl Files {
                     State::Blob { id, mode, .. }
                         if original.is_some_and(|e| e.id == *id && e.mode == *mode) =>
                     {
-                        if let Some(entry) = original {
+                        if let Some(entry) = original.and_then(|o| o.entry.as_ref()) {
                             index.add(&smudged(entry))?;
                         }
                     }
                     State::Blob { id, mode, size } => {
                         let mut entry = crate::git::stage::blank_entry(path, *mode);
-                        entry.id = *id;
+                        entry.id = git2::Oid::from_str(id)?;
                         entry.file_size = u32::try_from(*size).unwrap_or(u32::MAX);
                         index.add(&entry)?;
                     }
@@ -358,11 +448,7 @@ pub(crate) fn smudged(entry: &IndexEntry) -> IndexEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Absent,
-    Blob {
-        id: git2::Oid,
-        mode: u32,
-        size: usize,
-    },
+    Blob { id: String, mode: u32, size: usize },
 }
 
 /// The git mode of a file on disk: link, executable or plain.

@@ -19,11 +19,11 @@ use super::Result;
 
 /// A commit that touched more files than this (a reformat, a vendored update) says little about
 /// which files belong together and is skipped.
-const MAX_FILES_PER_COMMIT: usize = 40;
+pub(crate) const MAX_FILES_PER_COMMIT: usize = 40;
 
 /// The most commits walked (merges, which are not read, included) per commit read: a history of
 /// merges alone stops the walk too.
-const WALKED_PER_READ: usize = 3;
+pub(crate) const WALKED_PER_READ: usize = 3;
 
 /// The files of each recent commit, and for each file the commits that touched it.
 #[derive(Debug, Clone, Default)]

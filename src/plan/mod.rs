@@ -18,6 +18,7 @@ mod group;
 mod model;
 mod options;
 pub(crate) mod read;
+pub(crate) mod read_by_git;
 pub(crate) mod title;
 pub(crate) mod tokens;
 
@@ -185,13 +186,21 @@ pub fn plan_worktree(
     options: &PlanOptions,
     record: Option<&crate::record::Record>,
 ) -> Result<Plan> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    let work = read_work(&repo)?;
-    let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
-        cochange::cochange(&repo, options.history_commits, options.cache_history)
-            .unwrap_or_default()
-    } else {
-        cochange::CoChange::default()
+    let opened = crate::git::open(root)?;
+    let (work, cochange) = match opened.libgit2() {
+        Some(repo) => {
+            let work = read_work(repo)?;
+            let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
+                cochange::cochange(repo, options.history_commits, options.cache_history)
+                    .unwrap_or_default()
+            } else {
+                cochange::CoChange::default()
+            };
+            (work, cochange)
+        }
+        // Where git serves the repository (SHA-256), the same work from git's own patches.
+        None => read_by_git::read_work_by_git(&opened, options.history_commits)?
+            .ok_or_else(|| PlanError::Refused("the repository could not be read".to_string()))?,
     };
     let own_record = match record {
         None if options.use_record && !work.hunks.is_empty() => crate::record::load_worktree(root),

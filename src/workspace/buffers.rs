@@ -15,7 +15,8 @@ impl State {
         // One spelling per file: a document opened through a symlinked folder, or through a
         // symlink to a file, is the file it resolves to (the link itself is counted from the
         // disk, as a link).
-        let path = crate::git::repo::canonical(&path);
+        let opened_as = path;
+        let path = crate::git::repo::canonical(&opened_as);
         let root = self.ensure_repo_for(&path, false);
         let rel_path = root
             .as_ref()
@@ -25,6 +26,7 @@ impl State {
             doc.clone(),
             Doc {
                 path,
+                opened_as,
                 root: root.clone(),
                 rel_path,
                 version,
@@ -42,6 +44,57 @@ impl State {
         if let Some(root) = root {
             self.publish(&root);
         }
+    }
+
+    /// A document opened through a symlink follows the link where it points now (`ln -sf`
+    /// re-points it): it counts as, and stages into, the file the editor shows, as git would.
+    pub(super) fn follow_links(&mut self) {
+        let moved: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.opened_as != d.path)
+            .filter(|(_, d)| crate::git::repo::canonical(&d.opened_as) != d.path)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in moved {
+            let Some(doc) = self.docs.get(&id) else {
+                continue;
+            };
+            let path = crate::git::repo::canonical(&doc.opened_as);
+            let root = self.ensure_repo_for(&path, false);
+            let rel_path = root
+                .as_ref()
+                .and_then(|r| crate::git::repo::relative_path(r, &path));
+            if let Some(doc) = self.docs.get_mut(&id) {
+                doc.path = path;
+                doc.root = root;
+                doc.rel_path = rel_path;
+                doc.base = None;
+                doc.buffer = None;
+            }
+            self.count_buffer(&id);
+        }
+    }
+
+    /// The links (relative to `root`) that open documents of `path` were opened through: a
+    /// whole-file stage stages them too, as `git add` of the name the editor shows would.
+    pub(super) fn links_to(&self, root: &Path, path: &str) -> Vec<String> {
+        let target = root.join(path);
+        let mut links: Vec<String> = self
+            .docs
+            .values()
+            .filter(|d| d.path == target && d.opened_as != d.path)
+            .filter(|d| d.opened_as.is_symlink())
+            .filter_map(|d| {
+                let parent = crate::git::repo::canonical(d.opened_as.parent()?);
+                let name = d.opened_as.file_name()?;
+                crate::git::repo::relative_path(root, &parent.join(name))
+            })
+            .filter(|link| link != path)
+            .collect();
+        links.sort();
+        links.dedup();
+        links
     }
 
     pub(super) fn changed(&mut self, doc: DocId, version: i32, text: String) {

@@ -25,6 +25,7 @@ pub(super) struct Running {
 
 impl State {
     pub(super) fn command(&mut self, command: Command, reply: Reply) {
+        self.follow_links();
         match command {
             Command::StageHunk { root, path, target } => {
                 let text = self.open_text(&root, &path);
@@ -35,7 +36,9 @@ impl State {
             }
             Command::StageFile { root, path } => {
                 let text = self.open_text(&root, &path);
-                self.run_in(root, reply, GitJob::StageFile { path, text });
+                let links = self.links_to(&root, &path);
+                let job = GitJob::StageFile { path, text, links };
+                self.run_in(root, reply, job);
             }
             Command::UnstageFile { root, path } => {
                 self.run_in(root, reply, GitJob::UnstageFile { path });

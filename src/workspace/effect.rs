@@ -143,6 +143,8 @@ pub(crate) enum GitJob {
     StageFile {
         path: String,
         text: Option<Arc<String>>,
+        /// Symlinks the document was opened through, staged as links (as `git add` does).
+        links: Vec<String>,
     },
     UnstageFile {
         path: String,

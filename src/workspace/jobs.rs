@@ -150,8 +150,11 @@ fn run_on(repo: &git::Repo, root: &std::path::Path, job: &GitJob) -> Result<JobO
             repo.unstage_hunk(path, target)?;
             Ok(JobOutput::Done)
         }
-        GitJob::StageFile { path, text } => {
+        GitJob::StageFile { path, text, links } => {
             repo.stage_file(path, bytes(text).as_deref())?;
+            for link in links {
+                repo.stage_file(link, None)?;
+            }
             Ok(JobOutput::Done)
         }
         GitJob::UnstageFile { path } => {

@@ -57,7 +57,7 @@ pub fn watched_dirs(root: &Path, from_stamp: bool) -> Vec<PathBuf> {
     let stamp = from_stamp
         .then(|| repo.as_ref()?.index().ok())
         .flatten()
-        .map(|index| Arc::new(crate::git::stamp::IndexStamp::of(&index)));
+        .map(|index| Arc::new(crate::git::index_stamp::IndexStamp::of(&index)));
     let repo = repo.map(std::sync::Mutex::new);
     watch::watched_dirs_under(root, root, repo.as_ref(), stamp)
 }
@@ -350,6 +350,9 @@ pub(crate) struct DocSnapshot {
     pub dirty: bool,
     /// Whether the document holds uncommitted changes (against HEAD).
     pub file_changed: bool,
+    /// Whether a symlink the document was opened through has unstaged changes (re-pointed):
+    /// "Stage file" stages it too.
+    pub link_changed: bool,
     /// The document's added and removed lines against HEAD.
     pub file_stat: (u64, u64),
     /// The commit plan open for the document's repository (its document not yet saved or closed).

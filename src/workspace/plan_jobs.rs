@@ -86,9 +86,7 @@ fn apply_document(
             e,
         )
     })?;
-    let repo = crate::git::repo::open_worktree(root)?;
-    let work = plan::read_work(&repo)?;
-    drop(repo);
+    let work = plan::read_by_git::work_of(&crate::git::open(root)?)?;
     let parsed = plan::parse_document(&text, &work.hunks).map_err(PlanError::from)?;
     let Some(fingerprint) = parsed.fingerprint.or(fingerprint) else {
         // Without the line that ties it to the work (nor a plan the server made), the document
@@ -125,6 +123,7 @@ pub(super) fn planned_commits(plan: &plan::Plan) -> Vec<document::PlannedCommit>
 
 /// `<git dir>/COMMIT_PLAN` of the worktree at `root`.
 fn document_path(root: &Path) -> Result<PathBuf, Error> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    Ok(repo.path().join(document::DOCUMENT_NAME))
+    Ok(crate::git::open(root)?
+        .git_dir()
+        .join(document::DOCUMENT_NAME))
 }

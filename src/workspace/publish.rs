@@ -159,8 +159,15 @@ impl State {
         let row = self
             .effective(&root)
             .and_then(|(effective, _)| effective.row(&rel_path).cloned());
+        let unstaged = |path: &String| {
+            repo.counts
+                .as_ref()
+                .is_some_and(|counts| counts.unstaged.iter().any(|r| &r.path == path))
+        };
+        let link_changed = self.links_to(&root, &rel_path).iter().any(unstaged);
         Some(DocSnapshot {
             file_changed: row.is_some(),
+            link_changed,
             file_stat: row.map_or((0, 0), |r| (r.added, r.removed)),
             rel_path,
             text: d.text.clone(),

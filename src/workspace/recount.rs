@@ -126,6 +126,7 @@ impl State {
     /// they touch; a working-tree change re-counts only its paths; a change to what decides the
     /// rules (ignore files, attributes, git's config, settings) re-counts everything.
     fn recount(&mut self, paths: Vec<PathBuf>) {
+        self.follow_links();
         let mut full: Vec<PathBuf> = Vec::new();
         let mut git: Vec<PathBuf> = Vec::new();
         let mut partial: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();

@@ -56,7 +56,10 @@ impl Repo {
 
 /// One open document.
 pub(super) struct Doc {
+    /// The file, its symlinks resolved (what it counts as).
     pub(super) path: PathBuf,
+    /// The path the editor named it by (a symlink, or through one, when it differs from `path`).
+    pub(super) opened_as: PathBuf,
     pub(super) root: Option<PathBuf>,
     pub(super) rel_path: Option<String>,
     pub(super) version: i32,

@@ -16,7 +16,7 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 use super::{Event, BARRIER_PREFIX};
-use crate::git::stamp::IndexStamp;
+use crate::git::index_stamp::IndexStamp;
 use crate::git::RepoInfo;
 
 /// The stamp of the index from the repository's latest count, shared by the workspace (which

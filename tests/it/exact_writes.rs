@@ -111,6 +111,53 @@ fn a_symlink_is_a_link_and_edits_made_through_it_belong_to_its_target() {
     assert_eq!(repo.git(&["status", "--porcelain"]), "MM target.txt\n");
 }
 
+/// A link re-pointed while open (`ln -sf other.txt link`): the document follows the link, its
+/// count is git's, and "Stage file" stages the link as `git add link` would (`120000
+/// other.txt`), never the old target.
+#[test]
+fn a_link_re_pointed_while_open_is_staged_as_git_add_stages_it() {
+    let repo = Repo::new();
+    repo.write("target.txt", "one\ntwo\n");
+    repo.write("other.txt", "other\n");
+    std::os::unix::fs::symlink("target.txt", repo.path("link")).expect("symlink");
+    repo.commit_all("base");
+    let mut client = start(&repo.root());
+    let link = uri(&repo.path("link"));
+    client.open(&link, "one\ntwo\n");
+    wait_total(&mut client, "the clean count", 0, 0, 0);
+    // `ln -sf other.txt link`; the editor reloads the buffer from the disk, as it does for a
+    // file changed outside it.
+    std::fs::remove_file(repo.path("link")).expect("rm");
+    std::os::unix::fs::symlink("other.txt", repo.path("link")).expect("symlink");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": link, "type": 2}]}),
+    );
+    change(&mut client, &link, 2, "other\n");
+    assert_eq!(repo.numstat(&[]), (1, 1, 1), "git's own numbers");
+    wait_total(&mut client, "the re-pointed link counted", 1, 1, 1);
+    let (mode, blob) = git_add_in_copy(&repo, "link", None);
+    assert_eq!(
+        (mode.as_str(), blob.as_slice()),
+        ("120000", &b"other.txt"[..])
+    );
+    let stage_file = client.action(&link, 0, "Stage file");
+    run(&mut client, &stage_file);
+    assert_eq!(mode_of(&repo, "link"), mode);
+    assert_eq!(repo.index_blob("link"), blob);
+    assert_eq!(
+        repo.index_blob("other.txt"),
+        b"other\n",
+        "other.txt as it was"
+    );
+    assert_eq!(
+        repo.index_blob("target.txt"),
+        b"one\ntwo\n",
+        "target.txt as it was"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "M  link\n");
+}
+
 #[test]
 fn the_git_core_never_stages_a_buffer_as_a_links_blob() {
     use commit_nudge::git::{hunks::file_hunks, open_worktree, stage::stage_file};

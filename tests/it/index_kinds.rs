@@ -10,12 +10,11 @@
 use crate::support;
 
 use commit_nudge::git::commit::{commit_staged, CommitOptions};
-use commit_nudge::git::count::{count_repo, CountOptions};
-use commit_nudge::git::hunks::{file_hunks, LineSelection};
+use commit_nudge::git::hunks::LineSelection;
 use commit_nudge::git::index_file::IndexFile;
-use commit_nudge::git::open_worktree;
-use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
-use commit_nudge::git::verify::Scanned;
+use commit_nudge::git::stage::HunkTarget;
+use commit_nudge::git::verify::{by_scan, Scanned};
+use commit_nudge::git::{open, CountOptions};
 use support::Repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,19 +110,19 @@ fn git_view(repo: &Repo) -> (String, String, String) {
     )
 }
 
-/// The counts by `count_repo` (and by the scan, which must count) equal git's numbers.
+/// The counts by the front door (and by the scan, which must count) equal git's numbers.
 fn assert_counts(repo: &Repo, context: &str) {
-    let opened = open_worktree(&repo.root()).expect("open");
+    let opened = open(&repo.root()).expect("open");
     let options = CountOptions {
         count_untracked: true,
         stamp_index: true,
         ..CountOptions::default()
     };
-    let scanned = match count_repo_by_scan(&opened, &options) {
+    let scanned = match by_scan(&opened, &options) {
         Ok(Scanned::Counted(counts)) => counts,
         other => panic!("{context}: the scan did not count: {other:?}"),
     };
-    let public = count_repo(&opened, &options).expect("counts");
+    let public = opened.count(&options).expect("counts");
     for counts in [&*scanned, &public] {
         let sum = |rows: &[commit_nudge::git::FileDelta]| {
             rows.iter().fold((0u64, 0u64, 0u64), |(f, a, r), row| {
@@ -150,8 +149,8 @@ fn assert_counts(repo: &Repo, context: &str) {
 
 /// The first unstaged (or staged) hunk of `path` as an action offers it.
 fn first_hunk(repo: &Repo, path: &str, staged: bool) -> HunkTarget {
-    let opened = open_worktree(&repo.root()).expect("open");
-    let hunks = file_hunks(&opened, path, None).expect("hunks");
+    let opened = open(&repo.root()).expect("open");
+    let hunks = opened.file_hunks(path, &repo.read(path)).expect("hunks");
     let hunk = if staged {
         &hunks.staged[0]
     } else {
@@ -169,8 +168,8 @@ type Step = (&'static str, fn(&Repo), &'static [&'static str]);
 
 fn steps() -> Vec<Step> {
     fn stage(repo: &Repo, path: &str) {
-        let opened = open_worktree(&repo.root()).expect("open");
-        stage_file(&opened, path, None).expect("stage file");
+        let opened = open(&repo.root()).expect("open");
+        opened.stage_file(path, None).expect("stage file");
     }
     vec![
         ("stage a.txt", |r| stage(r, "a.txt"), &["add", "a.txt"]),
@@ -193,8 +192,10 @@ fn steps() -> Vec<Step> {
             "stage a hunk of dir/b.txt",
             |r| {
                 let target = first_hunk(r, "dir/b.txt", false);
-                let opened = open_worktree(&r.root()).expect("open");
-                stage_hunk(&opened, "dir/b.txt", None, &target).expect("stage hunk");
+                let opened = open(&r.root()).expect("open");
+                opened
+                    .stage_hunk("dir/b.txt", None, &target)
+                    .expect("stage hunk");
             },
             // git's own: the first hunk of the two, staged with `git apply --cached`.
             &["apply-first-hunk", "dir/b.txt"],
@@ -203,16 +204,18 @@ fn steps() -> Vec<Step> {
             "unstage the hunk of dir/b.txt",
             |r| {
                 let target = first_hunk(r, "dir/b.txt", true);
-                let opened = open_worktree(&r.root()).expect("open");
-                unstage_hunk(&opened, "dir/b.txt", &target).expect("unstage hunk");
+                let opened = open(&r.root()).expect("open");
+                opened
+                    .unstage_hunk("dir/b.txt", &target)
+                    .expect("unstage hunk");
             },
             &["reset", "-q", "--", "dir/b.txt"],
         ),
         (
             "unstage a.txt",
             |r| {
-                let opened = open_worktree(&r.root()).expect("open");
-                unstage_file(&opened, "a.txt").expect("unstage file");
+                let opened = open(&r.root()).expect("open");
+                opened.unstage_file("a.txt").expect("unstage file");
             },
             &["reset", "-q", "--", "a.txt"],
         ),
@@ -275,26 +278,66 @@ fn staging_in_each_index_kind_leaves_the_index_git_add_leaves_and_keeps_its_kind
 fn a_stage_outside_the_sparse_cone_is_refused_in_one_line_and_writes_nothing() {
     for version in ["3", "4"] {
         let repo = worked(Kind::Sparse, version);
-        repo.write("other/d.txt", "changed outside\n");
-        let before = repo.index_bytes();
-        let opened = open_worktree(&repo.root()).expect("open");
-        for path in ["other/d.txt", "other/deep/e.txt", "third/new.txt"] {
-            let error = stage_file(&opened, path, None).expect_err("refused");
-            let message = error.to_string();
-            assert!(
-                message.contains("sparse-checkout cone") && !message.contains('\n'),
-                "{path}: {message}"
-            );
-            let error = unstage_file(&opened, path).expect_err("refused");
-            assert!(
-                error.to_string().contains("sparse-checkout cone"),
-                "{error}"
-            );
-            assert_eq!(repo.index_bytes(), before, "{path}: nothing written");
+        refused_outside_the_cone(&repo, &["other/d.txt", "other/deep/e.txt", "third/new.txt"]);
+    }
+}
+
+/// A new top-level directory beside the cone is outside it too (no index entry says so: the
+/// cone's patterns do), in a sparse index, a full index with a sparse checkout, and SHA-256.
+#[test]
+fn a_new_directory_outside_the_cone_is_refused_as_git_add_refuses_it() {
+    for (init, sparse_index) in [
+        (&[][..], "true"),
+        (&[][..], "false"),
+        (&["--object-format=sha256"][..], "true"),
+    ] {
+        let repo = Repo::new_with(init);
+        repo.write("a.txt", "a\n");
+        repo.write("dir/b.txt", "b\n");
+        repo.write("other/c.txt", "c\n");
+        repo.commit_all("first");
+        repo.git(&["config", "index.sparse", sparse_index]);
+        repo.git(&["sparse-checkout", "set", "--cone", "dir"]);
+        repo.write("top-new.txt", "top\n");
+        repo.write("dir/new/in.txt", "in\n");
+        refused_outside_the_cone(&repo, &["newtop/n.txt", "newtop/deep/m.txt"]);
+        // Beside them, the top and the cone are staged as git stages them.
+        let opened = open(&repo.root()).expect("open");
+        opened
+            .stage_file("top-new.txt", None)
+            .expect("a top-level file is in the cone");
+        opened
+            .stage_file("dir/new/in.txt", None)
+            .expect("below the cone is in it");
+        let staged = repo.git(&["diff", "--cached", "--name-only"]);
+        assert_eq!(staged, "dir/new/in.txt\ntop-new.txt\n", "{init:?}");
+    }
+}
+
+/// Each of `paths` (written first when absent) is refused by the front door in one line that
+/// names the cone, for stage and unstage, and nothing is written; `git add` refuses it too.
+fn refused_outside_the_cone(repo: &Repo, paths: &[&str]) {
+    let opened = open(&repo.root()).expect("open");
+    for path in paths {
+        if !repo.path(path).exists() {
+            repo.write(path, "changed outside\n");
         }
+        let before = repo.index_bytes();
+        let error = opened.stage_file(path, None).expect_err("refused");
+        let message = error.to_string();
         assert!(
-            repo.git_output(&["add", "other/d.txt"]).status.code() != Some(0),
-            "git refuses it too"
+            message.contains("sparse-checkout cone") && !message.contains('\n'),
+            "{path}: {message}"
+        );
+        let error = opened.unstage_file(path).expect_err("refused");
+        assert!(
+            error.to_string().contains("sparse-checkout cone"),
+            "{error}"
+        );
+        assert_eq!(repo.index_bytes(), before, "{path}: nothing written");
+        assert!(
+            repo.git_output(&["add", path]).status.code() != Some(0),
+            "{path}: git refuses it too"
         );
     }
 }
@@ -305,8 +348,8 @@ fn commit_and_plan_in_each_index_kind() {
         let context = format!("{kind:?} v{version}");
         // Commit what is staged, through `git commit`.
         let repo = worked(kind, version);
-        let opened = open_worktree(&repo.root()).expect("open");
-        stage_file(&opened, "a.txt", None).expect("stage");
+        let opened = open(&repo.root()).expect("open");
+        opened.stage_file("a.txt", None).expect("stage");
         drop(opened);
         commit_staged(&repo.root(), "staged a", &CommitOptions::default())
             .unwrap_or_else(|e| panic!("{context}: {e}"));
@@ -349,11 +392,51 @@ fn commit_and_plan_in_each_index_kind() {
     }
 }
 
-/// The scan alone on `opened`, through the front door's `verify`.
-fn count_repo_by_scan(
-    opened: &git2::Repository,
-    options: &commit_nudge::git::CountOptions,
-) -> Result<Scanned, commit_nudge::git::GitError> {
-    let root = opened.workdir().expect("a worktree");
-    commit_nudge::git::verify::by_scan(&commit_nudge::git::open(root)?, options)
+/// A conflict resolved with `git add` leaves resolve-undo records (`REUC`, what `git checkout
+/// -m` recreates the conflict from); git keeps them when it stages another file, and so does a
+/// stage through the front door in a split and in a sparse index.
+#[test]
+fn staging_keeps_the_resolve_undo_records_as_git_does() {
+    for kind in [Kind::Split, Kind::Sparse] {
+        let repo = Repo::new();
+        repo.write("dir/f", "1\n2\n");
+        repo.write("dir/g", "g\n");
+        repo.write("other/h", "h\n");
+        repo.commit_all("base");
+        repo.git(&["checkout", "-q", "-b", "theirs"]);
+        repo.write("dir/f", "1\ntheirs\n");
+        repo.commit_all("theirs");
+        repo.git(&["checkout", "-q", "-"]);
+        repo.write("dir/f", "1\nmine\n");
+        repo.commit_all("mine");
+        assert!(!repo.git_output(&["merge", "-q", "theirs"]).status.success());
+        repo.write("dir/f", "1\nresolved\n");
+        repo.git(&["add", "dir/f"]);
+        match kind {
+            Kind::Split => {
+                repo.git(&["config", "core.splitIndex", "true"]);
+                repo.git(&["update-index", "--split-index"]);
+            }
+            _ => {
+                repo.git(&["config", "index.sparse", "true"]);
+                repo.git(&["sparse-checkout", "set", "--cone", "dir"]);
+            }
+        }
+        let records = repo.git(&["ls-files", "--resolve-undo"]);
+        assert_eq!(records.lines().count(), 3, "{kind:?}: git recorded them");
+        assert_kind(&repo, kind, "before");
+        repo.write("dir/g", "g\nmore\n");
+        let opened = open(&repo.root()).expect("open");
+        opened.stage_file("dir/g", None).expect("stage");
+        assert_kind(&repo, kind, "after");
+        assert_eq!(
+            repo.git(&["ls-files", "--resolve-undo"]),
+            records,
+            "{kind:?}: the records kept"
+        );
+        assert_eq!(
+            repo.git(&["diff", "--cached", "--name-only"]),
+            "dir/f\ndir/g\n"
+        );
+    }
 }

@@ -168,7 +168,18 @@ fn lsp_stages_unstages_and_commits_as_git_in_sha256_with_reftable() {
 
 #[test]
 fn plan_applies_losslessly_in_reftable() {
-    let repo = worked(REFTABLE);
+    plan_applies_losslessly_in(REFTABLE);
+}
+
+/// In SHA-256 the index is written by git itself (`git update-index --index-info`).
+#[test]
+fn plan_applies_losslessly_in_sha256() {
+    plan_applies_losslessly_in(SHA256);
+}
+
+/// `plan --apply` makes the planned commits, which hold exactly the work, nothing left over.
+fn plan_applies_losslessly_in(kind: &[&str]) {
+    let repo = worked(kind);
     let before = repo.git(&["diff", "HEAD", "--", "f.txt", "dir"]);
     let plan = run_cli(&repo.root(), &["plan", "--json"]);
     assert!(
@@ -198,10 +209,60 @@ fn plan_applies_losslessly_in_reftable() {
     assert_eq!(committed, before);
 }
 
+/// `plan --json` in `repo`, parsed.
+fn plan_json(repo: &Repo) -> Value {
+    let plan = run_cli(&repo.root(), &["plan", "--json"]);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    serde_json::from_slice(&plan.stdout).expect("plan --json prints JSON")
+}
+
+/// In SHA-256 (read through git itself) the plan is the one its SHA-1 twin gets (libgit2): the
+/// same commits, titles and hunks with git's -U0 numbers, every hunk of `git diff HEAD` once.
 #[test]
-fn plan_in_sha256_is_refused_in_one_line() {
+fn plan_in_sha256_is_its_sha1_twins() {
+    let twin = worked(&[]);
     let repo = worked(SHA256);
-    let output = run_cli(&repo.root(), &["plan", "--json"]);
+    // A history for co-change: two files committed together, twice.
+    for (n, r) in [&twin, &repo].into_iter().enumerate() {
+        for round in 0..2 {
+            r.write("x.txt", format!("x {round}\n"));
+            r.write("y.txt", format!("y {round}\n"));
+            r.git(&["add", "x.txt", "y.txt"]);
+            r.git(&["commit", "-q", "-m", &format!("x and y {round} ({n})")]);
+        }
+        r.write("x.txt", "x changed\n");
+        r.write("y.txt", "y changed\n");
+    }
+    let ours = plan_json(&repo);
+    let theirs = plan_json(&twin);
+    assert_eq!(ours["commits"], theirs["commits"], "{ours:#}");
+    let hunks: usize = ours["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .map(|c| c["hunks"].as_array().map_or(0, Vec::len))
+        .sum();
+    let git_hunks = repo
+        .git(&["diff", "-U0", "--no-renames", "HEAD"])
+        .lines()
+        .filter(|l| l.starts_with("@@"))
+        .count()
+        + 1; // new.txt, untracked
+    assert_eq!(hunks, git_hunks, "{ours:#}");
+    assert_eq!(
+        ours["head"].as_str(),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim())
+    );
+}
+
+#[test]
+fn absorb_in_sha256_is_refused_in_one_line() {
+    let repo = worked(SHA256);
+    let output = run_cli(&repo.root(), &["absorb", "--dry-run"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -213,4 +274,90 @@ fn plan_in_sha256_is_refused_in_one_line() {
         (1, 1, 0),
         "nothing was changed"
     );
+}
+
+/// Under `core.autocrlf=true` in SHA-256, an unsaved buffer with CRLF endings counts as git
+/// counts the same text once saved (its endings converted as `git add` converts them), and
+/// "Stage file" stages it as `git add` does.
+#[test]
+fn an_unsaved_crlf_buffer_counts_and_stages_as_git_in_sha256() {
+    let repo = Repo::new_with(SHA256);
+    repo.git(&["config", "core.autocrlf", "true"]);
+    repo.write("f.txt", "one\r\ntwo\r\n");
+    repo.commit_all("base");
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({}));
+    let file = uri(&repo.path("f.txt"));
+    client.open(&file, "one\r\ntwo\r\n");
+    let text = "one\r\ntwo\r\nthree\r\n";
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    // What git counts once the buffer is saved: one line added.
+    let saved = Repo::new_with(SHA256);
+    saved.git(&["config", "core.autocrlf", "true"]);
+    saved.write("f.txt", "one\r\ntwo\r\n");
+    saved.commit_all("base");
+    saved.write("f.txt", text);
+    assert_eq!(saved.numstat(&[]), (1, 1, 0), "git's own numbers");
+    client.wait_for("the unsaved count", |m| {
+        m["method"] == "commitNudge/status"
+            && m["params"]["total"] == json!({"files": 1, "added": 1, "removed": 0})
+    });
+    run_titled(&mut client, &file, 2, "Stage file");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "--", "f.txt"]),
+        row_git_would_write(&repo, "f.txt", text),
+        "the buffer staged as `git add` stages that text"
+    );
+    assert!(client.shutdown().success());
+}
+
+/// In SHA-256 a working-tree write re-counts its paths alone (through git, `-- <paths>`), and
+/// the result is the full count's; a deletion (which could pair into a rename) counts whole.
+#[test]
+fn a_recount_of_written_paths_in_sha256_equals_the_full_count() {
+    use commit_nudge::git::{self, Changed, CountOptions};
+    let repo = worked(SHA256);
+    let options = CountOptions {
+        count_untracked: true,
+        ..CountOptions::default()
+    };
+    let opened = git::open(&repo.root()).expect("open");
+    let mut previous = opened.count(&options).expect("count");
+    type Step = (&'static str, fn(&Repo));
+    let steps: [Step; 3] = [
+        ("an edit", |r| r.write("f.txt", "changed\n")),
+        ("a new file", |r| r.write("dir/more.txt", "a\nb\nc\n")),
+        ("an untracked file edited", |r| r.write("new.txt", "one\n")),
+    ];
+    for (what, step) in steps {
+        step(&repo);
+        let paths = ["f.txt", "dir/more.txt", "new.txt"]
+            .into_iter()
+            .filter(|p| repo.path(p).exists())
+            .map(str::to_string)
+            .collect();
+        let recounted = opened
+            .recount(&previous, Changed::Paths(&paths), &options)
+            .expect("recount")
+            .unwrap_or_else(|| panic!("{what}: re-counted by its paths"));
+        let full = opened.count(&options).expect("count");
+        for (side, ours, theirs) in [
+            ("staged", &recounted.staged, &full.staged),
+            ("unstaged", &recounted.unstaged, &full.unstaged),
+            ("untracked", &recounted.untracked, &full.untracked),
+            ("total", &recounted.tracked_total, &full.tracked_total),
+        ] {
+            assert_eq!(ours, theirs, "{what}: {side}");
+        }
+        previous = recounted;
+    }
+    std::fs::remove_file(repo.path("f.txt")).expect("rm");
+    let paths = ["f.txt".to_string()].into_iter().collect();
+    let declined = opened
+        .recount(&previous, Changed::Paths(&paths), &options)
+        .expect("recount");
+    assert!(declined.is_none(), "a deletion is counted whole");
 }

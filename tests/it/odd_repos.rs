@@ -233,16 +233,7 @@ fn a_linked_worktree_is_counted_on_its_own() {
 fn a_submodule_with_changes_counts_as_git_does() {
     let upstream = seeded();
     let repo = seeded();
-    let url = upstream.root();
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        url.to_str().expect("utf-8"),
-        "sub",
-    ]);
+    repo.add_submodule(&upstream, "sub");
     repo.commit_all("add the submodule");
     let sub = repo.path("sub");
     // A new commit in the submodule, and uncommitted work inside it.
@@ -592,7 +583,7 @@ fn files_deleted_while_being_read_never_crash_a_count() {
 }
 
 /// An editor that saves by truncating and writing, racing a count: libgit2 would map the file
-/// and die of SIGBUS on the pages past its new end; the count reads instead (src/git/nommap.rs).
+/// and die of SIGBUS on the pages past its new end; the count reads instead (src/git/diffs/no_mmap_filter.rs).
 #[test]
 fn a_file_truncated_while_it_is_counted_never_kills_the_process() {
     let repo = Repo::new();

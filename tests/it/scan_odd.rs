@@ -21,15 +21,7 @@ fn submodules_and_nested_repositories_count_as_the_reference() {
     let upstream = with_changes();
     upstream.commit_all("upstream");
     let repo = with_changes();
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        upstream.root().to_str().expect("utf-8"),
-        "libs/sub",
-    ]);
+    repo.add_submodule(&upstream, "libs/sub");
     repo.commit_all("with a submodule");
     check_counted(&repo, &plain(), "a clean submodule");
     let sub = repo.path("libs/sub");

@@ -26,7 +26,17 @@ fn commit_lines(repo: &Repo, file: &str, lines: usize, author: Option<&str>, dat
 
 #[test]
 fn stats_show_the_authors_sizes_and_frequency() {
-    let repo = Repo::new();
+    stats_in(&[]);
+}
+
+/// In a repository of SHA-256 object names (which git itself reads for commit-nudge), the same.
+#[test]
+fn stats_show_the_authors_sizes_and_frequency_in_sha256() {
+    stats_in(&["--object-format=sha256"]);
+}
+
+fn stats_in(init_args: &[&str]) {
+    let repo = Repo::new_with(init_args);
     let sizes = [5, 12, 8, 80, 300, 20, 9, 15, 40, 25, 7];
     for (i, lines) in sizes.iter().enumerate() {
         // Two commits a day.

@@ -4,12 +4,11 @@
 
 use std::path::Path;
 
-use git2::{Patch, Repository};
+use git2::Repository;
 
 use crate::git::error::Result;
 use crate::git::hunks::head_blob;
 use crate::git::repo::checked_rel_path;
-use crate::git::rows::{base_options, first_change_line};
 use crate::git::FileDelta;
 
 /// An open buffer's text compared with HEAD, the index and the disk.
@@ -30,9 +29,13 @@ pub struct BufferDiff {
 /// What a buffer is compared with: the file's HEAD and index versions, and its standing in git.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BufferBase {
+    /// HEAD's version of the path (`None`: HEAD lacks it, or no commit yet).
     pub head: Option<Vec<u8>>,
+    /// The index's version of the path (`None`: not in the index).
     pub index: Option<Vec<u8>>,
+    /// Whether the path is in the index.
     pub tracked: bool,
+    /// Whether git ignores the path (untracked and ignored).
     pub ignored: bool,
     /// Whether `git add` converts this path's bytes (line endings, `ident`): then a buffer must
     /// go through `convert::to_git` before it is compared with HEAD or the index.
@@ -44,6 +47,8 @@ pub struct BufferBase {
     /// repository handle needs to convert the buffer (`scratch::scratch_of`) without loading the
     /// whole index.
     pub entries: Vec<crate::git::scratch::KeptEntry>,
+    /// Where git itself read the attributes (SHA-256): the conversion, applied without libgit2.
+    pub rule: Option<crate::git::convert::TextRule>,
 }
 
 /// Reads the HEAD and index versions of `rel_path`.
@@ -82,6 +87,7 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
         converts: crate::git::convert::converts(repo, rel_path)?,
         link,
         entries,
+        rule: None,
     })
 }
 
@@ -117,22 +123,5 @@ fn delta_of(old: Option<&[u8]>, rel_path: &str, text: &[u8]) -> Result<Option<Fi
     if old == Some(text) {
         return Ok(None);
     }
-    let path = Path::new(rel_path);
-    let mut options = base_options();
-    let patch = Patch::from_buffers(
-        old.unwrap_or(&[]),
-        Some(path),
-        text,
-        Some(path),
-        Some(&mut options),
-    )?;
-    let (_, added, removed) = patch.line_stats()?;
-    Ok(Some(FileDelta {
-        path: rel_path.to_string(),
-        old_path: None,
-        added: added as u64,
-        removed: removed as u64,
-        binary: patch.delta().flags().is_binary(),
-        first_line: first_change_line(&patch)?,
-    }))
+    crate::git::numstat::row_of_buffers(rel_path, old.unwrap_or(&[]), text).map(Some)
 }

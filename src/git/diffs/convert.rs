@@ -5,7 +5,7 @@
 //! same list libgit2 applies when it counts the working tree), so a buffer that is diffed or
 //! staged goes through exactly what the count of the same bytes on disk goes through. No filter
 //! program runs: libgit2 knows no `filter.<driver>.clean` commands, only its built-in filters and
-//! the read-not-map filter of `nommap.rs`, which changes nothing.
+//! the read-not-map filter of `no_mmap_filter.rs`, which changes nothing.
 
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
@@ -306,6 +306,102 @@ fn is_auto_crlf(repo: &Repository, rel_path: &str) -> Result<bool> {
     ))
 }
 
+/// How `git add` converts one path's bytes, decided from its attributes and the config where
+/// git itself is asked for them (the CLI backend: `git check-attr`), applied in-process on each
+/// keystroke as git's `convert_to_git` would (no filter program: those are switched off there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextRule {
+    /// Line endings: `None` left alone, else CRLF to LF, `auto` only for text that the index
+    /// does not already hold with CRLF ("the safer autocrlf").
+    pub eol: Option<EolRule>,
+    /// The `ident` attribute: `$Id: … $` collapsed to `$Id$`.
+    pub ident: bool,
+}
+
+/// git's line-ending conversion towards the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EolRule {
+    /// `text` (or `eol`): every CRLF becomes LF.
+    Text,
+    /// `text=auto`, or `core.autocrlf` without attributes.
+    Auto,
+}
+
+impl TextRule {
+    /// The rule of a path with these attribute values (`set`, `unset`, `unspecified` or a
+    /// value, as `git check-attr` prints them) and `core.autocrlf`.
+    pub(crate) fn of(text: &str, crlf: &str, eol: &str, ident: &str, autocrlf: &str) -> TextRule {
+        let autocrlf = autocrlf.to_ascii_lowercase();
+        let auto_by_config = matches!(autocrlf.as_str(), "true" | "input" | "yes" | "on" | "1");
+        let eol_rule = match text {
+            "set" => Some(EolRule::Text),
+            "unset" => None,
+            "auto" => Some(EolRule::Auto),
+            _ => match crlf {
+                "set" | "input" => Some(EolRule::Text),
+                "unset" => None,
+                _ if eol == "lf" || eol == "crlf" => Some(EolRule::Text),
+                _ if auto_by_config => Some(EolRule::Auto),
+                _ => None,
+            },
+        };
+        TextRule {
+            eol: eol_rule,
+            ident: ident == "set",
+        }
+    }
+
+    /// Whether the rule may change any bytes.
+    pub fn converts(&self) -> bool {
+        self.eol.is_some() || self.ident
+    }
+
+    /// `bytes` as `git add` would store them; `in_index` is the index's version of the path.
+    pub fn apply(self, bytes: &[u8], in_index: Option<&[u8]>) -> Vec<u8> {
+        let stats = TextStats::of(bytes);
+        let mut out = match self.eol {
+            Some(EolRule::Text) if stats.crlf > 0 => crlf_to_lf(bytes),
+            Some(EolRule::Auto) if stats.crlf > 0 && !stats.binary() => {
+                let kept = in_index.is_some_and(|blob| {
+                    let old = TextStats::of(blob);
+                    !old.binary() && old.crlf > 0
+                });
+                if kept {
+                    bytes.to_vec()
+                } else {
+                    crlf_to_lf(bytes)
+                }
+            }
+            _ => bytes.to_vec(),
+        };
+        if self.ident {
+            out = collapse_ident(&out);
+        }
+        out
+    }
+}
+
+/// `$Id: … $` (on one line) collapsed to `$Id$`, as git's `ident_to_git` does.
+fn collapse_ident(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"$Id:") {
+            let rest = &bytes[i + 4..];
+            if let Some(end) = rest.iter().position(|&b| b == b'$' || b == b'\n') {
+                if rest[end] == b'$' {
+                    out.extend_from_slice(b"$Id$");
+                    i += 4 + end + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 /// `bytes` with the CR of every CRLF dropped (a lone CR stays), as git's `crlf_to_git` does.
 fn crlf_to_lf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
@@ -369,4 +465,25 @@ impl TextStats {
 /// cannot, a buffer can be compared with the index without the repository.
 pub fn converts(repo: &Repository, rel_path: &str) -> Result<bool> {
     Ok(FilterList::load(repo, rel_path)?.converts())
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::{EolRule, TextRule};
+
+    #[test]
+    fn the_rule_follows_attributes_then_autocrlf() {
+        let of =
+            |text, autocrlf| TextRule::of(text, "unspecified", "unspecified", "unset", autocrlf);
+        assert_eq!(of("set", "false").eol, Some(EolRule::Text));
+        assert_eq!(of("unset", "true").eol, None);
+        assert_eq!(of("auto", "false").eol, Some(EolRule::Auto));
+        assert_eq!(of("unspecified", "true").eol, Some(EolRule::Auto));
+        assert_eq!(of("unspecified", "false").eol, None);
+        let auto = of("auto", "false");
+        assert_eq!(auto.apply(b"a\r\nb\r\n", None), b"a\nb\n");
+        assert_eq!(auto.apply(b"a\r\nb\r\n", Some(b"a\r\n")), b"a\r\nb\r\n");
+        let ident = TextRule::of("unspecified", "unspecified", "unspecified", "set", "false");
+        assert_eq!(ident.apply(b"x $Id: 123 $ y\n", None), b"x $Id$ y\n");
+    }
 }

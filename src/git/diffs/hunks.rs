@@ -6,8 +6,8 @@ use git2::{Blob, Patch, Repository};
 
 use crate::git::convert;
 use crate::git::error::{GitError, Result};
+use crate::git::numstat::base_options;
 use crate::git::repo::checked_rel_path;
-use crate::git::rows::base_options;
 use crate::hunk_range::HunkRange;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
@@ -34,6 +34,7 @@ pub enum HunkSide {
 /// One hunk, with no context lines: a contiguous block of removed and added lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hunk {
+    /// Which diff the hunk is of: staged (HEAD→index) or unstaged (index→working tree).
     pub kind: HunkSide,
     /// Its numbers, `@@ -a,b +c,d @@`.
     pub range: HunkRange,
@@ -69,8 +70,11 @@ impl Hunk {
 /// symlinks have none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileHunks {
+    /// The index→working tree hunks (what "Stage hunk" offers).
     pub unstaged: Vec<Hunk>,
+    /// The HEAD→index hunks (what "Unstage hunk" offers).
     pub staged: Vec<Hunk>,
+    /// Whether git takes the file for binary (no hunks, only the whole file).
     pub binary: bool,
     /// Whether the path is in the index (an intent-to-add entry counts: `git add -N` tracks it).
     pub tracked: bool,
@@ -331,8 +335,15 @@ fn splice(base: &[u8], start: u32, count: u32, added: &[Vec<u8>]) -> Result<Vec<
 /// Which lines of a hunk to act on: all of them, or those in a 0-based buffer line range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineSelection {
+    /// The whole hunk.
     All,
-    Lines { first: u32, last: u32 },
+    /// Only the hunk's lines `first..=last` (0-based lines of the new side).
+    Lines {
+        /// The first line chosen.
+        first: u32,
+        /// The last line chosen.
+        last: u32,
+    },
 }
 
 /// Narrows an unstaged hunk to the buffer lines `first..=last`, as gitsigns does: the added lines

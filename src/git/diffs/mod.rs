@@ -1,11 +1,13 @@
 //! Diffs and conversions: a file's hunks (`hunks`), an unsaved buffer's (`buffer`), the conversion
 //! of text as `git add` converts it (`convert`), rename pairing (`renames`), the small-index
-//! handle every limited diff runs on (`scratch`), and the filter that keeps libgit2 from mapping
-//! working-tree files (`nommap`).
+//! handle every limited diff runs on (`scratch`), git's own `-U0` patches read for the planner
+//! where git serves the repository (`patch`), and the filter that keeps libgit2 from mapping
+//! working-tree files (`no_mmap_filter`).
 
 pub mod buffer;
 pub(crate) mod convert;
 pub mod hunks;
-pub(crate) mod nommap;
+pub(crate) mod no_mmap_filter;
+pub mod patch;
 pub(crate) mod renames;
 pub(crate) mod scratch;

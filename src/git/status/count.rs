@@ -11,13 +11,13 @@ use std::path::Path;
 
 use git2::Repository;
 
-use crate::git::error::Result;
+use crate::git::error::{GitError, Result};
+use crate::git::index_stamp::IndexStamp;
 pub use crate::git::model::{CountOptions, FileDelta, LineStat, RepoCounts};
+use crate::git::numstat::os_string;
 use crate::git::repo::open_containing;
-use crate::git::rows::os_string;
 use crate::git::scan::Scanned;
-use crate::git::sides::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
-use crate::git::stamp::IndexStamp;
+use crate::git::staged_unstaged::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 
 /// Counts the repository containing `path`.
 pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
@@ -33,7 +33,25 @@ pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCount
         Ok(Scanned::Declined(why)) => tracing::debug!("counting by whole-tree diffs: {why}"),
         Err(error) => tracing::debug!("the scan failed ({error}); counting by whole-tree diffs"),
     }
-    count_repo_by_diff(repo, options)
+    count_repo_by_diff(repo, options).map_err(|error| ignorecase_refusal(repo, error))
+}
+
+/// libgit2's failure in a repository with `core.ignorecase=true` on a file system that tells
+/// case apart (one copied from macOS or Windows), where names differing only in case are one
+/// file to git: said in one line that names the setting, never libgit2's words.
+fn ignorecase_refusal(repo: &Repository, error: GitError) -> GitError {
+    let ignorecase = repo
+        .config()
+        .and_then(|c| c.get_bool("core.ignorecase"))
+        .unwrap_or(false);
+    match error {
+        GitError::Git(_) if ignorecase => GitError::Unservable {
+            what: "core.ignorecase=true on a file system that tells case apart",
+            why: "libgit2 (the library commit-nudge reads git with) cannot tell which of two names differing only in case git means",
+            part: "commit-nudge's count",
+        },
+        other => other,
+    }
 }
 
 /// Counts an open repository by libgit2's whole-tree diffs: the reference the scan is checked

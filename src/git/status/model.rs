@@ -6,14 +6,17 @@ use std::collections::HashSet;
 use globset::GlobSet;
 use serde::Serialize;
 
+use crate::git::index_stamp::IndexStamp;
 use crate::git::repo::RepoInfo;
-use crate::git::stamp::IndexStamp;
 
 /// Files, added lines and removed lines: one row of `git diff --numstat`, summed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct LineStat {
+    /// How many files.
     pub files: u64,
+    /// Lines added.
     pub added: u64,
+    /// Lines removed.
     pub removed: u64,
     /// How many of `files` are larger than the size limit and counted by size alone (0 lines);
     /// left out of the JSON when 0.
@@ -60,6 +63,7 @@ impl LineStat {
         self.added + self.removed
     }
 
+    /// Whether nothing is counted.
     pub fn is_empty(&self) -> bool {
         self.files == 0
     }
@@ -72,8 +76,11 @@ pub struct FileDelta {
     pub path: String,
     /// The old path when git sees a rename.
     pub old_path: Option<String>,
+    /// Lines added, as `git diff --numstat` counts them.
     pub added: u64,
+    /// Lines removed.
     pub removed: u64,
+    /// Whether git takes the file for binary (0 lines each way).
     pub binary: bool,
     /// The 0-based line, in the new version, where the first hunk starts.
     pub first_line: Option<u32>,
@@ -83,6 +90,7 @@ pub struct FileDelta {
 /// (byte order), so that a path's row is found by binary search.
 #[derive(Debug, Clone)]
 pub struct RepoCounts {
+    /// Where the repository is.
     pub info: RepoInfo,
     /// The branch HEAD points at (also when unborn); `None` when detached.
     pub branch: Option<String>,
@@ -108,6 +116,7 @@ pub struct RepoCounts {
     /// The staged and unstaged rows that are plain modifications (same mode, neither added nor
     /// deleted): what HEAD→working tree can take from one side alone.
     pub plain_staged: HashSet<String>,
+    /// See `plain_staged`.
     pub plain_unstaged: HashSet<String>,
     /// What the index held when counted (with `CountOptions::stamp_index`), so that a later
     /// change to the index can be re-counted for the entries it touched alone.

@@ -18,15 +18,15 @@ use git2::{Delta, Repository};
 
 use crate::git::error::Result;
 use crate::git::index_file::{to_git2, IndexFile};
+use crate::git::index_stamp::{hash_of, IndexStamp, Lookup, PathHashes, SKIP_WORKTREE};
 use crate::git::model::{CountOptions, RepoCounts};
-use crate::git::rows::{
+use crate::git::numstat::{
     large_files, plain_modifications, renames_enabled, rows, sized_options, NewSide, PathLimit,
 };
 use crate::git::scratch::scratch;
-use crate::git::sides::{
+use crate::git::staged_unstaged::{
     assemble, head_state, oldest_change, workdir_side_of, StagedSide, WorkdirSide,
 };
-use crate::git::stamp::{hash_of, IndexStamp, Lookup, PathHashes, SKIP_WORKTREE};
 
 /// Re-counts `paths` (relative to the worktree root) on top of `previous`; `Ok(None)` when only a
 /// full count can be exact.

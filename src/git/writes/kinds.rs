@@ -77,13 +77,72 @@ pub(crate) fn refuse_outside_cone(repo: &Repository, rel_path: &str) -> Result<(
         }
         path <= wanted
     });
-    match outside {
-        Some(path) => Err(GitError::Refused(format!(
-            "{rel_path} is outside the sparse-checkout cone ({} is not checked out), so nothing was changed; `git sparse-checkout add` its directory first, as git add would ask",
-            String::from_utf8_lossy(&path)
-        ))),
+    if let Some(path) = outside {
+        return Err(outside_cone(rel_path, &String::from_utf8_lossy(&path)));
+    }
+    // A path the index does not hold yet (a new directory beside the cone): the cone's patterns.
+    let config = repo.config()?;
+    let on = |key: &str| config.get_bool(key).unwrap_or(false);
+    let cone = on("core.sparseCheckout") && on("core.sparseCheckoutCone");
+    refuse_outside_cone_patterns(repo.path(), cone, rel_path)
+}
+
+/// Refuses `rel_path` when a cone-mode sparse checkout (`cone`: `core.sparseCheckout` and
+/// `core.sparseCheckoutCone`) leaves it out, by the cone's patterns in
+/// `<git dir>/info/sparse-checkout`, as `git add` decides: a file at the top, in a directory of
+/// the cone or directly in one of its parents is in; anything else is out.
+pub(crate) fn refuse_outside_cone_patterns(
+    git_dir: &std::path::Path,
+    cone: bool,
+    rel_path: &str,
+) -> Result<()> {
+    if !cone {
+        return Ok(());
+    }
+    let Ok(patterns) = std::fs::read_to_string(git_dir.join("info").join("sparse-checkout")) else {
+        return Ok(());
+    };
+    match dir_outside_cone(&patterns, rel_path) {
+        Some(dir) => Err(outside_cone(rel_path, &format!("{dir}/"))),
         None => Ok(()),
     }
+}
+
+/// The directory of `rel_path` the cone's `patterns` leave out, if they do.
+fn dir_outside_cone(patterns: &str, rel_path: &str) -> Option<String> {
+    let (dir, _) = rel_path.rsplit_once('/')?;
+    let mut listed = std::collections::HashSet::new();
+    let mut parents = std::collections::HashSet::new();
+    for line in patterns.lines().map(str::trim) {
+        if let Some(parent) = line.strip_prefix("!/").and_then(|p| p.strip_suffix("/*/")) {
+            parents.insert(parent.to_string());
+        } else if let Some(dir) = line.strip_prefix('/').and_then(|p| p.strip_suffix('/')) {
+            listed.insert(dir.to_string());
+        }
+    }
+    // A listed directory that is not only a parent is in the cone with all below it.
+    let recursive = |d: &str| listed.contains(d) && !parents.contains(d);
+    let mut prefix = dir;
+    loop {
+        if recursive(prefix) {
+            return None;
+        }
+        match prefix.rsplit_once('/') {
+            Some((up, _)) => prefix = up,
+            None => break,
+        }
+    }
+    if parents.contains(dir) {
+        return None;
+    }
+    Some(dir.to_string())
+}
+
+/// The one refusal of a path outside the cone; `what` names what is not checked out.
+pub(crate) fn outside_cone(rel_path: &str, what: &str) -> GitError {
+    GitError::Refused(format!(
+        "{rel_path} is outside the sparse-checkout cone ({what} is not checked out), so nothing was changed; `git sparse-checkout add` its directory first, as git add would ask"
+    ))
 }
 
 /// The entries of a libgit2 index in our form, with their paths.
@@ -131,4 +190,25 @@ fn merged(mut files: Vec<(Entry, Vec<u8>)>, dirs: Vec<(Entry, Vec<u8>)>) -> Vec<
     files.extend(dirs);
     files.sort_by(order);
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dir_outside_cone;
+
+    #[test]
+    fn the_cone_is_read_as_git_add_reads_it() {
+        let patterns = "/*\n!/*/\n/dir/\n!/dir/*/\n/dir/sub/\n";
+        assert_eq!(dir_outside_cone(patterns, "top.txt"), None);
+        assert_eq!(dir_outside_cone(patterns, "dir/d.txt"), None);
+        assert_eq!(dir_outside_cone(patterns, "dir/sub/deep/c.txt"), None);
+        assert_eq!(
+            dir_outside_cone(patterns, "dir/x/x.txt").as_deref(),
+            Some("dir/x")
+        );
+        assert_eq!(
+            dir_outside_cone(patterns, "newtop/n.txt").as_deref(),
+            Some("newtop")
+        );
+    }
 }

@@ -3,6 +3,6 @@
 //! --autosquash` in a temporary worktree).
 
 pub mod commit;
-mod kinds;
+pub(crate) mod kinds;
 pub mod rebase;
 pub mod stage;

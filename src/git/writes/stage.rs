@@ -21,8 +21,11 @@ use crate::hunk_range::HunkRange;
 /// The hunk an action was offered for: its numbers, the hash of its lines, and the lines chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HunkTarget {
+    /// The hunk's numbers as offered.
     pub range: HunkRange,
+    /// The hash of its lines as offered (`Hunk::hash`).
     pub hash: String,
+    /// Which of its lines to stage.
     pub selection: LineSelection,
 }
 

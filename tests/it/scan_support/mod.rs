@@ -16,8 +16,6 @@ use commit_nudge::git::{self, CountOptions, FileDelta, RepoCounts};
 
 use crate::support::Repo;
 
-pub const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-
 /// What the scan did with a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -369,13 +367,14 @@ pub fn git_untracked_rows(repo: &Repo, exclude: &[&str]) -> GitRows {
     let mut add: Vec<&OsStr> = ["add", "-f", "--"].map(OsStr::new).to_vec();
     add.extend(&paths);
     with_index(&add);
+    let empty = empty_tree(repo);
     let mut diff: Vec<&OsStr> = [
         "diff",
         "--cached",
         "--numstat",
         "-z",
         "--no-renames",
-        EMPTY_TREE,
+        &empty,
     ]
     .map(OsStr::new)
     .to_vec();
@@ -383,6 +382,12 @@ pub fn git_untracked_rows(repo: &Repo, exclude: &[&str]) -> GitRows {
     diff.extend(&paths);
     rows.extend(parse_numstat_z(&with_index(&diff)));
     rows
+}
+
+/// The empty tree's id in `repo`'s object format (SHA-1 or SHA-256).
+pub fn empty_tree(repo: &Repo) -> String {
+    let output = repo.git_output(&["hash-object", "-t", "tree", "/dev/null"]);
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 /// Our rows as git's: per path, with 0 lines for a file counted by size alone.
@@ -423,7 +428,12 @@ pub fn assert_git_numbers(
         .git_output(&["rev-parse", "--verify", "-q", "HEAD"])
         .stdout;
     let head = String::from_utf8_lossy(&head).trim().to_string();
-    let base = if head.is_empty() { EMPTY_TREE } else { "HEAD" };
+    let empty = empty_tree(repo);
+    let base = if head.is_empty() {
+        empty.as_str()
+    } else {
+        "HEAD"
+    };
     assert_eq!(
         counts.head.clone().unwrap_or_default(),
         head,
@@ -538,7 +548,11 @@ pub fn text(n: u64, tag: &str, crlf: bool) -> String {
 /// levels with negations, and `.git/info/exclude`. With `crlf`, `core.autocrlf=true` and
 /// `* text=auto`, and every file written with CRLF endings.
 pub fn base(crlf: bool) -> Repo {
-    let repo = new_repo();
+    base_in(new_repo(), crlf)
+}
+
+/// `base` in `repo`, a new repository of any kind (`Repo::new_with(&["--object-format=sha256"])`).
+pub fn base_in(repo: Repo, crlf: bool) -> Repo {
     if crlf {
         repo.git(&["config", "core.autocrlf", "true"]);
         repo.write(".gitattributes", "* text=auto\n");

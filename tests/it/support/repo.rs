@@ -87,6 +87,21 @@ impl Repo {
         self.git(&["commit", "-q", "-m", message]);
     }
 
+    /// `git submodule add` of the repository `upstream` at `at` (file URLs allowed).
+    pub fn add_submodule(&self, upstream: &Repo, at: &str) {
+        let url = upstream.root();
+        let url = url.to_str().expect("utf-8");
+        self.git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            url,
+            at,
+        ]);
+    }
+
     /// Two branches that change `path` differently, `side` merged into `main`: the merge stops
     /// with a conflict on `path` (its index holds stages 1 to 3).
     pub fn conflict(&self, path: &str) {

@@ -25,10 +25,13 @@ pub(crate) use write::encode_like;
 /// Why an index file was not read.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexFileError {
+    /// The file could not be read.
     #[error("could not read the index: {0}")]
     Io(#[from] std::io::Error),
+    /// The file is not an index git writes.
     #[error("the index file is malformed: {0}")]
     Malformed(&'static str),
+    /// A form of the index this reader does not read.
     #[error("the index uses a form not read here: {0}")]
     Unsupported(&'static str),
 }
@@ -38,9 +41,11 @@ pub(crate) type Result<T> = std::result::Result<T, IndexFileError>;
 /// Flag bits of an entry (`flags`): assume-valid, extended, the stage.
 pub const FLAG_ASSUME_VALID: u16 = 0x8000;
 pub(crate) const FLAG_EXTENDED: u16 = 0x4000;
+/// The flags' stage bits (0 for a merged entry, 1–3 for a conflict's sides).
 pub const STAGE_MASK: u16 = 0x3000;
 /// Extended flag bits (`flags_extended`): skip-worktree, intent-to-add.
 pub const EXT_SKIP_WORKTREE: u16 = 1 << 14;
+/// The extended flag of an intent-to-add entry (`git add -N`).
 pub const EXT_INTENT_TO_ADD: u16 = 1 << 13;
 /// The extended flags git writes (the others are in-memory marks).
 pub(crate) const EXTENDED_FLAGS: u16 = EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD;
@@ -50,16 +55,27 @@ pub const MODE_SPARSE_DIR: u32 = 0o040000;
 /// One index entry, as stored (stat data truncated to 32 bits, as git stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
+    /// The file's change time (seconds, nanoseconds), as the index keeps it.
     pub ctime: (u32, u32),
+    /// The file's modification time (seconds, nanoseconds).
     pub mtime: (u32, u32),
+    /// The device, inode, mode, owner and size of the file when it was staged (the low 32 bits).
     pub dev: u32,
+    /// See `dev`.
     pub ino: u32,
+    /// The entry's mode (100644, 100755, 120000, 160000, or 040000 for a sparse directory).
     pub mode: u32,
+    /// See `dev`.
     pub uid: u32,
+    /// See `dev`.
     pub gid: u32,
+    /// See `dev`.
     pub size: u32,
+    /// The blob's (or sparse directory's tree's) id.
     pub oid: [u8; 20],
+    /// The flags: stage, assume-valid, extended, and the path's length.
     pub flags: u16,
+    /// The extended flags (skip-worktree, intent-to-add), version 3 and later.
     pub flags_extended: u16,
     /// Where the path sits in `IndexFile::paths`.
     pub(crate) path_at: u32,
@@ -67,6 +83,7 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry's stage (0, or 1–3 in a conflict).
     pub fn stage(&self) -> u16 {
         (self.flags & STAGE_MASK) >> 12
     }
@@ -172,25 +189,33 @@ impl<'t> CacheNode<'t> {
 /// An index file read whole: its entries in file order (sorted by path, then stage).
 #[derive(Debug, Default)]
 pub struct IndexFile {
+    /// The index file's version (2, 3 or 4).
     pub version: u32,
+    /// The entries, in file order.
     pub entries: Vec<Entry>,
     paths: Vec<u8>,
+    /// The cache-tree (the `TREE` extension), when the index has one.
     pub cache_tree: Option<CacheTree>,
     /// The index file's own modification time: an entry whose file changed in that same moment
     /// may match its stat data and still differ (git's "racy" entries).
     pub file_mtime: (i64, u32),
     /// Some entry is a conflict, is kept out of the working tree, or is only an intent to add.
     pub conflicts: bool,
+    /// Some entry is kept out of the working tree (skip-worktree).
     pub skip_worktree: bool,
+    /// Some entry is an intent to add.
     pub intent_to_add: bool,
     /// Where each entry starts in the file (files over 4 GiB and split indexes keep none), and
     /// which file it was.
     pub offsets: Vec<u32>,
+    /// Which file was read (length, time, inode).
     pub file: FileId,
     /// A sparse index: some entries are sparse directories.
     pub sparse: bool,
     /// A split index: its entries are merged with this shared index's.
     pub link: Option<Link>,
+    /// The resolve-undo extension (`REUC`), kept as written.
+    pub resolve_undo: Option<Vec<u8>>,
 }
 
 /// The stage-0 entry of `path` in the index file at `index_path`, read up to it and no further.
@@ -299,6 +324,7 @@ impl IndexFile {
         index.cache_tree = end.cache_tree;
         index.sparse = end.sparse;
         index.link = end.link;
+        index.resolve_undo = end.resolve_undo;
         Ok(index)
     }
 

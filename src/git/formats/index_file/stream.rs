@@ -15,8 +15,11 @@ use super::{parse_cache_tree, CacheTree, Entry, IndexFileError, Result, FLAG_EXT
 /// file whole): its size, modification time and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileId {
+    /// The file's length.
     pub len: u64,
+    /// The file's modification time (seconds, nanoseconds).
     pub mtime: (i64, u32),
+    /// The file's inode.
     pub ino: u64,
 }
 
@@ -38,22 +41,31 @@ impl FileId {
 /// What follows the entries, and the file read.
 #[derive(Debug, Default)]
 pub struct StreamEnd {
+    /// The index file's version.
     pub version: u32,
+    /// The cache-tree, when the index has one.
     pub cache_tree: Option<CacheTree>,
+    /// Which file was read.
     pub file: FileId,
     /// A split index: the shared index it links to (the entries visited are already merged).
     pub link: Option<Link>,
     /// A sparse index (`sdir`): some entries are sparse directories (mode 040000, path ending
     /// in `/`).
     pub sparse: bool,
+    /// The resolve-undo extension (`REUC`) as written: what `git checkout -m` needs to recreate
+    /// a conflict resolved since; kept as it is when we write the index.
+    pub resolve_undo: Option<Vec<u8>>,
 }
 
 /// The `link` extension of a split index: the shared index's id, and which of its entries
 /// (positions) this index deletes and replaces.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Link {
+    /// The shared index's id (`sharedindex.<id>`).
     pub shared: [u8; 20],
+    /// The shared index's entries (positions) this index deletes.
     pub delete: Vec<usize>,
+    /// The shared index's entries (positions) this index replaces.
     pub replace: Vec<usize>,
 }
 
@@ -83,6 +95,7 @@ struct Extensions {
     cache_tree: Option<CacheTree>,
     link: Option<Link>,
     sparse: bool,
+    resolve_undo: Option<Vec<u8>>,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -152,6 +165,7 @@ pub(crate) fn stream_file(
         file: id,
         link: extensions.link,
         sparse: extensions.sparse,
+        resolve_undo: extensions.resolve_undo,
     })
 }
 
@@ -377,8 +391,9 @@ impl Buffer {
         }
     }
 
-    /// The extensions after the entries: the cache-tree, a split index's link and a sparse
-    /// index's mark are kept; the others are skipped. The trailing checksum is not checked (git
+    /// The extensions after the entries: the cache-tree, a split index's link, a sparse index's
+    /// mark and the resolve-undo records are kept; the others are skipped (the untracked cache,
+    /// the fsmonitor's token and the offset tables are rebuilt by git's next write). The trailing checksum is not checked (git
     /// checks it only in `fsck`).
     fn extensions(&mut self) -> Result<Extensions> {
         let mut found = Extensions::default();
@@ -404,6 +419,10 @@ impl Buffer {
                     self.advance(8);
                     let data = self.take(size)?;
                     found.cache_tree = Some(parse_cache_tree(&data)?);
+                }
+                b"REUC" => {
+                    self.advance(8);
+                    found.resolve_undo = Some(self.take(size)?);
                 }
                 _ if signature[0].is_ascii_uppercase() => {
                     // An optional extension: skipped.

@@ -34,6 +34,12 @@ pub(crate) fn encode_like(
             .map(|(entry, path)| (*entry, path.clone(), false))
             .collect(),
     };
+    // The resolve-undo records stay as git left them (git drops them only when a command
+    // starts anew, a checkout or a commit, never on `git add`); the untracked cache and the
+    // fsmonitor token are left out, which git takes as "none" and rebuilds.
+    if let Some(records) = &like.resolve_undo {
+        extensions.push((*b"REUC", records.clone()));
+    }
     if like.sparse {
         extensions.push((*b"sdir", Vec::new()));
     }

@@ -16,7 +16,7 @@ use git2::Repository;
 use crate::git::error::Result;
 use crate::git::index_file::{IndexFile, FLAG_ASSUME_VALID};
 use crate::git::model::{CountOptions, FileDelta};
-use crate::git::rows::{first_change_line, sized_options};
+use crate::git::numstat::{first_change_line, sized_options};
 
 /// Whether no attribute and no line-ending setting can change how this repository's files are
 /// read or diffed.

@@ -34,19 +34,21 @@ mod walk;
 
 use crate::git::error::Result;
 use crate::git::index_file::{to_git2, IndexFile, IndexFileError};
+use crate::git::index_stamp::IndexStamp;
 use crate::git::model::{CountOptions, RepoCounts};
 use crate::git::scratch::{scratch, Scratch};
-use crate::git::sides::{
+use crate::git::staged_unstaged::{
     assemble, head_state, staged_side_limited, workdir_diff, StagedSide, WorkdirSide,
 };
-use crate::git::stamp::IndexStamp;
 use head::staged_paths;
 use walk::{walk_worktree, Decline, StatRules};
 
 /// What a scan gives: the counts, or why only whole-tree diffs can count this repository.
 #[derive(Debug)]
 pub enum Scanned {
+    /// The scan's counts.
     Counted(Box<RepoCounts>),
+    /// Why the scan declined (the caller counts by whole-tree diffs).
     Declined(&'static str),
 }
 

@@ -154,6 +154,9 @@ pub(crate) fn rows(
     let mut files = Vec::new();
     let mut deleted = Vec::new();
     let mut added = Vec::new();
+    // `diff.renames=copies`: a modified file's old version may be the source of a new one.
+    let copies = renames && copies_enabled(repo);
+    let mut modified = Vec::new();
     for (index, delta) in diff.deltas().enumerate() {
         if !which(delta.status()) {
             continue;
@@ -187,6 +190,14 @@ pub(crate) fn rows(
         if delta.status() == Delta::Typechange {
             typechange_lines(repo, &delta, new_side, &mut row)?;
         }
+        if is_dirty_submodule(&delta) {
+            // A submodule at the commit recorded, with work inside: git counts `0 0` when a
+            // tracked file inside is modified, and nothing when only untracked files are.
+            if !submodule_has_changes(repo, &row.path) {
+                continue;
+            }
+            (row.added, row.removed, row.first_line) = (0, 0, None);
+        }
         // A merged HEAD→index→working tree diff can name a file whose two changes cancel out
         // (a mode staged and reverted on disk): git lists nothing for it.
         let (old, new) = (delta.old_file(), delta.new_file());
@@ -206,54 +217,125 @@ pub(crate) fn rows(
                     let on_disk = (new_side == NewSide::Workdir).then(|| row.path.clone());
                     added.push(rename_side(repo, files.len(), &new, on_disk, row.binary));
                 }
+                Delta::Modified if copies => {
+                    modified.push(rename_side(repo, files.len(), &old, None, row.binary))
+                }
                 _ => {}
             }
         }
         files.push(row);
     }
+    let mut drop = vec![false; files.len()];
+    let mut paired = HashSet::new();
     if renames && !deleted.is_empty() && !added.is_empty() {
-        let pairs = crate::git::renames::pair(&deleted, &added);
-        let contents = |sides: &[crate::git::renames::Side], row: usize| {
-            sides
-                .iter()
-                .find(|s| s.row == row)
-                .map(|s| s.content.clone())
-                .unwrap_or_default()
-        };
-        let mut drop = vec![false; files.len()];
-        for (old_row, new_row) in pairs {
-            let (old_content, new_content) =
-                (contents(&deleted, old_row), contents(&added, new_row));
-            let old_path = files[old_row].path.clone();
-            let new_path = files[new_row].path.clone();
-            let mut options = base_options();
-            let patch = git2::Patch::from_buffers(
-                &old_content,
-                Some(Path::new(&old_path)),
-                &new_content,
-                Some(Path::new(&new_path)),
-                Some(&mut options),
-            )?;
-            let (_, n_added, n_removed) = patch.line_stats()?;
-            let first_line = first_change_line(&patch)?;
-            files[new_row] = FileDelta {
-                path: new_path,
-                old_path: Some(old_path),
-                added: n_added as u64,
-                removed: n_removed as u64,
-                binary: patch.delta().flags().is_binary(),
-                first_line,
-            };
+        for (old_row, new_row) in crate::git::renames::pair(&deleted, &added) {
+            files[new_row] = paired_row(&files, &deleted, &added, old_row, new_row)?;
             drop[old_row] = true;
+            paired.insert(new_row);
         }
-        let mut index = 0;
-        files.retain(|_| {
-            let keep = !drop[index];
-            index += 1;
-            keep
-        });
     }
+    // Copies (`git diff -C`): the new files left, against the modified files' old versions;
+    // the source stays as it is.
+    let unpaired: Vec<crate::git::renames::Side> = added
+        .into_iter()
+        .filter(|side| !paired.contains(&side.row))
+        .collect();
+    if copies && !modified.is_empty() && !unpaired.is_empty() {
+        for (old_row, new_row) in crate::git::renames::pair(&modified, &unpaired) {
+            files[new_row] = paired_row(&files, &modified, &unpaired, old_row, new_row)?;
+        }
+    }
+    let mut index = 0;
+    files.retain(|_| {
+        let keep = !drop[index];
+        index += 1;
+        keep
+    });
     Ok(files)
+}
+
+/// The `--numstat` row of `path` from `old` to `new` (two versions in memory).
+pub(crate) fn row_of_buffers(path: &str, old: &[u8], new: &[u8]) -> Result<FileDelta> {
+    let mut options = base_options();
+    let patch = git2::Patch::from_buffers(
+        old,
+        Some(Path::new(path)),
+        new,
+        Some(Path::new(path)),
+        Some(&mut options),
+    )?;
+    let (_, n_added, n_removed) = patch.line_stats()?;
+    Ok(FileDelta {
+        path: path.to_string(),
+        old_path: None,
+        added: n_added as u64,
+        removed: n_removed as u64,
+        binary: patch.delta().flags().is_binary(),
+        first_line: first_change_line(&patch)?,
+    })
+}
+
+/// The row of `files[new_row]` renamed or copied from `files[old_row]`, the lines counted from
+/// one side's content to the other's.
+fn paired_row(
+    files: &[FileDelta],
+    old_sides: &[crate::git::renames::Side],
+    new_sides: &[crate::git::renames::Side],
+    old_row: usize,
+    new_row: usize,
+) -> Result<FileDelta> {
+    let content = |sides: &[crate::git::renames::Side], row: usize| {
+        sides
+            .iter()
+            .find(|s| s.row == row)
+            .map(|s| s.content.clone())
+            .unwrap_or_default()
+    };
+    let (old_content, new_content) = (content(old_sides, old_row), content(new_sides, new_row));
+    let old_path = files[old_row].path.clone();
+    let new_path = files[new_row].path.clone();
+    let mut options = base_options();
+    let patch = git2::Patch::from_buffers(
+        &old_content,
+        Some(Path::new(&old_path)),
+        &new_content,
+        Some(Path::new(&new_path)),
+        Some(&mut options),
+    )?;
+    let (_, n_added, n_removed) = patch.line_stats()?;
+    Ok(FileDelta {
+        path: new_path,
+        old_path: Some(old_path),
+        added: n_added as u64,
+        removed: n_removed as u64,
+        binary: patch.delta().flags().is_binary(),
+        first_line: first_change_line(&patch)?,
+    })
+}
+
+/// Whether `diff.renames` asks for copies too (`copies`, `copy`).
+pub(crate) fn copies_enabled(repo: &Repository) -> bool {
+    repo.config()
+        .and_then(|c| c.get_string("diff.renames"))
+        .is_ok_and(|value| matches!(value.to_ascii_lowercase().as_str(), "copies" | "copy"))
+}
+
+/// A working-tree side of a submodule at the commit the other side records (libgit2 counts its
+/// `-dirty` mark as a changed line).
+fn is_dirty_submodule(delta: &git2::DiffDelta<'_>) -> bool {
+    let (old, new) = (delta.old_file(), delta.new_file());
+    old.mode() == git2::FileMode::Commit
+        && new.mode() == git2::FileMode::Commit
+        && old.id() == new.id()
+}
+
+/// Whether the submodule at `path` has changes to its tracked files (in its index or working
+/// tree), untracked files aside.
+fn submodule_has_changes(repo: &Repository, path: &str) -> bool {
+    use git2::SubmoduleStatus as S;
+    repo.submodule_status(path, git2::SubmoduleIgnore::Untracked)
+        .map(|status| status.intersects(S::WD_INDEX_MODIFIED | S::WD_WD_MODIFIED))
+        .unwrap_or(true)
 }
 
 /// A file replaced by a symlink (or the other way): git counts the old content's lines removed
@@ -325,10 +407,13 @@ fn rename_side(
         };
     }
     let content = match on_disk {
-        Some(path) => {
-            let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
-            std::fs::read(root.join(path)).unwrap_or_default()
-        }
+        // The file as `git add` would store it: line endings converted (`core.autocrlf`), a
+        // link's target, as git compares a working-tree file with a blob.
+        Some(path) => crate::git::convert::as_git_would_add(repo, &path, None, None)
+            .ok()
+            .flatten()
+            .map(|added| added.content)
+            .unwrap_or_default(),
         None => repo
             .find_blob(id)
             .map(|b| b.content().to_vec())

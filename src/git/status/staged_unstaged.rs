@@ -10,13 +10,13 @@ use std::path::Path;
 use git2::{Delta, Repository};
 
 use crate::git::error::Result;
+use crate::git::index_stamp::{IndexStamp, SKIP_WORKTREE};
 use crate::git::model::{CountOptions, FileDelta, RepoCounts};
-use crate::git::repo::RepoInfo;
-use crate::git::rows::{
+use crate::git::numstat::{
     base_options, first_change_line, large_files, modified_unix, path_string, plain_modifications,
-    renames_enabled, rows, sized_options, NewSide, PathLimit,
+    renames_enabled, row_of_buffers, rows, sized_options, NewSide, PathLimit,
 };
-use crate::git::stamp::{IndexStamp, SKIP_WORKTREE};
+use crate::git::repo::RepoInfo;
 
 /// What the HEAD→index diff gives: rows, plainly modified paths, files over the limit.
 pub(crate) struct StagedSide {
@@ -139,6 +139,7 @@ pub(crate) fn assemble(
     } = workdir;
     // Every list of rows is kept sorted by path (`RepoCounts` promises it; lookups rely on it).
     let (mut staged, mut unstaged, mut untracked) = (staged, unstaged, untracked);
+    expand_stray_git_dirs(repo, &root, &keep, &mut untracked)?;
     for rows in [&mut staged, &mut unstaged, &mut untracked] {
         rows.sort_by(|a, b| a.path.cmp(&b.path));
     }
@@ -190,7 +191,14 @@ pub(crate) fn assemble(
     let index = repo.index()?;
     // The stamp, when kept, says whether the index has conflicts without another walk.
     if stamp.as_ref().is_none_or(|s| s.conflicts) {
-        conflicted_rows(repo, &index, head_tree, &keep, &mut tracked_total)?;
+        conflicted_rows(
+            repo,
+            &index,
+            head_tree,
+            &keep,
+            &mut unstaged,
+            &mut tracked_total,
+        )?;
     }
     // The stamp, when kept, says whether any entry is sparse (it is never newer than the rows).
     if stamp.as_ref().is_none_or(|s| s.skip_worktree) {
@@ -368,6 +376,7 @@ fn conflicted_rows(
     index: &git2::Index,
     head_tree: Option<&git2::Tree<'_>>,
     keep: &dyn Fn(&str) -> bool,
+    unstaged: &mut [FileDelta],
     tracked_total: &mut Vec<FileDelta>,
 ) -> Result<()> {
     if !index.has_conflicts() {
@@ -376,6 +385,7 @@ fn conflicted_rows(
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     for conflict in index.conflicts()? {
         let conflict = conflict?;
+        let ours = conflict.our.as_ref().map(|e| e.id);
         let Some(entry) = conflict.our.or(conflict.their).or(conflict.ancestor) else {
             continue;
         };
@@ -384,6 +394,13 @@ fn conflicted_rows(
             continue;
         }
         tracked_total.retain(|row| row.path != path);
+        // Index→working tree: git diffs the working tree against "ours" (stage 2).
+        if let (Some(ours), Ok(on_disk)) = (ours, std::fs::read(root.join(&path))) {
+            if let Some(row) = unstaged.iter_mut().find(|row| row.path == path) {
+                let blob = repo.find_blob(ours)?;
+                *row = row_of_buffers(&path, blob.content(), &on_disk)?;
+            }
+        }
         let head_blob = head_tree
             .and_then(|tree| tree.get_path(Path::new(&path)).ok())
             .and_then(|entry| repo.find_blob(entry.id()).ok());
@@ -413,6 +430,56 @@ fn conflicted_rows(
             binary: patch.delta().flags().is_binary(),
             first_line: first_change_line(&patch)?,
         });
+    }
+    Ok(())
+}
+
+/// libgit2 takes any directory holding a `.git` for a nested repository (one untracked row,
+/// `d/`); git only one whose `.git` is a repository, and lists the files of the others (never a
+/// `.git` itself). Those rows are replaced by their files, each counted as all added.
+fn expand_stray_git_dirs(
+    repo: &Repository,
+    root: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    untracked: &mut Vec<FileDelta>,
+) -> Result<()> {
+    let is_repository = |dir: &Path| Repository::open(dir).is_ok();
+    let stray: Vec<String> = untracked
+        .iter()
+        .filter(|row| row.path.ends_with('/') && !is_repository(&root.join(&row.path)))
+        .map(|row| row.path.clone())
+        .collect();
+    if stray.is_empty() {
+        return Ok(());
+    }
+    untracked.retain(|row| !stray.contains(&row.path));
+    let mut pending: Vec<String> = stray;
+    while let Some(dir) = pending.pop() {
+        let Ok(read) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in read.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{dir}{name}");
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if name == ".git" || !keep(&path) || repo.is_path_ignored(&path).unwrap_or(false) {
+                continue;
+            }
+            if kind.is_dir() {
+                let dir_path = format!("{path}/");
+                if is_repository(&root.join(&dir_path)) {
+                    untracked.push(row_of_buffers(&dir_path, b"", b"")?);
+                } else {
+                    pending.push(dir_path);
+                }
+                continue;
+            }
+            if let Some(added) = crate::git::convert::as_git_would_add(repo, &path, None, None)? {
+                untracked.push(row_of_buffers(&path, b"", &added.content)?);
+            }
+        }
     }
     Ok(())
 }
