@@ -43,7 +43,11 @@ pub(crate) fn read_work_by_git(
         head: patch.head.clone(),
         ..Work::default()
     };
-    for file in &patch.files {
+    // In path order, as libgit2's diff lists them (git prints the untracked files last), so the
+    // plan is the same whichever reads the work.
+    let mut files: Vec<&FilePatch> = patch.files.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for file in files {
         let staged_file = patch.staged.iter().find(|s| s.path == file.path);
         let whole_staged = staged_file.is_some() && !patch.unstaged_paths.contains(&file.path);
         push_file(&mut work, file, staged_file, whole_staged);
