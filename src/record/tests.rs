@@ -2,6 +2,12 @@
 
 use super::*;
 
+// The one test harness's git (isolated from the developer's configuration), shared with the
+// integration tests.
+#[path = "../../tests/it/support/repo.rs"]
+mod repo;
+use repo::git_in as git;
+
 fn key(side: Side, line: &str, path: &str) -> LineKey {
     LineKey {
         side,
@@ -115,20 +121,6 @@ fn git_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     dir
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

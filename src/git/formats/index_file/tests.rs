@@ -3,6 +3,12 @@
 use super::*;
 use std::path::Path;
 
+// The one test harness's git (isolated from the developer's configuration), shared with the
+// integration tests.
+#[path = "../../../../tests/it/support/repo.rs"]
+mod repo;
+use repo::git_in as git_out;
+
 fn git(dir: &Path, args: &[&str]) {
     git_out(dir, args);
 }
@@ -103,22 +109,6 @@ fn entries_equal_libgit2s_in_every_version() {
         );
         assert_eq!(ours.range_below(b"a/").len(), 2);
     }
-}
-
-fn git_out(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `git ls-files -s` of our reading: mode, id, stage and path of each entry.
@@ -292,9 +282,8 @@ fn a_large_index_is_read_across_buffer_ends_and_entries_are_found_at_their_offse
         path.push_str(&format!("f{i:05}{}", "y".repeat((i as usize * 13) % 61)));
         lines.push_str(&format!("100644 {blob}\t{path}\n"));
     }
-    let mut child = std::process::Command::new("git")
+    let mut child = repo::git_command(root, Path::new("/dev/null"))
         .args(["update-index", "--index-info"])
-        .current_dir(root)
         .stdin(std::process::Stdio::piped())
         .spawn()
         .expect("git runs");
