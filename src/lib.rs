@@ -31,6 +31,12 @@ pub mod record;
 pub mod report;
 pub mod workspace;
 
+/// The one test harness (repositories built by the real git, isolated from the developer's
+/// configuration), shared by the unit tests and the integration tests (`tests/it/support`).
+#[cfg(test)]
+#[path = "../tests/it/support/repo.rs"]
+mod test_repo;
+
 /// The current time in Unix seconds: the one place the wall clock is read.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()

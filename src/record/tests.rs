@@ -2,10 +2,8 @@
 
 use super::*;
 
-// The one test harness's git (isolated from the developer's configuration), shared with the
-// integration tests.
-#[path = "../../tests/it/support/repo.rs"]
-mod repo;
+// The one test harness's git (isolated from the developer's configuration).
+use crate::test_repo as repo;
 use repo::git_in as git;
 
 fn key(side: Side, line: &str, path: &str) -> LineKey {

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-#[path = "../../../tests/it/support/repo.rs"]
-mod repo;
+use crate::test_repo as repo;
 
 use super::effect::Effect;
 use super::jobs;

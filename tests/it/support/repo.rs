@@ -1,7 +1,8 @@
 //! The one test repository: built and inspected by the real `git` in a temp dir, with nothing
 //! of the developer's own git configuration (`HOME`, `GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL`).
-//! Shared by the integration tests (`tests/it/support`) and the engine's tests in memory
-//! (`src/workspace/tests`, which include this file by path): one harness, one isolation.
+//! Shared by the integration tests (`tests/it/support`) and the library's unit tests (the
+//! engine's, the record's and the index reader's, through `crate::test_repo`, which includes this
+//! file by path): one harness, one isolation.
 
 #![allow(dead_code)]
 

@@ -3,10 +3,8 @@
 use super::*;
 use std::path::Path;
 
-// The one test harness's git (isolated from the developer's configuration), shared with the
-// integration tests.
-#[path = "../../../../tests/it/support/repo.rs"]
-mod repo;
+// The one test harness's git (isolated from the developer's configuration).
+use crate::test_repo as repo;
 use repo::git_in as git_out;
 
 fn git(dir: &Path, args: &[&str]) {
