@@ -20,12 +20,14 @@ use crate::git::GitError;
 /// How to apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
+    /// How each commit is made: the `git` to run, its time limit, whether comments are stripped.
     pub commit: CommitOptions,
 }
 
 /// What applying made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplyOutcome {
+    /// The commits made, in order.
     pub commits: Vec<CommitOutcome>,
     /// Hunks the plan left out, still uncommitted.
     pub left_out: usize,

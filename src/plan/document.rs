@@ -14,13 +14,16 @@ use crate::hunk_range::HunkRange;
 /// One commit of a parsed plan document: its title and its hunks (indices into the work's hunks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedCommit {
+    /// The commit's title, as the document has it (the commit message).
     pub title: String,
+    /// Its hunks: indices into the work's hunks, in the document's order.
     pub hunks: Vec<usize>,
 }
 
 /// A parsed plan document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedDocument {
+    /// The commits, in the order they are to be made.
     pub commits: Vec<PlannedCommit>,
     /// The fingerprint of the work the document was made for, if it says.
     pub fingerprint: Option<String>,
@@ -30,6 +33,7 @@ pub struct ParsedDocument {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the plan document cannot be applied; nothing was applied:\n{}", render_problems(.problems))]
 pub struct DocumentError {
+    /// Each problem with the line it is on (1-based).
     pub problems: Vec<(usize, String)>,
 }
 

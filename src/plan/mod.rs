@@ -58,6 +58,7 @@ pub struct PlanHunk {
     pub range: HunkRange,
     /// git's hunk-header context: the line that opens the enclosing function (may be empty).
     pub header: String,
+    /// What changed in the file: lines, or the whole file (added, deleted, binary, mode).
     pub kind: HunkKind,
     /// The removed lines, each with its line ending.
     pub removed: Vec<Vec<u8>>,
@@ -101,18 +102,24 @@ pub struct HunkKey {
 /// work's hunk list).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
+    /// A short imperative line, the commit message's first.
     pub title: String,
+    /// Why its hunks go together ("both touch `parse`"), for the document's `# why:` line.
     pub why: String,
+    /// Indices into the work's hunks.
     pub hunks: Vec<usize>,
 }
 
 /// A commit plan for one worktree.
 #[derive(Debug, Clone)]
 pub struct Plan {
+    /// The worktree planned.
     pub root: PathBuf,
     /// HEAD's commit id, `None` on an unborn branch.
     pub head: Option<String>,
+    /// Every hunk of the work (what `git add -A` would commit), file by file.
     pub hunks: Vec<PlanHunk>,
+    /// The proposed commits, in the order to make them.
     pub groups: Vec<Group>,
     /// Set when the work was too large to plan finely and the plan groups by directory instead.
     pub coarse_note: Option<String>,
@@ -123,24 +130,36 @@ pub struct Plan {
 /// Why a plan could not be made or applied, worded for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
+    /// Reading or writing the repository failed.
     #[error(transparent)]
     Git(#[from] GitError),
     #[error("a {0} is in progress: finish or abort it before planning commits")]
+    /// A merge, rebase, cherry-pick, revert or bisect (named) is in progress.
     InProgress(&'static str),
     #[error("the index has conflicts ({0}): resolve them before planning commits")]
+    /// The index has conflicts (the paths).
     Conflicted(String),
     #[error("{0}")]
+    /// The plan document cannot be applied.
     Document(#[from] DocumentError),
     #[error("the plan is stale: {0}; nothing was applied, make the plan again")]
+    /// The work changed since the plan was made (what changed).
     Stale(String),
     #[error("{0}")]
+    /// Refused for a reason worded in full (nothing to plan, an unservable repository).
     Refused(String),
     #[error("commit {index} of {total} (\"{title}\") failed, {done} made before it; its hunks and the later ones are as they were:\n{words}")]
+    /// `git commit` failed (a hook refused, say): the commits before it stay.
     CommitFailed {
+        /// The failed commit's place, 1-based.
         index: usize,
+        /// How many commits the plan has.
         total: usize,
+        /// How many were made before it.
         done: usize,
+        /// The failed commit's title.
         title: String,
+        /// What git said.
         words: String,
     },
 }
@@ -156,6 +175,7 @@ pub(crate) type Result<T, E = PlanError> = std::result::Result<T, E>;
 /// How to make a plan.
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
+    /// How hunks are grouped (the model, the threshold, the bounds).
     pub group: GroupOptions,
     /// Read co-change from this many recent commits (0: none).
     pub history_commits: usize,
@@ -281,19 +301,27 @@ pub(crate) fn fingerprint(hunks: &[PlanHunk]) -> String {
 /// The JSON form of a plan (`plan --json`).
 #[derive(Debug, Serialize)]
 pub struct PlanJson {
+    /// The worktree planned.
     pub root: String,
+    /// HEAD's commit id, `null` on an unborn branch.
     pub head: Option<String>,
+    /// Why the plan is coarse, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The proposed commits, in order.
     pub commits: Vec<CommitJson>,
 }
 
 /// One commit of `plan --json`.
 #[derive(Debug, Serialize)]
 pub struct CommitJson {
+    /// The commit's title.
     pub title: String,
+    /// Why its hunks go together.
     pub why: String,
+    /// The paths it touches, in the order of its hunks.
     pub files: Vec<String>,
+    /// Its hunks.
     pub hunks: Vec<HunkJson>,
 }
 

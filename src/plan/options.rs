@@ -75,6 +75,7 @@ impl Weights {
 /// How to group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupOptions {
+    /// The pair model's bias and coefficients.
     pub weights: Weights,
     /// Two groups merge while the mean probability of their pairs of hunks is at least this.
     pub threshold: f64,
