@@ -244,24 +244,28 @@ impl Repo {
         }
     }
 
-    /// Where the planner cannot read with libgit2 (`libgit2()` is `None`): the work as git's
-    /// own `-U0` patches, after what would stop a plan (an operation in progress, the conflicted
-    /// paths). `None` where libgit2 reads the repository (the planner reads it itself there).
-    pub fn work_patch(&self) -> Result<Option<(WorkPatch, Busy)>> {
-        match &self.0 {
-            Backend::Lib(_) => Ok(None),
-            Backend::Cli(repo) => {
-                let (operation, conflicted) = repo.busy()?;
-                let busy = Busy {
-                    operation,
-                    conflicted,
-                };
-                if busy.operation.is_some() || !busy.conflicted.is_empty() {
-                    return Ok(Some((WorkPatch::default(), busy)));
-                }
-                Ok(Some((repo.work_patch()?, busy)))
+    /// The work as git's own `-U0` patches (what the planner plans, in every repository, so
+    /// that its hunks are the ones `git diff` prints), after what would stop a plan (an
+    /// operation in progress, the conflicted paths). Asked of the hardened git even where
+    /// libgit2 reads the repository: libgit2's diff now and then cuts a change elsewhere.
+    pub fn work_patch(&self) -> Result<(WorkPatch, Busy)> {
+        let opened;
+        let repo = match &self.0 {
+            Backend::Lib(_) => {
+                opened = CliRepo::open(self.root())?;
+                &opened
             }
+            Backend::Cli(repo) => repo,
+        };
+        let (operation, conflicted) = repo.busy()?;
+        let busy = Busy {
+            operation,
+            conflicted,
+        };
+        if busy.operation.is_some() || !busy.conflicted.is_empty() {
+            return Ok((WorkPatch::default(), busy));
         }
+        Ok((repo.work_patch()?, busy))
     }
 
     /// Where libgit2 does not read the repository: the paths each of the newest non-merge

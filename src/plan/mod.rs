@@ -1,8 +1,9 @@
 //! The commit planner: the uncommitted work split into a few ordered, titled commits.
 //!
 //! Hunks and signals go in, ordered groups with titles come out. The rooms of the planner:
-//! `read` takes the hunks of `git diff -U0 --no-renames HEAD` (untracked files included) from a
-//! repository with git2; `cochange` reads which files the history commits together (cached per
+//! `read_by_git` takes the hunks of `git diff -U0 --no-renames HEAD` (untracked files included)
+//! from git itself, through the door, in every repository, so they are exactly git's (`read`, the
+//! same with libgit2's diff, which now and then cuts a change elsewhere, serves absorb); `cochange` reads which files the history commits together (cached per
 //! HEAD); `group` is pure: it weighs references, co-change, place, staging and the record's episodes and
 //! returns ordered groups; `title` names them; `document` renders and parses the plan document
 //! (`.git/COMMIT_PLAN`); `apply` makes the commits with the user's `git commit`.
@@ -207,21 +208,7 @@ pub fn plan_worktree(
     record: Option<&crate::record::Record>,
 ) -> Result<Plan> {
     let opened = crate::git::open(root)?;
-    let (work, cochange) = match opened.libgit2() {
-        Some(repo) => {
-            let work = read_work(repo)?;
-            let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
-                cochange::cochange(repo, options.history_commits, options.cache_history)
-                    .unwrap_or_default()
-            } else {
-                cochange::CoChange::default()
-            };
-            (work, cochange)
-        }
-        // Where git serves the repository (SHA-256), the same work from git's own patches.
-        None => read_by_git::read_work_by_git(&opened, options.history_commits)?
-            .ok_or_else(|| PlanError::Refused("the repository could not be read".to_string()))?,
-    };
+    let (work, cochange) = work_and_cochange(&opened, options)?;
     let own_record = match record {
         None if options.use_record && !work.hunks.is_empty() => crate::record::load_worktree(root),
         _ => None,
@@ -251,14 +238,7 @@ pub fn plan_worktree(
 /// benchmark's fit): the hunks, the starting group of each and the features of every pair, as
 /// JSON. The record is not read.
 pub fn features_worktree(root: &std::path::Path, options: &PlanOptions) -> Result<String> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    let work = read_work(&repo)?;
-    let cochange = if options.history_commits > 0 && !work.hunks.is_empty() {
-        cochange::cochange(&repo, options.history_commits, options.cache_history)
-            .unwrap_or_default()
-    } else {
-        cochange::CoChange::default()
-    };
+    let (work, cochange) = work_and_cochange(&crate::git::open(root)?, options)?;
     let signals = Signals {
         cochange: &cochange,
         old_texts: &work.old_texts,
@@ -286,6 +266,29 @@ pub fn features_worktree(root: &std::path::Path, options: &PlanOptions) -> Resul
         "pairs": dump.pairs,
     });
     Ok(value.to_string())
+}
+
+/// The work as git's own patches (so the hunks are `git diff`'s), and the co-change: cached
+/// from libgit2's walk where libgit2 reads the repository, from `git log` where git serves it.
+fn work_and_cochange(
+    opened: &crate::git::Repo,
+    options: &PlanOptions,
+) -> Result<(read::Work, cochange::CoChange)> {
+    let by_git_history = if opened.libgit2().is_none() {
+        options.history_commits
+    } else {
+        0
+    };
+    let (work, from_git) = read_by_git::read_work_by_git(opened, by_git_history)?;
+    let cochange = match opened.libgit2() {
+        Some(repo) if options.history_commits > 0 && !work.hunks.is_empty() => {
+            cochange::cochange(repo, options.history_commits, options.cache_history)
+                .unwrap_or_default()
+        }
+        Some(_) => cochange::CoChange::default(),
+        None => from_git,
+    };
+    Ok((work, cochange))
 }
 
 /// A stable hash of every hunk's path, numbers and lines.

@@ -1,6 +1,8 @@
-//! Reading the work to plan where libgit2 cannot read the repository (SHA-256 object names): the
-//! same `Work` as `read`, from git's own `-U0` patches, which the front door asks of git
-//! (`git::Repo::work_patch`), and the co-change from `git log` (`git::Repo::commit_paths`).
+//! Reading the work to plan, in every repository: the same `Work` as `read`, from git's own `-U0`
+//! patches, which the front door asks of the hardened git (`git::Repo::work_patch`), so that the
+//! plan's hunks are the ones `git diff` prints (libgit2's diff now and then places an insertion at
+//! the other end of a repeated block, or splits a change around a common blank line); and where
+//! git serves the repository (SHA-256), the co-change from `git log` (`git::Repo::commit_paths`).
 //!
 //! Nothing of the planner's logic lives here: hunks are translated one to one, and co-change is
 //! bounded by the same counts as `cochange` (not cached: one `git log` per plan).
@@ -13,24 +15,18 @@ use super::{HunkKind, PlanError, PlanHunk, Result};
 use crate::git::patch::{FilePatch, PatchChange, MAX_TEXT_BYTES};
 use crate::hunk_range::HunkRange;
 
-/// The work of `opened`, whichever backend reads it (without the co-change).
+/// The work of `opened`, whichever backend serves it (without the co-change).
 pub(crate) fn work_of(opened: &crate::git::Repo) -> Result<Work> {
-    match opened.libgit2() {
-        Some(repo) => super::read::read_work(repo),
-        None => Ok(read_work_by_git(opened, 0)?
-            .map(|(work, _)| work)
-            .unwrap_or_default()),
-    }
+    Ok(read_work_by_git(opened, 0)?.0)
 }
 
-/// The work of `repo` (served by git) and its co-change, or `None` where libgit2 reads it.
+/// The work of `repo` and, where git serves the repository (SHA-256), its co-change (where
+/// libgit2 reads it, the co-change is `cochange`'s, cached: empty here).
 pub(crate) fn read_work_by_git(
     repo: &crate::git::Repo,
     history_commits: usize,
-) -> Result<Option<(Work, CoChange)>> {
-    let Some((patch, busy)) = repo.work_patch()? else {
-        return Ok(None);
-    };
+) -> Result<(Work, CoChange)> {
+    let (patch, busy) = repo.work_patch()?;
     if let Some(operation) = busy.operation {
         return Err(PlanError::InProgress(operation));
     }
@@ -69,7 +65,7 @@ pub(crate) fn read_work_by_git(
     } else {
         CoChange::default()
     };
-    Ok(Some((work, cochange)))
+    Ok((work, cochange))
 }
 
 /// One file's hunks as the planner's, each marked staged as `read` marks it.
