@@ -822,3 +822,81 @@ fn sha256_someone_elses_commits_and_a_detached_head_are_as_in_sha1() {
         "{err}"
     );
 }
+
+/// SHA-256 objects with reftable refs: git itself serves objects and refs alike, and absorb
+/// (the dry run, the fix-ups, the rewrite) does what it does in the SHA-1 twin.
+#[test]
+fn sha256_with_reftable_absorbs_and_rewrites_as_its_sha1_twin() {
+    let (sha1, both) = (
+        twin(&[]),
+        twin(&["--object-format=sha256", "--ref-format=reftable"]),
+    );
+    for repo in [&sha1, &both] {
+        twin_work(repo);
+    }
+    assert_eq!(named_report(&both), named_report(&sha1));
+    for repo in [&sha1, &both] {
+        let out = absorb(repo, &["--rewrite"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(state(&both), state(&sha1));
+    assert_eq!(log(&both), ["c: add", "b: add", "a: one two"]);
+    assert_eq!(show(&both, "HEAD~1:b"), "x1\nX2\n");
+}
+
+/// A script that leaves `<marks>/<name>` when it runs (as a filter, passing its input on).
+#[cfg(unix)]
+fn trap(marks: &std::path::Path, name: &str) -> String {
+    let path = marks.with_extension(name);
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\ntouch '{}/{name}'\ncat\n", marks.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The dry run in SHA-256 reads through git itself and runs nothing the repository names: no
+/// fsmonitor, textconv, filter, hook or signature program (real git, asked the same, runs them).
+#[cfg(unix)]
+#[test]
+fn sha256_dry_run_runs_nothing_of_the_repositorys() {
+    let repo = twin(SHA256);
+    twin_work(&repo);
+    let marks_dir = tempfile::tempdir().unwrap();
+    let marks = marks_dir.path().join("marks");
+    std::fs::create_dir(&marks).unwrap();
+    for (key, name) in [
+        ("core.fsmonitor", "fsmonitor"),
+        ("diff.trap.textconv", "textconv"),
+        ("filter.trap.clean", "clean"),
+        ("filter.trap.smudge", "smudge"),
+        ("gpg.program", "gpg"),
+    ] {
+        repo.git(&["config", key, &trap(&marks, name)]);
+    }
+    repo.git(&["config", "log.showSignature", "true"]);
+    repo.write(".git/info/attributes", "* diff=trap filter=trap\n");
+    for hook in ["post-index-change", "reference-transaction", "pre-commit"] {
+        executable(
+            &repo,
+            &format!(".git/hooks/{hook}"),
+            &format!("#!/bin/sh\ntouch '{}/{hook}'\n", marks.display()),
+        );
+    }
+    let r = report(&repo, &[]);
+    assert_eq!(r["hunks"].as_array().unwrap().len(), 6, "{r}");
+    let left: Vec<_> = std::fs::read_dir(&marks).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The trap works: git's own blame with textconv and a diff of the work run the programs.
+    repo.git(&["blame", "--textconv", "HEAD", "--", "a"]);
+    repo.git(&["diff", "HEAD"]);
+    let left: Vec<_> = std::fs::read_dir(&marks).unwrap().collect();
+    assert!(!left.is_empty(), "real git left marks");
+}
