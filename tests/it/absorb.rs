@@ -900,3 +900,27 @@ fn sha256_dry_run_runs_nothing_of_the_repositorys() {
     let left: Vec<_> = std::fs::read_dir(&marks).unwrap().collect();
     assert!(!left.is_empty(), "real git left marks");
 }
+
+/// A file renamed on the branch: git's blame (SHA-256) follows the rename as libgit2's does
+/// (SHA-1), so a fix of a line the file had before its rename folds into the commit that wrote
+/// it, in both.
+#[test]
+fn sha256_blame_follows_a_rename_as_its_sha1_twin() {
+    let repos = [&[][..], SHA256].map(|kind| {
+        let repo = Repo::new_with(kind);
+        repo.write("base", "base\n");
+        repo.commit_all("base");
+        repo.git(&["checkout", "-q", "-b", "topic"]);
+        repo.git(&["branch", "-q", "--set-upstream-to", "main"]);
+        repo.write("old", "l1\nl2\nl3\nl4\nl5\n");
+        repo.commit_all("add old");
+        repo.git(&["mv", "old", "new"]);
+        repo.git(&["commit", "-q", "-m", "rename"]);
+        repo.write("new", "l1\nL2\nl3\nl4\nl5\n");
+        repo
+    });
+    let [sha1, sha256] = &repos;
+    let ours = named_report(sha256);
+    assert_eq!(ours, named_report(sha1));
+    assert_eq!(ours["hunks"][0]["target"], "<add old>", "{ours:#}");
+}
