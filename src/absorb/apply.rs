@@ -6,15 +6,15 @@
 //! it was). The squash is `git rebase -i --autosquash` in a temporary worktree
 //! (`git::rebase`); the branch moves to its result only when that result's tree is the tree the
 //! fix-ups made, and the old tip is kept under `refs/commit-nudge/absorb-undo`. A rebase that
-//! stops puts the branch and the index back as they were before absorb.
+//! stops puts the branch and the index back as they were before absorb. Every read and write of
+//! refs and index entries goes through the front door (`git::Repo`), so a repository of SHA-256
+//! object names (served by git itself) is absorbed exactly as one libgit2 opens.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use git2::{IndexEntry, Oid, Repository};
 
 use super::AbsorbReport;
 use crate::git::commit::{CommitOptions, CommitOutcome};
+use crate::git::{Repo, SavedIndex};
 use crate::plan::{PlanError, PlannedCommit, Result};
 
 /// The ref that keeps the branch's tip from before a `--rewrite`.
@@ -25,7 +25,7 @@ pub(crate) const UNDO_REF: &str = "refs/commit-nudge/absorb-undo";
 pub struct Fixup {
     /// The id of the commit the fix-up amends.
     pub target: String,
-    /// Indices into the work's hunks (as `plan::read_work` reads them), in the work's order.
+    /// Indices into the work's hunks (as `plan::work_of` reads them), in the work's order.
     pub hunks: Vec<usize>,
 }
 
@@ -122,8 +122,8 @@ pub fn apply(
             "no hunk has a target: nothing to absorb".to_string(),
         ));
     }
-    let repo = crate::git::repo::open_worktree(&report.root)?;
-    let head = repo.head()?.peel_to_commit()?.id().to_string();
+    let repo = crate::git::open(&report.root)?;
+    let head = repo.head_ids()?.1.unwrap_or_default();
     if head != report.head {
         return Err(PlanError::Stale(
             "HEAD moved since the absorb was worked out".to_string(),
@@ -148,7 +148,7 @@ pub fn apply(
         .map(|(place, _)| place)
         .max()
         .unwrap_or(0);
-    let oldest = Oid::from_str(&report.candidates[oldest].id)?;
+    let oldest = report.candidates[oldest].id.as_str();
     if options.rewrite {
         check_local(&repo, oldest)?;
     }
@@ -158,7 +158,7 @@ pub fn apply(
         .filter_map(|i| report.hunks.iter().find(|h| h.index == *i))
         .map(|h| h.path.as_str())
         .collect();
-    let saved = SavedIndex::read(&repo, &paths)?;
+    let saved = repo.save_index(&paths)?;
     let plan = crate::plan::ApplyOptions {
         commit: options.commit.clone(),
     };
@@ -169,124 +169,82 @@ pub fn apply(
         rewritten: None,
     };
     if options.rewrite {
-        let old_tip = Oid::from_str(&report.head)?;
-        outcome.rewritten = Some(rewrite(&repo, old_tip, oldest, &saved)?);
+        outcome.rewritten = Some(rewrite(&repo, &report.head, oldest, &saved)?);
     }
     Ok(outcome)
 }
 
 /// Refuses a rewrite of commits that a remote-tracking branch already has.
-fn check_local(repo: &Repository, oldest: Oid) -> Result<()> {
-    for reference in repo.references_glob("refs/remotes/*")?.flatten() {
-        let Some(id) = reference.target() else {
-            continue;
-        };
-        if id == oldest || repo.graph_descendant_of(id, oldest)? {
-            let name = reference
-                .shorthand()
-                .unwrap_or("a remote branch")
-                .to_string();
-            return Err(PlanError::Refused(format!(
-                "--rewrite would rewrite {} which {name} already has; absorb without --rewrite (fix-up commits) instead",
-                &oldest.to_string()[..7]
-            )));
-        }
+fn check_local(repo: &Repo, oldest: &str) -> Result<()> {
+    if let Some(name) = repo.remote_having(oldest)? {
+        return Err(PlanError::Refused(format!(
+            "--rewrite would rewrite {} which {name} already has; absorb without --rewrite (fix-up commits) instead",
+            &oldest[..oldest.len().min(7)]
+        )));
     }
     Ok(())
 }
 
 /// Squashes the fix-ups on the branch into their targets (the oldest is `oldest`) and answers
 /// the new tip; on any failure the branch goes back to `old_tip` and the index to `saved`.
-fn rewrite(repo: &Repository, old_tip: Oid, oldest: Oid, saved: &SavedIndex) -> Result<String> {
-    let head = repo.head()?;
-    let branch = head
-        .name()
-        .ok()
-        .map(str::to_string)
-        .ok_or_else(|| PlanError::Refused("HEAD names no branch".to_string()))?;
-    let tip = head.peel_to_commit()?;
-    repo.reference(
+fn rewrite(repo: &Repo, old_tip: &str, oldest: &str, saved: &SavedIndex) -> Result<String> {
+    let (branch, tip) = repo.head_ids()?;
+    let (Some(branch), Some(tip)) = (branch, tip) else {
+        return Err(PlanError::Refused("HEAD names no branch".to_string()));
+    };
+    let branch = if branch.starts_with("refs/") {
+        branch
+    } else {
+        format!("refs/heads/{branch}")
+    };
+    repo.set_ref(
         UNDO_REF,
         old_tip,
-        true,
+        None,
         "commit-nudge absorb: the tip before --rewrite",
     )?;
-    let base = repo.find_commit(oldest)?.parent_ids().next();
-    let scratch = repo.path().join("commit-nudge");
-    let root = repo
-        .workdir()
-        .ok_or_else(|| PlanError::Refused("a bare repository has no work".to_string()))?;
-    let squashed = crate::git::rebase::autosquash(
-        root,
-        &scratch,
-        &tip.id().to_string(),
-        base.map(|b| b.to_string()).as_deref(),
-    );
+    let base = repo.commit_tree_and_parent(oldest)?.1;
+    let scratch = repo.git_dir().join("commit-nudge");
+    let squashed = crate::git::rebase::autosquash(repo.root(), &scratch, &tip, base.as_deref());
     let undo = |why: String| -> Result<String> {
-        repo.reference_matching(
+        repo.set_ref(
             &branch,
             old_tip,
-            true,
-            tip.id(),
+            Some(&tip),
             "commit-nudge absorb: rebase stopped, back to the tip before absorb",
         )?;
-        saved.restore(repo)?;
+        repo.restore_index(saved)?;
         Err(PlanError::Refused(format!(
-            "the rebase that squashes the fix-ups stopped; it was aborted and the branch and the work are as they were before absorb:\n{why}"
+            "the rebase that squashes the fix-ups stopped ({why}); it was aborted and the branch and the work are as they were before absorb"
         )))
     };
     let new_tip = match squashed {
-        Ok(id) => Oid::from_str(&id)?,
-        Err(crate::git::GitError::CommitFailed(words)) => return undo(words),
+        Ok(id) => id,
+        Err(crate::git::GitError::CommitFailed(words)) => return undo(first_words(&words)),
         Err(other) => return undo(other.to_string()),
     };
-    if repo.find_commit(new_tip)?.tree_id() != tip.tree_id() {
+    let tree = |id: &str| repo.commit_tree_and_parent(id).map(|(tree, _)| tree);
+    if tree(&new_tip)? != tree(&tip)? {
         return undo("the squashed branch does not hold the same files as the fix-ups".to_string());
     }
-    repo.reference_matching(
+    repo.set_ref(
         &branch,
-        new_tip,
-        true,
-        tip.id(),
+        &new_tip,
+        Some(&tip),
         "commit-nudge absorb --rewrite: fix-ups squashed",
     )?;
-    Ok(new_tip.to_string())
+    Ok(new_tip)
 }
 
-/// The index entries of some paths as they were before absorb, to put back exactly.
-struct SavedIndex {
-    entries: Vec<(String, Option<IndexEntry>)>,
-}
-
-impl SavedIndex {
-    fn read(repo: &Repository, paths: &[&str]) -> Result<SavedIndex> {
-        let index = repo.index()?;
-        let mut entries: Vec<(String, Option<IndexEntry>)> = Vec::new();
-        for path in paths {
-            if entries.iter().any(|(p, _)| p == path) {
-                continue;
-            }
-            entries.push((path.to_string(), index.get_path(Path::new(path), 0)));
-        }
-        Ok(SavedIndex { entries })
-    }
-
-    fn restore(&self, repo: &Repository) -> Result<()> {
-        crate::git::stage::with_index(repo, |index| {
-            for (path, entry) in &self.entries {
-                match entry {
-                    Some(entry) => index.add(&crate::plan::apply::smudged(entry))?,
-                    None => {
-                        if index.get_path(Path::new(path), 0).is_some() {
-                            index.remove_path(Path::new(path))?;
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        Ok(())
-    }
+/// The line of git's words that says why a rebase stopped (a conflict, a refusal), for a
+/// one-line message: the first `CONFLICT` line, else the first that is not a hint.
+fn first_words(words: &str) -> String {
+    let lines = || words.lines().map(str::trim).filter(|l| !l.is_empty());
+    lines()
+        .find(|l| l.starts_with("CONFLICT"))
+        .or_else(|| lines().find(|l| !l.starts_with("hint:")))
+        .unwrap_or("git gave no reason")
+        .to_string()
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 //! answer should be a `fixup!` commit for that one, not a new "fix typo" commit. This room decides
 //! the target of each hunk; it is pure (`target`): hunks, candidate commits and, per old line, the
 //! commit that last changed it go in; a target or a reason comes out. `blame` reads those lines
-//! from a repository with git2.
+//! through the front door (`git::Repo`: libgit2, or git itself in a SHA-256 repository), so the
+//! decisions are the same whichever backend reads.
 //!
 //! The rule (precision over recall: a wrong target is worse than none):
 //! - a hunk whose removed lines all come from one candidate belongs to it;
@@ -158,7 +159,7 @@ pub struct AbsorbedHunk {
     pub target: Option<String>,
     /// Why the hunk has no target.
     pub reason: Option<String>,
-    /// The hunk's index in the work as `plan::read_work` reads it (what applying names).
+    /// The hunk's index in the work as `plan::work_of` reads it (what applying names).
     #[serde(skip)]
     pub(crate) index: usize,
     /// The hunk's numbers, as a document names it.
@@ -216,31 +217,27 @@ impl AbsorbReport {
 
 /// Decides the target of each uncommitted hunk of `repo` (the staged ones when anything is
 /// staged, else all), among the user's own commits of the current branch (everyone's when
-/// `any_author`).
+/// `any_author`). The work is read as the planner reads it (git's own `-U0` patches, so that the
+/// hunks are `git diff`'s and those `apply` commits), the commits and blame through the front
+/// door, in every kind of repository it serves.
 pub fn absorb_report(
-    repo: &git2::Repository,
+    repo: &crate::git::Repo,
     any_author: bool,
 ) -> Result<AbsorbReport, crate::plan::PlanError> {
-    if crate::git::head(repo).is_ok_and(|head| head.branch.is_none()) {
+    if repo.head_ids()?.0.is_none() {
         return Err(crate::plan::PlanError::Refused(
             "HEAD is detached: no branch to absorb into".into(),
         ));
     }
-    let work = crate::plan::read_work(repo)?;
-    let email = if any_author {
-        None
-    } else {
-        repo.config()
-            .ok()
-            .and_then(|c| c.get_string("user.email").ok())
-    };
-    let candidates =
-        blame::candidates(repo, email.as_deref()).map_err(crate::git::GitError::from)?;
+    let work = crate::plan::work_of(repo)?;
+    let email = if any_author { None } else { repo.user_email()? };
+    let candidates = blame::candidates(repo, email.as_deref())?;
     if candidates.is_empty() {
         return Err(crate::plan::PlanError::Refused(
             "the branch has no commits of its own to absorb into".into(),
         ));
     }
+    let boundary = blame::boundary(repo, &candidates)?;
     let any_staged = work.hunks.iter().any(|h| h.staged);
     let mut blames: std::collections::HashMap<String, Option<FileBlame>> = Default::default();
     let mut hunks = Vec::new();
@@ -256,8 +253,7 @@ pub fn absorb_report(
             crate::plan::HunkKind::Whole => AbsorbKind::Whole,
         };
         if kind == AbsorbKind::Text && !blames.contains_key(&h.path) {
-            let b = blame::blame_file(repo, &h.path, &candidates)
-                .map_err(crate::git::GitError::from)?;
+            let b = blame::blame_file(repo, &h.path, &candidates, boundary.as_deref())?;
             blames.insert(h.path.clone(), b);
         }
         let hunk = AbsorbHunk {

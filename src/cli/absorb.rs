@@ -19,11 +19,18 @@ pub struct AbsorbArgs {
 pub fn run(path: Option<PathBuf>, args: &AbsorbArgs) -> ExitCode {
     let path = path.unwrap_or_else(|| PathBuf::from("."));
     let path = std::path::absolute(&path).unwrap_or(path);
-    let repo = match commit_nudge::git::repo::open_containing(&path) {
-        Ok(repo) => repo,
+    let repo = match commit_nudge::git::discover(&path) {
+        Ok(info) => commit_nudge::git::open(&info.root),
         Err(e) => {
             eprintln!("commit-nudge: {e}");
             return ExitCode::from(2);
+        }
+    };
+    let repo = match repo {
+        Ok(repo) => repo,
+        Err(e) => {
+            eprintln!("commit-nudge: {e}");
+            return ExitCode::FAILURE;
         }
     };
     let report = match absorb::absorb_report(&repo, args.any_author) {

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::git::blame::{BranchCommit, SavedIndex};
 use crate::git::buffer::{BufferBase, BufferDiff};
 use crate::git::cli::CliRepo;
 use crate::git::error::{GitError, Result};
@@ -292,6 +293,101 @@ impl Repo {
         match &self.0 {
             Backend::Lib(_) => None,
             Backend::Cli(repo) => Some(ByGit(repo)),
+        }
+    }
+
+    /// HEAD's branch (without `refs/heads/`; `None` when detached) and commit id (`None` on an
+    /// unborn branch).
+    pub(crate) fn head_ids(&self) -> Result<(Option<String>, Option<String>)> {
+        match &self.0 {
+            Backend::Lib(repo) => {
+                let head = crate::git::head(repo)?;
+                Ok((head.branch, head.commit.map(|id| id.to_string())))
+            }
+            Backend::Cli(repo) => repo.head_ids(),
+        }
+    }
+
+    /// `user.email` from the repository's configuration, if set.
+    pub(crate) fn user_email(&self) -> Result<Option<String>> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::user_email(repo),
+            Backend::Cli(repo) => repo.user_email(),
+        }
+    }
+
+    /// Absorb's candidates before the author's test: the current branch's commits from HEAD
+    /// along first parents, newest first, ending before the first commit its upstream has
+    /// (without an upstream, after `limit`), before the first merge, or at the root.
+    pub(crate) fn branch_commits(&self, limit: usize) -> Result<Vec<BranchCommit>> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::branch_commits(repo, limit),
+            Backend::Cli(repo) => repo.branch_commits(limit),
+        }
+    }
+
+    /// The commit that last changed each line of `rel_path` in HEAD (blame), following history
+    /// no further back than `boundary` (older lines are named by `boundary`); `None` when HEAD
+    /// lacks the file.
+    pub(crate) fn blame_head(
+        &self,
+        rel_path: &str,
+        boundary: Option<&str>,
+    ) -> Result<Option<Vec<String>>> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::blame_head(repo, rel_path, boundary),
+            Backend::Cli(repo) => repo.blame_head(rel_path, boundary),
+        }
+    }
+
+    /// The first remote-tracking branch (its short name) whose tip has `commit`.
+    pub(crate) fn remote_having(&self, commit: &str) -> Result<Option<String>> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::remote_having(repo, commit),
+            Backend::Cli(repo) => repo.remote_having(commit),
+        }
+    }
+
+    /// The index entries of `paths` now, for `restore_index`.
+    pub(crate) fn save_index(&self, paths: &[&str]) -> Result<SavedIndex> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::save_index(repo, paths),
+            Backend::Cli(repo) => repo.save_index(paths),
+        }
+    }
+
+    /// Puts back the index entries `save_index` read (one that was absent is removed).
+    pub(crate) fn restore_index(&self, saved: &SavedIndex) -> Result<()> {
+        match (&self.0, saved) {
+            (Backend::Lib(repo), SavedIndex::Lib(entries)) => {
+                crate::git::blame::restore_index(repo, entries)
+            }
+            (Backend::Cli(repo), SavedIndex::Cli(rows)) => repo.set_index_rows(rows),
+            _ => Err(GitError::Refused(
+                "the saved index entries are of another repository".to_string(),
+            )),
+        }
+    }
+
+    /// A commit's tree id and first parent (`None` for a root commit).
+    pub(crate) fn commit_tree_and_parent(&self, commit: &str) -> Result<(String, Option<String>)> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::commit_tree_and_parent(repo, commit),
+            Backend::Cli(repo) => repo.commit_tree_and_parent(commit),
+        }
+    }
+
+    /// Points the ref `name` (`refs/…`) at `id`; with `expected`, only if it points there now.
+    pub(crate) fn set_ref(
+        &self,
+        name: &str,
+        id: &str,
+        expected: Option<&str>,
+        message: &str,
+    ) -> Result<()> {
+        match &self.0 {
+            Backend::Lib(repo) => crate::git::blame::set_ref(repo, name, id, expected, message),
+            Backend::Cli(repo) => repo.set_ref(name, id, expected, message),
         }
     }
 

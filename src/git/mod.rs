@@ -15,6 +15,7 @@ pub mod formats;
 pub mod status;
 pub mod writes;
 
+pub(crate) mod blame;
 pub mod error;
 pub mod history;
 pub mod repo;
@@ -29,13 +30,13 @@ pub(crate) use diffs::{convert, no_mmap_filter, renames, scratch};
 pub use formats::index_file;
 pub(crate) use formats::{fnv, index_stamp, refs};
 pub(crate) use refs::{head, head_commit, upstream};
-pub(crate) use status::conflicted_paths;
 pub use status::count;
 pub(crate) use status::{model, numstat, staged_unstaged};
 pub(crate) use status::{partial, scan};
 pub(crate) use writes::rebase;
 pub use writes::{commit, stage};
 
+pub(crate) use blame::SavedIndex;
 pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use door::{buffer_diff, open, Busy, ByGit, Changed, Repo};
 pub use error::GitError;

@@ -35,7 +35,7 @@ pub struct ApplyOutcome {
 
 /// Commits `commits` in order in the worktree at `root`. `fingerprint`, when given, must be that
 /// of the work now (else the plan is stale and nothing is done). The hunk indices of `commits`
-/// refer to the work as `read_work` reads it now.
+/// refer to the work as `read_by_git::work_of` reads it now.
 pub fn apply_plan(
     root: &Path,
     commits: &[PlannedCommit],

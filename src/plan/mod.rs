@@ -31,7 +31,7 @@ pub use apply::{apply_plan, stage_commit, ApplyOptions, ApplyOutcome};
 pub use document::{parse_document, render_document, DocumentError, PlannedCommit, DOCUMENT_NAME};
 pub(crate) use group::Signals;
 pub use options::{GroupOptions, Weights};
-pub(crate) use read::read_work;
+pub(crate) use read_by_git::work_of;
 
 use crate::git::GitError;
 use crate::hunk_range::HunkRange;

@@ -35,8 +35,7 @@ pub(super) fn run(root: &Path, job: AbsorbJob) -> Result<JobOutput, Error> {
 }
 
 fn report_of(root: &Path) -> Result<AbsorbReport, PlanError> {
-    let repo = crate::git::repo::open_worktree(root)?;
-    absorb::absorb_report(&repo, false)
+    absorb::absorb_report(&crate::git::open(root)?, false)
 }
 
 /// Works out the fix-ups and writes the absorb document into the git directory.
@@ -45,8 +44,8 @@ fn open(root: &Path) -> Result<JobOutput, Error> {
     if report.absorbable().next().is_none() {
         return Err(PlanError::Refused(nothing_absorbs(&report)).into());
     }
-    let path = crate::git::repo::open_worktree(root)?
-        .path()
+    let path = crate::git::open(root)?
+        .git_dir()
         .join(document::DOCUMENT_NAME);
     std::fs::write(&path, document::render(&report))
         .map_err(|e| GitError::io(format!("could not write {}", path.display()), e))?;

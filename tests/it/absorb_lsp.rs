@@ -194,3 +194,43 @@ fn a_stale_absorb_document_is_refused_and_nothing_is_applied() {
         (repo.git(&["rev-parse", "HEAD"]), repo.git(&["diff"]))
     );
 }
+
+/// In a repository of SHA-256 object names (served by git itself), the editor's absorb works as
+/// in SHA-1: the lens names the target, "Fold into" makes the one fix-up with the user's hook,
+/// and the rest of the work stays as it was.
+#[test]
+fn in_sha256_the_lens_and_fold_into_work_as_in_sha1() {
+    let repo = crate::absorb::twin(crate::absorb::SHA256);
+    repo.write("a", "base1\nbase2\none\nTWO\n");
+    repo.write("b", "x1\nX2\n");
+    crate::absorb::executable(
+        &repo,
+        ".git/hooks/pre-commit",
+        "#!/bin/sh\necho ran >> \"$(git rev-parse --git-dir)/hook-runs\"\n",
+    );
+    let mut client = Client::start();
+    client.initialize(&uri(&repo.root()), json!({"thresholds": {"lines": 2}}));
+    let file = uri(&repo.path("a"));
+    client.open(&file, "base1\nbase2\none\nTWO\n");
+    client.wait_for("the first status", |m| {
+        m["method"] == "commitNudge/status" && m["params"]["total"]["files"] == 2
+    });
+    let lenses = fold_lenses(&mut client, &file);
+    assert!(
+        lenses.contains(&"fold into 'a: one two' (2 commits back)".to_string()),
+        "{lenses:?}"
+    );
+    let actions = client.actions_at(&file, 3, json!([]));
+    let fold = every_titled(&actions, "Fold into");
+    assert_eq!(fold.len(), 1, "{actions:#?}");
+    let tip = repo.git(&["rev-parse", "HEAD"]);
+    let response = client.request("workspace/executeCommand", fold[0]["command"].clone());
+    assert!(response.get("error").is_none(), "{response}");
+    assert_eq!(response["result"]["fixups"].as_array().unwrap().len(), 1);
+    assert_eq!(subjects(&repo)[0], "fixup! a: one two");
+    assert_eq!(repo.git(&["rev-parse", "HEAD~1"]), tip);
+    assert_eq!(repo.git(&["show", "HEAD:a"]), "base1\nbase2\none\nTWO\n");
+    let runs = std::fs::read_to_string(repo.path(".git/hook-runs")).unwrap();
+    assert_eq!(runs.lines().count(), 1, "the hook ran for the fix-up");
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M b\n");
+}

@@ -259,23 +259,6 @@ fn plan_in_sha256_is_its_sha1_twins() {
     );
 }
 
-#[test]
-fn absorb_in_sha256_is_refused_in_one_line() {
-    let repo = worked(SHA256);
-    let output = run_cli(&repo.root(), &["absorb", "--dry-run"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains("SHA-256"), "{stderr}");
-    assert!(!lines[0].contains("unknown object format"), "{stderr}");
-    assert_eq!(
-        repo.numstat(&["--cached"]),
-        (1, 1, 0),
-        "nothing was changed"
-    );
-}
-
 /// Under `core.autocrlf=true` in SHA-256, an unsaved buffer with CRLF endings counts as git
 /// counts the same text once saved (its endings converted as `git add` converts them), and
 /// "Stage file" stages it as `git add` does.

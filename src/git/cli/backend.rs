@@ -33,8 +33,8 @@ const BINARY_PROBE: usize = 8000;
 /// A repository served by the git CLI.
 #[derive(Debug)]
 pub(crate) struct CliRepo {
-    git: Git,
-    info: RepoInfo,
+    pub(super) git: Git,
+    pub(super) info: RepoInfo,
 }
 
 /// Where the repository holding `path` is, asked of git (`None` when git finds none).
@@ -799,7 +799,7 @@ impl CliRepo {
     }
 
     /// The mode and id of one `ls-files -s` or `ls-tree` row (the id is field `id_field`).
-    fn entry(&self, args: &[&str], id_field: usize) -> Result<Option<(u32, String)>> {
+    pub(super) fn entry(&self, args: &[&str], id_field: usize) -> Result<Option<(u32, String)>> {
         let out = self.git.output(args)?;
         let row = out.split(|&b| b == 0).next().unwrap_or_default();
         let Some(tab) = row.iter().position(|&b| b == b'\t') else {

@@ -2,6 +2,7 @@
 //! git (nothing from the repository runs), the rest answers the front door's questions in a
 //! repository of SHA-256 object names (`sha256`).
 
+mod absorb;
 mod backend;
 mod run;
 
