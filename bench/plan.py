@@ -9,7 +9,8 @@ range tells which commit made each added line (and `blame --reverse` which remov
 line); a hunk whose lines come from several commits is not scored. The baselines "one group per
 file" and "everything in one group" are scored on the same samples. Each plan is then applied in
 the scratch clone and checked for losslessness: a clean tree, one commit per group, each commit's
-diff exactly its group's lines, the final tree equal to the last real commit's.
+files exactly the parent's with its group's hunks and those of the groups before it applied, the
+final tree equal to the last real commit's.
 
     python3 bench/plan.py --repo ~/.cache/cn-bench/ripgrep --samples 30
     python3 bench/plan.py --repo . --samples 30          # this project's own history
@@ -250,21 +251,50 @@ def check_lossless(work, plan, last, weights="", record=False):
         return False, f"{n_made} commits for {len(plan['commits'])} groups"
     if git(work, "diff", "--name-only", last, "HEAD").strip():
         return False, "final tree differs from the last commit"
-    # Each commit's lines are its group's lines.
+    # Each commit's files are the parent's with exactly the hunks of its group and the groups
+    # before it applied (the work's own lines, numbered as `git diff -U0` numbers them). Compared
+    # by content, not by the commit's numstat: git's diff of an intermediate commit may align a
+    # change differently from the work's hunks (two hunks that meet, a repeated line) and count a
+    # line more on each side without any line being lost or added.
+    paths = sorted({h["path"] for c in plan["commits"] for h in c["hunks"]})
+    old = {p: blob_at(work, head_before, p) for p in paths}
+    new = {p: blob_at(work, last, p) for p in paths}
+    every = {p: [h for c in plan["commits"] for h in c["hunks"] if h["path"] == p] for p in paths}
+    chosen = {p: [] for p in paths}
     for k, commit in enumerate(plan["commits"]):
-        rev = f"HEAD~{n_made - 1 - k}"
-        numstat = git(work, "diff", "--numstat", "--no-renames", f"{rev}~1", rev)
-        got = {}
-        for line in numstat.splitlines():
-            a, d, p = line.split("\t", 2)
-            got[p] = (int(a) if a.isdigit() else 0, int(d) if d.isdigit() else 0)
-        want = {}
         for h in commit["hunks"]:
-            a, d = want.get(h["path"], (0, 0))
-            want[h["path"]] = (a + h["new_lines"], d + h["old_lines"])
-        if got != want:
-            return False, f"commit {k + 1}: {got} != {want}"
+            chosen[h["path"]].append(h)
+        rev = f"HEAD~{n_made - 1 - k}"
+        for p in paths:
+            want = with_hunks(old[p], new[p], chosen[p], len(chosen[p]) == len(every[p]))
+            if blob_at(work, rev, p) != want:
+                return False, f"commit {k + 1}: {p} is not the parent's with its group's hunks"
     return True, ""
+
+
+def blob_at(work, rev, path):
+    """The bytes of `path` at `rev`, or None where it does not exist."""
+    out = subprocess.run(["git", "-C", work, "cat-file", "blob", f"{rev}:{path}"], capture_output=True)
+    return out.stdout if out.returncode == 0 else None
+
+
+def with_hunks(old, new, hunks, all_of_them):
+    """`old` with `hunks` of the work applied (their new lines taken from `new`): all of a file's
+    hunks give the final file (a new, deleted or binary file included), none the old one."""
+    if all_of_them:
+        return new
+    if not hunks:
+        return old
+    old_lines = (old or b"").splitlines(keepends=True)
+    new_lines = (new or b"").splitlines(keepends=True)
+    out, at = [], 0
+    for h in sorted(hunks, key=lambda h: h["old_start"]):
+        start = h["old_start"] if h["old_lines"] == 0 else h["old_start"] - 1
+        out += old_lines[at:start]
+        out += new_lines[h["new_start"] - 1:h["new_start"] - 1 + h["new_lines"]] if h["new_lines"] else []
+        at = start + h["old_lines"]
+    out += old_lines[at:]
+    return b"".join(out)
 
 
 SAMPLES = os.path.expanduser("~/.cache/cn-bench/samples")
