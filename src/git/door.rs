@@ -105,6 +105,12 @@ pub(crate) fn needs_cli(error: &GitError) -> bool {
     matches!(error, GitError::Unservable { what, .. } if what.starts_with("SHA-256"))
 }
 
+/// Whether libgit2's refusal of a count is one git itself counts: a repository whose
+/// `core.ignorecase=true` meets a file system that tells case apart.
+fn served_by_git(error: &GitError) -> bool {
+    matches!(error, GitError::Unservable { what, .. } if what.starts_with("core.ignorecase"))
+}
+
 impl Repo {
     /// The libgit2 handle, where libgit2 reads this repository (the planner's way in).
     pub fn libgit2(&self) -> Option<&git2::Repository> {
@@ -126,7 +132,12 @@ impl Repo {
     /// --numstat`, the untracked files, `git diff --numstat HEAD`.
     pub fn count(&self, options: &CountOptions) -> Result<RepoCounts> {
         match &self.0 {
-            Backend::Lib(repo) => crate::git::count::count_repo(repo, options),
+            Backend::Lib(repo) => match crate::git::count::count_repo(repo, options) {
+                // What libgit2 cannot count (names differing only in case under
+                // `core.ignorecase=true` on a file system that tells case apart), git counts.
+                Err(error) if served_by_git(&error) => CliRepo::open(self.root())?.count(options),
+                other => other,
+            },
             Backend::Cli(repo) => repo.count(options),
         }
     }

@@ -136,7 +136,8 @@ fn a_copy_under_diff_renames_copies_counts_as_git_does() {
 
 /// `core.ignorecase=true` on a case-sensitive file system (a repository copied from macOS or
 /// Windows), with an untracked `A/B.TXT` beside the tracked `a/b.txt`: git counts the edit of
-/// `a/b.txt`, and lists what it lists as untracked.
+/// `a/b.txt`, and lists what it lists as untracked. libgit2 cannot count it; the front door
+/// asks git, so the count is served, never refused.
 #[test]
 fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
     let repo = Repo::new();
@@ -146,6 +147,21 @@ fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
     repo.write("a/b.txt", "1\n2\n");
     repo.write("A/B.TXT", "x\n");
     door_counts_as_git(&repo, "ignorecase");
+    let opened = commit_nudge::git::open(&repo.root()).expect("open");
+    let counts = opened
+        .count(&plain())
+        .expect("git counts what libgit2 cannot");
+    assert_git_numbers(&repo, &counts, &plain(), "ignorecase", Git::Lines);
+    // An edit then (the editor's re-count of one path): git's numbers, or a whole count.
+    repo.write("a/b.txt", "1\n2\n3\n");
+    let paths = std::collections::BTreeSet::from(["a/b.txt".to_string()]);
+    let changed = commit_nudge::git::Changed::Paths(&paths);
+    let again = match opened.recount(&counts, changed, &plain()) {
+        Ok(Some(again)) => again,
+        Ok(None) => opened.count(&plain()).expect("the whole count"),
+        Err(error) => panic!("the re-count refused: {error}"),
+    };
+    assert_git_numbers(&repo, &again, &plain(), "ignorecase, edited", Git::Lines);
 }
 
 /// A merge stopped on a conflict in a split index (`core.splitIndex=true`): the conflicted
