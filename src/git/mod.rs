@@ -2,8 +2,8 @@
 //!
 //! This room knows nothing of LSP, tokio or JSON. Callers outside it come in by the front door
 //! (`door`: `open` → `Repo`, which counts, re-counts, gives a file's hunks and a buffer's base,
-//! stages and unstages), and the backend is chosen behind it: libgit2 wherever it opens the
-//! repository (with HEAD and refs read through `formats::refs`, which asks git itself in a
+//! stages, unstages and commits), and the backend is chosen behind it: libgit2 wherever it opens
+//! the repository (with HEAD and refs read through `formats::refs`, which asks git itself in a
 //! reftable repository), the hardened git CLI (`cli`) where it cannot (SHA-256 object names).
 //! Commits run the user's own `git commit` (`commit`), the one git process with the user's hooks.
 
@@ -40,3 +40,11 @@ pub use count::{count, CountOptions, FileDelta, LineStat, RepoCounts};
 pub use door::{buffer_diff, open, Busy, ByGit, Changed, Repo};
 pub use error::GitError;
 pub use repo::{discover, open_worktree, RepoInfo};
+
+// What the door's methods take and give, beside it.
+pub use buffer::{BufferBase, BufferDiff};
+pub use commit::{CommitOptions, CommitOutcome};
+pub use history::{CommitSize, HistoryOptions};
+pub use hunks::{FileHunks, Hunk, HunkSide, LineSelection};
+pub use patch::{FilePatch, PatchChange, PatchHunk, WorkPatch};
+pub use stage::HunkTarget;

@@ -147,7 +147,7 @@ fn runs_nothing(kind: &[&str]) {
         .expect("count");
     assert!(!counts.unstaged.is_empty());
     let hunks = opened
-        .file_hunks("a.txt", &repo.read("a.txt"))
+        .file_hunks("a.txt", Some(&repo.read("a.txt")))
         .expect("hunks");
     let hunk = hunks.unstaged.first().expect("a hunk").clone();
     let target = git::stage::HunkTarget {

@@ -150,7 +150,9 @@ fn assert_counts(repo: &Repo, context: &str) {
 /// The first unstaged (or staged) hunk of `path` as an action offers it.
 fn first_hunk(repo: &Repo, path: &str, staged: bool) -> HunkTarget {
     let opened = open(&repo.root()).expect("open");
-    let hunks = opened.file_hunks(path, &repo.read(path)).expect("hunks");
+    let hunks = opened
+        .file_hunks(path, Some(&repo.read(path)))
+        .expect("hunks");
     let hunk = if staged {
         &hunks.staged[0]
     } else {
