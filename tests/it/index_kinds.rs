@@ -11,9 +11,8 @@ use crate::support;
 
 use commit_nudge::git::commit::{commit_staged, CommitOptions};
 use commit_nudge::git::hunks::LineSelection;
-use commit_nudge::git::index_file::IndexFile;
 use commit_nudge::git::stage::HunkTarget;
-use commit_nudge::git::verify::{by_scan, Scanned};
+use commit_nudge::git::verify::{by_scan, index_form, Scanned};
 use commit_nudge::git::{open, CountOptions};
 use support::Repo;
 
@@ -73,9 +72,9 @@ fn worked(kind: Kind, version: &str) -> Repo {
 
 /// The index is still of `kind`, as git reads it.
 fn assert_kind(repo: &Repo, kind: Kind, context: &str) {
-    let index = IndexFile::read(&repo.root().join(".git/index")).expect("our reader reads it");
+    let index = index_form(&repo.root().join(".git/index")).expect("our reader reads it");
     match kind {
-        Kind::Full => assert!(index.link.is_none() && !index.sparse, "{context}: full"),
+        Kind::Full => assert!(!index.split && !index.sparse, "{context}: full"),
         Kind::Sparse => {
             assert!(index.sparse, "{context}: still sparse (sdir)");
             let listed = repo.git(&["ls-files", "-s", "--sparse"]);
@@ -85,7 +84,7 @@ fn assert_kind(repo: &Repo, kind: Kind, context: &str) {
             );
         }
         Kind::Split => {
-            assert!(index.link.is_some(), "{context}: still split (link)");
+            assert!(index.split, "{context}: still split (link)");
             let shared = std::fs::read_dir(repo.root().join(".git"))
                 .expect("git dir")
                 .flatten()
