@@ -9,11 +9,8 @@
 
 use crate::support;
 
-use commit_nudge::git::commit::{commit_staged, CommitOptions};
-use commit_nudge::git::hunks::LineSelection;
-use commit_nudge::git::stage::HunkTarget;
 use commit_nudge::git::verify::{by_scan, index_form, Scanned};
-use commit_nudge::git::{open, CountOptions};
+use commit_nudge::git::{open, CommitOptions, CountOptions, HunkTarget, LineSelection};
 use support::Repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,8 +348,8 @@ fn commit_and_plan_in_each_index_kind() {
         let repo = worked(kind, version);
         let opened = open(&repo.root()).expect("open");
         opened.stage_file("a.txt", None).expect("stage");
-        drop(opened);
-        commit_staged(&repo.root(), "staged a", &CommitOptions::default())
+        opened
+            .commit_staged("staged a", &CommitOptions::default())
             .unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "staged a");
         assert_eq!(repo.numstat(&["--cached"]), (0, 0, 0), "{context}");
