@@ -5,11 +5,11 @@
 //! changed.
 
 mod conflicts;
-pub mod count;
+pub(crate) mod count;
 pub(crate) mod model;
 pub(crate) mod numstat;
 pub(crate) mod partial;
 pub(crate) mod scan;
 pub(crate) mod staged_unstaged;
 
-pub use conflicts::conflicted_paths;
+pub(crate) use conflicts::conflicted_paths;

@@ -42,7 +42,7 @@ pub struct CommitOutcome {
 }
 
 /// Whether a message says anything once comments (if stripped) and blank space are gone.
-pub fn message_is_empty(message: &str, strip_comments: bool) -> bool {
+pub(crate) fn message_is_empty(message: &str, strip_comments: bool) -> bool {
     message
         .lines()
         .filter(|line| !(strip_comments && line.starts_with('#')))
@@ -51,7 +51,11 @@ pub fn message_is_empty(message: &str, strip_comments: bool) -> bool {
 
 /// Commits what is staged in the worktree at `root` with `message`; the new HEAD is read from a
 /// repository opened for it (`Repo::commit_staged` reads it through the repository it has open).
-pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Result<CommitOutcome> {
+pub(crate) fn commit_staged(
+    root: &Path,
+    message: &str,
+    options: &CommitOptions,
+) -> Result<CommitOutcome> {
     let summary = run_commit(root, message, options)?;
     // The new HEAD: through libgit2 where it opens the repository, else (SHA-256) through git.
     let commit = match crate::git::open_worktree(root) {
