@@ -12,6 +12,9 @@
 
 // Every public item is documented (`missing_docs`), in every room; a new room starts documented.
 #![warn(missing_docs)]
+// Every type a public item names can be named from outside too: a type the front door takes or
+// gives, defined in a room of the crate's own, is re-exported (`git::HunkTarget`, …).
+#![warn(unnameable_types)]
 
 pub mod absorb;
 pub mod config;

@@ -1,6 +1,6 @@
 //! The front door of the git core: what the engine, the status command and the prompt ask of a
-//! repository (open, count, re-count, a file's hunks, a buffer's diff, stage, unstage, history),
-//! without knowing how it is read.
+//! repository (open, count, re-count, a file's hunks, a buffer's diff, stage, unstage, commit,
+//! history), without knowing how it is read.
 //!
 //! Behind the door, a repository libgit2 opens (SHA-1 object names, files or reftable refs) keeps
 //! every fast path (the scan, the re-counts, the small-index handles of `scratch`); one libgit2
@@ -15,6 +15,7 @@ use std::path::Path;
 use crate::git::blame::{BranchCommit, SavedIndex};
 use crate::git::buffer::{BufferBase, BufferDiff};
 use crate::git::cli::CliRepo;
+use crate::git::commit::{CommitOptions, CommitOutcome};
 use crate::git::error::{GitError, Result};
 use crate::git::history::{CommitSize, HistoryOptions};
 use crate::git::hunks::FileHunks;
@@ -171,9 +172,9 @@ impl Repo {
         }
     }
 
-    /// The hunks of `rel_path` given its current text, unstaged (index→text) and staged
-    /// (HEAD→index), for the hunk actions.
-    pub fn file_hunks(&self, rel_path: &str, text: &[u8]) -> Result<FileHunks> {
+    /// The hunks of `rel_path` given its current text (an open document's, `None` the disk's),
+    /// unstaged (index→text) and staged (HEAD→index), for the hunk actions.
+    pub fn file_hunks(&self, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
         match &self.0 {
             Backend::Lib(repo) => {
                 // On a handle whose index holds this path's entries alone (attribute lookups
@@ -186,9 +187,9 @@ impl Repo {
                     .iter()
                     .find(|(_, kept)| kept.as_slice() == rel_path.as_bytes())
                     .map(|(entry, kept)| crate::git::index_file::to_git2(entry, kept));
-                crate::git::hunks::file_hunks_from(&scratch.repo, rel_path, Some(text), own)
+                crate::git::hunks::file_hunks_from(&scratch.repo, rel_path, text, own)
             }
-            Backend::Cli(repo) => repo.file_hunks(rel_path, Some(text)),
+            Backend::Cli(repo) => repo.file_hunks(rel_path, text),
         }
     }
 
@@ -236,6 +237,23 @@ impl Repo {
             Backend::Lib(repo) => crate::git::stage::unstage_file(repo, rel_path),
             Backend::Cli(repo) => repo.unstage_file(rel_path),
         }
+    }
+
+    /// Commits what is staged with `message`, through the user's own `git commit` (hooks and
+    /// signing as in their terminal) in every kind of repository; the new HEAD is read back
+    /// through this repository's backend.
+    pub fn commit_staged(&self, message: &str, options: &CommitOptions) -> Result<CommitOutcome> {
+        let summary = crate::git::commit::run_commit(self.root(), message, options)?;
+        let commit = match &self.0 {
+            Backend::Lib(repo) => crate::git::refs::head(repo)?
+                .commit
+                .map(|id| id.to_string()),
+            Backend::Cli(repo) => repo.head_id()?,
+        };
+        Ok(CommitOutcome {
+            commit: commit.unwrap_or_default(),
+            summary,
+        })
     }
 
     /// The sizes of the author's recent commits, newest first (what the `"auto"` limit learns).

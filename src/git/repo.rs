@@ -28,7 +28,7 @@ pub fn discover(path: &Path) -> Result<RepoInfo> {
 }
 
 /// Opens the repository whose working tree is `root` (as returned by `discover`).
-pub fn open_worktree(root: &Path) -> Result<Repository> {
+pub(crate) fn open_worktree(root: &Path) -> Result<Repository> {
     crate::git::no_mmap_filter::ensure_registered();
     crate::git::refs::allow_reftable();
     let repo = Repository::open_ext(
@@ -95,7 +95,7 @@ fn not_a_repo_or(error: git2::Error, path: &Path) -> GitError {
 /// The path of `path` relative to the worktree `root`, `/`-separated as git writes it.
 ///
 /// Returns `None` when the path is outside the worktree or inside its `.git` directory.
-pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
+pub(crate) fn relative_path(root: &Path, path: &Path) -> Option<String> {
     // A URI may spell `..` (`file:///repo/../x`): resolve it before comparing, as the file
     // system would (symlinks aside, which the canonical comparison below covers).
     let path = &lexically_normal(path);
@@ -139,7 +139,7 @@ fn lexically_normal(path: &Path) -> PathBuf {
 /// Checks that `rel_path` names a file inside a worktree as git writes it: relative, `/`-separated,
 /// with no empty, `.` or `..` component, not inside `.git`, and without NUL bytes (which no file
 /// name holds and which libgit2's path functions cannot take).
-pub fn checked_rel_path(rel_path: &str) -> Result<&Path> {
+pub(crate) fn checked_rel_path(rel_path: &str) -> Result<&Path> {
     let refuse = |why: &str| {
         Err(GitError::Refused(format!(
             "{rel_path:?} is not a path inside the worktree ({why})"
@@ -171,7 +171,7 @@ pub fn checked_rel_path(rel_path: &str) -> Result<&Path> {
 
 /// `path` with every symlink resolved, as far as it exists (a new file keeps its name), so that
 /// one file has one spelling however the editor reached it; `path` itself when nothing resolves.
-pub fn canonical(path: &Path) -> PathBuf {
+pub(crate) fn canonical(path: &Path) -> PathBuf {
     canonicalize_existing_prefix(&lexically_normal(path)).unwrap_or_else(|| path.to_path_buf())
 }
 
@@ -193,7 +193,7 @@ fn canonicalize_existing_prefix(path: &Path) -> Option<PathBuf> {
 /// The stage-0 index entry of `rel_path`, read from the index file up to that entry: libgit2
 /// would load every entry of the index (and keep them) to answer. An index our reader refuses
 /// is asked of libgit2.
-pub fn index_entry(repo: &Repository, rel_path: &str) -> Result<Option<git2::IndexEntry>> {
+pub(crate) fn index_entry(repo: &Repository, rel_path: &str) -> Result<Option<git2::IndexEntry>> {
     use crate::git::index_file::{find_entry, to_git2};
     match find_entry(&repo.path().join("index"), rel_path.as_bytes()) {
         Ok(found) => Ok(found.map(|entry| to_git2(&entry, rel_path.as_bytes()))),

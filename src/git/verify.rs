@@ -1,11 +1,17 @@
 //! The count's fast path and its reference, public on purpose: the differential tests (and an
 //! embedder who doubts a count) compare the scan with libgit2's whole-tree diffs, and a count's
-//! index stamp (`RepoCounts::index_stamp`, an `IndexStamp`) with the index as it is now. Nothing
-//! here is needed to use commit-nudge; `Repo::count` picks the path itself.
+//! index stamp (`RepoCounts::index_stamp`, an `IndexStamp`) with the index as it is now, and
+//! check that a write kept the index's kind (`index_form`: what our reader sees of it). Nothing
+//! here is needed to use commit-nudge; `Repo::count` picks the path itself. This is the one
+//! public way into the core's internals, and it is read-only: everything else of `src/git` is
+//! behind the front door (`git::open` → `git::Repo`).
 
 #![warn(missing_docs)]
 
-use crate::git::error::Result;
+use std::path::Path;
+
+use crate::git::error::{GitError, Result};
+use crate::git::index_file::IndexFile;
 use crate::git::{CountOptions, Repo, RepoCounts};
 
 pub use crate::git::index_stamp::IndexStamp;
@@ -36,4 +42,29 @@ pub fn by_diff(repo: &Repo, options: &CountOptions) -> Result<RepoCounts> {
 /// git CLI serves the repository.
 pub fn whole_index(repo: &Repo) -> Option<Result<git2::Index>> {
     repo.libgit2().map(crate::git::scratch::whole_index)
+}
+
+/// What our index reader sees of an index file: its kind and its entries' paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexForm {
+    /// A sparse index (`sdir`): directories outside the cone are one entry each.
+    pub sparse: bool,
+    /// A split index (`link`): its entries are merged with a shared index's.
+    pub split: bool,
+    /// Each entry's path, in the index's order (a sparse directory's ends with `/`).
+    pub paths: Vec<Vec<u8>>,
+}
+
+/// Reads the index file at `path` (`<git dir>/index`) as the scan and the writes read it.
+pub fn index_form(path: &Path) -> Result<IndexForm> {
+    let file = IndexFile::read(path).map_err(|e| GitError::Refused(e.to_string()))?;
+    Ok(IndexForm {
+        sparse: file.sparse,
+        split: file.link.is_some(),
+        paths: file
+            .entries
+            .iter()
+            .map(|entry| file.path(entry).to_vec())
+            .collect(),
+    })
 }

@@ -123,7 +123,7 @@ pub(super) fn learn(root: std::path::PathBuf, head: Option<String>, fallback: u6
 pub(super) fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job: GitJob) -> Event {
     let result = catch(|| {
         with_shared(&shared, &root, |repo| {
-            let result = run_on(repo, &root, &job);
+            let result = run_on(repo, &job);
             // A write loaded the whole index into this repository object (libgit2 writes it
             // whole): let it go rather than keep it, and with it whatever a failed write left.
             let keep = if job.writes() {
@@ -137,7 +137,7 @@ pub(super) fn run(ticket: u64, root: std::path::PathBuf, shared: SharedRepo, job
     Event::Ran { ticket, result }
 }
 
-fn run_on(repo: &git::Repo, root: &std::path::Path, job: &GitJob) -> Result<JobOutput, Error> {
+fn run_on(repo: &git::Repo, job: &GitJob) -> Result<JobOutput, Error> {
     let bytes = |text: &Option<Arc<String>>| text.as_ref().map(|t| t.as_bytes().to_vec());
     // Each job reads the index file as it is now: lookups read it up to their entry, writes
     // read it whole under git's lock (`stage::with_index`).
@@ -164,30 +164,28 @@ fn run_on(repo: &git::Repo, root: &std::path::Path, job: &GitJob) -> Result<JobO
         GitJob::Commit {
             message,
             strip_comments,
-        } => commit(root, message, *strip_comments),
+        } => commit(repo, message, *strip_comments),
         GitJob::CommitDocument { path } => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| GitError::io(format!("could not read {}", path.display()), e))?;
             if git::commit::message_is_empty(&text, true) {
                 return Ok(JobOutput::EmptyMessage);
             }
-            commit(root, &text, true)
+            commit(repo, &text, true)
         }
         GitJob::PrepareCommitMessage => Ok(JobOutput::CommitMessage(prepare_commit_message(repo)?)),
-        GitJob::Hunks { path, text } => {
-            Ok(JobOutput::Hunks(repo.file_hunks(path, text.as_bytes())?))
-        }
+        GitJob::Hunks { path, text } => Ok(JobOutput::Hunks(
+            repo.file_hunks(path, Some(text.as_bytes()))?,
+        )),
     }
 }
 
-fn commit(root: &std::path::Path, message: &str, strip_comments: bool) -> Result<JobOutput, Error> {
-    let options = git::commit::CommitOptions {
+fn commit(repo: &git::Repo, message: &str, strip_comments: bool) -> Result<JobOutput, Error> {
+    let options = git::CommitOptions {
         strip_comments,
-        ..git::commit::CommitOptions::default()
+        ..git::CommitOptions::default()
     };
-    Ok(JobOutput::Committed(git::commit::commit_staged(
-        root, message, &options,
-    )?))
+    Ok(JobOutput::Committed(repo.commit_staged(message, &options)?))
 }
 
 /// Writes `<git dir>/COMMIT_EDITMSG` with the staged summary as comments; returns its path.

@@ -3,9 +3,19 @@
 
 use crate::support;
 
-use commit_nudge::git::commit::{commit_staged, CommitOptions};
-use commit_nudge::git::GitError;
+use commit_nudge::git::{self, CommitOptions, CommitOutcome, GitError};
 use support::Repo;
+
+/// Commits what is staged in `repo` through the front door, as the engine does.
+fn commit_staged(
+    repo: &Repo,
+    message: &str,
+    options: &CommitOptions,
+) -> Result<CommitOutcome, GitError> {
+    git::open(&repo.root())
+        .expect("open")
+        .commit_staged(message, options)
+}
 
 fn hook(repo: &Repo, dir: &str, name: &str, body: &str) {
     let path = repo.path(&format!("{dir}/{name}"));
@@ -46,12 +56,7 @@ fn hooks_run_and_only_the_staged_content_is_committed() {
         "commit-msg",
         "echo 'Checked-by: commit-msg hook' >> \"$1\"",
     );
-    let outcome = commit_staged(
-        &repo.root(),
-        "Add the staged line\n",
-        &CommitOptions::default(),
-    )
-    .unwrap();
+    let outcome = commit_staged(&repo, "Add the staged line\n", &CommitOptions::default()).unwrap();
     assert_eq!(outcome.commit, repo.git(&["rev-parse", "HEAD"]).trim());
     assert!(
         outcome.summary.contains("Add the staged line"),
@@ -91,7 +96,7 @@ fn core_hooks_path_is_honoured() {
         "touch \"$(git rev-parse --show-toplevel)/team-hook-ran\"",
     );
     repo.git(&["config", "core.hooksPath", "team-hooks"]);
-    commit_staged(&repo.root(), "msg", &CommitOptions::default()).unwrap();
+    commit_staged(&repo, "msg", &CommitOptions::default()).unwrap();
     assert!(repo.path("team-hook-ran").exists());
 }
 
@@ -106,7 +111,7 @@ fn a_failing_hook_shows_its_words_and_changes_nothing() {
     );
     let head = repo.git(&["rev-parse", "HEAD"]);
     let index = repo.git(&["ls-files", "--stage"]);
-    let error = commit_staged(&repo.root(), "Try", &CommitOptions::default()).unwrap_err();
+    let error = commit_staged(&repo, "Try", &CommitOptions::default()).unwrap_err();
     assert!(matches!(error, GitError::CommitFailed(_)));
     assert!(
         error
@@ -122,15 +127,15 @@ fn a_failing_hook_shows_its_words_and_changes_nothing() {
 #[test]
 fn empty_messages_and_empty_commits_are_refused() {
     let repo = partly_staged();
-    let error = commit_staged(&repo.root(), "  \n\n", &CommitOptions::default()).unwrap_err();
+    let error = commit_staged(&repo, "  \n\n", &CommitOptions::default()).unwrap_err();
     assert!(error.to_string().contains("message is empty"), "{error}");
     let strip = CommitOptions {
         strip_comments: true,
         ..CommitOptions::default()
     };
-    assert!(commit_staged(&repo.root(), "# only a comment\n", &strip).is_err());
+    assert!(commit_staged(&repo, "# only a comment\n", &strip).is_err());
     repo.git(&["reset", "-q"]);
-    let error = commit_staged(&repo.root(), "Nothing here", &CommitOptions::default()).unwrap_err();
+    let error = commit_staged(&repo, "Nothing here", &CommitOptions::default()).unwrap_err();
     let words = error.to_string();
     assert!(
         words.contains("no changes added to commit") || words.contains("nothing to commit"),
@@ -147,7 +152,7 @@ fn a_hook_that_hangs_is_stopped_at_the_time_limit() {
         timeout: std::time::Duration::from_millis(500),
         ..CommitOptions::default()
     };
-    let error = commit_staged(&repo.root(), "msg", &options).unwrap_err();
+    let error = commit_staged(&repo, "msg", &options).unwrap_err();
     assert!(error.to_string().contains("did not finish"), "{error}");
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
     assert!(

@@ -196,20 +196,19 @@ fn staging_through_the_library_while_git_runs_loses_nothing() {
         let line = format!("server line {round}");
         append(&root, file, &line);
         written.push(line);
-        let opened = git::open_worktree(&root).expect("open");
+        let opened = git::open(&root).expect("open");
         let result = if round % 2 == 0 {
-            git::stage::stage_file(&opened, file, None)
+            opened.stage_file(file, None)
         } else {
-            match git::hunks::file_hunks(&opened, file, None) {
+            match opened.file_hunks(file, None) {
                 Ok(hunks) => match hunks.unstaged.last() {
-                    Some(hunk) => git::stage::stage_hunk(
-                        &opened,
+                    Some(hunk) => opened.stage_hunk(
                         file,
                         None,
-                        &git::stage::HunkTarget {
+                        &git::HunkTarget {
                             range: hunk.range,
                             hash: hunk.hash(),
-                            selection: git::hunks::LineSelection::All,
+                            selection: git::LineSelection::All,
                         },
                     ),
                     None => Ok(()),

@@ -292,8 +292,7 @@ fn random_mixes_of_staged_unstaged_renamed_and_untracked_changes_match_git() {
 
 #[test]
 fn the_working_tree_walk_split_over_two_threads_counts_the_same() {
-    use commit_nudge::git::count::{count_repo, CountOptions};
-    use commit_nudge::git::open_worktree;
+    use commit_nudge::git::{self, CountOptions};
     for seed in 1..=10u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9FB2_1C65_1E98_DF25));
         let repo = Repo::new();
@@ -320,24 +319,20 @@ fn the_working_tree_walk_split_over_two_threads_counts_the_same() {
                 _ => std::fs::remove_file(repo.path("root-file.txt")).unwrap_or(()),
             }
         }
-        let git = open_worktree(&repo.root()).unwrap();
-        let whole = count_repo(
-            &git,
-            &CountOptions {
+        let opened = git::open(&repo.root()).unwrap();
+        let whole = opened
+            .count(&CountOptions {
                 count_untracked: true,
                 ..CountOptions::default()
-            },
-        )
-        .unwrap();
-        let split = count_repo(
-            &git,
-            &CountOptions {
+            })
+            .unwrap();
+        let split = opened
+            .count(&CountOptions {
                 count_untracked: true,
                 split_walk_at: Some(0),
                 ..CountOptions::default()
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         let context = format!("seed {seed}: {}", repo.git(&["status", "--short"]));
         assert_eq!(
             sorted_rows(&split.unstaged),

@@ -160,15 +160,18 @@ fn a_link_re_pointed_while_open_is_staged_as_git_add_stages_it() {
 
 #[test]
 fn the_git_core_never_stages_a_buffer_as_a_links_blob() {
-    use commit_nudge::git::{hunks::file_hunks, open_worktree, stage::stage_file};
     let repo = Repo::new();
     repo.write("target.txt", "one\n");
     std::os::unix::fs::symlink("target.txt", repo.path("link")).expect("symlink");
     repo.commit_all("base");
-    let git = open_worktree(&repo.root()).expect("open");
-    let hunks = file_hunks(&git, "link", Some(b"one\nchanged\n")).expect("hunks");
+    let opened = commit_nudge::git::open(&repo.root()).expect("open");
+    let hunks = opened
+        .file_hunks("link", Some(b"one\nchanged\n"))
+        .expect("hunks");
     assert!(hunks.link && hunks.unstaged.is_empty() && !hunks.unstaged_other);
-    stage_file(&git, "link", Some(b"one\nchanged\n")).expect("stage");
+    opened
+        .stage_file("link", Some(b"one\nchanged\n"))
+        .expect("stage");
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
     assert_eq!(
         (mode_of(&repo, "link"), repo.index_blob("link")),
@@ -427,7 +430,6 @@ fn a_path_that_does_not_exist_is_named_as_missing() {
 
 #[test]
 fn a_racily_clean_entry_stays_visible_to_git_after_a_stage() {
-    use commit_nudge::git::{open_worktree, stage::stage_file};
     let repo = Repo::new();
     // Only the modification time and size tell git whether a file changed.
     repo.git(&["config", "core.trustctime", "false"]);
@@ -457,7 +459,10 @@ fn a_racily_clean_entry_stays_visible_to_git_after_a_stage() {
     );
 
     repo.write("g.txt", "one\ntwo\n");
-    stage_file(&open_worktree(&repo.root()).expect("open"), "g.txt", None).expect("stage");
+    commit_nudge::git::open(&repo.root())
+        .expect("open")
+        .stage_file("g.txt", None)
+        .expect("stage");
     assert_eq!(
         repo.git(&["status", "--porcelain"]),
         " M f.txt\nM  g.txt\n",

@@ -147,13 +147,13 @@ fn runs_nothing(kind: &[&str]) {
         .expect("count");
     assert!(!counts.unstaged.is_empty());
     let hunks = opened
-        .file_hunks("a.txt", &repo.read("a.txt"))
+        .file_hunks("a.txt", Some(&repo.read("a.txt")))
         .expect("hunks");
     let hunk = hunks.unstaged.first().expect("a hunk").clone();
-    let target = git::stage::HunkTarget {
+    let target = git::HunkTarget {
         range: hunk.range,
         hash: hunk.hash(),
-        selection: git::hunks::LineSelection::All,
+        selection: git::LineSelection::All,
     };
     opened
         .stage_hunk("a.txt", None, &target)

@@ -1,11 +1,10 @@
 //! Staging and unstaging hunks, checked against git itself: staging hunk k gives exactly the
 //! index that `git apply --cached` of git's own hunk k gives, and the working tree never changes.
+//! Through the front door (`git::open` → `Repo`), the way the engine stages.
 
 use crate::support;
 
-use commit_nudge::git::hunks::{file_hunks, LineSelection};
-use commit_nudge::git::stage::{stage_file, stage_hunk, unstage_file, unstage_hunk, HunkTarget};
-use commit_nudge::git::{open_worktree, GitError};
+use commit_nudge::git::{self, GitError, HunkTarget, LineSelection};
 use support::{git_hunk_patches, headers, three_hunks, Repo, Rng};
 
 /// A random edit of `lines`: inserts, deletions and replacements of short blocks.
@@ -63,7 +62,10 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
         repo.write("f.txt", &worktree);
 
         let git_hunks = git_hunk_patches(&repo, "f.txt");
-        let ours = file_hunks(&open_worktree(&repo.root()).unwrap(), "f.txt", None).unwrap();
+        let ours = git::open(&repo.root())
+            .unwrap()
+            .file_hunks("f.txt", None)
+            .unwrap();
         let (our_headers, git_headers) = headers(&ours.unstaged, &git_hunks);
         assert_eq!(
             our_headers, git_headers,
@@ -87,13 +89,10 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
                 hash: hunk.hash(),
                 selection: LineSelection::All,
             };
-            stage_hunk(
-                &open_worktree(&repo.root()).unwrap(),
-                "f.txt",
-                None,
-                &target,
-            )
-            .unwrap();
+            git::open(&repo.root())
+                .unwrap()
+                .stage_hunk("f.txt", None, &target)
+                .unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&repo.index_blob("f.txt")),
                 String::from_utf8_lossy(&expected),
@@ -106,15 +105,15 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
             );
 
             // Unstaging the staged hunk puts the index back.
-            let repo2 = open_worktree(&repo.root()).unwrap();
-            let staged = file_hunks(&repo2, "f.txt", None).unwrap().staged;
+            let repo2 = git::open(&repo.root()).unwrap();
+            let staged = repo2.file_hunks("f.txt", None).unwrap().staged;
             assert_eq!(staged.len(), 1, "seed {seed}, hunk {k}: one staged hunk");
             let target = HunkTarget {
                 range: staged[0].range,
                 hash: staged[0].hash(),
                 selection: LineSelection::All,
             };
-            unstage_hunk(&repo2, "f.txt", &target).unwrap();
+            repo2.unstage_hunk("f.txt", &target).unwrap();
             assert_eq!(
                 repo.git(&["ls-files", "--stage"]),
                 pristine,
@@ -127,7 +126,7 @@ fn staging_hunk_k_equals_git_apply_cached_of_that_hunk_over_many_random_edits() 
     assert!(checked > 60, "only {checked} hunks were checked");
 }
 
-fn target_of(hunk: &commit_nudge::git::hunks::Hunk, selection: LineSelection) -> HunkTarget {
+fn target_of(hunk: &git::Hunk, selection: LineSelection) -> HunkTarget {
     HunkTarget {
         range: hunk.range,
         hash: hunk.hash(),
@@ -138,16 +137,16 @@ fn target_of(hunk: &commit_nudge::git::hunks::Hunk, selection: LineSelection) ->
 #[test]
 fn staging_the_middle_of_three_hunks_stages_only_it() {
     let (repo, edited) = three_hunks();
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("f.txt", None).unwrap();
     assert_eq!(hunks.unstaged.len(), 3);
-    stage_hunk(
-        &git,
-        "f.txt",
-        None,
-        &target_of(&hunks.unstaged[1], LineSelection::All),
-    )
-    .unwrap();
+    opened
+        .stage_hunk(
+            "f.txt",
+            None,
+            &target_of(&hunks.unstaged[1], LineSelection::All),
+        )
+        .unwrap();
     let cached = repo.git(&["diff", "--cached", "-U0"]);
     assert!(cached.contains("+line 15b"), "{cached}");
     assert!(
@@ -165,19 +164,19 @@ fn a_selection_stages_only_the_selected_lines() {
     repo.write("f.txt", "a\nb\nc\n");
     repo.commit_all("base");
     repo.write("f.txt", "a\nnew 1\nnew 2\nnew 3\nb\nc\n");
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("f.txt", None).unwrap();
     // Buffer lines 2..=2 (0-based) hold "new 2".
-    stage_hunk(
-        &git,
-        "f.txt",
-        None,
-        &target_of(
-            &hunks.unstaged[0],
-            LineSelection::Lines { first: 2, last: 2 },
-        ),
-    )
-    .unwrap();
+    opened
+        .stage_hunk(
+            "f.txt",
+            None,
+            &target_of(
+                &hunks.unstaged[0],
+                LineSelection::Lines { first: 2, last: 2 },
+            ),
+        )
+        .unwrap();
     assert_eq!(repo.index_blob("f.txt"), b"a\nnew 2\nb\nc\n");
 
     // A replacement: selecting the first new line replaces only the first old line.
@@ -185,18 +184,18 @@ fn a_selection_stages_only_the_selected_lines() {
     repo.write("g.txt", "keep\nold 1\nold 2\nend\n");
     repo.commit_all("base");
     repo.write("g.txt", "keep\nnew 1\nnew 2\nend\n");
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "g.txt", None).unwrap();
-    stage_hunk(
-        &git,
-        "g.txt",
-        None,
-        &target_of(
-            &hunks.unstaged[0],
-            LineSelection::Lines { first: 1, last: 1 },
-        ),
-    )
-    .unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("g.txt", None).unwrap();
+    opened
+        .stage_hunk(
+            "g.txt",
+            None,
+            &target_of(
+                &hunks.unstaged[0],
+                LineSelection::Lines { first: 1, last: 1 },
+            ),
+        )
+        .unwrap();
     assert_eq!(repo.index_blob("g.txt"), b"keep\nnew 1\nold 2\nend\n");
 }
 
@@ -204,21 +203,21 @@ fn a_selection_stages_only_the_selected_lines() {
 fn an_unsaved_buffer_stages_the_text_the_user_sees_and_leaves_the_disk_alone() {
     let (repo, edited) = three_hunks();
     let buffer = edited.replace("line 20\n", "line 20 typed but not saved\n");
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "f.txt", Some(buffer.as_bytes())).unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("f.txt", Some(buffer.as_bytes())).unwrap();
     assert_eq!(hunks.unstaged.len(), 4);
     let unsaved = hunks
         .unstaged
         .iter()
         .find(|h| h.added.iter().any(|l| l.starts_with(b"line 20 typed")))
         .unwrap();
-    stage_hunk(
-        &git,
-        "f.txt",
-        Some(buffer.as_bytes()),
-        &target_of(unsaved, LineSelection::All),
-    )
-    .unwrap();
+    opened
+        .stage_hunk(
+            "f.txt",
+            Some(buffer.as_bytes()),
+            &target_of(unsaved, LineSelection::All),
+        )
+        .unwrap();
     let cached = repo.git(&["diff", "--cached", "-U0"]);
     assert!(cached.contains("+line 20 typed but not saved"), "{cached}");
     assert_eq!(
@@ -231,13 +230,13 @@ fn an_unsaved_buffer_stages_the_text_the_user_sees_and_leaves_the_disk_alone() {
 #[test]
 fn a_changed_hunk_is_refused_and_nothing_is_staged() {
     let (repo, edited) = three_hunks();
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("f.txt", None).unwrap();
     let offered = target_of(&hunks.unstaged[1], LineSelection::All);
     // The file changes after the action was offered.
     repo.write("f.txt", edited.replace("line 15b", "line 15 B"));
     let before = repo.git(&["ls-files", "--stage"]);
-    let error = stage_hunk(&git, "f.txt", None, &offered).unwrap_err();
+    let error = opened.stage_hunk("f.txt", None, &offered).unwrap_err();
     assert!(matches!(error, GitError::Stale(_)), "{error}");
     assert!(error.to_string().contains("nothing was changed"), "{error}");
     assert_eq!(repo.git(&["ls-files", "--stage"]), before);
@@ -246,18 +245,18 @@ fn a_changed_hunk_is_refused_and_nothing_is_staged() {
 #[test]
 fn a_held_index_lock_is_named_and_left_alone() {
     let (repo, _) = three_hunks();
-    let git = open_worktree(&repo.root()).unwrap();
-    let hunks = file_hunks(&git, "f.txt", None).unwrap();
+    let opened = git::open(&repo.root()).unwrap();
+    let hunks = opened.file_hunks("f.txt", None).unwrap();
     let lock = repo.path(".git/index.lock");
     std::fs::write(&lock, b"held by another git").unwrap();
     let before = repo.index_bytes();
-    let error = stage_hunk(
-        &git,
-        "f.txt",
-        None,
-        &target_of(&hunks.unstaged[0], LineSelection::All),
-    )
-    .unwrap_err();
+    let error = opened
+        .stage_hunk(
+            "f.txt",
+            None,
+            &target_of(&hunks.unstaged[0], LineSelection::All),
+        )
+        .unwrap_err();
     assert!(matches!(error, GitError::IndexLocked(_)), "{error}");
     assert!(error.to_string().contains("index.lock"), "{error}");
     assert_eq!(
@@ -266,7 +265,7 @@ fn a_held_index_lock_is_named_and_left_alone() {
         "the lock is not touched"
     );
     assert_eq!(repo.index_bytes(), before);
-    assert!(stage_file(&git, "f.txt", None).is_err());
+    assert!(opened.stage_file("f.txt", None).is_err());
     std::fs::remove_file(lock).unwrap();
 }
 
@@ -280,17 +279,18 @@ fn file_actions_cover_new_deleted_binary_and_unstaging() {
     repo.write("new.txt", "n\n");
     std::fs::remove_file(repo.path("gone.txt")).unwrap();
     repo.write("img.bin", [0u8, 3, 4]);
-    let git = open_worktree(&repo.root()).unwrap();
-    assert!(file_hunks(&git, "img.bin", None).unwrap().binary);
+    let opened = git::open(&repo.root()).unwrap();
+    assert!(opened.file_hunks("img.bin", None).unwrap().binary);
     assert!(
-        file_hunks(&git, "img.bin", None)
+        opened
+            .file_hunks("img.bin", None)
             .unwrap()
             .unstaged
             .is_empty(),
         "no hunk actions on binaries"
     );
     for file in ["new.txt", "gone.txt", "img.bin"] {
-        stage_file(&git, file, None).unwrap();
+        opened.stage_file(file, None).unwrap();
     }
     let staged = repo.git(&["diff", "--cached", "--name-status"]);
     assert!(
@@ -318,7 +318,7 @@ fn file_actions_cover_new_deleted_binary_and_unstaging() {
         "the worktree matches what was staged"
     );
     for file in ["new.txt", "gone.txt", "img.bin"] {
-        unstage_file(&git, file).unwrap();
+        opened.unstage_file(file).unwrap();
     }
     assert_eq!(repo.git(&["diff", "--cached", "--name-status"]), "");
     assert!(repo.path("new.txt").exists() && !repo.path("gone.txt").exists());

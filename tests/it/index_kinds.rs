@@ -9,12 +9,8 @@
 
 use crate::support;
 
-use commit_nudge::git::commit::{commit_staged, CommitOptions};
-use commit_nudge::git::hunks::LineSelection;
-use commit_nudge::git::index_file::IndexFile;
-use commit_nudge::git::stage::HunkTarget;
-use commit_nudge::git::verify::{by_scan, Scanned};
-use commit_nudge::git::{open, CountOptions};
+use commit_nudge::git::verify::{by_scan, index_form, Scanned};
+use commit_nudge::git::{open, CommitOptions, CountOptions, HunkTarget, LineSelection};
 use support::Repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,9 +69,9 @@ fn worked(kind: Kind, version: &str) -> Repo {
 
 /// The index is still of `kind`, as git reads it.
 fn assert_kind(repo: &Repo, kind: Kind, context: &str) {
-    let index = IndexFile::read(&repo.root().join(".git/index")).expect("our reader reads it");
+    let index = index_form(&repo.root().join(".git/index")).expect("our reader reads it");
     match kind {
-        Kind::Full => assert!(index.link.is_none() && !index.sparse, "{context}: full"),
+        Kind::Full => assert!(!index.split && !index.sparse, "{context}: full"),
         Kind::Sparse => {
             assert!(index.sparse, "{context}: still sparse (sdir)");
             let listed = repo.git(&["ls-files", "-s", "--sparse"]);
@@ -85,7 +81,7 @@ fn assert_kind(repo: &Repo, kind: Kind, context: &str) {
             );
         }
         Kind::Split => {
-            assert!(index.link.is_some(), "{context}: still split (link)");
+            assert!(index.split, "{context}: still split (link)");
             let shared = std::fs::read_dir(repo.root().join(".git"))
                 .expect("git dir")
                 .flatten()
@@ -150,7 +146,9 @@ fn assert_counts(repo: &Repo, context: &str) {
 /// The first unstaged (or staged) hunk of `path` as an action offers it.
 fn first_hunk(repo: &Repo, path: &str, staged: bool) -> HunkTarget {
     let opened = open(&repo.root()).expect("open");
-    let hunks = opened.file_hunks(path, &repo.read(path)).expect("hunks");
+    let hunks = opened
+        .file_hunks(path, Some(&repo.read(path)))
+        .expect("hunks");
     let hunk = if staged {
         &hunks.staged[0]
     } else {
@@ -350,8 +348,8 @@ fn commit_and_plan_in_each_index_kind() {
         let repo = worked(kind, version);
         let opened = open(&repo.root()).expect("open");
         opened.stage_file("a.txt", None).expect("stage");
-        drop(opened);
-        commit_staged(&repo.root(), "staged a", &CommitOptions::default())
+        opened
+            .commit_staged("staged a", &CommitOptions::default())
             .unwrap_or_else(|e| panic!("{context}: {e}"));
         assert_eq!(repo.git(&["log", "-1", "--format=%s"]).trim(), "staged a");
         assert_eq!(repo.numstat(&["--cached"]), (0, 0, 0), "{context}");

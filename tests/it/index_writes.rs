@@ -6,9 +6,7 @@
 
 use crate::support;
 
-use commit_nudge::git::hunks::{file_hunks, LineSelection};
-use commit_nudge::git::open_worktree;
-use commit_nudge::git::stage::{stage_hunk, HunkTarget};
+use commit_nudge::git::{self, HunkTarget, LineSelection};
 use commit_nudge::lines::LineMap;
 use support::{alone, git_hunk_patches, headers, Repo, Rng};
 
@@ -219,12 +217,10 @@ fn staging_a_hunk_of_a_buffer_writes_what_git_would_for_random_files_settings_an
         let what = format!("seed {seed}: autocrlf={autocrlf}, attributes={attributes:?}, base={base_text:?}, buffer={buffer:?}");
 
         // Ours, from the unsaved buffer (the disk still holds the base).
-        let ours = file_hunks(
-            &open_worktree(&repo.root()).unwrap(),
-            "f.txt",
-            Some(buffer.as_bytes()),
-        )
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let ours = git::open(&repo.root())
+            .unwrap()
+            .file_hunks("f.txt", Some(buffer.as_bytes()))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         // git's, from the same text on disk.
         repo.write("f.txt", &buffer);
         let git_hunks = git_hunk_patches(&repo, "f.txt");
@@ -306,13 +302,10 @@ fn staging_a_hunk_of_a_buffer_writes_what_git_would_for_random_files_settings_an
             hash: hunk.hash(),
             selection,
         };
-        stage_hunk(
-            &open_worktree(&repo.root()).unwrap(),
-            "f.txt",
-            Some(buffer.as_bytes()),
-            &target,
-        )
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        git::open(&repo.root())
+            .unwrap()
+            .stage_hunk("f.txt", Some(buffer.as_bytes()), &target)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(
             String::from_utf8_lossy(&repo.index_blob("f.txt")),
             String::from_utf8_lossy(&expected),

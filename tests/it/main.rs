@@ -2,7 +2,9 @@
 //! and each linked the whole library and the vendored libgit2 again, which was most of the time
 //! `cargo test` spent building on two cores. Shared fixtures live in `support` (repositories
 //! built by real git with an isolated environment, an LSP client over stdio) and
-//! `scan_support` (the differential scan's reference). Run one module with
+//! `scan_support` (the differential scan's reference). The tests use the library as any user of
+//! it would: the git core through its front door (`git::open` → `git::Repo`), and past it only
+//! through `git::verify`, public on purpose for the differential suite. Run one module with
 //! `cargo test --test it plan_record::`.
 
 mod scan_support;

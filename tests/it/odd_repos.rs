@@ -187,7 +187,7 @@ fn a_bare_repository_is_refused_clearly() {
         "bare repository",
     );
     assert_clear_refusal(&run_bounded(&bare, &["prompt"], &[]), "bare repository");
-    let error = git::count::count(&bare, &CountOptions::default()).expect_err("bare");
+    let error = git::open(&bare).expect_err("bare");
     assert!(matches!(error, git::GitError::Bare(_)), "{error}");
 }
 
@@ -353,7 +353,9 @@ fn a_file_over_the_size_limit_counts_by_size_alone() {
         max_file_bytes: 0,
         ..CountOptions::default()
     };
-    let counts = git::count::count(&repo.root(), &unlimited).expect("count");
+    let counts = git::open(&repo.root())
+        .and_then(|opened| opened.count(&unlimited))
+        .expect("count");
     let stat = git::LineStat::of(&counts.untracked);
     assert_eq!((stat.files, stat.added, stat.removed), (1, 100 << 10, 0));
     assert!(counts.large_files.is_empty());
@@ -366,7 +368,9 @@ fn a_file_over_the_size_limit_counts_by_size_alone() {
         max_file_bytes: 1 << 20,
         ..CountOptions::default()
     };
-    let counts = git::count::count(&repo.root(), &limited).expect("count");
+    let counts = git::open(&repo.root())
+        .and_then(|opened| opened.count(&limited))
+        .expect("count");
     assert_eq!(counts.large_files, vec!["big.txt".to_string()]);
     let staged = git::LineStat::of_with_limit(&counts.staged, &counts.large_files);
     assert_eq!(
@@ -455,8 +459,8 @@ fn a_held_index_lock_leaves_counting_working_and_the_lock_alone() {
     );
     assert_eq!(repo.index_bytes(), index_before, "the index is untouched");
     // Writing is refused with a message naming the lock.
-    let opened = git::open_worktree(&repo.root()).expect("open");
-    let error = git::stage::stage_file(&opened, "a.txt", None).expect_err("locked");
+    let opened = git::open(&repo.root()).expect("open");
+    let error = opened.stage_file("a.txt", None).expect_err("locked");
     assert!(matches!(error, git::GitError::IndexLocked(_)), "{error}");
     assert!(error.to_string().contains("index.lock"), "{error}");
     assert_eq!(repo.index_bytes(), index_before);
@@ -571,7 +575,7 @@ fn files_deleted_while_being_read_never_crash_a_count() {
             );
             assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
         }
-        let counted = git::count::count(&root, &CountOptions::default());
+        let counted = git::open(&root).and_then(|opened| opened.count(&CountOptions::default()));
         if let Err(error) = counted {
             assert!(!error.to_string().is_empty());
         }
@@ -607,10 +611,10 @@ fn a_file_truncated_while_it_is_counted_never_kills_the_process() {
             }
         })
     };
-    let git = git::open_worktree(&root).expect("open");
+    let opened = git::open(&root).expect("open");
     for _ in 0..60 {
         // Numbers or a clear error ("file changed before we could read it"), never a signal.
-        if let Err(error) = git::count::count_repo(&git, &CountOptions::default()) {
+        if let Err(error) = opened.count(&CountOptions::default()) {
             assert!(!error.to_string().is_empty());
         }
     }

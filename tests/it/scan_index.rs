@@ -376,7 +376,6 @@ fn timestamps_outside_32_bits_compare_as_git_compares_them() {
 /// the cache-tree libgit2 keeps (primed by `read_tree`, invalidated path by path) or none.
 #[test]
 fn indexes_written_by_libgit2_count_as_the_reference() {
-    use commit_nudge::git::stage::{stage_file, unstage_file};
     type Write = dyn Fn(&Repo, &git2::Repository, &mut git2::Index);
     let writes: &[(&str, &Write)] = &[
         ("add_path in a deep directory", &|r, _, index| {
@@ -426,14 +425,16 @@ fn indexes_written_by_libgit2_count_as_the_reference() {
     }
 
     let repo = base(false);
-    let git = commit_nudge::git::open_worktree(&repo.root()).expect("open");
+    let opened = commit_nudge::git::open(&repo.root()).expect("open");
     repo.write("a/c/d/e.txt", "staged by commit-nudge\n");
-    stage_file(&git, "a/c/d/e.txt", None).expect("stage");
+    opened.stage_file("a/c/d/e.txt", None).expect("stage");
     check_counted(&repo, &plain(), "stage_file");
     repo.write("a/c/d/e.txt", "staged by commit-nudge, then edited\n");
-    stage_file(&git, "z/y/x.txt", Some(b"from a buffer\n")).expect("stage");
+    opened
+        .stage_file("z/y/x.txt", Some(b"from a buffer\n"))
+        .expect("stage");
     check_counted(&repo, &plain(), "stage_file of a buffer");
-    unstage_file(&git, "a/c/d/e.txt").expect("unstage");
+    opened.unstage_file("a/c/d/e.txt").expect("unstage");
     check_counted(&repo, &plain(), "unstage_file");
 }
 

@@ -4,7 +4,9 @@
 //! which; `src/lsp` never names `src/git`).
 //!
 //! Both read the library's source as text: what is public is what `pub` reaches from `lib.rs`
-//! through `pub mod` (and what a `pub use` names); tests are left out. A new public item fails
+//! through `pub mod`, and what a `pub use` names, followed to where it is defined (so a type
+//! re-exported from a room of the crate's own is listed with its fields and methods); tests are
+//! left out. A new public item fails
 //! the first test until `UPDATE_EXPECT=1 cargo test --test it surface::` writes it into the list.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -255,7 +257,16 @@ fn public_items(module: &str, file: &Path, out: &mut Vec<String>) {
                 declaration.push_str(next.trim());
             }
             let declaration = declaration.replace("{ ", "{").replace(", }", "}");
-            out.push(format!("{here}: {}", declaration.trim_end_matches(';')));
+            let declaration = declaration.trim_end_matches(';');
+            out.push(format!("{here}: {declaration}"));
+            // What a re-export names is public here, wherever it is defined: its fields and
+            // methods are listed as this module's.
+            let (path, names) = use_parts(declaration.trim_start_matches("use "));
+            if let Some(source) = module_file(file, &path) {
+                for item in items_named(&source, &names) {
+                    out.push(format!("{here}: {item}"));
+                }
+            }
             continue;
         }
         let kind_and_name = kind_and_name(rest);
@@ -306,6 +317,114 @@ fn public_items(module: &str, file: &Path, out: &mut Vec<String>) {
         };
         public_items(&path, &file, out);
     }
+}
+
+/// The module path and the names of a `use` declaration (after `use `): `a::b::{C, d}` gives
+/// (`[a, b]`, `[C, d]`), `a::B` gives (`[a]`, `[B]`).
+fn use_parts(used: &str) -> (Vec<String>, Vec<String>) {
+    let (path, names) = match used.split_once("::{") {
+        Some((path, names)) => (path, names.trim_end_matches('}')),
+        None => used.rsplit_once("::").unwrap_or(("", used)),
+    };
+    let split = |text: &str, by: &str| -> Vec<String> {
+        text.split(by)
+            .map(|part| part.trim().to_string())
+            .filter(|part| !part.is_empty())
+            .collect()
+    };
+    (split(path, "::"), split(names, ","))
+}
+
+/// The folder of a module's children: beside `lib.rs` or `mod.rs`, else named as the file.
+fn module_dir(file: &Path) -> PathBuf {
+    match file.file_name().and_then(|n| n.to_str()) {
+        Some("lib.rs") | Some("mod.rs") => file.parent().expect("a folder").to_path_buf(),
+        _ => file.with_extension(""),
+    }
+}
+
+/// The source file of the module `path` as the module whose source is `file` names it: its
+/// child, `crate::…`, or a module it brings in by a `use` (`use diffs::{hunks, …}`).
+fn module_file(file: &Path, path: &[String]) -> Option<PathBuf> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(file.to_path_buf());
+    };
+    if first == "crate" {
+        return module_file(&src().join("lib.rs"), rest);
+    }
+    let dir = module_dir(file);
+    let flat = dir.join(format!("{first}.rs"));
+    let nested = dir.join(first).join("mod.rs");
+    if flat.exists() {
+        return module_file(&flat, rest);
+    }
+    if nested.exists() {
+        return module_file(&nested, rest);
+    }
+    let text = std::fs::read_to_string(file).ok()?;
+    for (used, names) in use_declarations(&text) {
+        if names.contains(first) {
+            let mut full = used;
+            full.extend(path.iter().cloned());
+            return module_file(file, &full);
+        }
+    }
+    None
+}
+
+/// Every `use` declaration of `text` (public or not), as `use_parts` splits it.
+fn use_declarations(text: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut found = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(at) = line.find("use ") else {
+            continue;
+        };
+        if !["", "pub ", "pub(crate) "].contains(&&line[..at]) {
+            continue;
+        }
+        let mut declaration = line[at + "use ".len()..].trim_end().to_string();
+        while !declaration.ends_with(';') {
+            let Some(next) = lines.next() else { break };
+            declaration.push(' ');
+            declaration.push_str(next.trim());
+        }
+        let declaration = declaration.replace("{ ", "{").replace(", }", "}");
+        found.push(use_parts(declaration.trim_end_matches(';')));
+    }
+    found
+}
+
+/// The public items `names` of the module whose source is `file` (followed through its own
+/// re-exports), as `public_items` writes them without the module: `struct Hunk {…}`,
+/// `Hunk::hash`. The module itself need not be public: a type defined in a room of the crate's
+/// own and re-exported is as public as one defined where it is exported.
+fn items_named(file: &Path, names: &[String]) -> Vec<String> {
+    const HERE: &str = "§";
+    let mut all = Vec::new();
+    public_items(HERE, file, &mut all);
+    let mut found = Vec::new();
+    for line in &all {
+        let Some(item) = line.strip_prefix(&format!("{HERE}: ")) else {
+            continue;
+        };
+        let name = match item.split_once("::") {
+            Some((of, _)) if !item.contains(' ') => of.to_string(),
+            _ => ident(
+                item.split(" {")
+                    .next()
+                    .unwrap_or(item)
+                    .rsplit(' ')
+                    .next()
+                    .unwrap_or(item),
+            ),
+        };
+        // What the module re-exports itself is listed by `public_items` after its `use` line.
+        if !item.starts_with("use ") && names.contains(&name) {
+            found.push(item.to_string());
+        }
+    }
+    found
 }
 
 /// `fn name`, `struct Name`, `const NAME`, … of a declaration after its `pub `.

@@ -89,6 +89,11 @@ impl CliRepo {
         &self.info.root
     }
 
+    /// HEAD's commit id, `None` while the branch is unborn.
+    pub(crate) fn head_id(&self) -> Result<Option<String>> {
+        Ok(head_id_by_cli(&self.git)?.1)
+    }
+
     /// Everything a commit would hold, with git's numbers.
     pub(crate) fn count(&self, options: &CountOptions) -> Result<RepoCounts> {
         let (branch, head) = head_id_by_cli(&self.git)?;

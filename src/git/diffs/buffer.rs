@@ -46,13 +46,13 @@ pub struct BufferBase {
     /// The index entries of this path and of the attributes files that may apply to it: what a
     /// repository handle needs to convert the buffer (`scratch::scratch_of`) without loading the
     /// whole index.
-    pub entries: Vec<crate::git::scratch::KeptEntry>,
+    pub(crate) entries: Vec<crate::git::scratch::KeptEntry>,
     /// Where git itself read the attributes (SHA-256): the conversion, applied without libgit2.
-    pub rule: Option<crate::git::convert::TextRule>,
+    pub(crate) rule: Option<crate::git::convert::TextRule>,
 }
 
 /// Reads the HEAD and index versions of `rel_path`.
-pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
+pub(crate) fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
     checked_rel_path(rel_path)?;
     // The index as it is on disk now: this path's entry and the attributes files' entries, on a
     // handle of our own (an attribute lookup would otherwise load every entry of the index).
@@ -95,7 +95,7 @@ pub fn buffer_base(repo: &Repository, rel_path: &str) -> Result<BufferBase> {
 ///
 /// `converted` is `text` as `git add` would store it, required when `base.converts` (see
 /// `convert::to_git`); the comparison with the disk is of the bytes as they are.
-pub fn diff_from_base(
+pub(crate) fn diff_from_base(
     base: &BufferBase,
     root: &Path,
     rel_path: &str,

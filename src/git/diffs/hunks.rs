@@ -11,7 +11,7 @@ use crate::git::repo::checked_rel_path;
 use crate::hunk_range::HunkRange;
 
 /// The blob of `rel_path` in HEAD's tree, if HEAD exists and holds the path.
-pub fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
+pub(crate) fn head_blob<'r>(repo: &'r Repository, rel_path: &str) -> Result<Option<Blob<'r>>> {
     let Some(tree) = crate::git::refs::head_tree(repo)? else {
         return Ok(None);
     };
@@ -93,7 +93,11 @@ pub struct FileHunks {
 ///
 /// The text is first converted as `git add` would convert it (line endings, `ident`), so the
 /// hunks are those of `git diff` and staging them writes what `git add -p` would.
-pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<FileHunks> {
+pub(crate) fn file_hunks(
+    repo: &Repository,
+    rel_path: &str,
+    text: Option<&[u8]>,
+) -> Result<FileHunks> {
     checked_rel_path(rel_path)?;
     crate::git::scratch::lend_index_for(repo, rel_path)?;
     let entry = crate::git::repo::index_entry(repo, rel_path)?;
@@ -101,7 +105,7 @@ pub fn file_hunks(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 }
 
 /// `file_hunks` with the path's index entry already read (`None`: untracked).
-pub fn file_hunks_from(
+pub(crate) fn file_hunks_from(
     repo: &Repository,
     rel_path: &str,
     text: Option<&[u8]>,
@@ -140,7 +144,7 @@ pub(crate) fn offered<'h>(
 /// Feeds a hunk's lines into `hash`, each removed line after `-` and each added one after `+`:
 /// the one hunk hash, shared by a hunk offered to an action (`Hunk::hash`) and the planner's
 /// fingerprint of the work.
-pub fn feed_lines(hash: &mut crate::git::fnv::Fnv, removed: &[Vec<u8>], added: &[Vec<u8>]) {
+pub(crate) fn feed_lines(hash: &mut crate::git::fnv::Fnv, removed: &[Vec<u8>], added: &[Vec<u8>]) {
     for line in removed {
         hash.feed(b"-");
         hash.feed(line);
@@ -230,7 +234,7 @@ pub(crate) fn hunks_of_sides(sides: Sides) -> Result<FileHunks> {
 
 /// Whether an index entry was made by `git add -N` (intent to add): it is tracked, but nothing
 /// of it is staged.
-pub fn is_intent_to_add(entry: &git2::IndexEntry) -> bool {
+pub(crate) fn is_intent_to_add(entry: &git2::IndexEntry) -> bool {
     // GIT_INDEX_ENTRY_INTENT_TO_ADD, in the extended flags.
     const INTENT_TO_ADD: u16 = 1 << 13;
     entry.flags_extended & INTENT_TO_ADD != 0
@@ -349,7 +353,7 @@ pub enum LineSelection {
 /// Narrows an unstaged hunk to the buffer lines `first..=last`, as gitsigns does: the added lines
 /// in the range, and the removed lines at the same offsets (all removed lines past the last added
 /// one when the range reaches the hunk's end).
-pub fn select_lines(hunk: &Hunk, selection: LineSelection) -> Hunk {
+pub(crate) fn select_lines(hunk: &Hunk, selection: LineSelection) -> Hunk {
     let LineSelection::Lines { first, last } = selection else {
         return hunk.clone();
     };
@@ -400,7 +404,7 @@ fn insertion_point(start: u32, count: u32) -> u32 {
 }
 
 /// The index content of a file after staging `hunk` (computed from the index's current content).
-pub fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
+pub(crate) fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
     check_old_side(
         index_content,
         hunk.range.old_start,
@@ -416,7 +420,7 @@ pub fn staged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
 }
 
 /// The index content of a file after unstaging a staged `hunk`: its HEAD lines put back.
-pub fn unstaged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
+pub(crate) fn unstaged_content(index_content: &[u8], hunk: &Hunk) -> Result<Vec<u8>> {
     check_old_side(
         index_content,
         hunk.range.new_start,

@@ -4,10 +4,10 @@
 //! where git serves the repository (`patch`), and the filter that keeps libgit2 from mapping
 //! working-tree files (`no_mmap_filter`).
 
-pub mod buffer;
+pub(crate) mod buffer;
 pub(crate) mod convert;
-pub mod hunks;
+pub(crate) mod hunks;
 pub(crate) mod no_mmap_filter;
-pub mod patch;
+pub(crate) mod patch;
 pub(crate) mod renames;
 pub(crate) mod scratch;

@@ -139,7 +139,7 @@ impl<'b> StampBuilder<'b> {
 
 impl IndexStamp {
     /// The stamp of a libgit2 index held in memory.
-    pub fn of(index: &git2::Index) -> IndexStamp {
+    pub(crate) fn of(index: &git2::Index) -> IndexStamp {
         Self::build(index, None).0
     }
 

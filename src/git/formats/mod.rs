@@ -3,6 +3,6 @@
 //! Nothing here opens a repository through libgit2.
 
 pub(crate) mod fnv;
-pub mod index_file;
+pub(crate) mod index_file;
 pub(crate) mod index_stamp;
 pub(crate) mod refs;

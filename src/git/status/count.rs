@@ -15,19 +15,12 @@ use crate::git::error::{GitError, Result};
 use crate::git::index_stamp::IndexStamp;
 pub use crate::git::model::{CountOptions, FileDelta, LineStat, RepoCounts};
 use crate::git::numstat::os_string;
-use crate::git::repo::open_containing;
 use crate::git::scan::Scanned;
 use crate::git::staged_unstaged::{assemble, head_state, staged_side, workdir_side, WorkdirSide};
 
-/// Counts the repository containing `path`.
-pub fn count(path: &Path, options: &CountOptions) -> Result<RepoCounts> {
-    let repo = open_containing(path)?;
-    count_repo(&repo, options)
-}
-
 /// Counts an open repository: by a scan of the index file and the working tree
 /// (`scan::count_repo_by_scan`) where that is exact, else by libgit2's whole-tree diffs.
-pub fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
+pub(crate) fn count_repo(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     match crate::git::scan::count_repo_by_scan(repo, options) {
         Ok(Scanned::Counted(counts)) => return Ok(*counts),
         Ok(Scanned::Declined(why)) => tracing::debug!("counting by whole-tree diffs: {why}"),
@@ -56,7 +49,7 @@ fn ignorecase_refusal(repo: &Repository, error: GitError) -> GitError {
 
 /// Counts an open repository by libgit2's whole-tree diffs: the reference the scan is checked
 /// against, and the count for every repository the scan declines.
-pub fn count_repo_by_diff(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
+pub(crate) fn count_repo_by_diff(repo: &Repository, options: &CountOptions) -> Result<RepoCounts> {
     let root = repo.workdir().map(Path::to_path_buf).unwrap_or_default();
     // The index is read once, here: every diff of this count is handed this reading (so libgit2
     // reloads nothing), and the stamp is taken of it, so that stamp and rows agree entry for

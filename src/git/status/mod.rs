@@ -4,12 +4,10 @@
 //! full count (the scan, else libgit2's whole-tree diffs), `partial` the re-count of what
 //! changed.
 
-mod conflicts;
-pub mod count;
+pub(crate) mod count;
 pub(crate) mod model;
 pub(crate) mod numstat;
 pub(crate) mod partial;
 pub(crate) mod scan;
 pub(crate) mod staged_unstaged;
 
-pub use conflicts::conflicted_paths;

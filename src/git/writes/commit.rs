@@ -42,15 +42,34 @@ pub struct CommitOutcome {
 }
 
 /// Whether a message says anything once comments (if stripped) and blank space are gone.
-pub fn message_is_empty(message: &str, strip_comments: bool) -> bool {
+pub(crate) fn message_is_empty(message: &str, strip_comments: bool) -> bool {
     message
         .lines()
         .filter(|line| !(strip_comments && line.starts_with('#')))
         .all(|line| line.trim().is_empty())
 }
 
-/// Commits what is staged in the worktree at `root` with `message`.
-pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Result<CommitOutcome> {
+/// Commits what is staged in the worktree at `root` with `message`; the new HEAD is read from a
+/// repository opened for it (`Repo::commit_staged` reads it through the repository it has open).
+pub(crate) fn commit_staged(
+    root: &Path,
+    message: &str,
+    options: &CommitOptions,
+) -> Result<CommitOutcome> {
+    let summary = run_commit(root, message, options)?;
+    // The new HEAD: through libgit2 where it opens the repository, else (SHA-256) through git.
+    let commit = match crate::git::open_worktree(root) {
+        Ok(repo) => crate::git::refs::head(&repo)?
+            .commit
+            .map(|id| id.to_string()),
+        Err(_) => crate::git::refs::head_id_by_cli(&crate::git::cli::Git::at(root))?.1,
+    }
+    .unwrap_or_default();
+    Ok(CommitOutcome { commit, summary })
+}
+
+/// Runs `git commit` in the worktree at `root` with `message`; git's first line of output.
+pub(crate) fn run_commit(root: &Path, message: &str, options: &CommitOptions) -> Result<String> {
     if message_is_empty(message, options.strip_comments) {
         return Err(GitError::Refused(
             "the commit message is empty; nothing was committed".to_string(),
@@ -117,16 +136,7 @@ pub fn commit_staged(root: &Path, message: &str, options: &CommitOptions) -> Res
             words
         }));
     }
-    // The new HEAD: through libgit2 where it opens the repository, else (SHA-256) through git.
-    let commit = match crate::git::open_worktree(root) {
-        Ok(repo) => crate::git::refs::head(&repo)?
-            .commit
-            .map(|id| id.to_string()),
-        Err(_) => crate::git::refs::head_id_by_cli(&crate::git::cli::Git::at(root))?.1,
-    }
-    .unwrap_or_default();
-    let summary = stdout.lines().next().unwrap_or_default().trim().to_string();
-    Ok(CommitOutcome { commit, summary })
+    Ok(stdout.lines().next().unwrap_or_default().trim().to_string())
 }
 
 fn read_in_background<R: Read + Send + 'static>(

@@ -2,7 +2,7 @@
 //! the user's own `git commit`) and absorb's squash (`rebase`, the user's own `git rebase -i
 //! --autosquash` in a temporary worktree).
 
-pub mod commit;
+pub(crate) mod commit;
 pub(crate) mod kinds;
-pub mod rebase;
-pub mod stage;
+pub(crate) mod rebase;
+pub(crate) mod stage;

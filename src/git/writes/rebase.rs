@@ -15,7 +15,12 @@ use crate::git::error::{GitError, Result};
 /// Rebases `tip` onto `base` (`None`: from the root commit) with `--autosquash` in a temporary
 /// worktree (made under `scratch`) of the repository of the worktree `root`, and answers the
 /// rebased tip.
-pub fn autosquash(root: &Path, scratch: &Path, tip: &str, base: Option<&str>) -> Result<String> {
+pub(crate) fn autosquash(
+    root: &Path,
+    scratch: &Path,
+    tip: &str,
+    base: Option<&str>,
+) -> Result<String> {
     let place = scratch.join(format!(
         "absorb-rebase-{}-{}",
         std::process::id(),

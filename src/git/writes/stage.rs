@@ -33,7 +33,7 @@ pub struct HunkTarget {
 ///
 /// `text` is the document's current text (an unsaved buffer stages what the user sees, as gitsigns
 /// does); `None` reads the file on disk.
-pub fn stage_hunk(
+pub(crate) fn stage_hunk(
     repo: &Repository,
     rel_path: &str,
     text: Option<&[u8]>,
@@ -54,7 +54,7 @@ pub fn stage_hunk(
 }
 
 /// Unstages one staged hunk of `rel_path`: the HEAD version of those lines goes back in the index.
-pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> Result<()> {
+pub(crate) fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> Result<()> {
     checked_rel_path(rel_path)?;
     super::kinds::refuse_outside_cone(repo, rel_path)?;
     let hunks = file_hunks(repo, rel_path, None)?;
@@ -75,7 +75,7 @@ pub fn unstage_hunk(repo: &Repository, rel_path: &str, target: &HunkTarget) -> R
 /// Stages the whole file as `git add` would: `text` when given (an open buffer, converted as git
 /// converts the file's bytes), else the disk; its mode as git would record it; a symlink's link
 /// text whatever the buffer shows; a deleted file's removal.
-pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
+pub(crate) fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
     checked_rel_path(rel_path)?;
     super::kinds::refuse_outside_cone(repo, rel_path)?;
     with_index(repo, |index| {
@@ -90,7 +90,7 @@ pub fn stage_file(repo: &Repository, rel_path: &str, text: Option<&[u8]>) -> Res
 }
 
 /// Unstages the whole file: the index entry goes back to HEAD's (or away, when HEAD lacks it).
-pub fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
+pub(crate) fn unstage_file(repo: &Repository, rel_path: &str) -> Result<()> {
     checked_rel_path(rel_path)?;
     super::kinds::refuse_outside_cone(repo, rel_path)?;
     let head_entry = match crate::git::refs::head_tree(repo)? {

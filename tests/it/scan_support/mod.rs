@@ -10,9 +10,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::process::Command;
 
-use commit_nudge::git::index_file::IndexFile;
-use commit_nudge::git::verify::{by_diff, by_scan, IndexStamp, Scanned};
-use commit_nudge::git::{self, CountOptions, FileDelta, RepoCounts};
+use commit_nudge::git::verify::{by_diff, by_scan, index_form, IndexForm, IndexStamp, Scanned};
+use commit_nudge::git::{self, CountOptions, FileDelta, GitError, RepoCounts};
 
 use crate::support::Repo;
 
@@ -115,8 +114,8 @@ fn without_reference(
     opened: &git::Repo,
     options: &CountOptions,
     context: &str,
-    scanned: commit_nudge::git::error::Result<Scanned>,
-    error: commit_nudge::git::GitError,
+    scanned: Result<Scanned, GitError>,
+    error: GitError,
 ) -> Verdict {
     let verdict = match scanned {
         Ok(Scanned::Counted(counts)) => {
@@ -171,9 +170,8 @@ pub fn check_counted_against(repo: &Repo, options: &CountOptions, context: &str,
 }
 
 /// The stamp of a sparse index: each entry's directories tracked, sparse ones included.
-fn assert_sparse_stamp(file: &IndexFile, mine: &IndexStamp, context: &str) {
-    for entry in &file.entries {
-        let path = file.path(entry);
+fn assert_sparse_stamp(file: &IndexForm, mine: &IndexStamp, context: &str) {
+    for path in &file.paths {
         for (end, _) in path.iter().enumerate().filter(|(_, b)| **b == b'/') {
             assert!(
                 mine.tracks_below(&path[..end]),
@@ -247,7 +245,7 @@ fn assert_stamp(git: &git::Repo, ours: &RepoCounts, reference: &RepoCounts, cont
         mine.skip_worktree, theirs.skip_worktree,
         "{context}: stamp skip_worktree"
     );
-    let file = IndexFile::read(&git.git_dir().join("index")).expect("our reader reads the index");
+    let file = index_form(&git.git_dir().join("index")).expect("our reader reads the index");
     if file.sparse {
         // The reference counted a whole index (sparse directories expanded): the scan's stamp
         // is of the sparse one, which it holds entry for entry and directory for directory.

@@ -244,7 +244,7 @@ pub fn header_line(h: &commit_nudge::hunk_range::HunkRange) -> String {
 
 /// Our hunks' headers beside git's (from `git_hunk_patches`), both as git prints them.
 pub fn headers(
-    ours: &[commit_nudge::git::hunks::Hunk],
+    ours: &[commit_nudge::git::Hunk],
     git_hunks: &[(String, String)],
 ) -> (Vec<String>, Vec<String>) {
     let ours = ours.iter().map(|h| header_line(&h.range)).collect();

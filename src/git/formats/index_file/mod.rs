@@ -19,7 +19,7 @@ mod split;
 mod stream;
 mod write;
 pub(crate) use split::may_be_split;
-pub use stream::{entry_at, stream, FileId, Link, StreamEnd};
+pub use stream::{entry_at, stream, FileId, Link};
 pub(crate) use write::encode_like;
 
 /// Why an index file was not read.
@@ -328,12 +328,9 @@ impl IndexFile {
         Ok(index)
     }
 
-    /// Whether this index is of a kind libgit2 can neither read nor write (split or sparse).
-    pub fn beyond_libgit2(&self) -> bool {
-        self.sparse || self.link.is_some()
-    }
-
-    /// The sparse directory entry holding `path`, if `path` lies below one.
+    /// The sparse directory entry holding `path`, if `path` lies below one (only the reader's
+    /// tests ask it now: the scan and the writes walk the entries themselves).
+    #[cfg(test)]
     pub fn sparse_dir_holding(&self, path: &[u8]) -> Option<&Entry> {
         if !self.sparse {
             return None;
@@ -344,21 +341,14 @@ impl IndexFile {
         (entry.is_sparse_dir() && path.starts_with(self.path(entry))).then_some(entry)
     }
 
-    /// Every entry with its path, owned.
-    pub fn owned_entries(&self) -> Vec<(Entry, Vec<u8>)> {
-        self.entries
-            .iter()
-            .map(|e| (*e, self.path(e).to_vec()))
-            .collect()
-    }
-
     /// The path of `entry` (relative to the worktree root, `/`-separated).
     pub fn path(&self, entry: &Entry) -> &[u8] {
         &self.paths[entry.path_at as usize..(entry.path_at + entry.path_len) as usize]
     }
 
     /// The range of entries whose paths lie below the directory `dir` (`""` is the root; else
-    /// given with its trailing `/`).
+    /// given with its trailing `/`; only the reader's tests ask it now).
+    #[cfg(test)]
     pub fn range_below(&self, dir: &[u8]) -> std::ops::Range<usize> {
         let start = self.entries.partition_point(|e| self.path(e) < dir);
         let end = start + self.entries[start..].partition_point(|e| self.path(e).starts_with(dir));
