@@ -572,12 +572,24 @@ impl CliRepo {
                 .iter()
                 .filter(|f| matches!(f.change, PatchChange::Modified | PatchChange::Deleted))
                 .collect();
+            // HEAD's blob of every changed file, from one `ls-tree` per 500 paths (a process per
+            // file cost more than the rest of the plan's reading).
             let mut ids = Vec::new();
-            for file in &changed {
-                if let Some((_, id)) =
-                    self.entry(&["ls-tree", "-z", "HEAD", "--", &file.path], 2)?
-                {
-                    ids.push((file.path.clone(), id));
+            for chunk in changed.chunks(500) {
+                let mut args = vec!["ls-tree", "-z", "HEAD", "--"];
+                args.extend(chunk.iter().map(|f| f.path.as_str()));
+                let out = self.git.output(&args)?;
+                for row in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+                    let Some(tab) = row.iter().position(|&b| b == b'\t') else {
+                        continue;
+                    };
+                    let meta = String::from_utf8_lossy(&row[..tab]);
+                    let path = String::from_utf8_lossy(&row[tab + 1..]).into_owned();
+                    if let Some(id) = meta.split(' ').nth(2) {
+                        if chunk.iter().any(|f| f.path == path) {
+                            ids.push((path, id.to_string()));
+                        }
+                    }
                 }
             }
             let wanted: Vec<&str> = ids.iter().map(|(_, id)| id.as_str()).collect();

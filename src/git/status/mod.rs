@@ -10,4 +10,3 @@ pub(crate) mod numstat;
 pub(crate) mod partial;
 pub(crate) mod scan;
 pub(crate) mod staged_unstaged;
-
