@@ -160,3 +160,39 @@ fn a_hook_that_hangs_is_stopped_at_the_time_limit() {
         "git was stopped cleanly and released its lock"
     );
 }
+
+/// Another git holds `index.lock` when the commit starts (a commit of its own, in its pre-commit
+/// hook): git refuses before doing anything, and the commit is tried again once the lock is
+/// gone, as VS Code's git does, instead of failing with "index.lock: File exists".
+#[test]
+fn a_commit_waits_for_another_gits_index_lock() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.write("b.txt", "b\n");
+    repo.commit_all("base");
+    repo.write("a.txt", "a\nmore\n");
+    repo.write("b.txt", "b\nmore\n");
+    repo.git(&["add", "a.txt", "b.txt"]);
+    hook(&repo, ".git/hooks", "pre-commit", "sleep 0.3");
+    // The other git: commits a.txt alone, holding the index's lock while its hook sleeps.
+    let mut other = repo
+        .command()
+        .args(["commit", "-q", "-m", "the other", "--", "a.txt"])
+        .spawn()
+        .expect("the other git");
+    while !repo.path(".git/index.lock").exists() {
+        if other.try_wait().expect("wait").is_some() {
+            panic!("the other git finished before it was seen holding the lock");
+        }
+        std::thread::yield_now();
+    }
+    let ours = commit_staged(&repo, "ours", &CommitOptions::default());
+    assert!(other.wait().expect("wait").success());
+    let ours = ours.expect("the commit, once the lock was gone");
+    assert_eq!(ours.commit, repo.git(&["rev-parse", "HEAD"]).trim());
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "-3"]),
+        "ours\nthe other\nbase\n"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}

@@ -69,12 +69,36 @@ pub(crate) fn commit_staged(
 }
 
 /// Runs `git commit` in the worktree at `root` with `message`; git's first line of output.
+///
+/// When another git process holds `index.lock` at that moment, git refuses before it has done
+/// anything (no hook has run, nothing is written); the commit is then tried again after 50, 200,
+/// 450 and 800 ms, as VS Code's git does, before the refusal is given.
 pub(crate) fn run_commit(root: &Path, message: &str, options: &CommitOptions) -> Result<String> {
     if message_is_empty(message, options.strip_comments) {
         return Err(GitError::Refused(
             "the commit message is empty; nothing was committed".to_string(),
         ));
     }
+    let mut attempt: u64 = 1;
+    loop {
+        match run_commit_once(root, message, options) {
+            Err(GitError::CommitFailed(words)) if index_was_locked(&words) && attempt < 5 => {
+                std::thread::sleep(Duration::from_millis(attempt * attempt * 50));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether git refused because another process held the index's lock (git's words: "Unable to
+/// create '…/index.lock': File exists.").
+fn index_was_locked(words: &str) -> bool {
+    words.contains("index.lock") && words.contains("File exists")
+}
+
+/// One `git commit`.
+fn run_commit_once(root: &Path, message: &str, options: &CommitOptions) -> Result<String> {
     let cleanup = if options.strip_comments {
         "--cleanup=strip"
     } else {
