@@ -138,7 +138,7 @@ pub(crate) fn restore_index(
     crate::git::stage::with_index(repo, |index| {
         for (path, entry) in saved {
             match entry {
-                Some(entry) => index.add(&smudged(entry))?,
+                Some(entry) => index.add(&crate::git::stage::smudged(entry))?,
                 None => {
                     if index.get_path(Path::new(path), 0).is_some() {
                         index.remove_path(Path::new(path))?;
@@ -148,25 +148,6 @@ pub(crate) fn restore_index(
         }
         Ok(())
     })
-}
-
-/// The entry without its file times (an entry written in the same second as its file changed is
-/// trusted by git only while the index is as old; this index is newer).
-fn smudged(entry: &IndexEntry) -> IndexEntry {
-    IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: entry.dev,
-        ino: entry.ino,
-        mode: entry.mode,
-        uid: entry.uid,
-        gid: entry.gid,
-        file_size: entry.file_size,
-        id: entry.id,
-        flags: entry.flags,
-        flags_extended: entry.flags_extended,
-        path: entry.path.clone(),
-    }
 }
 
 /// A commit's tree id and first parent.

@@ -407,7 +407,7 @@ impl Files {
                         if original.is_some_and(|e| e.id == *id && e.mode == *mode) =>
                     {
                         if let Some(entry) = original.and_then(|o| o.entry.as_ref()) {
-                            index.add(&smudged(entry))?;
+                            index.add(&crate::git::stage::smudged(entry))?;
                         }
                     }
                     State::Blob { id, mode, size } => {
@@ -421,28 +421,6 @@ impl Files {
             Ok(())
         })?;
         Ok(())
-    }
-}
-
-/// The user's entry without its file times, so that git compares the file by content next time.
-///
-/// An entry written in the same second as its file was last changed is trusted by git only while
-/// the index file is as old ("racily clean"); the index written here is newer, so an entry that
-/// kept its times could hide a change of the same size made in that second.
-pub(crate) fn smudged(entry: &IndexEntry) -> IndexEntry {
-    IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: entry.dev,
-        ino: entry.ino,
-        mode: entry.mode,
-        uid: entry.uid,
-        gid: entry.gid,
-        file_size: entry.file_size,
-        id: entry.id,
-        flags: entry.flags,
-        flags_extended: entry.flags_extended,
-        path: entry.path.clone(),
     }
 }
 
