@@ -438,3 +438,117 @@ fn staging_keeps_the_resolve_undo_records_as_git_does() {
         );
     }
 }
+
+/// After a `git add` or a `git commit` inside the cone of a sparse index (versions 3 and 4), the
+/// re-count of what git changed is taken (not a full count: the prompt's daemon and the server
+/// answer from it) and equals a full count and git's numbers; after a `git reset --soft` to a
+/// commit whose tree differs outside the cone (below a sparse directory entry), whatever is
+/// counted equals them too.
+#[test]
+fn a_recount_after_git_in_a_sparse_index_is_taken_inside_the_cone_and_exact() {
+    use commit_nudge::git::Changed;
+    use std::collections::BTreeSet;
+    let options = CountOptions {
+        count_untracked: true,
+        stamp_index: true,
+        ..CountOptions::default()
+    };
+    for version in ["3", "4"] {
+        let repo = worked(Kind::Sparse, version);
+        let first = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+        // A commit that changes `other/d.txt`, outside the cone, made on an index of its own
+        // (git refuses to add there, and the repository's index stays as it is).
+        let blob_file = repo.root().join(".git/d-changed");
+        std::fs::write(&blob_file, "d changed\n").expect("blob");
+        let blob = repo.git(&["hash-object", "-w", &blob_file.to_string_lossy()]);
+        let own_index = repo.root().join(".git/outside-index");
+        let on_own_index = |args: &[&str]| {
+            let output = repo
+                .command()
+                .env("GIT_INDEX_FILE", &own_index)
+                .args(args)
+                .output()
+                .expect("git runs");
+            assert!(output.status.success(), "git {args:?}: {output:?}");
+            String::from_utf8_lossy(&output.stdout).trim().to_string()
+        };
+        on_own_index(&["read-tree", "HEAD"]);
+        let info = format!("100644,{},other/d.txt", blob.trim());
+        on_own_index(&["update-index", "--cacheinfo", &info]);
+        let tree = on_own_index(&["write-tree"]);
+        let outside = repo.git(&["commit-tree", &tree, "-p", &first, "-m", "outside"]);
+
+        let opened = open(&repo.root()).expect("open");
+        let mut previous = opened.count(&options).expect("counts");
+        let steps: [(&str, &[&str], Option<&str>, bool); 6] = [
+            ("git add in the cone", &["add", "dir/b.txt"], None, true),
+            ("git commit", &["commit", "-q", "-m", "cone"], None, true),
+            (
+                "a write, then git commit of it",
+                &["commit", "-q", "-m", "again", "--", "dir/b.txt"],
+                Some("dir/b.txt"),
+                true,
+            ),
+            (
+                "git reset --soft",
+                &["reset", "-q", "--soft", "HEAD~2"],
+                None,
+                true,
+            ),
+            (
+                "git reset --soft across a sparse directory",
+                &["reset", "-q", "--soft", outside.trim()],
+                None,
+                false,
+            ),
+            ("git add there", &["add", "a.txt"], None, false),
+        ];
+        for (what, args, write, must_shortcut) in steps {
+            let context = format!("version {version}: {what}");
+            let mut touched = BTreeSet::new();
+            if let Some(path) = write {
+                repo.write(
+                    path,
+                    format!("{}written\n", String::from_utf8_lossy(&repo.read(path))),
+                );
+                touched.insert(path.to_string());
+            }
+            repo.git(args);
+            assert_kind(&repo, Kind::Sparse, &context);
+            let recounted = opened
+                .recount(&previous, Changed::GitDir(&touched), &options)
+                .expect("re-count");
+            assert!(
+                recounted.is_some() || !must_shortcut,
+                "{context}: the re-count declined"
+            );
+            let full = open(&repo.root())
+                .expect("open")
+                .count(&options)
+                .expect("counts");
+            let counts = recounted.unwrap_or_else(|| full.clone());
+            crate::scan_support::assert_same(&counts, &full, &context);
+            let sum = |rows: &[commit_nudge::git::FileDelta]| {
+                rows.iter().fold((0u64, 0u64, 0u64), |(f, a, r), row| {
+                    (f + 1, a + row.added, r + row.removed)
+                })
+            };
+            assert_eq!(
+                sum(&counts.unstaged),
+                repo.numstat(&[]),
+                "{context}: unstaged"
+            );
+            assert_eq!(
+                sum(&counts.staged),
+                repo.numstat(&["--cached"]),
+                "{context}: staged"
+            );
+            assert_eq!(
+                sum(&counts.untracked),
+                repo.untracked_numstat(),
+                "{context}: untracked"
+            );
+            previous = counts;
+        }
+    }
+}

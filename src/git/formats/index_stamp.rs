@@ -297,6 +297,16 @@ impl IndexStamp {
         self.find(path_hash(path)).is_some()
     }
 
+    /// Whether `path` (relative, `/`-separated) lies below a sparse directory entry: a sparse
+    /// index keeps one entry for a whole directory outside the cone, its path ending in `/`
+    /// (no other entry's does).
+    pub(crate) fn below_sparse_dir(&self, path: &[u8]) -> bool {
+        path.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'/')
+            .any(|(end, _)| self.tracks(&path[..=end]))
+    }
+
     /// Whether tracked files lie below the directory `path` (relative, `/`-separated).
     pub fn tracks_below(&self, path: &[u8]) -> bool {
         self.dirs.binary_search(&path_hash(path)).is_ok()

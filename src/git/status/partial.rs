@@ -11,6 +11,9 @@
 //! from the previous count; the working-tree side is re-read for those alone, and HEAD→index for
 //! those, plus (when HEAD moved) the paths where the old and new HEAD differ and those staged
 //! before. Whenever an addition or deletion might pair into a rename, HEAD→index is diffed whole.
+//! In a sparse index the same holds inside the cone: the sparse directory entries outside it are
+//! entries like any other to the stamp (an unchanged one is not looked at again), and a re-count
+//! that would have to diff below one, or an entry git keeps out of the working tree, declines.
 
 use std::collections::BTreeSet;
 
@@ -167,7 +170,10 @@ const MAX_CHANGED_ENTRIES: usize = 20_000;
 
 /// Re-counts after a change to the index, HEAD or refs, plus the working-tree `paths` changed
 /// meanwhile, on top of `previous`; `Ok(None)` when only a full count can be exact (no stamp,
-/// entries removed, conflicts, sparse entries, large files, many changes).
+/// entries removed, conflicts, a sparse directory or skip-worktree entry among those to diff
+/// again, or a path below a sparse directory, large files, many changes). In a sparse checkout
+/// the usual `git add` or `git commit` inside the cone is re-counted like any other (issue 20:
+/// declining every sparse index made each of them a full count, 0.7–1.4× `git status`).
 ///
 /// The index file is read entry by entry against the previous stamp, keeping only the entries
 /// that changed and those the re-count needs; libgit2 never loads the whole index.
@@ -241,13 +247,18 @@ pub fn recount_after_git_change(
         }
     };
     let stamp_now = &restamp.stamp;
-    if stamp_now.conflicts || stamp_now.skip_worktree || stamp_now.intent_to_add {
+    if stamp_now.conflicts || stamp_now.intent_to_add {
         return Ok(None);
     }
     let Some(mut changed) = restamp.changed else {
         return Ok(None);
     };
     changed.extend(paths.iter().cloned());
+    if stamp_now.skip_worktree
+        && !clear_of_sparse_entries(stamp_now, &restamp.entries, &needed, &changed)
+    {
+        return Ok(None);
+    }
     let root = previous.info.root.clone();
     if changed.len() > MAX_CHANGED_ENTRIES || changed.iter().any(|p| root.join(p).is_dir()) {
         return Ok(None);
@@ -333,6 +344,30 @@ pub fn recount_after_git_change(
         started.elapsed()
     );
     Ok(Some(counts))
+}
+
+/// Whether a re-count in a sparse checkout (some entry has skip-worktree) stays clear of what
+/// only the full count handles: no entry kept for the re-count (changed, or asked for) is
+/// skip-worktree or a sparse directory, and no path to diff again lies below a sparse directory
+/// entry (the scan expands such a directory into its tree's files when it differs from HEAD's;
+/// here the scratch index would hold none of them, and libgit2 would see them deleted). A `git
+/// add` or `git commit` inside the cone passes; a `git reset --soft` across directories outside
+/// it, or a sparse directory git wrote anew, does not, and is counted whole.
+fn clear_of_sparse_entries(
+    stamp: &IndexStamp,
+    entries: &[(crate::git::index_file::Entry, Vec<u8>)],
+    needed: &BTreeSet<&str>,
+    changed: &BTreeSet<String>,
+) -> bool {
+    let sparse_entry = |(entry, _): &(crate::git::index_file::Entry, Vec<u8>)| {
+        entry.flags_extended & SKIP_WORKTREE != 0 || entry.is_sparse_dir()
+    };
+    !entries.iter().any(sparse_entry)
+        && !needed
+            .iter()
+            .copied()
+            .chain(changed.iter().map(String::as_str))
+            .any(|path| stamp.below_sparse_dir(path.as_bytes()))
 }
 
 /// The index entries of `paths` (untracked ones have none): read again where the stamp saw
