@@ -94,7 +94,7 @@ pub(crate) fn run_commit(root: &Path, message: &str, options: &CommitOptions) ->
 /// Whether git refused because another process held the index's lock (git's words: "Unable to
 /// create '…/index.lock': File exists.").
 fn index_was_locked(words: &str) -> bool {
-    words.contains("index.lock") && words.contains("File exists")
+    words.starts_with("fatal: Unable to create") && words.contains("index.lock': File exists")
 }
 
 /// One `git commit`.
