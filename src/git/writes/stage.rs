@@ -237,23 +237,37 @@ struct IndexLock {
 }
 
 impl IndexLock {
+    /// Takes the lock; while another git holds it (a `git status` refreshing the index in a
+    /// terminal, a commit in its hook), tries again after 50, 200, 450 and 800 ms, as VS Code's
+    /// git does, before naming the lock in the refusal. A stage runs off the typing path.
     fn acquire(path: &Path) -> Result<IndexLock> {
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-        {
-            Ok(_) => Ok(IndexLock {
-                path: path.to_path_buf(),
-                released: false,
-            }),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(GitError::IndexLocked(path.to_path_buf()))
+        let mut attempt: u64 = 1;
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(_) => {
+                    return Ok(IndexLock {
+                        path: path.to_path_buf(),
+                        released: false,
+                    })
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    if attempt == 5 {
+                        return Err(GitError::IndexLocked(path.to_path_buf()));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(attempt * attempt * 50));
+                    attempt += 1;
+                }
+                Err(error) => {
+                    return Err(GitError::io(
+                        format!("could not create {}", path.display()),
+                        error,
+                    ))
+                }
             }
-            Err(error) => Err(GitError::io(
-                format!("could not create {}", path.display()),
-                error,
-            )),
         }
     }
 
