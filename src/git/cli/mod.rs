@@ -4,6 +4,8 @@
 
 mod absorb;
 mod backend;
+mod count;
+mod plan;
 mod run;
 
 pub(crate) use backend::{discover, CliRepo};
