@@ -173,19 +173,7 @@ fn a_commit_waits_for_another_gits_index_lock() {
     repo.write("a.txt", "a\nmore\n");
     repo.write("b.txt", "b\nmore\n");
     repo.git(&["add", "a.txt", "b.txt"]);
-    hook(&repo, ".git/hooks", "pre-commit", "sleep 0.3");
-    // The other git: commits a.txt alone, holding the index's lock while its hook sleeps.
-    let mut other = repo
-        .command()
-        .args(["commit", "-q", "-m", "the other", "--", "a.txt"])
-        .spawn()
-        .expect("the other git");
-    while !repo.path(".git/index.lock").exists() {
-        if other.try_wait().expect("wait").is_some() {
-            panic!("the other git finished before it was seen holding the lock");
-        }
-        std::thread::yield_now();
-    }
+    let mut other = support::commit_holding_the_index_lock(&repo, "a.txt");
     let ours = commit_staged(&repo, "ours", &CommitOptions::default());
     assert!(other.wait().expect("wait").success());
     let ours = ours.expect("the commit, once the lock was gone");

@@ -331,28 +331,10 @@ fn a_stage_waits_for_another_gits_index_lock() {
     let (repo, _) = three_hunks();
     repo.write("other.txt", "o\n");
     repo.git(&["add", "other.txt"]);
-    let hook = repo.path(".git/hooks/pre-commit");
-    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    std::fs::write(&hook, "#!/bin/sh\nsleep 0.3\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
     let opened = git::open(&repo.root()).unwrap();
     let hunks = opened.file_hunks("f.txt", None).unwrap();
     let target = target_of(&hunks.unstaged[0], LineSelection::All);
-    let mut other = repo
-        .command()
-        .args(["commit", "-q", "-m", "the other", "--", "other.txt"])
-        .spawn()
-        .expect("the other git");
-    while !repo.path(".git/index.lock").exists() {
-        if other.try_wait().expect("wait").is_some() {
-            panic!("the other git finished before it was seen holding the lock");
-        }
-        std::thread::yield_now();
-    }
+    let mut other = support::commit_holding_the_index_lock(&repo, "other.txt");
     let staged = opened.stage_hunk("f.txt", None, &target);
     assert!(other.wait().expect("wait").success());
     staged.expect("the stage, once the lock was gone");

@@ -286,3 +286,29 @@ pub fn snapshot(value: &serde_json::Value, root: &Path, varying: &[&str]) -> Str
     text.replace(&root_uri, "$ROOT_URI")
         .replace(root.as_ref(), "$ROOT")
 }
+
+/// Another git holding `index.lock`: a `git commit -- <path>` of `repo`, started with a
+/// pre-commit hook that sleeps 0.3 s (git holds the lock while its hook runs), returned once the
+/// lock is seen. Wait for it (`Child::wait`) before looking at the result.
+pub fn commit_holding_the_index_lock(repo: &Repo, path: &str) -> std::process::Child {
+    let hook = repo.path(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\nsleep 0.3\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut other = repo
+        .command()
+        .args(["commit", "-q", "-m", "the other", "--", path])
+        .spawn()
+        .expect("the other git");
+    while !repo.path(".git/index.lock").exists() {
+        if other.try_wait().expect("wait").is_some() {
+            panic!("the other git finished before it was seen holding the lock");
+        }
+        std::thread::yield_now();
+    }
+    other
+}
