@@ -120,26 +120,7 @@ fn assert_counts(repo: &Repo, context: &str) {
     };
     let public = opened.count(&options).expect("counts");
     for counts in [&*scanned, &public] {
-        let sum = |rows: &[commit_nudge::git::FileDelta]| {
-            rows.iter().fold((0u64, 0u64, 0u64), |(f, a, r), row| {
-                (f + 1, a + row.added, r + row.removed)
-            })
-        };
-        assert_eq!(
-            sum(&counts.unstaged),
-            repo.numstat(&[]),
-            "{context}: unstaged"
-        );
-        assert_eq!(
-            sum(&counts.staged),
-            repo.numstat(&["--cached"]),
-            "{context}: staged"
-        );
-        assert_eq!(
-            sum(&counts.untracked),
-            repo.untracked_numstat(),
-            "{context}: untracked"
-        );
+        assert_sums_are_gits(repo, counts, context);
     }
 }
 
@@ -528,27 +509,33 @@ fn a_recount_after_git_in_a_sparse_index_is_taken_inside_the_cone_and_exact() {
                 .expect("counts");
             let counts = recounted.unwrap_or_else(|| full.clone());
             crate::scan_support::assert_same(&counts, &full, &context);
-            let sum = |rows: &[commit_nudge::git::FileDelta]| {
-                rows.iter().fold((0u64, 0u64, 0u64), |(f, a, r), row| {
-                    (f + 1, a + row.added, r + row.removed)
-                })
-            };
-            assert_eq!(
-                sum(&counts.unstaged),
-                repo.numstat(&[]),
-                "{context}: unstaged"
-            );
-            assert_eq!(
-                sum(&counts.staged),
-                repo.numstat(&["--cached"]),
-                "{context}: staged"
-            );
-            assert_eq!(
-                sum(&counts.untracked),
-                repo.untracked_numstat(),
-                "{context}: untracked"
-            );
+            assert_sums_are_gits(&repo, &counts, &context);
             previous = counts;
         }
     }
+}
+
+/// The files and lines of each side of `counts`, as `git diff --numstat` (unstaged, `--cached`)
+/// and the untracked files' numbers give them.
+fn assert_sums_are_gits(repo: &Repo, counts: &commit_nudge::git::RepoCounts, context: &str) {
+    let sum = |rows: &[commit_nudge::git::FileDelta]| {
+        rows.iter().fold((0u64, 0u64, 0u64), |(f, a, r), row| {
+            (f + 1, a + row.added, r + row.removed)
+        })
+    };
+    assert_eq!(
+        sum(&counts.unstaged),
+        repo.numstat(&[]),
+        "{context}: unstaged"
+    );
+    assert_eq!(
+        sum(&counts.staged),
+        repo.numstat(&["--cached"]),
+        "{context}: staged"
+    );
+    assert_eq!(
+        sum(&counts.untracked),
+        repo.untracked_numstat(),
+        "{context}: untracked"
+    );
 }
