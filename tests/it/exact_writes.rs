@@ -27,21 +27,7 @@ fn change(client: &mut Client, file: &str, version: i32, text: &str) {
 /// The index entry of `rel` (mode and blob) after `git add` of `content` (or of the disk when
 /// `None`) in a copy of the repository: what git itself would stage.
 fn git_add_in_copy(repo: &Repo, rel: &str, content: Option<&[u8]>) -> (String, Vec<u8>) {
-    // The server may be writing its record under .git meanwhile (a temporary file renamed into
-    // place), which `cp` can see listed and then not find: the copy is made again then.
-    let copy = (0..5)
-        .find_map(|_| {
-            let copy = tempfile::tempdir().expect("temp dir");
-            let status = std::process::Command::new("cp")
-                .arg("-a")
-                .arg(format!("{}/.", repo.root().display()))
-                .arg(copy.path())
-                .status()
-                .expect("cp");
-            status.success().then_some(copy)
-        })
-        .expect("a copy of the repository");
-    let copy = Repo { dir: copy };
+    let copy = crate::support::copy_of(repo);
     if let Some(content) = content {
         copy.write(rel, content);
     }

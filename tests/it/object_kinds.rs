@@ -81,16 +81,13 @@ fn run_titled(client: &mut Client, file: &str, line: u32, title: &str) -> Value 
     response
 }
 
-/// The `git ls-files -s` row git itself writes for `content` at `path` (`git add`, then put back).
+/// The `git ls-files -s` row git itself writes for `content` at `path`: `git add` in a copy of
+/// the repository, so that the one the server watches is never written by the test meanwhile.
 fn row_git_would_write(repo: &Repo, path: &str, content: &str) -> String {
-    let on_disk = repo.read(path);
-    let saved_index = repo.index_bytes();
-    repo.write(path, content);
-    repo.git(&["add", "--", path]);
-    let row = repo.git(&["ls-files", "-s", "--", path]);
-    repo.write(path, on_disk);
-    std::fs::write(repo.path(".git/index"), saved_index).expect("put the index back");
-    row
+    let copy = crate::support::copy_of(repo);
+    copy.write(path, content);
+    copy.git(&["add", "--", path]);
+    copy.git(&["ls-files", "-s", "--", path])
 }
 
 /// Stage a hunk, unstage it, stage the file, commit: each write as git's own.

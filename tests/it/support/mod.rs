@@ -312,3 +312,23 @@ pub fn commit_holding_the_index_lock(repo: &Repo, path: &str) -> std::process::C
     }
     other
 }
+
+/// A copy of `repo` (working tree, index and git directory) in a temporary directory, for asking
+/// git what it would write without touching the repository a server is watching. The server may
+/// be writing its record under .git meanwhile (a temporary file renamed into place), which `cp`
+/// can see listed and then not find: the copy is made again then.
+pub fn copy_of(repo: &Repo) -> Repo {
+    let dir = (0..5)
+        .find_map(|_| {
+            let copy = tempfile::tempdir().expect("temp dir");
+            let status = Command::new("cp")
+                .arg("-a")
+                .arg(format!("{}/.", repo.root().display()))
+                .arg(copy.path())
+                .status()
+                .expect("cp");
+            status.success().then_some(copy)
+        })
+        .expect("a copy of the repository");
+    Repo { dir }
+}
