@@ -209,6 +209,7 @@ impl Repo {
         text: Option<&[u8]>,
         target: &HunkTarget,
     ) -> Result<()> {
+        self.refuse_case_alias(rel_path)?;
         match &self.0 {
             Backend::Lib(repo) => crate::git::stage::stage_hunk(repo, rel_path, text, target),
             Backend::Cli(repo) => repo.stage_hunk(rel_path, text, target),
@@ -225,9 +226,38 @@ impl Repo {
 
     /// Stages the whole file as `git add` would.
     pub fn stage_file(&self, rel_path: &str, text: Option<&[u8]>) -> Result<()> {
+        self.refuse_case_alias(rel_path)?;
         match &self.0 {
             Backend::Lib(repo) => crate::git::stage::stage_file(repo, rel_path, text),
             Backend::Cli(repo) => repo.stage_file(rel_path, text),
+        }
+    }
+
+    /// Refuses to stage `rel_path` where git would not: under `core.ignorecase=true` (a
+    /// repository copied from macOS or Windows onto a file system that tells case apart), a name
+    /// that differs only in case from a tracked one is that file to git, and `git add` of it
+    /// changes nothing; libgit2 would replace the tracked entry. git is asked only when the
+    /// setting is on.
+    fn refuse_case_alias(&self, rel_path: &str) -> Result<()> {
+        let alias = match &self.0 {
+            Backend::Lib(repo) => {
+                let on = repo
+                    .config()
+                    .and_then(|c| c.get_bool("core.ignorecase"))
+                    .unwrap_or(false);
+                if !on {
+                    return Ok(());
+                }
+                CliRepo::open(self.root())?.case_alias(rel_path)?
+            }
+            Backend::Cli(repo) => repo.case_alias(rel_path)?,
+        };
+        match alias {
+            Some(tracked) => Err(GitError::Refused(format!(
+                "{rel_path} differs only in case from the tracked {tracked}, and core.ignorecase=true: \
+                 git takes them for one file and would not stage {rel_path}; nothing was changed"
+            ))),
+            None => Ok(()),
         }
     }
 

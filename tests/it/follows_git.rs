@@ -164,6 +164,91 @@ fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
     assert_git_numbers(&repo, &again, &plain(), "ignorecase, edited", Git::Lines);
 }
 
+/// The hunk actions in that repository (`core.ignorecase=true`, an untracked `A/B.TXT` beside the
+/// tracked `a/b.txt`): staging one hunk stages exactly it, staging the file writes the index
+/// `git add` writes in a copy of the repository, staging `A/B.TXT` (which `git add` takes for
+/// `a/b.txt`, changing nothing) is refused and changes nothing, and unstaging gives HEAD's entry
+/// back.
+#[test]
+fn ignorecase_with_names_differing_in_case_stages_as_git_does() {
+    use commit_nudge::git::{HunkTarget, LineSelection};
+    let repo = Repo::new();
+    let base: String = (1..=20).map(|n| format!("line {n}\n")).collect();
+    repo.write("a/b.txt", &base);
+    repo.commit_all("base");
+    repo.git(&["config", "core.ignorecase", "true"]);
+    let edited = base
+        .replace("line 2\n", "line two\n")
+        .replace("line 19\n", "line nineteen\n");
+    repo.write("a/b.txt", &edited);
+    repo.write("A/B.TXT", "x\n");
+    let opened = commit_nudge::git::open(&repo.root()).expect("open");
+    let hunks = opened.file_hunks("a/b.txt", None).expect("the hunks");
+    assert_eq!(hunks.unstaged.len(), 2, "two hunks");
+    let first = &hunks.unstaged[0];
+    let target = HunkTarget {
+        range: first.range,
+        hash: first.hash(),
+        selection: LineSelection::All,
+    };
+    opened
+        .stage_hunk("a/b.txt", None, &target)
+        .expect("stage the first hunk");
+    assert_eq!(
+        repo.git(&["show", ":a/b.txt"]),
+        base.replace("line 2\n", "line two\n"),
+        "the first hunk staged, the second not"
+    );
+    assert_eq!(
+        repo.read("a/b.txt"),
+        edited.as_bytes(),
+        "the file untouched"
+    );
+    let copy = crate::support::copy_of(&repo);
+    copy.git(&["add", "--", "a/b.txt"]);
+    opened.stage_file("a/b.txt", None).expect("stage the file");
+    let staged = repo.git(&["ls-files", "-s"]);
+    assert_eq!(staged, copy.git(&["ls-files", "-s"]), "what git add writes");
+    // `git add A/B.TXT` leaves the index as it is: git takes it for `a/b.txt`. The server says
+    // so, and leaves it as it is too.
+    let copy = crate::support::copy_of(&repo);
+    copy.git(&["add", "--", "A/B.TXT"]);
+    assert_eq!(copy.git(&["ls-files", "-s"]), staged, "git's own no-op");
+    let refusal = opened
+        .stage_file("A/B.TXT", None)
+        .expect_err("staging the other case is refused")
+        .to_string();
+    assert!(
+        refusal.contains("differs only in case from the tracked a/b.txt"),
+        "{refusal}"
+    );
+    let hunks = opened.file_hunks("A/B.TXT", None).expect("its hunks");
+    if let Some(hunk) = hunks.unstaged.first() {
+        let target = HunkTarget {
+            range: hunk.range,
+            hash: hunk.hash(),
+            selection: LineSelection::All,
+        };
+        assert!(opened.stage_hunk("A/B.TXT", None, &target).is_err());
+    }
+    assert_eq!(
+        repo.git(&["ls-files", "-s"]),
+        staged,
+        "the index as git leaves it"
+    );
+    opened.unstage_file("a/b.txt").expect("unstage");
+    assert_eq!(
+        repo.git(&["ls-files", "-s", "--", "a/b.txt"]),
+        repo.git(&[
+            "ls-tree",
+            "-r",
+            "HEAD",
+            "--format=%(objectmode) %(objectname) 0\t%(path)"
+        ]),
+        "HEAD's entry back"
+    );
+}
+
 /// A merge stopped on a conflict in a split index (`core.splitIndex=true`): the conflicted
 /// entries are merged from the shared index and the split index's own, and git's numbers are
 /// given (staged `0 0 f`, the working tree against stage 2, the total against HEAD).

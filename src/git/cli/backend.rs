@@ -296,6 +296,28 @@ impl CliRepo {
         Ok((Some(email), sizes))
     }
 
+    /// The tracked path that `rel_path` names under `core.ignorecase=true` when it differs from
+    /// it only in case (`A/B.TXT` for a tracked `a/b.txt`): git takes the two for one file, and
+    /// `git add A/B.TXT` leaves the index as it is. `None` when the setting is off or no other
+    /// name matches.
+    pub(crate) fn case_alias(&self, rel_path: &str) -> Result<Option<String>> {
+        checked_rel_path(rel_path)?;
+        let on = self
+            .git
+            .output_allowing(&["config", "--type=bool", "core.ignorecase"], &[1])
+            .is_ok_and(|out| out.trim_ascii() == b"true");
+        if !on {
+            return Ok(None);
+        }
+        // The whole index: this git runs with literal pathspecs, which git will not combine
+        // with `icase` magic. Only under this setting, which is rare where case is told apart.
+        let listed = self.git.output(&["ls-files", "-z"])?;
+        Ok(listed
+            .split(|b| *b == 0)
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .find(|name| name != rel_path && name.eq_ignore_ascii_case(rel_path)))
+    }
+
     /// Refuses a path a sparse checkout leaves out, as `git add` does (see
     /// `writes::kinds::refuse_outside_cone`): a skip-worktree entry, or a path outside the cone.
     fn refuse_outside_cone(&self, rel_path: &str) -> Result<()> {
