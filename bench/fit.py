@@ -341,6 +341,10 @@ def line(name, n, acc, pf, one, t):
 GROUPS = {
     "place in the file (near, gap)": ["near", "gap"],
     "same function": ["same_function"],
+    "enclosing block by indentation (same, shared, both at the top)": ["same_scope", "scope_shared",
+                                                                       "both_top"],
+    "name of the enclosing block used by the other": ["scope_use"],
+    "file name used by the other": ["file_use"],
     "same directory / common path": ["same_dir", "path_common"],
     "same extension": ["same_ext"],
     "test pair": ["test_pair"],
@@ -354,6 +358,7 @@ GROUPS = {
     "shape (new files, tests, insert/delete, size)": ["both_new_files", "one_new_file", "both_tests",
                                                       "one_test", "both_insert", "both_delete", "size"],
     "same file (all place-in-file features)": ["same_file", "near", "gap", "same_function",
+                                               "same_scope", "scope_shared", "both_top",
                                                "file_hunks"],
     "comment-only hunks": ["both_comments", "one_comment"],
     "identical changed lines": ["same_lines"],
@@ -375,6 +380,8 @@ def main():
     parser.add_argument("--per-pair", dest="per_sample", action="store_false")
     parser.add_argument("--drop", default="", help="features left out, comma-separated")
     parser.add_argument("--ablate", action="store_true")
+    parser.add_argument("--only", default="",
+                        help="with --ablate, the groups whose label starts with one of these (comma-separated)")
     parser.add_argument("--threshold", type=float,
                         help="a fixed threshold instead of the best on the other five (faster)")
     parser.add_argument("--json-out")
@@ -404,7 +411,10 @@ def main():
         print("| --- |" + " --- |" * (len(data) + 1))
         print("| nothing (medians) | " + " | ".join(f"{100 * base[n]:.1f} %" for n in data) + " | "
               f"{100 * statistics.median([a for _, _, b in loo.values() for a in b.get(5, [])]):.1f} % |")
+        only = [o for o in args.only.split(",") if o]
         for label, group in GROUPS.items():
+            if only and not any(label.startswith(o) for o in only):
+                continue
             cols = [i for i, n in enumerate(names) if n not in drop and n not in group]
             res = leave_one_out(data, cols, args)
             cells = []

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::group::Signals;
+use super::scope::{Outline, Scope};
 use super::tokens::{self, Interner};
 use super::{HunkKind, PlanHunk};
 
@@ -46,6 +47,13 @@ pub(super) struct Facts {
     /// Hashes of each hunk's added and of its removed lines (trimmed, 8 bytes or longer).
     pub(super) added_lines: Vec<HashSet<u64>>,
     pub(super) removed_lines: Vec<HashSet<u64>>,
+    /// Where each hunk sits in HEAD's file (`super::scope`), and the interned name of the
+    /// innermost enclosing line that names something.
+    pub(super) scopes: Vec<Scope>,
+    pub(super) scope_names: Vec<Option<u32>>,
+    /// Each hunk's file name before its first dot, interned (`Element` of `Element.java`), when
+    /// it is three characters or more: what another file calls a class or a module by.
+    pub(super) file_stems: Vec<Option<u32>>,
 }
 
 /// Hashes of the trimmed lines of 8 bytes or more: lines a mechanical edit repeats.
@@ -144,6 +152,29 @@ impl Facts {
             removed.push(r);
             defined.push(d);
         }
+        let mut outlines: HashMap<&str, Outline<'_>> = HashMap::new();
+        let scopes: Vec<Scope> = hunks
+            .iter()
+            .map(|h| match (h.kind, signals.old_texts.get(&h.path)) {
+                (HunkKind::Text, Some(text)) => outlines
+                    .entry(h.path.as_str())
+                    .or_insert_with(|| Outline::new(text))
+                    .scope_of(h),
+                _ => Scope::default(),
+            })
+            .collect();
+        let scope_names = scopes
+            .iter()
+            .map(|s| s.name.as_deref().map(|n| interner.intern(n)))
+            .collect();
+        let file_stems = hunks
+            .iter()
+            .map(|h| {
+                let name = file_name(&h.path);
+                let stem = name.split('.').next().unwrap_or(name);
+                (stem.chars().count() >= 3).then(|| interner.intern(stem))
+            })
+            .collect();
         let mut introduced = HashSet::new();
         let mut vanished = HashSet::new();
         let mut total: HashMap<u32, u32> = HashMap::new();
@@ -188,6 +219,9 @@ impl Facts {
                 .collect(),
             added_lines: hunks.iter().map(|h| line_hashes(&h.added)).collect(),
             removed_lines: hunks.iter().map(|h| line_hashes(&h.removed)).collect(),
+            scopes,
+            scope_names,
+            file_stems,
         }
     }
 
@@ -227,7 +261,7 @@ impl Facts {
 }
 
 /// Calls `each` with the names a line defines: the identifier after a defining keyword.
-fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
+pub(super) fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
     let text = String::from_utf8_lossy(line);
     let mut words = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '!'))
@@ -254,12 +288,17 @@ fn definitions(line: &[u8], mut each: impl FnMut(&str)) {
 pub(super) type Features = [f64; FEATURES.len()];
 
 /// The names of the pair features, as `--weights` and the benchmark's fit name them.
-pub(crate) const FEATURES: [&str; 30] = [
+pub(crate) const FEATURES: [&str; 35] = [
     // Place.
     "same_file",
     "near",
     "gap",
     "same_function",
+    "same_scope",
+    "scope_shared",
+    "both_top",
+    "scope_use",
+    "file_use",
     "same_dir",
     "path_common",
     "same_ext",
@@ -315,9 +354,36 @@ pub(super) fn pair_features(
         set("same_file", 1.0);
         set("near", (-gap / 8.0).exp());
         set("gap", (1.0 + gap).ln() / 4.0);
-        if !x.header.is_empty() && x.header == y.header && x.kind == HunkKind::Text {
+        let same_header = !x.header.is_empty() && x.header == y.header;
+        if same_header && x.kind == HunkKind::Text {
             set("same_function", 1.0);
-            why.push(format!("same function `{}`", short(&x.header)));
+        }
+        let (sx, sy) = (&facts.scopes[a].chain, &facts.scopes[b].chain);
+        let known = signals.old_texts.contains_key(&x.path);
+        let mut same_scope = false;
+        if x.kind == HunkKind::Text && y.kind == HunkKind::Text && known {
+            if sx.is_empty() && sy.is_empty() {
+                set("both_top", 1.0);
+            } else {
+                let shared = sx.iter().zip(sy).take_while(|(p, q)| p == q).count();
+                set(
+                    "scope_shared",
+                    shared as f64 / sx.len().max(sy.len()) as f64,
+                );
+                if !sx.is_empty() && sx.last() == sy.last() {
+                    set("same_scope", 1.0);
+                    same_scope = true;
+                }
+            }
+        }
+        // The reason names the enclosing block where the indentation found one (git's header is
+        // the class around two methods in Python or Java).
+        match &facts.scopes[a].name {
+            Some(name) if same_scope => why.push(format!("both in `{}`", short(name))),
+            _ if same_header && x.kind == HunkKind::Text && !known => {
+                why.push(format!("same function `{}`", short(&x.header)));
+            }
+            _ => {}
         }
     } else {
         let (dx, dy) = (parent_dir(&x.path), parent_dir(&y.path));
@@ -413,6 +479,25 @@ pub(super) fn pair_features(
     }
     union += ya.union(yr).filter(|t| !x_all(t)).count();
     let shared = ya.union(yr).filter(|t| x_all(t)).count();
+    // One changes inside a function the other names (a caller and its callee, a signature and
+    // its uses), when the name is not everywhere in the work.
+    let names = |i: usize, j: usize, all: &dyn Fn(&u32) -> bool| {
+        facts.scope_names[i].is_some_and(|t| {
+            facts.scope_names[j] != Some(t)
+                && all(&t)
+                && facts.hunks_with.get(&t).copied().unwrap_or(0) <= 8
+        })
+    };
+    if names(a, b, &y_all) || names(b, a, &x_all) {
+        set("scope_use", 1.0);
+    }
+    // One touches the class or module the other's file is named for (`Element` and a hunk of
+    // `Element.java`, `sessions.Session` and a hunk of `sessions.py`).
+    let stem_used =
+        |i: usize, all: &dyn Fn(&u32) -> bool| facts.file_stems[i].is_some_and(|t| all(&t));
+    if x.path != y.path && (stem_used(a, &y_all) || stem_used(b, &x_all)) {
+        set("file_use", 1.0);
+    }
     set("shared_new", ln(strong.len()));
     set("define_use", ln(defuse.len()));
     set("rare", ln(rare));
@@ -583,6 +668,89 @@ pub(super) fn is_manifest_pair(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::cochange::CoChange;
+
+    const SESSIONS: &str = "\
+class Session:
+    def get(self, url):
+        a = 1
+        return url
+
+    def post(self, url):
+        return url
+";
+
+    fn changed(path: &str, line: u32, old: &str, new: &str) -> PlanHunk {
+        PlanHunk {
+            path: path.into(),
+            range: crate::hunk_range::HunkRange {
+                old_start: line,
+                old_lines: 1,
+                new_start: line,
+                new_lines: 1,
+            },
+            header: "class Session:".into(),
+            kind: HunkKind::Text,
+            removed: vec![format!("{old}\n").into_bytes()],
+            added: vec![format!("{new}\n").into_bytes()],
+            staged: false,
+        }
+    }
+
+    /// git's header is the class for all three hunks; the scope tells the methods apart, and a
+    /// hunk elsewhere that calls `post` is the use of the function the third changes.
+    #[test]
+    fn the_scope_tells_two_methods_of_one_class_apart_and_finds_their_callers() {
+        let hunks = [
+            changed("sessions.py", 3, "        a = 1", "        a = 2"),
+            changed(
+                "sessions.py",
+                4,
+                "        return url",
+                "        return url or a",
+            ),
+            changed(
+                "sessions.py",
+                7,
+                "        return url",
+                "        return url + 1",
+            ),
+            changed("api.py", 1, "x = 1", "x = Session().post(u)"),
+        ];
+        let old: HashMap<String, Vec<u8>> = [
+            ("sessions.py".to_string(), SESSIONS.as_bytes().to_vec()),
+            ("api.py".to_string(), b"x = 1\n".to_vec()),
+        ]
+        .into();
+        let (new, cochange) = (HashMap::new(), CoChange::default());
+        let signals = Signals {
+            cochange: &cochange,
+            old_texts: &old,
+            new_texts: &new,
+            episodes: None,
+        };
+        let facts = Facts::new(&hunks, &signals, false);
+        let feature = |a: usize, b: usize, name: &str| {
+            let (f, _) = pair_features(&hunks, &facts, &signals, a, b);
+            f[FEATURES.iter().position(|n| *n == name).unwrap()]
+        };
+        assert_eq!(feature(0, 1, "same_function"), 1.0);
+        assert_eq!(
+            feature(0, 2, "same_function"),
+            1.0,
+            "git's header is the class"
+        );
+        assert_eq!(feature(0, 1, "same_scope"), 1.0, "both in get");
+        assert_eq!(feature(0, 2, "same_scope"), 0.0, "get and post");
+        assert_eq!(
+            feature(0, 2, "scope_shared"),
+            0.5,
+            "the class, not the method"
+        );
+        assert_eq!(feature(2, 3, "scope_use"), 1.0, "api.py calls post");
+        assert_eq!(feature(0, 3, "scope_use"), 0.0, "nothing calls get");
+        assert_eq!(feature(0, 3, "file_use"), 0.0, "api.py names no sessions");
+    }
 
     #[test]
     fn test_files_and_lock_files_find_their_partners() {

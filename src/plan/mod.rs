@@ -20,6 +20,7 @@ mod model;
 mod options;
 pub(crate) mod read;
 pub(crate) mod read_by_git;
+mod scope;
 pub(crate) mod title;
 pub(crate) mod tokens;
 

@@ -11,38 +11,43 @@ use super::affinity::{Features, FEATURES};
 
 /// The fitted intercept and one coefficient per feature, in the order of `FEATURES`.
 pub(super) const FITTED: (f64, [f64; FEATURES.len()]) = (
-    -4.1065,
+    -4.2213,
     [
-        1.6413,  // same_file
-        1.3812,  // near
-        -0.3299, // gap
-        0.3151,  // same_function
-        0.3221,  // same_dir
-        0.4699,  // path_common
-        -0.0504, // same_ext
-        0.6012,  // test_pair
-        -0.0242, // manifest
-        1.597,   // cochange
-        0.9227,  // shared_new
-        0.8862,  // define_use
-        -0.0087, // rare
-        0.483,   // common
-        0.0201,  // same_edit
-        1.0252,  // jaccard
-        -0.0223, // both_new_files
-        -0.2609, // one_new_file
-        0.2109,  // both_tests
-        0.2687,  // one_test
-        0.2598,  // both_insert
-        0.0557,  // both_delete
-        -0.507,  // size
-        0.0419,  // both_comments
-        -0.0343, // one_comment
-        -0.0879, // same_lines
-        2.996,   // work_files
-        0.7758,  // work_hunks
-        1.7151,  // file_hunks
-        0.0828,  // both_alone
+        2.0306,  // same_file
+        1.2091,  // near
+        -0.4018, // gap
+        0.422,   // same_function
+        0.991,   // same_scope
+        -0.9076, // scope_shared
+        -0.2406, // both_top
+        0.7842,  // scope_use
+        0.8801,  // file_use
+        0.3624,  // same_dir
+        0.4494,  // path_common
+        -0.0766, // same_ext
+        0.5345,  // test_pair
+        0.0017,  // manifest
+        1.5759,  // cochange
+        0.8328,  // shared_new
+        0.6055,  // define_use
+        0.0373,  // rare
+        0.4074,  // common
+        -0.0325, // same_edit
+        1.1517,  // jaccard
+        -0.0279, // both_new_files
+        -0.3678, // one_new_file
+        0.2229,  // both_tests
+        0.2913,  // one_test
+        0.2671,  // both_insert
+        0.1488,  // both_delete
+        -0.4288, // size
+        0.0683,  // both_comments
+        -0.0601, // one_comment
+        -0.0039, // same_lines
+        2.9716,  // work_files
+        0.841,   // work_hunks
+        1.5443,  // file_hunks
+        0.0982,  // both_alone
     ],
 );
 

@@ -8,7 +8,8 @@ use crate::plan::options::Weights;
 const NO_REFERENCES: &str = "shared_new=0,define_use=0,rare=0,common=0,same_edit=0,jaccard=0";
 
 /// Every pair feature off (a model is then given by the features turned back on).
-const NOTHING: &str = "same_file=0,near=0,gap=0,same_function=0,same_dir=0,path_common=0,\
+const NOTHING: &str = "same_file=0,near=0,gap=0,same_function=0,same_scope=0,scope_shared=0,\
+    both_top=0,scope_use=0,file_use=0,same_dir=0,path_common=0,\
     same_ext=0,test_pair=0,manifest=0,cochange=0,shared_new=0,define_use=0,rare=0,common=0,\
     same_edit=0,jaccard=0,both_new_files=0,one_new_file=0,both_tests=0,one_test=0,\
     both_insert=0,both_delete=0,size=0,both_comments=0,one_comment=0,same_lines=0,\
