@@ -11,43 +11,43 @@ use super::affinity::{Features, FEATURES};
 
 /// The fitted intercept and one coefficient per feature, in the order of `FEATURES`.
 pub(super) const FITTED: (f64, [f64; FEATURES.len()]) = (
-    -4.2213,
+    -4.2043,
     [
-        2.0306,  // same_file
-        1.2091,  // near
-        -0.4018, // gap
-        0.422,   // same_function
-        0.991,   // same_scope
-        -0.9076, // scope_shared
-        -0.2406, // both_top
-        0.7842,  // scope_use
-        0.8801,  // file_use
-        0.3624,  // same_dir
-        0.4494,  // path_common
-        -0.0766, // same_ext
-        0.5345,  // test_pair
-        0.0017,  // manifest
-        1.5759,  // cochange
-        0.8328,  // shared_new
-        0.6055,  // define_use
-        0.0373,  // rare
-        0.4074,  // common
-        -0.0325, // same_edit
-        1.1517,  // jaccard
-        -0.0279, // both_new_files
-        -0.3678, // one_new_file
-        0.2229,  // both_tests
-        0.2913,  // one_test
-        0.2671,  // both_insert
-        0.1488,  // both_delete
-        -0.4288, // size
-        0.0683,  // both_comments
-        -0.0601, // one_comment
-        -0.0039, // same_lines
-        2.9716,  // work_files
-        0.841,   // work_hunks
-        1.5443,  // file_hunks
-        0.0982,  // both_alone
+        2.0812,  // same_file
+        1.3014,  // near
+        -0.3846, // gap
+        0.2726,  // same_function
+        0.7357,  // same_scope
+        -0.6631, // scope_shared
+        -0.3317, // both_top
+        0.8501,  // scope_use
+        0.8652,  // file_use
+        0.361,   // same_dir
+        0.4508,  // path_common
+        -0.078,  // same_ext
+        0.5276,  // test_pair
+        0.0136,  // manifest
+        1.5754,  // cochange
+        0.83,    // shared_new
+        0.5972,  // define_use
+        0.039,   // rare
+        0.4129,  // common
+        -0.0262, // same_edit
+        1.1238,  // jaccard
+        -0.0093, // both_new_files
+        -0.364,  // one_new_file
+        0.2151,  // both_tests
+        0.2901,  // one_test
+        0.2638,  // both_insert
+        0.1519,  // both_delete
+        -0.4579, // size
+        0.0925,  // both_comments
+        -0.0551, // one_comment
+        0.0041,  // same_lines
+        2.943,   // work_files
+        0.8539,  // work_hunks
+        1.536,   // file_hunks
+        0.0984,  // both_alone
     ],
 );
 

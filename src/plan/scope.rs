@@ -14,9 +14,9 @@
 use super::tokens;
 use super::PlanHunk;
 
-/// The enclosing lines of one hunk: their numbers in HEAD's file, outermost first (empty at the
-/// top of the file, or where the file's old text is not known), and the name of the innermost one
-/// that names something (`def parse`, `void parse(`, `fn parse`).
+/// The enclosing lines of one hunk that name something (`class Session`, `def get(`, `void
+/// parse(`; not `if`, `for`): their numbers in HEAD's file, outermost first (empty at the top of
+/// the file, or where the file's old text is not known), and the innermost one's name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Scope {
     pub(super) chain: Vec<u32>,
@@ -70,6 +70,13 @@ const CONTROL: &[&str] = &[
     "self",
 ];
 
+/// Words that open a block of control flow when they start its line.
+const BLOCK_WORDS: &[&str] = &[
+    "if", "else", "elif", "for", "foreach", "while", "do", "switch", "case", "match", "try",
+    "catch", "except", "finally", "with", "unless", "until", "loop", "select", "when", "return",
+    "defer", "go", "async", "await",
+];
+
 impl<'t> Outline<'t> {
     pub(super) fn new(text: &'t [u8]) -> Outline<'t> {
         let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
@@ -95,21 +102,25 @@ impl<'t> Outline<'t> {
         } else {
             hunk.range.old_start
         } as usize;
-        let mut chain = Vec::new();
+        let (mut chain, mut name) = (Vec::new(), None);
         let mut level = own;
         let mut line = above.min(self.lines.len());
         while level > 0 && line > 0 {
             let index = line - 1;
             match self.indent[index] {
                 Some(i) if i < level => {
-                    chain.push(line as u32);
+                    // Only the blocks that name something (a function, a class): an `if` or a
+                    // loop inside a function says nothing of which change it belongs to.
+                    if let Some(named) = self.name_of(index) {
+                        chain.push(line as u32);
+                        name.get_or_insert(named);
+                    }
                     level = i;
                 }
                 _ => {}
             }
             line -= 1;
         }
-        let name = chain.iter().find_map(|n| self.name_of(*n as usize - 1));
         chain.reverse();
         Scope { chain, name }
     }
@@ -156,6 +167,14 @@ fn indent_of(line: &[u8]) -> Option<u32> {
 fn named(line: &[u8]) -> Option<String> {
     let code = tokens::code_part(line);
     let text = String::from_utf8_lossy(code);
+    // A block a control word opens (`if err := parse(); …`, `} else if (ready(x))`) names
+    // nothing, whatever it calls.
+    let first = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|w| !w.is_empty());
+    if first.is_some_and(|w| BLOCK_WORDS.contains(&w)) {
+        return None;
+    }
     let mut word_start = None;
     for (i, c) in text.char_indices() {
         if c.is_alphanumeric() || c == '_' || c == '$' {
@@ -238,7 +257,7 @@ class Session:
             &["        return url"],
             &["        return url + 2"],
         ));
-        assert_eq!(in_get.chain, vec![3, 5, 6]);
+        assert_eq!(in_get.chain, vec![3, 5], "the if names nothing");
         assert_eq!(in_get.name.as_deref(), Some("get"));
         assert_eq!(in_post.chain, vec![3, 10]);
         assert_eq!(in_post.name.as_deref(), Some("post"));
@@ -266,10 +285,10 @@ class Session:
         let scope = outline.scope_of(&hunk(7, 1, &["  return 0;"], &["  return 2;"]));
         assert_eq!(scope.chain, vec![3]);
         assert_eq!(scope.name.as_deref(), Some("parse"));
-        let go = "func (c *Command) Execute() error {\n\tif c.x {\n\t\treturn nil\n\t}\n}\n";
+        let go = "func (c *Command) Execute() error {\n\tif err := c.run(); err != nil {\n\t\treturn nil\n\t}\n}\n";
         let outline = Outline::new(go.as_bytes());
         let scope = outline.scope_of(&hunk(3, 1, &["\t\treturn nil"], &["\t\treturn err"]));
-        assert_eq!(scope.chain, vec![1, 2]);
+        assert_eq!(scope.chain, vec![1]);
         assert_eq!(scope.name.as_deref(), Some("Execute"));
     }
 }
