@@ -28,6 +28,11 @@ pub(super) struct Scope {
 pub(super) struct Outline<'t> {
     lines: Vec<&'t [u8]>,
     indent: Vec<Option<u32>>,
+    /// For each line that may enclose, the nearest line above it that may enclose and is
+    /// indented less; for every line, the nearest line at or above it that may enclose. A hunk's
+    /// blocks are then found in as many steps as there are indentation levels, not lines.
+    parent: Vec<Option<usize>>,
+    nearest: Vec<Option<usize>>,
 }
 
 /// Words that open a block without naming anything: a hunk inside an `if` is named by the
@@ -74,14 +79,32 @@ const CONTROL: &[&str] = &[
 const BLOCK_WORDS: &[&str] = &[
     "if", "else", "elif", "for", "foreach", "while", "do", "switch", "case", "match", "try",
     "catch", "except", "finally", "with", "unless", "until", "loop", "select", "when", "return",
-    "defer", "go", "async", "await",
+    "defer", "go", "await",
 ];
 
 impl<'t> Outline<'t> {
     pub(super) fn new(text: &'t [u8]) -> Outline<'t> {
         let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
-        let indent = lines.iter().map(|l| enclosing_indent(l)).collect();
-        Outline { lines, indent }
+        let indent: Vec<Option<u32>> = lines.iter().map(|l| enclosing_indent(l)).collect();
+        // The lines that may still enclose what follows, indentation increasing.
+        let mut open: Vec<usize> = Vec::new();
+        let (mut parent, mut nearest) = (vec![None; lines.len()], vec![None; lines.len()]);
+        for (index, own) in indent.iter().enumerate() {
+            if let Some(own) = own {
+                while open.last().is_some_and(|top| indent[*top] >= Some(*own)) {
+                    open.pop();
+                }
+                parent[index] = open.last().copied();
+                open.push(index);
+            }
+            nearest[index] = open.last().copied();
+        }
+        Outline {
+            lines,
+            indent,
+            parent,
+            nearest,
+        }
     }
 
     /// The scope of `hunk` (a hunk of this file, numbered as `git diff -U0` numbers it).
@@ -104,22 +127,27 @@ impl<'t> Outline<'t> {
         } as usize;
         let (mut chain, mut name) = (Vec::new(), None);
         let mut level = own;
-        let mut line = above.min(self.lines.len());
-        while level > 0 && line > 0 {
-            let index = line - 1;
-            match self.indent[index] {
-                Some(i) if i < level => {
-                    // Only the blocks that name something (a function, a class): an `if` or a
-                    // loop inside a function says nothing of which change it belongs to.
-                    if let Some(named) = self.name_of(index) {
-                        chain.push(line as u32);
-                        name.get_or_insert(named);
-                    }
-                    level = i;
-                }
-                _ => {}
+        let mut candidate = above
+            .min(self.lines.len())
+            .checked_sub(1)
+            .and_then(|index| self.nearest[index]);
+        // Every line between a line and its parent is indented at least as much as it: only
+        // the parents can be indented less than `level`.
+        while let Some(index) = candidate {
+            if level == 0 {
+                break;
             }
-            line -= 1;
+            let indent = self.indent[index].unwrap_or(u32::MAX);
+            if indent < level {
+                // Only the blocks that name something (a function, a class): an `if` or a
+                // loop inside a function says nothing of which change it belongs to.
+                if let Some(named) = self.name_of(index) {
+                    chain.push(index as u32 + 1);
+                    name.get_or_insert(named);
+                }
+                level = indent;
+            }
+            candidate = self.parent[index];
         }
         chain.reverse();
         Scope { chain, name }
@@ -290,5 +318,52 @@ class Session:
         let scope = outline.scope_of(&hunk(3, 1, &["\t\treturn nil"], &["\t\treturn err"]));
         assert_eq!(scope.chain, vec![1]);
         assert_eq!(scope.name.as_deref(), Some("Execute"));
+    }
+
+    /// The walk by parents finds what a walk over every line above the hunk finds.
+    #[test]
+    fn the_walk_by_parents_is_the_walk_over_every_line() {
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let text: String = (0..40)
+                .map(|k| match next(6) {
+                    0 => "\n".to_string(),
+                    1 => format!("{}// note\n", " ".repeat(next(4) as usize * 4)),
+                    _ => format!("{}def f{k}(x):\n", " ".repeat(next(4) as usize * 4)),
+                })
+                .collect();
+            let outline = Outline::new(text.as_bytes());
+            for start in 1..=40 {
+                let own = next(4) as u32 * 4 + 1;
+                let added = format!("{}y = 1", " ".repeat(own as usize));
+                let scope = outline.scope_of(&hunk(start, 0, &[], &[&added]));
+                let mut naive = Vec::new();
+                let mut level = own;
+                for index in (0..start as usize).rev() {
+                    match outline.indent[index] {
+                        Some(i) if i < level => {
+                            naive.push(index as u32 + 1);
+                            level = i;
+                        }
+                        _ => {}
+                    }
+                }
+                naive.reverse();
+                assert_eq!(scope.chain, naive, "{text}\nline {start}, indent {own}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_async_function_is_named() {
+        let outline = Outline::new(b"class A:\n    async def fetch(self):\n        return 1\n");
+        let scope = outline.scope_of(&hunk(3, 1, &["        return 1"], &["        return 2"]));
+        assert_eq!(scope.name.as_deref(), Some("fetch"));
     }
 }
