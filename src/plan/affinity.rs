@@ -225,6 +225,11 @@ impl Facts {
         }
     }
 
+    /// The name of the function each hunk sits in, where the indentation found one.
+    pub(super) fn functions(&self) -> Vec<Option<String>> {
+        self.scopes.iter().map(|s| s.name.clone()).collect()
+    }
+
     /// The identifiers some hunks of `indices` introduce or define, most used first.
     pub(super) fn introduced_in(&self, indices: &[usize]) -> Vec<String> {
         let mut seen: Vec<u32> = Vec::new();

@@ -17,7 +17,6 @@ use super::affinity::{old_span, pair_features, Facts, FEATURES};
 use super::cochange::CoChange;
 use super::model::probability;
 pub(crate) use super::options::GroupOptions;
-use super::tokens::Interner;
 use super::{Group, HunkKind, PlanHunk};
 
 /// The signals besides the hunks themselves.
@@ -200,7 +199,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
                 title: super::title::title(
                     hunks,
                     &indices,
-                    &facts.interner,
+                    &facts.functions(),
                     &facts.introduced_in(&indices),
                 ),
                 why,
@@ -429,12 +428,11 @@ fn by_directory(hunks: &[PlanHunk], options: &GroupOptions) -> Grouping {
         }
         members.entry(dir).or_default().push(i);
     }
-    let interner = Interner::default();
     let groups = order
         .into_iter()
         .filter_map(|dir| members.remove(&dir))
         .map(|indices| Group {
-            title: super::title::title(hunks, &indices, &interner, &[]),
+            title: super::title::title(hunks, &indices, &[], &[]),
             why: "same directory (the work is too large to plan hunk by hunk)".to_string(),
             hunks: indices,
         })

@@ -2,7 +2,6 @@
 //! `config: add parse_auto` or `README: update`. The scope comes from the paths, the object from
 //! the names the hunks define or the functions they touch.
 
-use super::tokens::Interner;
 use super::{HunkKind, PlanHunk};
 
 /// Directory names too generic to serve as a scope.
@@ -12,14 +11,19 @@ const GENERIC_DIRS: &[&str] = &[
 ];
 
 /// The title of the group of `indices`; `introduced` lists the names it defines, most telling
-/// first.
+/// first; `functions` is the name of the function each hunk sits in where the indentation found
+/// one (`super::scope`; empty when not known), else git's hunk header names it.
 pub(crate) fn title(
     hunks: &[PlanHunk],
     indices: &[usize],
-    _interner: &Interner,
+    functions: &[Option<String>],
     introduced: &[String],
 ) -> String {
     let members: Vec<&PlanHunk> = indices.iter().filter_map(|i| hunks.get(*i)).collect();
+    let own: Vec<Option<String>> = indices
+        .iter()
+        .map(|i| functions.get(*i).cloned().flatten())
+        .collect();
     let mut files: Vec<&str> = Vec::new();
     for hunk in &members {
         if !files.contains(&hunk.path.as_str()) {
@@ -47,7 +51,7 @@ pub(crate) fn title(
     } else if !introduced.is_empty() && verb == "add" {
         list(introduced.iter().map(String::as_str))
     } else {
-        let functions = touched_functions(&members);
+        let functions = touched_functions(&members, &own);
         if functions.is_empty() {
             names_of_files(&files)
         } else {
@@ -122,11 +126,13 @@ fn names_of_files(files: &[&str]) -> String {
     list(files.iter().map(|f| f.rsplit('/').next().unwrap_or(f)))
 }
 
-/// The names of the functions the hunks sit in (from git's hunk headers), most frequent first.
-fn touched_functions(members: &[&PlanHunk]) -> Vec<String> {
+/// The names of the functions the hunks sit in (by indentation where it found one, else from
+/// git's hunk headers), most frequent first.
+fn touched_functions(members: &[&PlanHunk], own: &[Option<String>]) -> Vec<String> {
     let mut counted: Vec<(String, usize)> = Vec::new();
-    for hunk in members {
-        let Some(name) = function_name(&hunk.header) else {
+    for (k, hunk) in members.iter().enumerate() {
+        let found = own.get(k).cloned().flatten();
+        let Some(name) = found.or_else(|| function_name(&hunk.header)) else {
             continue;
         };
         match counted.iter_mut().find(|(n, _)| *n == name) {
@@ -228,7 +234,6 @@ mod tests {
 
     #[test]
     fn titles_say_scope_verb_and_object() {
-        let interner = Interner::default();
         let hunks = vec![
             hunk(
                 "src/config.rs",
@@ -245,16 +250,23 @@ mod tests {
             hunk("docs/guide.md", "", HunkKind::Added, &["z"]),
             hunk("src/plan/mod.rs", "", HunkKind::Text, &["w"]),
         ];
+        assert_eq!(title(&hunks, &[0, 1], &[], &[]), "config: update parse");
         assert_eq!(
-            title(&hunks, &[0, 1], &interner, &[]),
-            "config: update parse"
-        );
-        assert_eq!(
-            title(&hunks, &[0], &interner, &["parse_auto".to_string()]),
+            title(&hunks, &[0], &[], &["parse_auto".to_string()]),
             "config: add parse_auto"
         );
-        assert_eq!(title(&hunks, &[2], &interner, &[]), "guide: add guide.md");
-        assert_eq!(title(&hunks, &[3], &interner, &[]), "plan: update mod.rs");
+        assert_eq!(title(&hunks, &[2], &[], &[]), "guide: add guide.md");
+        // Where the indentation found the function (a method under a class header), it names it.
+        let methods = [hunk(
+            "requests/sessions.py",
+            "class Session:",
+            HunkKind::Text,
+            &["u"],
+        )];
+        let found = [Some("send".to_string())];
+        assert_eq!(title(&methods, &[0], &[], &[]), "sessions: update Session");
+        assert_eq!(title(&methods, &[0], &found, &[]), "sessions: update send");
+        assert_eq!(title(&hunks, &[3], &[], &[]), "plan: update mod.rs");
     }
 
     #[test]
