@@ -1,7 +1,8 @@
-//! What a pair of hunks looks like: the features (references, place, co-change, shape) from
-//! which the fitted model (`super::model`) tells how likely they are to belong to one commit. Language-agnostic: identifiers come from the tokenizer,
-//! definitions from the keywords most languages share, enclosing functions from git's hunk
-//! headers.
+//! What a pair of hunks looks like: the features (place, enclosing blocks, references,
+//! co-change, shape) from which the fitted model (`super::model`) tells how likely they are to
+//! belong to one commit. Language-agnostic: identifiers come from the tokenizer, definitions from
+//! the keywords most languages share, enclosing functions from git's hunk headers and, by
+//! indentation, from `super::scope`.
 
 use std::collections::{HashMap, HashSet};
 
