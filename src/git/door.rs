@@ -218,6 +218,7 @@ impl Repo {
 
     /// Unstages one staged hunk of `rel_path`.
     pub fn unstage_hunk(&self, rel_path: &str, target: &HunkTarget) -> Result<()> {
+        self.refuse_case_alias(rel_path)?;
         match &self.0 {
             Backend::Lib(repo) => crate::git::stage::unstage_hunk(repo, rel_path, target),
             Backend::Cli(repo) => repo.unstage_hunk(rel_path, target),
@@ -233,11 +234,11 @@ impl Repo {
         }
     }
 
-    /// Refuses to stage `rel_path` where git would not: under `core.ignorecase=true` (a
-    /// repository copied from macOS or Windows onto a file system that tells case apart), a name
-    /// that differs only in case from a tracked one is that file to git, and `git add` of it
-    /// changes nothing; libgit2 would replace the tracked entry. git is asked only when the
-    /// setting is on.
+    /// Refuses to stage or unstage `rel_path` where git would not: under `core.ignorecase=true`
+    /// (a repository copied from macOS or Windows onto a file system that tells case apart), a
+    /// name that differs only in case from a tracked one is that file to git, and `git add` or
+    /// `git reset` of it changes nothing; libgit2 would replace or drop the tracked entry. git is
+    /// asked only when the setting is on.
     fn refuse_case_alias(&self, rel_path: &str) -> Result<()> {
         let alias = match &self.0 {
             Backend::Lib(repo) => {
@@ -255,7 +256,7 @@ impl Repo {
         match alias {
             Some(tracked) => Err(GitError::Refused(format!(
                 "{rel_path} differs only in case from the tracked {tracked}, and core.ignorecase=true: \
-                 git takes them for one file and would not stage {rel_path}; nothing was changed"
+                 git takes them for one file and would not stage or unstage {rel_path} apart; nothing was changed"
             ))),
             None => Ok(()),
         }
@@ -263,6 +264,7 @@ impl Repo {
 
     /// Unstages the whole file: its index entry goes back to HEAD's.
     pub fn unstage_file(&self, rel_path: &str) -> Result<()> {
+        self.refuse_case_alias(rel_path)?;
         match &self.0 {
             Backend::Lib(repo) => crate::git::stage::unstage_file(repo, rel_path),
             Backend::Cli(repo) => repo.unstage_file(rel_path),

@@ -167,8 +167,9 @@ fn ignorecase_with_names_differing_in_case_counts_as_git_does() {
 /// The hunk actions in that repository (`core.ignorecase=true`, an untracked `A/B.TXT` beside the
 /// tracked `a/b.txt`): staging one hunk stages exactly it, staging the file writes the index
 /// `git add` writes in a copy of the repository, staging `A/B.TXT` (which `git add` takes for
-/// `a/b.txt`, changing nothing) is refused and changes nothing, and unstaging gives HEAD's entry
-/// back.
+/// `a/b.txt`, changing nothing) is refused and changes nothing, so is unstaging it (which
+/// `git reset` takes for `a/b.txt`, changing nothing; libgit2 dropped the staged entry), and
+/// unstaging `a/b.txt` gives HEAD's entry back.
 #[test]
 fn ignorecase_with_names_differing_in_case_stages_as_git_does() {
     use commit_nudge::git::{HunkTarget, LineSelection};
@@ -235,6 +236,18 @@ fn ignorecase_with_names_differing_in_case_stages_as_git_does() {
         repo.git(&["ls-files", "-s"]),
         staged,
         "the index as git leaves it"
+    );
+    // Unstaging `A/B.TXT` writes what `git reset` of it writes.
+    let copy = crate::support::copy_of(&repo);
+    copy.git(&["reset", "-q", "--", "A/B.TXT"]);
+    assert!(
+        opened.unstage_file("A/B.TXT").is_err(),
+        "refused, with a reason"
+    );
+    assert_eq!(
+        repo.git(&["ls-files", "-s"]),
+        copy.git(&["ls-files", "-s"]),
+        "unstaging the other case writes what git reset writes"
     );
     opened.unstage_file("a/b.txt").expect("unstage");
     assert_eq!(
