@@ -13,8 +13,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::affinity::{old_span, pair_features, Facts, FEATURES};
+use super::affinity::{old_span, pair_features, FEATURES};
 use super::cochange::CoChange;
+use super::facts::Facts;
 use super::model::probability;
 pub(crate) use super::options::GroupOptions;
 use super::{Group, HunkKind, PlanHunk};

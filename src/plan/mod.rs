@@ -15,6 +15,7 @@ pub(crate) mod apply;
 pub(crate) mod cochange;
 pub mod document;
 pub(crate) mod episodes;
+mod facts;
 mod group;
 mod model;
 mod options;

@@ -220,7 +220,7 @@ fn named(line: &[u8]) -> Option<String> {
         }
     }
     let mut defined = None;
-    super::affinity::definitions(code, |w| {
+    super::facts::definitions(code, |w| {
         if defined.is_none() {
             defined = Some(w.to_string());
         }
