@@ -6,35 +6,29 @@
 //! edits moved them, and a line is written once, the first time it is seen, so the record grows
 //! with the work, not with the number of saves.
 //!
-//! The file is `<git dir>/commit-nudge/record`, text, one item a line:
-//!
-//! ```text
-//! commit-nudge record 1 <HEAD oid or "none">
-//! s <unix ms>
-//! + <fnv64 hex> <path>      a line added to <path> against HEAD, first seen at the snapshot above
-//! - <fnv64 hex> <path>      a line of HEAD removed from <path>, first seen there
-//! ```
+//! The file is `<git dir>/commit-nudge/record` (`path_in`); its text, how it is read and its
+//! bound are `format`'s.
 //!
 //! What a snapshot reads of a file: an open document's saved text, the server's own view (the
 //! editor may still be writing the disk, and its save is what was meant), else the disk once the
-//! file has settled (`read_settled`: not changed for `SETTLE`, and the same size and time before
-//! and after the read), so that a file caught half-written by a watcher is never recorded.
+//! file has settled (`settle::read_settled`: not changed for `SETTLE`, and the same size and time
+//! before and after the read), so that a file caught half-written by a watcher is never recorded.
 //!
 //! Invariants: it is never in refs, the index or the object database; a record of another HEAD,
-//! or one that does not parse, is ignored and written anew; a torn last line (a write cut short)
-//! is dropped; it never grows past `MAX_BYTES` (the oldest half of its snapshots go first);
-//! every failure to read or write it costs only the record (logged), never the work or a plan.
+//! or one that does not parse, is ignored and written anew; a torn last line is dropped and the
+//! file never grows past its bound (`format`); every failure to read or write it costs only the
+//! record (logged), never the work or a plan.
+
+mod format;
+mod settle;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
 
-/// The largest record kept on disk.
-pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
-
-const MAGIC: &str = "commit-nudge record 1";
+use format::{read, render_snapshot, Unusable, MAX_BYTES};
+use settle::read_settled;
 
 /// Which way a line went against HEAD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,14 +76,6 @@ pub struct Record {
     pub snapshots: Vec<Snapshot>,
 }
 
-/// Why a record on disk was not used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Unusable {
-    Missing,
-    OtherHead,
-    Corrupt(String),
-}
-
 /// The hash a line is recorded by (its bytes without the line end).
 pub fn line_hash(line: &[u8]) -> u64 {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
@@ -100,125 +86,15 @@ pub fn line_hash(line: &[u8]) -> u64 {
 }
 
 impl Record {
-    /// Parses a record's text. A torn last line (no newline at the end) is dropped.
-    pub(crate) fn parse(text: &str) -> Result<Record, Unusable> {
-        let complete = match text.rfind('\n') {
-            Some(end) => &text[..end],
-            None => return Err(Unusable::Corrupt("no complete header".into())),
-        };
-        let mut lines = complete.split('\n');
-        let header = lines.next().unwrap_or_default();
-        let head = header
-            .strip_prefix(MAGIC)
-            .and_then(|rest| rest.strip_prefix(' '))
-            .ok_or_else(|| Unusable::Corrupt(format!("not a record header: {header:?}")))?;
-        let head = match head {
-            "none" => None,
-            oid if oid.len() >= 40 && oid.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                Some(oid.to_string())
-            }
-            other => return Err(Unusable::Corrupt(format!("not a HEAD: {other:?}"))),
-        };
-        let mut record = Record {
-            head,
-            snapshots: Vec::new(),
-        };
-        for (n, line) in lines.enumerate() {
-            let bad = || Unusable::Corrupt(format!("line {}: {line:?}", n + 2));
-            if let Some(at) = line.strip_prefix("s ") {
-                let at_ms = at.parse().map_err(|_| bad())?;
-                record.snapshots.push(Snapshot {
-                    at_ms,
-                    lines: Vec::new(),
-                });
-                continue;
-            }
-            let side = match line.get(..2) {
-                Some("+ ") => Side::Added,
-                Some("- ") => Side::Removed,
-                _ => return Err(bad()),
-            };
-            let (hash, path) = line[2..].split_once(' ').ok_or_else(bad)?;
-            let hash = u64::from_str_radix(hash, 16).map_err(|_| bad())?;
-            if path.is_empty() {
-                return Err(bad());
-            }
-            let snapshot = record.snapshots.last_mut().ok_or_else(bad)?;
-            snapshot.lines.push(LineKey {
-                side,
-                hash,
-                path: path.to_string(),
-            });
-        }
-        Ok(record)
-    }
-
-    /// The record's text.
-    pub(crate) fn render(&self) -> String {
-        let mut out = header(self.head.as_deref());
-        for snapshot in &self.snapshots {
-            out.push_str(&render_snapshot(snapshot));
-        }
-        out
-    }
-
     /// Every line key already in the record.
     pub(crate) fn seen(&self) -> HashSet<&LineKey> {
         self.snapshots.iter().flat_map(|s| s.lines.iter()).collect()
     }
 }
 
-fn header(head: Option<&str>) -> String {
-    format!("{MAGIC} {}\n", head.unwrap_or("none"))
-}
-
-fn render_snapshot(snapshot: &Snapshot) -> String {
-    let mut out = format!("s {}\n", snapshot.at_ms);
-    for line in &snapshot.lines {
-        let sign = match line.side {
-            Side::Added => '+',
-            Side::Removed => '-',
-        };
-        out.push_str(&format!("{sign} {:016x} {}\n", line.hash, line.path));
-    }
-    out
-}
-
 /// Where the record of the repository with git directory `git_dir` lives.
 pub fn path_in(git_dir: &Path) -> PathBuf {
     git_dir.join("commit-nudge").join("record")
-}
-
-/// Reads the record at `path` if it is one of `head`.
-#[cfg(test)]
-fn load(path: &Path, head: Option<&str>) -> Result<Record, Unusable> {
-    let (record, _) = read(path)?;
-    if record.head.as_deref() != head {
-        return Err(Unusable::OtherHead);
-    }
-    Ok(record)
-}
-
-/// The record at `path`, of whatever HEAD, and whether it ends on a whole line (a write cut
-/// short leaves a torn line, which is dropped; the next write rewrites the file rather than
-/// append to the torn line). A file larger than two `MAX_BYTES` is no record of ours.
-fn read(path: &Path) -> Result<(Record, bool), Unusable> {
-    use std::io::Read;
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),
-        Err(e) => return Err(Unusable::Corrupt(e.to_string())),
-    };
-    let mut bytes = Vec::new();
-    file.take(2 * MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Unusable::Corrupt(e.to_string()))?;
-    if bytes.len() as u64 > 2 * MAX_BYTES {
-        return Err(Unusable::Corrupt("larger than a record can be".into()));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| Unusable::Corrupt("not UTF-8".into()))?;
-    let record = Record::parse(&text)?;
-    Ok((record, text.ends_with('\n')))
 }
 
 /// The record of `repo` for its current HEAD: the one on disk, or, when a commit moved HEAD
@@ -367,60 +243,6 @@ pub(crate) fn changed_lines(old: &[u8], new: &[u8]) -> (Vec<u64>, Vec<u64>) {
     (added, removed)
 }
 
-/// How long a file read from disk must have gone unchanged first: a writer that truncates a file
-/// and writes it in parts (most editors saving in place, a shell redirection) is done by then.
-/// The file system's time, not the user's: it says nothing of how anyone works.
-pub(crate) const SETTLE: Duration = Duration::from_millis(100);
-
-/// The longest a snapshot waits for a file to settle; a file still changing after that is left
-/// out (the write that changes it raises another event, and so another snapshot).
-const SETTLE_AT_MOST: Duration = Duration::from_secs(1);
-
-/// What tells two states of a file on disk apart without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    #[cfg(unix)]
-    ino: u64,
-}
-
-fn stamp_of(path: &Path) -> Option<FileStamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some(FileStamp {
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        #[cfg(unix)]
-        ino: std::os::unix::fs::MetadataExt::ino(&meta),
-    })
-}
-
-/// The bytes of the file at `path` once it has settled: unchanged for `SETTLE` (by its
-/// modification time), and the same size, time and inode before and after the read (else read
-/// again). `None` when it is gone, cannot be read, or is still changing after `SETTLE_AT_MOST`.
-pub(crate) fn read_settled(path: &Path) -> Option<Vec<u8>> {
-    let started = Instant::now();
-    loop {
-        let before = stamp_of(path)?;
-        let age = before
-            .modified
-            .and_then(|m| SystemTime::now().duration_since(m).ok())
-            .unwrap_or(Duration::ZERO);
-        let waited = started.elapsed();
-        if age < SETTLE && waited < SETTLE_AT_MOST {
-            std::thread::sleep((SETTLE - age).min(SETTLE_AT_MOST - waited));
-            continue;
-        }
-        let bytes = std::fs::read(path).ok()?;
-        if stamp_of(path) == Some(before) && bytes.len() as u64 == before.len {
-            return Some(bytes);
-        }
-        if started.elapsed() >= SETTLE_AT_MOST {
-            return None;
-        }
-    }
-}
-
 /// Takes a snapshot of `files` in the worktree at `root` (their text, the given one or the
 /// disk's once settled, against HEAD's) at `now_ms`, and appends the lines not yet in the
 /// record. Returns how many lines it added. Every failure is the record's alone: the caller logs
@@ -503,10 +325,7 @@ pub(crate) fn observe(root: &Path, files: &[Observed], now_ms: i64) -> Result<us
         if added > 0 {
             record.snapshots.push(snapshot);
         }
-        while record.render().len() as u64 > MAX_BYTES && record.snapshots.len() > 1 {
-            let half = record.snapshots.len() / 2;
-            record.snapshots.drain(..half);
-        }
+        record.trim_to_bound();
         text = record.render();
         write_anew(&path, &text)
     } else {

@@ -1,5 +1,6 @@
 //! The record's format: what parses, what is ignored, and a write that fails.
 
+use super::format::{load, MAGIC};
 use super::*;
 
 // The one test harness's git (isolated from the developer's configuration).

@@ -320,7 +320,7 @@ pub(super) fn paths_to_recount(
 /// modifications first (its truncation, then each part written): those are counted, never
 /// recorded, so the record never takes a file half-written. Where the watcher cannot tell a
 /// close (not inotify), every creation or modification is one, and the record's settled read
-/// (`record::read_settled`) guards against a half-written file.
+/// (`record::settle::read_settled`) guards against a half-written file.
 pub(super) fn paths_written(
     root: &Path,
     event: &notify::Event,
