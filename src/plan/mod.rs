@@ -22,6 +22,8 @@ mod options;
 pub(crate) mod read;
 pub(crate) mod read_by_git;
 mod scope;
+#[cfg(test)]
+mod test_hunks;
 pub(crate) mod title;
 pub(crate) mod tokens;
 

@@ -231,29 +231,11 @@ fn named(line: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hunk_range::HunkRange;
+    use crate::plan::test_hunks;
 
+    /// A hunk of one file, "f" (the scope does not look at the path), its lines ended.
     fn hunk(old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
-        PlanHunk {
-            path: "f".into(),
-            range: HunkRange {
-                old_start,
-                old_lines,
-                new_start: old_start,
-                new_lines: added.len() as u32,
-            },
-            header: String::new(),
-            kind: super::super::HunkKind::Text,
-            removed: removed
-                .iter()
-                .map(|l| format!("{l}\n").into_bytes())
-                .collect(),
-            added: added
-                .iter()
-                .map(|l| format!("{l}\n").into_bytes())
-                .collect(),
-            staged: false,
-        }
+        test_hunks::hunk_with_newlines("f", old_start, old_lines, removed, added)
     }
 
     const PYTHON: &str = "\

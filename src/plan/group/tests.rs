@@ -1,8 +1,8 @@
 //! The grouping's tests: pure, hunks and signals in, groups out.
 
 use super::*;
-use crate::hunk_range::HunkRange;
 use crate::plan::options::Weights;
+use crate::plan::test_hunks::hunk;
 
 /// The reference features off.
 const NO_REFERENCES: &str = "shared_new=0,define_use=0,rare=0,common=0,same_edit=0,jaccard=0";
@@ -14,23 +14,6 @@ const NOTHING: &str = "same_file=0,near=0,gap=0,same_function=0,same_scope=0,sco
     same_edit=0,jaccard=0,both_new_files=0,one_new_file=0,both_tests=0,one_test=0,\
     both_insert=0,both_delete=0,size=0,both_comments=0,one_comment=0,same_lines=0,\
     work_files=0,work_hunks=0,file_hunks=0,both_alone=0";
-
-fn hunk(path: &str, old_start: u32, old_lines: u32, removed: &[&str], added: &[&str]) -> PlanHunk {
-    PlanHunk {
-        path: path.to_string(),
-        range: HunkRange {
-            old_start,
-            old_lines,
-            new_start: old_start,
-            new_lines: added.len() as u32,
-        },
-        header: String::new(),
-        kind: HunkKind::Text,
-        removed: removed.iter().map(|l| l.as_bytes().to_vec()).collect(),
-        added: added.iter().map(|l| l.as_bytes().to_vec()).collect(),
-        staged: false,
-    }
-}
 
 fn plan(hunks: &[PlanHunk], episodes: Option<&[Option<u32>]>, weights: Weights) -> Vec<Vec<usize>> {
     let cochange = CoChange::default();
