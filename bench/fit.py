@@ -9,10 +9,12 @@ here exactly as src/plan/group.rs does it (the starting groups from the dump, av
 the model's probabilities, merging while the mean is at least the threshold, and past it while
 there are more than 8 groups), and scored as bench/plan.py scores a plan.
 
-Each history is reported under a model and threshold fitted on the other five, never on itself;
+Every feature also enters the model times the work's number of files (its size term,
+`files:<feature>`). Each history is reported under a model and threshold fitted on the other five, never on itself;
 the coefficients printed last are the fit on all six (what src/plan/model.rs ships). With
 --ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
-history show what it is worth.
+history show what it is worth. With --fit-ns 1 (and --fit-weight), works of one commit are fitted
+on too, never scored (bench/RESULTS.md, the size terms: each weight costs a target).
 
     /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --json-out /tmp/fit.json
     python3 bench/plan.py --corpus /work/shared/corpus --samples 60 --jobs 2 --apply-samples 20 \
@@ -20,7 +22,8 @@ history show what it is worth.
     /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --ablate --threshold 0.4
 
 Needs numpy (a venv for the bench only: `python3 -m venv /tmp/v && /tmp/v/bin/pip install numpy`).
-To ship a new fit, copy its "all six" line into src/plan/model.rs.
+To ship a new fit, copy its "all six" line into src/plan/model.rs (the `files:` values into
+FITTED_BY_FILES).
 Features are cached under ~/.cache/cn-bench/features/ by binary and sample.
 """
 
@@ -64,13 +67,40 @@ def features_of(binary, bin_id, where):
     return dump
 
 
+# The feature the size terms multiply: each other feature also enters the model times the work's
+# number of files (`files:<feature>`), as src/plan/model.rs's FITTED_BY_FILES does, so that what a
+# signal is worth can change with the size of the work (a test beside its code says more in a work of
+# thirty files than in one of three, a name used less).
+SIZE = "work_files"
+
+
+def with_size_terms(x, names):
+    """The features and, after them, each feature but SIZE times SIZE."""
+    size = names.index(SIZE)
+    others = [i for i, n in enumerate(names) if n != SIZE]
+    terms = x[:, others] * x[:, [size]] if len(x) else np.zeros((0, len(others)))
+    return np.hstack([x, terms]), list(names) + [f"files:{names[i]}" for i in others]
+
+
+def base_name(name):
+    """The feature a column is of (`same_dir` for `files:same_dir`)."""
+    return name.split(":", 1)[-1]
+
+
+def in_group(name, group):
+    """Whether an ablation group drops column `name`: its feature, or its feature's size term
+    (`files:*` is every size term, and dropping SIZE drops them all)."""
+    size_term = name.startswith("files:")
+    return (base_name(name) in group or name in group
+            or (size_term and ("files:*" in group or SIZE in group)))
+
+
 class Sample:
     """One sample: its pairs' features and labels, and what scoring a grouping needs."""
 
     def __init__(self, name, n, meta, dump):
         self.name, self.n = name, n
         self.hunks = [tuple(h) for h in dump["hunks"]]
-        self.feature_names = dump["features"]
         self.units = dump["units"]
         labels = {tuple(h): set(made) for h, made in meta["hunks"]}
         self.labels = labels
@@ -78,7 +108,7 @@ class Sample:
         pairs = np.array(dump["pairs"], dtype=float).reshape(-1, 2 + len(dump["features"]))
         self.a = pairs[:, 0].astype(int)
         self.b = pairs[:, 1].astype(int)
-        self.x = pairs[:, 2:]
+        self.x, self.feature_names = with_size_terms(pairs[:, 2:], dump["features"])
         label = [labels.get(h) for h in self.hunks]
         one = [next(iter(m)) if m is not None and len(m) == 1 else -1 for m in label]
         one = np.array(one)
@@ -198,7 +228,7 @@ def load(args):
     """Every sample of every history of the corpus, with its features."""
     repos = bench.corpus_clones(args.corpus)
     bin_id = bench.binary_id(args.bin)
-    prep = argparse.Namespace(ns=args.ns, samples=args.samples, seed=args.seed,
+    prep = argparse.Namespace(ns=args.ns + args.fit_ns, samples=args.samples, seed=args.seed,
                               max_lines=args.max_lines, max_files=args.max_files)
     out = {}
     for name, repo in repos.items():
@@ -211,7 +241,7 @@ def load(args):
     return out
 
 
-def fit(samples, columns, l2=1.0, per_sample=True):
+def fit(samples, columns, l2=1.0, per_sample=True, weight_of=lambda s: 1.0):
     """Logistic regression (Newton's method, L2 on the coefficients, not the intercept) on the
     labelled pairs of `samples`, features `columns` only. Each sample weighs the same in all (its
     pairs share a weight of 1) with `per_sample`, else each pair weighs 1."""
@@ -227,7 +257,7 @@ def fit(samples, columns, l2=1.0, per_sample=True):
             k[keep] = True
         xs.append(s.x[k][:, columns])
         ys.append(s.y[k])
-        ws.append(np.full(int(k.sum()), 1.0 / k.sum() if per_sample else 1.0))
+        ws.append(np.full(int(k.sum()), (1.0 / k.sum() if per_sample else 1.0) * weight_of(s)))
     x = np.vstack(xs)
     y = np.concatenate(ys)
     w = np.concatenate(ws)
@@ -245,6 +275,11 @@ def fit(samples, columns, l2=1.0, per_sample=True):
         if np.abs(step).max() < 1e-7:
             break
     return beta
+
+
+def sample_weight(args):
+    """What a sample weighs in the fit: 1, or --fit-weight for the N of --fit-ns."""
+    return lambda s: args.fit_weight if s.n in args.fit_ns and s.n not in args.ns else 1.0
 
 
 def probabilities(sample, beta, columns):
@@ -273,9 +308,10 @@ def leave_one_out(data, columns, args):
     result = {}
     for held in data:
         train = [s for name, rows in data.items() if name != held for s in rows]
-        beta = fit(train, columns, args.l2, args.per_sample)
-        t = args.threshold if args.threshold is not None else best_threshold(train, beta, columns)
-        result[held] = (beta, t, score(data[held], beta, columns, t))
+        beta = fit(train, columns, args.l2, args.per_sample, sample_weight(args))
+        scored = [s for s in train if s.n in args.ns]
+        t = args.threshold if args.threshold is not None else best_threshold(scored, beta, columns)
+        result[held] = (beta, t, score([s for s in data[held] if s.n in args.ns], beta, columns, t))
     return result
 
 
@@ -363,6 +399,7 @@ GROUPS = {
     "comment-only hunks": ["both_comments", "one_comment"],
     "identical changed lines": ["same_lines"],
     "work and file size": ["work_files", "work_hunks", "file_hunks", "both_alone"],
+    "size terms (each feature times the work's files)": ["files:*"],
 }
 
 
@@ -371,6 +408,10 @@ def main():
     parser.add_argument("--corpus", required=True)
     parser.add_argument("--bin", default=os.path.join(bench.ROOT, "target", "release", "commit-nudge"))
     parser.add_argument("--ns", default="2,3,5", type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--fit-ns", default=[], type=lambda s: [int(x) for x in s.split(",") if x],
+                        help="more N fitted on but not scored (1: works that are one commit)")
+    parser.add_argument("--fit-weight", type=float, default=1.0,
+                        help="what a sample of --fit-ns weighs against one scored")
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--max-lines", type=int, default=1500)
@@ -389,15 +430,15 @@ def main():
     data = load(args)
     names = next(s for rows in data.values() for s in rows).feature_names
     drop = set(filter(None, args.drop.split(",")))
-    columns = [i for i, n in enumerate(names) if n not in drop]
+    columns = [i for i, n in enumerate(names) if not in_group(n, drop)]
     loo = leave_one_out(data, columns, args)
     print(table(data, loo))
     print()
     for name, (beta, t, _) in loo.items():
         print(f"without {name}: {weights_text(beta, columns, names, t)}")
     everything = [s for rows in data.values() for s in rows]
-    beta = fit(everything, columns, args.l2, args.per_sample)
-    best = best_threshold(everything, beta, columns)
+    beta = fit(everything, columns, args.l2, args.per_sample, sample_weight(args))
+    best = best_threshold([s for s in everything if s.n in args.ns], beta, columns)
     print(f"\nall six: {weights_text(beta, columns, names, best)}")
     if args.json_out:
         with open(args.json_out, "w") as f:
@@ -415,7 +456,7 @@ def main():
         for label, group in GROUPS.items():
             if only and not any(label.startswith(o) for o in only):
                 continue
-            cols = [i for i, n in enumerate(names) if n not in drop and n not in group]
+            cols = [i for i in columns if not in_group(names[i], group)]
             res = leave_one_out(data, cols, args)
             cells = []
             for name, (_, _, by_n) in res.items():

@@ -4,7 +4,7 @@
 //! they tune.
 
 use super::affinity::FEATURES;
-use super::model::{FITTED, THRESHOLD};
+use super::model::{FITTED, FITTED_BY_FILES, THRESHOLD, WORK_FILES};
 
 /// The pair model's coefficients and the switches of the signals that are not pair features.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,9 @@ pub struct Weights {
     pub bias: f64,
     /// One coefficient per pair feature, in the order of `affinity::FEATURES`.
     pub coefficients: Vec<f64>,
+    /// One size term per pair feature: how much its coefficient grows per unit of `work_files`
+    /// (`files:<feature>` in the text); `work_files`'s own is always 0.
+    pub by_files: Vec<f64>,
     /// Whether identifiers in comment lines count (1) or not (0).
     pub comments: f64,
     /// Whether the record's episodes of work are used (1) or not (0).
@@ -26,6 +29,7 @@ impl Default for Weights {
         Weights {
             bias: FITTED.0,
             coefficients: FITTED.1.to_vec(),
+            by_files: FITTED_BY_FILES.to_vec(),
             comments: 1.0,
             edit_time: 1.0,
             staged: 1.0,
@@ -35,9 +39,23 @@ impl Default for Weights {
 
 impl Weights {
     /// Reads `name=value` pairs separated by commas (such as `bias=-2,cochange=0`) over the
-    /// defaults: `bias`, a feature's name, or a switch (`comments`, `edit_time`, `staged`).
+    /// defaults: `bias`, a feature's name, a feature's size term (`files:same_dir`), or a switch
+    /// (`comments`, `edit_time`, `staged`).
     pub fn parse(text: &str) -> Result<Weights, String> {
-        let mut weights = Weights::default();
+        Weights::default().read(text)
+    }
+
+    /// A model of only the features `text` names: every other coefficient and size term 0.
+    #[cfg(test)]
+    pub(crate) fn only(text: &str) -> Weights {
+        let mut zero = Weights::default();
+        zero.coefficients.fill(0.0);
+        zero.by_files.fill(0.0);
+        zero.read(text).unwrap()
+    }
+
+    fn read(self, text: &str) -> Result<Weights, String> {
+        let mut weights = self;
         for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
             let (name, value) = pair
                 .split_once('=')
@@ -52,10 +70,17 @@ impl Weights {
                 "comments" => &mut weights.comments,
                 "edit_time" => &mut weights.edit_time,
                 "staged" => &mut weights.staged,
-                other => match FEATURES.iter().position(|f| *f == other) {
-                    Some(i) => &mut weights.coefficients[i],
-                    None => return Err(format!("no signal is called {other:?}")),
-                },
+                other => {
+                    let (slots, feature) = match other.strip_prefix("files:") {
+                        Some(feature) => (&mut weights.by_files, feature),
+                        None => (&mut weights.coefficients, other),
+                    };
+                    let size_term = feature != other;
+                    match FEATURES.iter().position(|f| *f == feature) {
+                        Some(i) if !(size_term && i == WORK_FILES) => &mut slots[i],
+                        _ => return Err(format!("no signal is called {other:?}")),
+                    }
+                }
             };
             *slot = value;
         }
@@ -126,5 +151,57 @@ impl GroupOptions {
         }
         self.weights = Weights::parse(&rest.join(","))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::affinity::Features;
+    use crate::plan::model::probability;
+
+    fn index(name: &str) -> usize {
+        FEATURES.iter().position(|f| *f == name).unwrap()
+    }
+
+    #[test]
+    fn a_size_term_is_named_files_and_its_feature() {
+        let w = Weights::parse("same_dir=1.5,files:same_dir=-0.25").unwrap();
+        assert_eq!(w.coefficients[index("same_dir")], 1.5);
+        assert_eq!(w.by_files[index("same_dir")], -0.25);
+        // The other size terms keep the fitted ones.
+        assert_eq!(
+            w.by_files[index("same_file")],
+            FITTED_BY_FILES[index("same_file")]
+        );
+    }
+
+    #[test]
+    fn the_size_has_no_size_term_and_unknown_names_are_refused() {
+        for bad in ["files:work_files=1", "files:nope=1", "files:=1", "nope=1"] {
+            let error = Weights::parse(bad).unwrap_err();
+            assert!(error.contains("no signal is called"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_size_term_makes_a_signal_worth_less_in_a_larger_work() {
+        let w = Weights::parse("bias=0,files:same_dir=-1").unwrap();
+        let zeros: Vec<f64> = vec![0.0; FEATURES.len()];
+        let with = |files: f64| {
+            let mut f: Features = [0.0; FEATURES.len()];
+            f[index("same_dir")] = 1.0;
+            f[index("work_files")] = files;
+            probability(0.0, &zeros, &w.by_files, &f)
+        };
+        // With every coefficient 0 only the size term moves the pair: 0.5 at no size, less as
+        // the work grows.
+        assert_eq!(with(0.0), 0.5);
+        assert!(
+            with(1.0) < with(0.5) && with(0.5) < 0.5,
+            "{} {}",
+            with(0.5),
+            with(1.0)
+        );
     }
 }

@@ -211,8 +211,13 @@ fn a_plan_from_the_record_beats_the_plan_without_it() {
         std::fs::write(root.join("f.txt"), &text).unwrap();
         observe(&root, &as_saved(&root, "f.txt"), at).unwrap();
     }
+    // A model of the place in the file alone, under which the four are one commit.
     let options = crate::plan::PlanOptions {
         history_commits: 0,
+        group: crate::plan::GroupOptions {
+            weights: crate::plan::Weights::only("bias=-4,same_file=6"),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let groups = |plan: crate::plan::Plan| -> Vec<Vec<u32>> {
@@ -240,9 +245,10 @@ fn a_plan_from_the_record_beats_the_plan_without_it() {
         1,
         "nearby edits of one file are one commit"
     );
+    let by_work = vec![vec![5, 25], vec![10, 30]];
     let with = crate::plan::plan_worktree(&root, &options, None).unwrap();
     assert_eq!(with.hunks.len(), 4);
-    assert_eq!(groups(with), vec![vec![5, 25], vec![10, 30]]);
+    assert_eq!(groups(with), by_work);
 }
 
 /// A repository with `f.txt` and `g.txt` of ten lines each, committed.

@@ -57,7 +57,7 @@ fn tangled() -> Repo {
     let repo = Repo::new();
     repo.write("src/config.rs", numbered("config", 40));
     repo.write("src/main.rs", numbered("main", 40));
-    repo.write("src/render.rs", numbered("render", 120));
+    repo.write("lib/render.rs", numbered("render", 120));
     repo.write("README.md", numbered("readme", 10));
     repo.write("old.txt", numbered("old", 3));
     repo.write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0one");
@@ -74,7 +74,7 @@ fn tangled() -> Repo {
     );
     repo.write("src/main.rs", main);
     let render = numbered("render", 120).replace("render line 100\n", "render line one hundred\n");
-    repo.write("src/render.rs", render);
+    repo.write("lib/render.rs", render);
     repo.write(
         "README.md",
         numbered("readme", 10).replace("readme line 2\n", "readme line two\n"),
@@ -242,7 +242,7 @@ fn staged_work_is_the_first_commit_and_a_definition_goes_with_its_use() {
     );
     assert_ne!(
         group_of("src/config.rs"),
-        group_of("src/render.rs"),
+        group_of("lib/render.rs"),
         "an unrelated change far away: {plan:#}"
     );
     assert!(
@@ -381,7 +381,7 @@ fn a_refused_commit_keeps_the_users_staged_hunks_staged() {
     let render = work
         .hunks
         .iter()
-        .position(|h| h.path == "src/render.rs")
+        .position(|h| h.path == "lib/render.rs")
         .unwrap();
     assert!(work.hunks[readme].staged);
     // The staged README hunk is planned second, and the hook refuses that commit.
@@ -430,7 +430,7 @@ fn edit_applies_the_saved_document_with_a_hunk_moved() {
     let script = scripts.path().join("move.sh");
     std::fs::write(
         &script,
-        "#!/bin/sh\nline=$(grep '^  src/render.rs ' \"$1\")\ngrep -v '^  src/render.rs ' \"$1\" | awk -v moved=\"$line\" '{print} /^commit / && !done {print moved; done=1}' > \"$1.new\"\nmv \"$1.new\" \"$1\"\n",
+        "#!/bin/sh\nline=$(grep '^  lib/render.rs ' \"$1\")\ngrep -v '^  lib/render.rs ' \"$1\" | awk -v moved=\"$line\" '{print} /^commit / && !done {print moved; done=1}' > \"$1.new\"\nmv \"$1.new\" \"$1\"\n",
     )
     .unwrap();
     let editor = format!("sh {}", script.display());
@@ -449,16 +449,16 @@ fn edit_applies_the_saved_document_with_a_hunk_moved() {
         .next()
         .unwrap()
         .to_string();
-    // The first planned commit (the staged README change) now holds src/render.rs too.
+    // The first planned commit (the staged README change) now holds lib/render.rs too.
     let files = repo.git(&["show", "--name-only", "--format=", &first]);
-    assert_eq!(files, "README.md\nsrc/render.rs\n");
+    assert_eq!(files, "README.md\nlib/render.rs\n");
     assert!(!repo.path(".git/COMMIT_PLAN").exists());
 }
 
 #[test]
 fn a_bad_document_applies_nothing_and_names_its_lines() {
     let repo = tangled();
-    let editor = "sh -c 'printf \"commit one\\n  src/render.rs @@ -100,1 +100,1 @@\\n  src/render.rs @@ -100,1 +100,1 @@\\n  nope.rs @@ -1,1 +1,1 @@\\nsquash this\\n\" > \"$1\"' editor";
+    let editor = "sh -c 'printf \"commit one\\n  lib/render.rs @@ -100,1 +100,1 @@\\n  lib/render.rs @@ -100,1 +100,1 @@\\n  nope.rs @@ -1,1 +1,1 @@\\nsquash this\\n\" > \"$1\"' editor";
     let index_before = repo.index_bytes();
     let head_before = repo.git(&["rev-parse", "HEAD"]);
     let output = cli(&repo, &["plan", "--edit"], &[("GIT_EDITOR", editor)]);
@@ -500,7 +500,7 @@ fn a_stale_plan_is_refused() {
     let repo = tangled();
     let root = repo.root();
     let work = plan::plan_worktree(&root, &PlanOptions::default(), None).unwrap();
-    repo.write("src/render.rs", "changed meanwhile\n");
+    repo.write("lib/render.rs", "changed meanwhile\n");
     let commits: Vec<PlannedCommit> = work
         .groups
         .iter()

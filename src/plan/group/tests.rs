@@ -1,19 +1,38 @@
 //! The grouping's tests: pure, hunks and signals in, groups out.
 
 use super::*;
+use crate::plan::affinity::FEATURES;
 use crate::plan::options::Weights;
 use crate::plan::test_hunks::hunk;
 
+/// Each of `features` off, and its size term (`files:<feature>`) with it.
+fn off<'a>(features: impl IntoIterator<Item = &'a str>) -> String {
+    let mut text = Vec::new();
+    for feature in features {
+        text.push(format!("{feature}=0"));
+        if feature != "work_files" {
+            text.push(format!("files:{feature}=0"));
+        }
+    }
+    text.join(",")
+}
+
 /// The reference features off.
-const NO_REFERENCES: &str = "shared_new=0,define_use=0,rare=0,common=0,same_edit=0,jaccard=0";
+fn no_references() -> String {
+    off([
+        "shared_new",
+        "define_use",
+        "rare",
+        "common",
+        "same_edit",
+        "jaccard",
+    ])
+}
 
 /// Every pair feature off (a model is then given by the features turned back on).
-const NOTHING: &str = "same_file=0,near=0,gap=0,same_function=0,same_scope=0,scope_shared=0,\
-    both_top=0,scope_use=0,file_use=0,same_dir=0,path_common=0,\
-    same_ext=0,test_pair=0,manifest=0,cochange=0,shared_new=0,define_use=0,rare=0,common=0,\
-    same_edit=0,jaccard=0,both_new_files=0,one_new_file=0,both_tests=0,one_test=0,\
-    both_insert=0,both_delete=0,size=0,both_comments=0,one_comment=0,same_lines=0,\
-    work_files=0,work_hunks=0,file_hunks=0,both_alone=0";
+fn nothing() -> String {
+    off(FEATURES.iter().copied())
+}
 
 fn plan(hunks: &[PlanHunk], episodes: Option<&[Option<u32>]>, weights: Weights) -> Vec<Vec<usize>> {
     let cochange = CoChange::default();
@@ -36,7 +55,7 @@ fn plan(hunks: &[PlanHunk], episodes: Option<&[Option<u32>]>, weights: Weights) 
 }
 
 #[test]
-fn a_definition_groups_with_its_use() {
+fn a_definition_comes_no_later_than_its_use_and_apart_from_unrelated_work() {
     let hunks = vec![
         hunk("docs/guide.md", 3, 1, &["old words"], &["new words"]),
         hunk(
@@ -54,14 +73,17 @@ fn a_definition_groups_with_its_use() {
             &["def compute_weighted_total(items):", "    return 0"],
         ),
     ];
-    // The defining hunk (2) goes with its use (1); unrelated groups keep the order of their
-    // hunks.
-    assert_eq!(
-        plan(&hunks, None, Weights::default()),
-        vec![vec![0], vec![1, 2]]
-    );
+    // Under the fitted model the unrelated edit stays alone, and the defining hunk (2) comes
+    // no later than its use (1): with it, or in a commit before it.
+    let groups = plan(&hunks, None, Weights::default());
+    let at = |hunk: usize| groups.iter().position(|g| g.contains(&hunk)).unwrap();
+    assert_eq!(groups[at(0)], vec![0], "{groups:?}");
+    assert!(at(2) <= at(1), "{groups:?}");
+    // Under a model that weighs the name defined and used, they are one commit.
+    let joined = plan(&hunks, None, Weights::parse("define_use=8").unwrap());
+    assert_eq!(joined, vec![vec![0], vec![1, 2]]);
     // Without the reference signal nothing ties the two files.
-    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
+    let apart = plan(&hunks, None, Weights::parse(&no_references()).unwrap());
     assert_eq!(apart.len(), 3, "{apart:?}");
 }
 
@@ -79,7 +101,7 @@ fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
         ),
         hunk("c/other.rs", 5, 1, &["x"], &["y"]),
     ];
-    let apart = plan(&hunks, None, Weights::parse(NO_REFERENCES).unwrap());
+    let apart = plan(&hunks, None, Weights::parse(&no_references()).unwrap());
     assert_eq!(apart, vec![vec![1], vec![0], vec![2]]);
     // Joined under a model that weighs the shared name heavily; kept apart from the unrelated
     // change.
@@ -89,22 +111,24 @@ fn a_group_that_defines_a_name_comes_before_the_groups_that_use_it() {
 
 #[test]
 fn the_records_episodes_part_hunks_the_other_signals_would_join() {
-    // Same file, nearby: the signals join all three; the record says 0 and 2 were written
-    // together, 1 in another episode; 3 is not in the record and joins by the signals.
+    // Same file, nearby: the signals (here a model of the same file alone) join all four; the
+    // record says 0 and 2 were written together, 1 in another episode; 3 is not in the record
+    // and joins by the signals.
     let hunks = vec![
         hunk("src/x.txt", 5, 1, &["alpha"], &["beta"]),
         hunk("src/x.txt", 9, 1, &["gamma"], &["delta"]),
         hunk("src/x.txt", 14, 1, &["epsilon"], &["zeta"]),
         hunk("src/x.txt", 18, 1, &["eta"], &["theta"]),
     ];
-    assert_eq!(plan(&hunks, None, Weights::default()).len(), 1);
+    let same_file = || Weights::only("bias=-4,same_file=6");
+    assert_eq!(plan(&hunks, None, same_file()).len(), 1);
     let episodes = [Some(0), Some(1), Some(0), None];
-    let parted = plan(&hunks, Some(&episodes), Weights::default());
+    let parted = plan(&hunks, Some(&episodes), same_file());
     assert_eq!(parted.len(), 2, "{parted:?}");
     assert!(parted.iter().any(|g| g.starts_with(&[0, 2])), "{parted:?}");
     assert!(parted.iter().any(|g| g.starts_with(&[1])), "{parted:?}");
     // Weight 0 turns the record off.
-    let off = Weights::parse("edit_time=0").unwrap();
+    let off = Weights::only("bias=-4,same_file=6,edit_time=0");
     assert_eq!(plan(&hunks, Some(&episodes), off).len(), 1);
 }
 
@@ -168,7 +192,8 @@ fn one_strong_pair_chains_two_groups_under_single_linkage_only() {
     // other pair 0.02.
     let model = |knobs: &str| {
         with(&format!(
-            "{NOTHING},bias=-4,same_file=6,define_use=8,{knobs}"
+            "{},bias=-4,same_file=6,define_use=8,{knobs}",
+            nothing()
         ))
     };
     assert_eq!(
