@@ -54,6 +54,7 @@ impl Weights {
         zero.read(text).unwrap()
     }
 
+    /// `text`'s `name=value` pairs over `self` (the names as `parse` takes them).
     fn read(self, text: &str) -> Result<Weights, String> {
         let mut weights = self;
         for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
@@ -77,8 +78,13 @@ impl Weights {
                     };
                     let size_term = feature != other;
                     match FEATURES.iter().position(|f| *f == feature) {
-                        Some(i) if !(size_term && i == WORK_FILES) => &mut slots[i],
-                        _ => return Err(format!("no signal is called {other:?}")),
+                        Some(WORK_FILES) if size_term => {
+                            return Err(format!(
+                                "{other:?}: the size of the work has no size term of its own"
+                            ))
+                        }
+                        Some(i) => &mut slots[i],
+                        None => return Err(format!("no signal is called {other:?}")),
                     }
                 }
             };
@@ -178,7 +184,9 @@ mod tests {
 
     #[test]
     fn the_size_has_no_size_term_and_unknown_names_are_refused() {
-        for bad in ["files:work_files=1", "files:nope=1", "files:=1", "nope=1"] {
+        let error = Weights::parse("files:work_files=1").unwrap_err();
+        assert!(error.contains("no size term of its own"), "{error}");
+        for bad in ["files:nope=1", "files:=1", "nope=1"] {
             let error = Weights::parse(bad).unwrap_err();
             assert!(error.contains("no signal is called"), "{bad}: {error}");
         }
