@@ -16,8 +16,8 @@ the coefficients printed last are the fit on all six (what src/plan/model.rs shi
 history show what it is worth. With --fit-ns 1 (and --fit-weight), works of one commit are fitted
 on too, never scored (bench/RESULTS.md, the size terms: each weight costs a target).
 
-    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --json-out /tmp/fit.json
-    python3 bench/plan.py --corpus /work/shared/corpus --samples 60 --jobs 2 --apply-samples 20 \
+    /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 120 --json-out /tmp/fit.json
+    python3 bench/plan.py --corpus /work/shared/corpus --samples 120 --jobs 2 --apply-samples 20 \
         --fitted /tmp/fit.json                # the binary's plans under those fits, scored
     /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 60 --ablate --threshold 0.4
 
@@ -412,7 +412,7 @@ def main():
                         help="more N fitted on but not scored (1: works that are one commit)")
     parser.add_argument("--fit-weight", type=float, default=1.0,
                         help="what a sample of --fit-ns weighs against one scored")
-    parser.add_argument("--samples", type=int, default=60)
+    parser.add_argument("--samples", type=int, default=120)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--max-lines", type=int, default=1500)
     parser.add_argument("--max-files", type=int, default=60)

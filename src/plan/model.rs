@@ -11,49 +11,49 @@ use super::affinity::{Features, FEATURES};
 
 /// The fitted intercept and one coefficient per feature, in the order of `FEATURES`.
 pub(super) const FITTED: (f64, [f64; FEATURES.len()]) = (
-    -7.1016,
+    -6.3995,
     [
-        2.1329,  // same_file
-        1.2513,  // near
-        0.303,   // gap
-        0.8412,  // same_function
-        0.4052,  // same_scope
-        -0.0822, // scope_shared
-        -0.3653, // both_top
-        1.9321,  // scope_use
-        2.5772,  // file_use
-        -0.5994, // same_dir
-        0.2735,  // path_common
-        -0.5152, // same_ext
-        -2.2046, // test_pair
-        3.8052,  // manifest
-        2.6686,  // cochange
-        0.363,   // shared_new
-        1.1231,  // define_use
-        -0.7944, // rare
-        0.0791,  // common
-        0.1791,  // same_edit
-        0.0759,  // jaccard
-        -1.7371, // both_new_files
-        -0.5411, // one_new_file
-        0.116,   // both_tests
-        1.5308,  // one_test
-        0.7377,  // both_insert
-        0.073,   // both_delete
-        1.2337,  // size
-        0.187,   // both_comments
-        0.2633,  // one_comment
-        0.1678,  // same_lines
-        7.4085,  // work_files
-        4.5893,  // work_hunks
-        0.0934,  // file_hunks
-        0.4363,  // both_alone
+        2.3501,  // same_file
+        0.7984,  // near
+        -0.0017, // gap
+        0.3617,  // same_function
+        -0.0162, // same_scope
+        0.2159,  // scope_shared
+        -0.2205, // both_top
+        1.3624,  // scope_use
+        2.1411,  // file_use
+        -0.8513, // same_dir
+        0.003,   // path_common
+        -0.5881, // same_ext
+        -1.6484, // test_pair
+        4.2868,  // manifest
+        2.731,   // cochange
+        0.1606,  // shared_new
+        1.1983,  // define_use
+        -0.328,  // rare
+        0.1917,  // common
+        0.077,   // same_edit
+        -0.1596, // jaccard
+        -2.9992, // both_new_files
+        0.1448,  // one_new_file
+        0.4947,  // both_tests
+        1.4825,  // one_test
+        1.0884,  // both_insert
+        0.9107,  // both_delete
+        -0.0796, // size
+        -0.0536, // both_comments
+        0.5746,  // one_comment
+        0.3075,  // same_lines
+        6.4122,  // work_files
+        4.3982,  // work_hunks
+        0.2629,  // file_hunks
+        0.066,   // both_alone
     ],
 );
 
 /// The threshold fitted with them: groups merge while the mean probability of their pairs is at
 /// least this.
-pub(super) const THRESHOLD: f64 = 0.4;
+pub(super) const THRESHOLD: f64 = 0.35;
 
 /// How much each coefficient grows per unit of `work_files` (the work's number of files, as a
 /// feature): the size terms, fitted with the rest. A signal is not worth the same in a work of
@@ -62,41 +62,41 @@ pub(super) const THRESHOLD: f64 = 0.4;
 /// these terms the size of the work could only move every pair alike. In the order of
 /// `FEATURES`; `work_files`'s own is 0.
 pub(super) const FITTED_BY_FILES: [f64; FEATURES.len()] = [
-    1.447,   // same_file
-    0.881,   // near
-    -1.3846, // gap
-    -1.3401, // same_function
-    0.4723,  // same_scope
-    -1.0393, // scope_shared
-    0.496,   // both_top
-    -2.0989, // scope_use
-    -2.5412, // file_use
-    1.4854,  // same_dir
-    0.1671,  // path_common
-    0.7111,  // same_ext
-    4.4638,  // test_pair
-    -6.9528, // manifest
-    -1.5891, // cochange
-    1.1892,  // shared_new
-    -1.1666, // define_use
-    2.4583,  // rare
-    0.6031,  // common
-    -0.5879, // same_edit
-    2.4007,  // jaccard
-    2.2271,  // both_new_files
-    0.3583,  // one_new_file
-    0.046,   // both_tests
-    -1.7876, // one_test
-    -0.8538, // both_insert
-    0.2137,  // both_delete
-    -2.965,  // size
-    -0.0719, // both_comments
-    -0.4972, // one_comment
-    -0.4531, // same_lines
+    0.3103,  // same_file
+    2.2629,  // near
+    -0.4785, // gap
+    -0.4437, // same_function
+    1.0813,  // same_scope
+    -1.1518, // scope_shared
+    0.0905,  // both_top
+    -1.2892, // scope_use
+    -1.9946, // file_use
+    1.7403,  // same_dir
+    0.3906,  // path_common
+    0.9041,  // same_ext
+    3.5715,  // test_pair
+    -7.2123, // manifest
+    -1.683,  // cochange
+    1.4483,  // shared_new
+    -1.449,  // define_use
+    1.7772,  // rare
+    0.3444,  // common
+    -0.3395, // same_edit
+    2.4244,  // jaccard
+    4.2075,  // both_new_files
+    -0.4024, // one_new_file
+    0.1584,  // both_tests
+    -1.6167, // one_test
+    -1.4305, // both_insert
+    -1.0031, // both_delete
+    -1.4748, // size
+    0.2751,  // both_comments
+    -0.8128, // one_comment
+    -0.4267, // same_lines
     0.0,     // work_files
-    -5.331,  // work_hunks
-    0.895,   // file_hunks
-    -0.4629, // both_alone
+    -5.0254, // work_hunks
+    0.8093,  // file_hunks
+    -0.0358, // both_alone
 ];
 
 /// Where `work_files` is among the features.
