@@ -128,15 +128,18 @@ const fn eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The probability that a pair with features `f` is one commit, under `bias`, `coefficients`
-/// and the size terms `by_files`.
+/// and the size terms `by_files`. A coefficient or size term that is missing (a shorter list,
+/// as a caller of the public `Weights` may give) counts as 0; it never drops the others.
 pub(super) fn probability(bias: f64, coefficients: &[f64], by_files: &[f64], f: &Features) -> f64 {
     let size = f[WORK_FILES];
     let z: f64 = bias
-        + coefficients
-            .iter()
-            .zip(by_files)
-            .zip(f.iter())
-            .map(|((w, v), x)| (w + v * size) * x)
+        + f.iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let w = coefficients.get(i).copied().unwrap_or(0.0);
+                let v = by_files.get(i).copied().unwrap_or(0.0);
+                (w + v * size) * x
+            })
             .sum::<f64>();
     1.0 / (1.0 + (-z).exp())
 }

@@ -203,7 +203,16 @@ mod tests {
             probability(0.0, &zeros, &w.by_files, &f)
         };
         // With every coefficient 0 only the size term moves the pair: 0.5 at no size, less as
-        // the work grows.
+        // the work grows. No size terms at all (an empty list) leaves the coefficients whole.
+        let mut g: Features = [0.0; FEATURES.len()];
+        g[index("same_dir")] = 1.0;
+        g[index("work_files")] = 1.0;
+        let mut one = zeros.clone();
+        one[index("same_dir")] = 2.0;
+        assert_eq!(
+            probability(0.0, &one, &[], &g),
+            1.0 / (1.0 + (-2.0f64).exp())
+        );
         assert_eq!(with(0.0), 0.5);
         assert!(
             with(1.0) < with(0.5) && with(0.5) < 0.5,
