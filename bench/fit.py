@@ -10,8 +10,9 @@ the model's probabilities, merging while the mean is at least the threshold, and
 there are more than 8 groups), and scored as bench/plan.py scores a plan.
 
 Every feature also enters the model times the work's number of files (its size term,
-`files:<feature>`). Each history is reported under a model and threshold fitted on the other five, never on itself;
-the coefficients printed last are the fit on all six (what src/plan/model.rs ships). With
+`files:<feature>`). Each history is reported under a model and threshold fitted on the other
+five, never on itself; the coefficients printed last are the fit on all six (what
+src/plan/model.rs ships). With
 --ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
 history show what it is worth. With --fit-ns 1 (and --fit-weight), works of one commit are fitted
 on too, never scored (bench/RESULTS.md, the size terms: each weight costs a target).

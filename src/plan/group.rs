@@ -65,7 +65,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
         let w = &options.weights;
         let episodes = super::episodes::settle_boundaries(episodes, |a, b| {
             let (features, _) = pair_features(hunks, &facts, signals, a.min(b), a.max(b));
-            probability(w.bias, &w.coefficients, &w.by_files, &features)
+            probability(w, &features)
         });
         let mut first: HashMap<u32, usize> = HashMap::new();
         for (i, episode) in episodes.iter().enumerate().take(n) {
@@ -92,11 +92,7 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
     for a in 0..n {
         for b in a + 1..n {
             let (features, why) = pair_features(hunks, &facts, signals, a, b);
-            pairs.push((
-                probability(w.bias, &w.coefficients, &w.by_files, &features),
-                a,
-                b,
-            ));
+            pairs.push((probability(w, &features), a, b));
             if !why.is_empty() {
                 reasons.insert((a, b), why);
             }

@@ -8,6 +8,7 @@
 //! per-language: the features are.
 
 use super::affinity::{Features, FEATURES};
+use super::options::Weights;
 
 /// The fitted intercept and one coefficient per feature, in the order of `FEATURES`.
 pub(super) const FITTED: (f64, [f64; FEATURES.len()]) = (
@@ -127,17 +128,17 @@ const fn eq(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-/// The probability that a pair with features `f` is one commit, under `bias`, `coefficients`
-/// and the size terms `by_files`. A coefficient or size term that is missing (a shorter list,
+/// The probability that a pair with features `f` is one commit under `weights`: its bias, its
+/// coefficients and its size terms. A coefficient or size term that is missing (a shorter list,
 /// as a caller of the public `Weights` may give) counts as 0; it never drops the others.
-pub(super) fn probability(bias: f64, coefficients: &[f64], by_files: &[f64], f: &Features) -> f64 {
+pub(super) fn probability(weights: &Weights, f: &Features) -> f64 {
     let size = f[WORK_FILES];
-    let z: f64 = bias
+    let z: f64 = weights.bias
         + f.iter()
             .enumerate()
             .map(|(i, x)| {
-                let w = coefficients.get(i).copied().unwrap_or(0.0);
-                let v = by_files.get(i).copied().unwrap_or(0.0);
+                let w = weights.coefficients.get(i).copied().unwrap_or(0.0);
+                let v = weights.by_files.get(i).copied().unwrap_or(0.0);
                 (w + v * size) * x
             })
             .sum::<f64>();

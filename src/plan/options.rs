@@ -194,25 +194,21 @@ mod tests {
 
     #[test]
     fn a_size_term_makes_a_signal_worth_less_in_a_larger_work() {
-        let w = Weights::parse("bias=0,files:same_dir=-1").unwrap();
-        let zeros: Vec<f64> = vec![0.0; FEATURES.len()];
+        let w = Weights::only("bias=0,files:same_dir=-1");
         let with = |files: f64| {
             let mut f: Features = [0.0; FEATURES.len()];
             f[index("same_dir")] = 1.0;
             f[index("work_files")] = files;
-            probability(0.0, &zeros, &w.by_files, &f)
+            probability(&w, &f)
         };
         // With every coefficient 0 only the size term moves the pair: 0.5 at no size, less as
         // the work grows. No size terms at all (an empty list) leaves the coefficients whole.
         let mut g: Features = [0.0; FEATURES.len()];
         g[index("same_dir")] = 1.0;
         g[index("work_files")] = 1.0;
-        let mut one = zeros.clone();
-        one[index("same_dir")] = 2.0;
-        assert_eq!(
-            probability(0.0, &one, &[], &g),
-            1.0 / (1.0 + (-2.0f64).exp())
-        );
+        let mut one = Weights::only("bias=0,same_dir=2");
+        one.by_files.clear();
+        assert_eq!(probability(&one, &g), 1.0 / (1.0 + (-2.0f64).exp()));
         assert_eq!(with(0.0), 0.5);
         assert!(
             with(1.0) < with(0.5) && with(0.5) < 0.5,
