@@ -10,7 +10,9 @@ the model's probabilities, merging while the mean is at least the threshold, and
 there are more than 8 groups), and scored as bench/plan.py scores a plan.
 
 Every feature also enters the model times the work's number of files (its size term,
-`files:<feature>`). Each history is reported under a model and threshold fitted on the other
+`files:<feature>`). A second, small regression then refines each pair's probability by how alike
+the two hunks' probabilities with every hunk of the work are (their agreement, src/plan/model.rs's
+`agree`): fitted on the same pairs, after the first, as the binary applies it. Each history is reported under a model and threshold fitted on the other
 five, never on itself; the coefficients printed last are the fit on all six (what
 src/plan/model.rs ships). With
 --ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
@@ -81,6 +83,78 @@ def with_size_terms(x, names):
     others = [i for i, n in enumerate(names) if n != SIZE]
     terms = x[:, others] * x[:, [size]] if len(x) else np.zeros((0, len(others)))
     return np.hstack([x, terms]), list(names) + [f"files:{names[i]}" for i in others]
+
+
+# Past this many hunks the binary skips the agreement stage (its cost is cubic in the hunks), and
+# under MIN_HUNKS too (two hunks' rows always correlate at -1: a prior to split every work of two
+# hunks, not a signal).
+MAX_HUNKS_FOR_AGREEMENT = 400
+MIN_HUNKS_FOR_AGREEMENT = 3
+AGREEMENT = ["pair", "alike", "alike_size"]
+
+
+def logit(p):
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def agreement_terms(sample, p):
+    """Per pair, what the agreement stage weighs (src/plan/model.rs's `agree`): the first
+    probability's log-odds, how alike the two hunks' rows of probabilities are (Pearson's
+    correlation of the rows of the matrix of every pair's probability, 1 on its diagonal), and that
+    times ln(hunks) / 4. None where the binary skips the stage."""
+    n = len(sample.hunks)
+    if not len(sample.a) or not MIN_HUNKS_FOR_AGREEMENT <= n <= MAX_HUNKS_FOR_AGREEMENT:
+        return None
+    m = np.eye(n)
+    m[sample.a, sample.b] = p
+    m[sample.b, sample.a] = p
+    r = m - m.mean(1, keepdims=True)
+    norm = np.sqrt((r * r).sum(1))
+    norm[norm == 0] = 1.0
+    alike = (r[sample.a] * r[sample.b]).sum(1) / (norm[sample.a] * norm[sample.b])
+    return np.column_stack([logit(p), alike, alike * np.log(n) / 4])
+
+
+def agreed(z, gamma, p):
+    """The refined probabilities (`p` unchanged where the stage is skipped)."""
+    if z is None:
+        return p
+    return 1 / (1 + np.exp(-np.clip(gamma[0] + z @ gamma[1:], -30, 30)))
+
+
+def fit_agreement(samples, firsts, l2=1.0):
+    """The agreement stage's regression on the labelled pairs of `samples` (each sample weighs the
+    same), given each one's first probabilities."""
+    xs, ys, ws = [], [], []
+    for s, p in zip(samples, firsts):
+        z = agreement_terms(s, p)
+        k = s.known
+        if z is None or not k.any():
+            continue
+        xs.append(z[k])
+        ys.append(s.y[k])
+        ws.append(np.full(int(k.sum()), 1.0 / k.sum()))
+    return logistic(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), l2, 50, 1e-8)
+
+
+def logistic(x, y, w, l2, iterations, tolerance):
+    """Weighted logistic regression by Newton's method, L2 on the coefficients, not the
+    intercept (the first of those returned)."""
+    w = w / w.mean()
+    x1 = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(x1.shape[1])
+    reg = np.full(x1.shape[1], l2)
+    reg[0] = 0.0
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(x1 @ beta, -30, 30)))
+        grad = x1.T @ (w * (p - y)) + reg * beta
+        hess = (x1 * (w * p * (1 - p))[:, None]).T @ x1 + np.diag(reg + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < tolerance:
+            break
+    return beta
 
 
 def base_name(name):
@@ -259,23 +333,7 @@ def fit(samples, columns, l2=1.0, per_sample=True, weight_of=lambda s: 1.0):
         xs.append(s.x[k][:, columns])
         ys.append(s.y[k])
         ws.append(np.full(int(k.sum()), (1.0 / k.sum() if per_sample else 1.0) * weight_of(s)))
-    x = np.vstack(xs)
-    y = np.concatenate(ys)
-    w = np.concatenate(ws)
-    w = w / w.mean()
-    x1 = np.hstack([np.ones((len(x), 1)), x])
-    beta = np.zeros(x1.shape[1])
-    reg = np.full(x1.shape[1], l2)
-    reg[0] = 0.0
-    for _ in range(30):
-        p = 1 / (1 + np.exp(-np.clip(x1 @ beta, -30, 30)))
-        grad = x1.T @ (w * (p - y)) + reg * beta
-        hess = (x1 * (w * p * (1 - p))[:, None]).T @ x1 + np.diag(reg + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.abs(step).max() < 1e-7:
-            break
-    return beta
+    return logistic(np.vstack(xs), np.concatenate(ys), np.concatenate(ws), l2, 30, 1e-7)
 
 
 def sample_weight(args):
@@ -283,16 +341,33 @@ def sample_weight(args):
     return lambda s: args.fit_weight if s.n in args.fit_ns and s.n not in args.ns else 1.0
 
 
-def probabilities(sample, beta, columns):
+def first_probabilities(sample, beta, columns):
     z = beta[0] + sample.x[:, columns] @ beta[1:] if len(sample.x) else np.zeros(0)
     return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
 
 
-def score(samples, beta, columns, threshold):
+def probabilities(sample, model, columns):
+    """Each pair's probability under `model`, (the first regression, the agreement stage or
+    None), as the binary computes it."""
+    beta, gamma = model
+    p = first_probabilities(sample, beta, columns)
+    return p if gamma is None else agreed(agreement_terms(sample, p), gamma, p)
+
+
+def fit_model(samples, columns, args):
+    """The first regression and, unless --no-agreement, the agreement stage after it."""
+    beta = fit(samples, columns, args.l2, args.per_sample, sample_weight(args))
+    if not args.agreement:
+        return beta, None
+    gamma = fit_agreement(samples, [first_probabilities(s, beta, columns) for s in samples])
+    return beta, gamma
+
+
+def score(samples, model, columns, threshold):
     """Per N, the accuracy of each sample."""
     out = {}
     for s in samples:
-        out.setdefault(s.n, []).append(s.accuracy(probabilities(s, beta, columns), threshold))
+        out.setdefault(s.n, []).append(s.accuracy(probabilities(s, model, columns), threshold))
     return out
 
 
@@ -309,17 +384,17 @@ def leave_one_out(data, columns, args):
     result = {}
     for held in data:
         train = [s for name, rows in data.items() if name != held for s in rows]
-        beta = fit(train, columns, args.l2, args.per_sample, sample_weight(args))
+        model = fit_model(train, columns, args)
         scored = [s for s in train if s.n in args.ns]
-        t = args.threshold if args.threshold is not None else best_threshold(scored, beta, columns)
-        result[held] = (beta, t, score([s for s in data[held] if s.n in args.ns], beta, columns, t))
+        t = args.threshold if args.threshold is not None else best_threshold(scored, model, columns)
+        result[held] = (model, t, score([s for s in data[held] if s.n in args.ns], model, columns, t))
     return result
 
 
-def best_threshold(samples, beta, columns):
+def best_threshold(samples, model, columns):
     """The threshold of THRESHOLDS best on `samples` (mean over histories of the mean over N of
     the median accuracy)."""
-    merges = [s.merges(probabilities(s, beta, columns)) for s in samples]
+    merges = [s.merges(probabilities(s, model, columns)) for s in samples]
     best = None
     for t in THRESHOLDS:
         by_name = {}
@@ -331,12 +406,16 @@ def best_threshold(samples, beta, columns):
     return best[1]
 
 
-def weights_text(beta, columns, names, threshold):
-    """The `--weights` text of a model (features left out get 0)."""
+def weights_text(model, columns, names, threshold):
+    """The `--weights` text of a model (features left out get 0; no agreement stage is
+    `agree:bias=0,agree:pair=1`, which leaves every probability as it is)."""
+    beta, gamma = model
     coef = dict.fromkeys(names, 0.0)
     for c, v in zip(columns, beta[1:]):
         coef[names[c]] = v
-    return ",".join([f"bias={beta[0]:.4f}"] + [f"{k}={v:.4f}" for k, v in coef.items()]
+    gamma = [0.0, 1.0, 0.0, 0.0] if gamma is None else gamma
+    agree = [f"agree:{k}={v:.4f}" for k, v in zip(["bias"] + AGREEMENT, gamma)]
+    return ",".join([f"bias={beta[0]:.4f}"] + [f"{k}={v:.4f}" for k, v in coef.items()] + agree
                     + [f"threshold={threshold}"])
 
 
@@ -345,7 +424,7 @@ def table(data, loo):
              "group (median) | lead over per file | threshold |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     every = {}
-    for name, (beta, t, by_n) in loo.items():
+    for name, (_, t, by_n) in loo.items():
         rows = {s.n: [] for s in data[name]}
         for s in data[name]:
             rows[s.n].append(s)
@@ -420,6 +499,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--per-pair", dest="per_sample", action="store_false")
+    parser.add_argument("--no-agreement", dest="agreement", action="store_false",
+                        help="the first regression alone, without the agreement stage")
     parser.add_argument("--drop", default="", help="features left out, comma-separated")
     parser.add_argument("--ablate", action="store_true")
     parser.add_argument("--only", default="",
@@ -435,16 +516,16 @@ def main():
     loo = leave_one_out(data, columns, args)
     print(table(data, loo))
     print()
-    for name, (beta, t, _) in loo.items():
-        print(f"without {name}: {weights_text(beta, columns, names, t)}")
+    for name, (model, t, _) in loo.items():
+        print(f"without {name}: {weights_text(model, columns, names, t)}")
     everything = [s for rows in data.values() for s in rows]
-    beta = fit(everything, columns, args.l2, args.per_sample, sample_weight(args))
-    best = best_threshold([s for s in everything if s.n in args.ns], beta, columns)
-    print(f"\nall six: {weights_text(beta, columns, names, best)}")
+    model = fit_model(everything, columns, args)
+    best = best_threshold([s for s in everything if s.n in args.ns], model, columns)
+    print(f"\nall six: {weights_text(model, columns, names, best)}")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump({"loo": {name: weights_text(b, columns, names, t) for name, (b, t, _) in loo.items()},
-                       "all": weights_text(beta, columns, names, best)}, f, indent=1)
+            json.dump({"loo": {name: weights_text(m, columns, names, t) for name, (m, t, _) in loo.items()},
+                       "all": weights_text(model, columns, names, best)}, f, indent=1)
     if args.ablate:
         base = {name: statistics.median([a for v in by_n.values() for a in v]) for name, (_, _, by_n) in loo.items()}
         five = {name: statistics.median(by_n.get(5, [0])) for name, (_, _, by_n) in loo.items()}

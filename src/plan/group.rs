@@ -2,8 +2,10 @@
 //!
 //! Every pair of hunks gets the probability that it is one commit: `affinity` describes the pair
 //! by language-agnostic features (place, references, co-change, shape), and `model`'s logistic
-//! regression, fitted on six real histories by bench/fit.py, weighs them; no weight is set by
-//! hand. Where the record of how the work was done has them, its episodes (`episodes`) come
+//! regression, fitted on six real histories by bench/fit.py, weighs them; a second, small
+//! regression then refines each probability by how alike the two hunks' probabilities with the
+//! rest of the work are (`model::agree`: hunks of one commit agree about the others). No weight
+//! is set by hand. Where the record of how the work was done has them, its episodes (`episodes`) come
 //! first. Hunks that cannot be applied apart and hunks the user staged are joined first (and,
 //! with `file_gap`, the hunks of a file: a per-file prior, off by default). Groups then merge,
 //! best link first, while the link is at least the threshold. The link of two groups is, by
@@ -16,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use super::affinity::{old_span, pair_features, FEATURES};
 use super::cochange::CoChange;
 use super::facts::Facts;
-use super::model::probability;
+use super::model::{agree, probability};
 pub(crate) use super::options::GroupOptions;
 use super::{Group, HunkKind, PlanHunk};
 
@@ -98,6 +100,8 @@ pub(crate) fn group(hunks: &[PlanHunk], signals: &Signals<'_>, options: &GroupOp
             }
         }
     }
+    // Each probability refined by what the two hunks say of the rest of the work.
+    agree(&mut pairs, n, &w.agree);
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
     let mut joined_by: HashMap<usize, Vec<String>> = HashMap::new();
     let mut count = parts.sets.count();

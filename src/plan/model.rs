@@ -144,3 +144,112 @@ pub(super) fn probability(weights: &Weights, f: &Features) -> f64 {
             .sum::<f64>();
     1.0 / (1.0 + (-z).exp())
 }
+
+/// The agreement stage, fitted after the pair model on the same pairs: the intercept, then the
+/// weights of the pair's log-odds, of how alike the two hunks' probabilities with every hunk of
+/// the work are, and of that times ln(hunks) / 4 (`agree`). The names in a `Weights` text are
+/// `agree:bias` and `agree:` with these.
+pub(super) const AGREEMENT: [&str; 3] = ["pair", "alike", "alike_size"];
+
+/// The fitted agreement stage: `[bias, pair, alike, alike_size]`.
+pub(super) const FITTED_AGREEMENT: [f64; 4] = [-0.0604, 0.6034, 1.3488, -0.5521];
+
+/// Past this many hunks the agreement stage is skipped (its cost grows with the cube of the
+/// hunks: about 30 ms at 400).
+pub(super) const MAX_HUNKS_FOR_AGREEMENT: usize = 400;
+
+/// Below this many hunks it is skipped too: two hunks' rows always correlate at −1, which says
+/// nothing of them and, fitted on works of two commits or more, would only teach the stage to
+/// split every work of two hunks (a work of one commit among them: bench/RESULTS.md).
+pub(super) const MIN_HUNKS_FOR_AGREEMENT: usize = 3;
+
+/// Refines every pair's probability by the rest of the work: two hunks of one commit tend to
+/// agree about every other hunk (both likely with its tests, both unlikely with an unrelated
+/// file), two hunks of one file from two commits less so, even where the pair alone looks alike.
+/// `pairs` holds `(probability, a, b)` for every pair `a < b` of `n` hunks; each probability
+/// becomes the agreement stage's (`gamma`: `[bias, pair, alike, alike_size]`, a missing weight
+/// counting as 0), from the pair's log-odds and the Pearson correlation of rows `a` and `b` of
+/// the matrix of all the probabilities (1 on its diagonal). Past `MAX_HUNKS_FOR_AGREEMENT`
+/// hunks, and under `MIN_HUNKS_FOR_AGREEMENT`, the probabilities stay as they are. bench/fit.py
+/// computes the same.
+pub(super) fn agree(pairs: &mut [(f64, usize, usize)], n: usize, gamma: &[f64]) {
+    if !(MIN_HUNKS_FOR_AGREEMENT..=MAX_HUNKS_FOR_AGREEMENT).contains(&n) {
+        return;
+    }
+    let g = |i: usize| gamma.get(i).copied().unwrap_or(0.0);
+    let mut m = vec![0.0f64; n * n];
+    for i in 0..n {
+        m[i * n + i] = 1.0;
+    }
+    for (p, a, b) in pairs.iter() {
+        m[a * n + b] = *p;
+        m[b * n + a] = *p;
+    }
+    // Each row less its mean, and its length.
+    let mut norm = vec![0.0f64; n];
+    for i in 0..n {
+        let row = &mut m[i * n..(i + 1) * n];
+        let mean = row.iter().sum::<f64>() / n as f64;
+        row.iter_mut().for_each(|x| *x -= mean);
+        let length = row.iter().map(|x| x * x).sum::<f64>().sqrt();
+        norm[i] = if length == 0.0 { 1.0 } else { length };
+    }
+    let size = (n as f64).ln() / 4.0;
+    for (p, a, b) in pairs.iter_mut() {
+        let (ra, rb) = (&m[*a * n..(*a + 1) * n], &m[*b * n..(*b + 1) * n]);
+        let alike = ra.iter().zip(rb).map(|(x, y)| x * y).sum::<f64>() / (norm[*a] * norm[*b]);
+        let q = p.clamp(1e-6, 1.0 - 1e-6);
+        let z = g(0) + g(1) * (q / (1.0 - q)).ln() + g(2) * alike + g(3) * alike * size;
+        *p = 1.0 / (1.0 + (-z.clamp(-30.0, 30.0)).exp());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four hunks: `a` and `b` look alike as a pair (0.6), but `a` goes with `c` and `b` with
+    /// `d`, each 0.9, and across those 0.1.
+    fn two_commits_in_one_file() -> Vec<(f64, usize, usize)> {
+        let (a, b, c, d) = (0, 1, 2, 3);
+        vec![
+            (0.6, a, b),
+            (0.9, a, c),
+            (0.1, a, d),
+            (0.1, b, c),
+            (0.9, b, d),
+            (0.1, c, d),
+        ]
+    }
+
+    #[test]
+    fn the_identity_stage_leaves_every_probability_as_it_is() {
+        let mut pairs = two_commits_in_one_file();
+        agree(&mut pairs, 4, &[0.0, 1.0, 0.0, 0.0]);
+        for (got, want) in pairs.iter().zip(two_commits_in_one_file()) {
+            assert!((got.0 - want.0).abs() < 1e-9, "{got:?} {want:?}");
+        }
+    }
+
+    #[test]
+    fn hunks_that_disagree_about_the_rest_grow_apart_and_those_that_agree_closer() {
+        let mut pairs = two_commits_in_one_file();
+        agree(&mut pairs, 4, &FITTED_AGREEMENT);
+        let p = |a: usize, b: usize| pairs.iter().find(|x| (x.1, x.2) == (a, b)).unwrap().0;
+        assert!(p(0, 1) < 0.4, "{pairs:?}");
+        assert!(p(0, 2) > 0.9 && p(1, 3) > 0.9, "{pairs:?}");
+    }
+
+    #[test]
+    fn a_large_or_tiny_work_and_a_short_gamma_are_taken_without_a_panic() {
+        for n in [2, MAX_HUNKS_FOR_AGREEMENT + 1] {
+            let mut pairs = vec![(0.3, 0, 1)];
+            agree(&mut pairs, n, &FITTED_AGREEMENT);
+            assert_eq!(pairs[0].0, 0.3, "{n} hunks");
+        }
+        // A missing weight counts as 0: only the bias is left.
+        let mut pairs = two_commits_in_one_file();
+        agree(&mut pairs, 4, &[0.0]);
+        assert!(pairs.iter().all(|x| (x.0 - 0.5).abs() < 1e-9), "{pairs:?}");
+    }
+}

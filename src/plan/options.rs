@@ -4,7 +4,7 @@
 //! they tune.
 
 use super::affinity::FEATURES;
-use super::model::{FITTED, FITTED_BY_FILES, THRESHOLD, WORK_FILES};
+use super::model::{AGREEMENT, FITTED, FITTED_AGREEMENT, FITTED_BY_FILES, THRESHOLD, WORK_FILES};
 
 /// The pair model's coefficients and the switches of the signals that are not pair features.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,11 @@ pub struct Weights {
     /// One size term per pair feature: how much its coefficient grows per unit of `work_files`
     /// (`files:<feature>` in the text); `work_files`'s own is always 0.
     pub by_files: Vec<f64>,
+    /// The agreement stage that refines each pair's probability by how alike the two hunks'
+    /// probabilities with the rest of the work are: `[bias, pair, alike, alike_size]`
+    /// (`agree:bias`, `agree:pair`, ... in the text). `[0, 1, 0, 0]` leaves every probability as
+    /// the pair model gives it.
+    pub agree: Vec<f64>,
     /// Whether identifiers in comment lines count (1) or not (0).
     pub comments: f64,
     /// Whether the record's episodes of work are used (1) or not (0).
@@ -30,6 +35,7 @@ impl Default for Weights {
             bias: FITTED.0,
             coefficients: FITTED.1.to_vec(),
             by_files: FITTED_BY_FILES.to_vec(),
+            agree: FITTED_AGREEMENT.to_vec(),
             comments: 1.0,
             edit_time: 1.0,
             staged: 1.0,
@@ -39,18 +45,21 @@ impl Default for Weights {
 
 impl Weights {
     /// Reads `name=value` pairs separated by commas (such as `bias=-2,cochange=0`) over the
-    /// defaults: `bias`, a feature's name, a feature's size term (`files:same_dir`), or a switch
-    /// (`comments`, `edit_time`, `staged`).
+    /// defaults: `bias`, a feature's name, a feature's size term (`files:same_dir`), a weight of
+    /// the agreement stage (`agree:bias`, `agree:pair`, `agree:alike`, `agree:alike_size`), or a
+    /// switch (`comments`, `edit_time`, `staged`).
     pub fn parse(text: &str) -> Result<Weights, String> {
         Weights::default().read(text)
     }
 
-    /// A model of only the features `text` names: every other coefficient and size term 0.
+    /// A model of only the features `text` names: every other coefficient and size term 0, and
+    /// no agreement stage (unless `text` sets one).
     #[cfg(test)]
     pub(crate) fn only(text: &str) -> Weights {
         let mut zero = Weights::default();
         zero.coefficients.fill(0.0);
         zero.by_files.fill(0.0);
+        zero.agree = vec![0.0, 1.0, 0.0, 0.0];
         zero.read(text).unwrap()
     }
 
@@ -71,6 +80,19 @@ impl Weights {
                 "comments" => &mut weights.comments,
                 "edit_time" => &mut weights.edit_time,
                 "staged" => &mut weights.staged,
+                "agree:bias" => &mut weights.agree[0],
+                other if other.starts_with("agree:") => {
+                    let name = &other["agree:".len()..];
+                    match AGREEMENT.iter().position(|a| *a == name) {
+                        Some(i) => &mut weights.agree[i + 1],
+                        None => {
+                            return Err(format!(
+                                "the agreement stage has no weight called {name:?} (it has bias, {})",
+                                AGREEMENT.join(", ")
+                            ))
+                        }
+                    }
+                }
                 other => {
                     let (slots, feature) = match other.strip_prefix("files:") {
                         Some(feature) => (&mut weights.by_files, feature),

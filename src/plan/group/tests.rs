@@ -29,9 +29,11 @@ fn no_references() -> String {
     ])
 }
 
-/// Every pair feature off (a model is then given by the features turned back on).
+/// Every pair feature off and no agreement stage (a model is then given by the features turned
+/// back on).
 fn nothing() -> String {
-    off(FEATURES.iter().copied())
+    let identity = "agree:bias=0,agree:pair=1,agree:alike=0,agree:alike_size=0";
+    format!("{},{identity}", off(FEATURES.iter().copied()))
 }
 
 fn plan(hunks: &[PlanHunk], episodes: Option<&[Option<u32>]>, weights: Weights) -> Vec<Vec<usize>> {
