@@ -154,8 +154,8 @@ pub(super) const AGREEMENT: [&str; 3] = ["pair", "alike", "alike_size"];
 /// The fitted agreement stage: `[bias, pair, alike, alike_size]`.
 pub(super) const FITTED_AGREEMENT: [f64; 4] = [-0.0604, 0.6034, 1.3488, -0.5521];
 
-/// Past this many hunks the agreement stage is skipped (its cost grows with the cube of the
-/// hunks: about 30 ms at 400).
+/// Past this many hunks the agreement stage is skipped: its cost grows with the cube of the
+/// hunks (a plan of 400 one-line hunks in 8 files takes about 0.4 s in all).
 pub(super) const MAX_HUNKS_FOR_AGREEMENT: usize = 400;
 
 /// Below this many hunks it is skipped too: two hunks' rows always correlate at −1, which says
