@@ -85,12 +85,10 @@ impl Weights {
                     let name = &other["agree:".len()..];
                     match AGREEMENT.iter().position(|a| *a == name) {
                         Some(i) => &mut weights.agree[i + 1],
-                        None => {
-                            return Err(format!(
-                                "the agreement stage has no weight called {name:?} (it has bias, {})",
-                                AGREEMENT.join(", ")
-                            ))
-                        }
+                        None => return Err(format!(
+                            "the agreement stage has no weight called {name:?} (it has bias, {})",
+                            AGREEMENT.join(", ")
+                        )),
                     }
                 }
                 other => {

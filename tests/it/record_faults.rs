@@ -67,7 +67,11 @@ fn with_record_work_off_the_server_does_not_plan_from_a_record_on_disk() {
     }
     assert!(client.shutdown().success());
     let with_record = cli_plan(&repo, &[]);
-    assert_eq!(with_record, vec![vec![4, 16], vec![10, 22]], "the record is usable");
+    assert_eq!(
+        with_record,
+        vec![vec![4, 16], vec![10, 22]],
+        "the record is usable"
+    );
     // The setting off: the server's plan is the plan without the record.
     let mut client = Client::start();
     client.initialize(&uri(&repo.root()), json!({"recordWork": false}));
