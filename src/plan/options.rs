@@ -85,10 +85,7 @@ impl Weights {
                     let name = &other["agree:".len()..];
                     match AGREEMENT.iter().position(|a| *a == name) {
                         Some(i) => &mut weights.agree[i + 1],
-                        None => return Err(format!(
-                            "the agreement stage has no weight called {name:?} (it has bias, {})",
-                            AGREEMENT.join(", ")
-                        )),
+                        None => return Err(no_agreement_weight(name)),
                     }
                 }
                 other => {
@@ -121,6 +118,12 @@ impl Weights {
             .position(|f| *f == name)
             .map_or(0.0, |i| self.coefficients[i])
     }
+}
+
+/// The message for `agree:<name>` where the agreement stage has no weight `name`.
+fn no_agreement_weight(name: &str) -> String {
+    let names = AGREEMENT.join(", ");
+    format!("the agreement stage has no weight called {name:?} (it has bias, {names})")
 }
 
 /// How to group.
@@ -210,6 +213,13 @@ mod tests {
             let error = Weights::parse(bad).unwrap_err();
             assert!(error.contains("no signal is called"), "{bad}: {error}");
         }
+        let error = Weights::parse("agree:nope=1").unwrap_err();
+        assert!(error.contains("alike_size"), "{error}");
+        let w = Weights::parse("agree:bias=0.5,agree:alike_size=-1").unwrap();
+        assert_eq!(
+            w.agree,
+            vec![0.5, FITTED_AGREEMENT[1], FITTED_AGREEMENT[2], -1.0]
+        );
     }
 
     #[test]
