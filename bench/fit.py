@@ -12,12 +12,13 @@ there are more than 8 groups), and scored as bench/plan.py scores a plan.
 Every feature also enters the model times the work's number of files (its size term,
 `files:<feature>`). A second, small regression then refines each pair's probability by how alike
 the two hunks' probabilities with every hunk of the work are (their agreement, src/plan/model.rs's
-`agree`): fitted on the same pairs, after the first, as the binary applies it. Each history is reported under a model and threshold fitted on the other
-five, never on itself; the coefficients printed last are the fit on all six (what
-src/plan/model.rs ships). With
---ablate, each feature group is dropped in turn and refitted, and the leave-one-out medians per
-history show what it is worth. With --fit-ns 1 (and --fit-weight), works of one commit are fitted
-on too, never scored (bench/RESULTS.md, the size terms: each weight costs a target).
+`agree`): fitted on the same pairs, after the first, as the binary applies it (--no-agreement
+leaves it out). Each history is reported under a model and threshold fitted on the other five,
+never on itself; the coefficients printed last are the fit on all six (what src/plan/model.rs
+ships). With --ablate, each feature group is dropped in turn and refitted, and the leave-one-out
+medians per history show what it is worth. With --fit-ns 1 (and --fit-weight), works of one
+commit are fitted on too, never scored (bench/RESULTS.md, the size terms: each weight costs a
+target).
 
     /tmp/v/bin/python bench/fit.py --corpus /work/shared/corpus --samples 120 --json-out /tmp/fit.json
     python3 bench/plan.py --corpus /work/shared/corpus --samples 120 --jobs 2 --apply-samples 20 \

@@ -8,10 +8,10 @@
 //! is set by hand. Where the record of how the work was done has them, its episodes
 //! (`episodes`) come first. Hunks that cannot be applied apart and hunks the user staged are
 //! joined first (and, with `file_gap`, the hunks of a file: a per-file prior, off by default).
-//! Groups then merge, best link first, while the link is at least the threshold. The link of two groups is, by
-//! default, the mean probability of all their pairs of hunks (average linkage), so that one
-//! strong pair does not chain two large groups together as single linkage (the strongest pair)
-//! did. The groups are ordered so that a group whose identifiers others use comes first.
+//! Groups then merge, best link first, while the link is at least the threshold. The link of two
+//! groups is, by default, the mean probability of all their pairs of hunks (average linkage), so
+//! that one strong pair does not chain two large groups together as single linkage (the
+//! strongest pair) did. The groups are ordered so that a group whose identifiers others use comes first.
 
 use std::collections::{HashMap, HashSet};
 

@@ -154,6 +154,10 @@ pub(super) const AGREEMENT: [&str; 3] = ["pair", "alike", "alike_size"];
 /// The fitted agreement stage: `[bias, pair, alike, alike_size]`.
 pub(super) const FITTED_AGREEMENT: [f64; 4] = [-0.0604, 0.6034, 1.3488, -0.5521];
 
+/// The stage that leaves every probability as the pair model gives it.
+#[cfg(test)]
+pub(super) const NO_AGREEMENT: [f64; 4] = [0.0, 1.0, 0.0, 0.0];
+
 /// Past this many hunks the agreement stage is skipped: its cost grows with the cube of the
 /// hunks (a plan of 400 one-line hunks in 8 files takes about 0.4 s in all).
 pub(super) const MAX_HUNKS_FOR_AGREEMENT: usize = 400;
@@ -225,7 +229,7 @@ mod tests {
     #[test]
     fn the_identity_stage_leaves_every_probability_as_it_is() {
         let mut pairs = two_commits_in_one_file();
-        agree(&mut pairs, 4, &[0.0, 1.0, 0.0, 0.0]);
+        agree(&mut pairs, 4, &NO_AGREEMENT);
         for (got, want) in pairs.iter().zip(two_commits_in_one_file()) {
             assert!((got.0 - want.0).abs() < 1e-9, "{got:?} {want:?}");
         }

@@ -59,7 +59,7 @@ impl Weights {
         let mut zero = Weights::default();
         zero.coefficients.fill(0.0);
         zero.by_files.fill(0.0);
-        zero.agree = vec![0.0, 1.0, 0.0, 0.0];
+        zero.agree = super::model::NO_AGREEMENT.to_vec();
         zero.read(text).unwrap()
     }
 
